@@ -1,0 +1,26 @@
+//===- SNNAttrs.h - snn dialect attributes ----------------------*- C++ -*-===//
+#ifndef SPIKESTACK_DIALECT_SNN_IR_SNNATTRS_H
+#define SPIKESTACK_DIALECT_SNN_IR_SNNATTRS_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "spikestack/Dialect/SNN/IR/SNNTypes.h"
+
+#include "spikestack/Dialect/SNN/IR/SNNEnums.h.inc"
+
+namespace spikestack::snn {
+// Parameter parsers/printers used by the generated attribute code.
+mlir::FailureOr<llvm::APFloat> parseDoubleParam(mlir::AsmParser &parser);
+mlir::FailureOr<std::optional<llvm::APFloat>>
+parseOptDoubleParam(mlir::AsmParser &parser);
+mlir::FailureOr<bool> parseBoolParam(mlir::AsmParser &parser);
+void printDoubleParam(mlir::AsmPrinter &printer, const llvm::APFloat &value);
+/// Shortest decimal string that reads back as exactly `value`.
+std::string formatDouble(double value);
+} // namespace spikestack::snn
+
+#define GET_ATTRDEF_CLASSES
+#include "spikestack/Dialect/SNN/IR/SNNAttrs.h.inc"
+
+#endif

@@ -1,0 +1,73 @@
+//===- SNNEnums.td - snn dialect enums ----------------------*- tablegen -*-===//
+#ifndef SPIKESTACK_DIALECT_SNN_IR_SNNENUMS_TD
+#define SPIKESTACK_DIALECT_SNN_IR_SNNENUMS_TD
+
+include "mlir/IR/EnumAttr.td"
+include "spikestack/Dialect/SNN/IR/SNNBase.td"
+
+def SNN_ResetMode : I32EnumAttr<"ResetMode", "membrane reset after a spike", [
+    I32EnumAttrCase<"Hard", 0, "hard">,
+    I32EnumAttrCase<"Soft", 1, "soft">]> {
+  let cppNamespace = "::spikestack::snn";
+  let genSpecializedAttr = 0;
+  let description = [{
+    `hard`: a neuron that fires is set to `v_reset` (SpikingJelly's default,
+    NIR's only mode). `soft`: the threshold is subtracted from the membrane
+    (reset by subtraction; SpikingJelly's `v_reset=None`).
+  }];
+}
+def SNN_ResetModeAttr : EnumAttr<SNN_Dialect, SNN_ResetMode, "reset"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def SNN_CompareMode : I32EnumAttr<"CompareMode", "spike firing comparison", [
+    I32EnumAttrCase<"GE", 0, "ge">,
+    I32EnumAttrCase<"GT", 1, "gt">]> {
+  let cppNamespace = "::spikestack::snn";
+  let genSpecializedAttr = 0;
+  let description = [{
+    `ge`: fire when `H - v_threshold >= 0` (SpikingJelly's Heaviside).
+    `gt`: fire when `H > v_threshold` (NIR).
+  }];
+}
+def SNN_CompareModeAttr : EnumAttr<SNN_Dialect, SNN_CompareMode, "compare"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def SNN_RoundingMode : I32EnumAttr<"RoundingMode",
+    "rounding of fixed-point results", [
+    I32EnumAttrCase<"NearestEven", 0, "nearest_even">,
+    I32EnumAttrCase<"NearestAway", 1, "nearest_away">,
+    I32EnumAttrCase<"Floor", 2, "floor">,
+    I32EnumAttrCase<"TowardZero", 3, "toward_zero">]> {
+  let cppNamespace = "::spikestack::snn";
+  let genSpecializedAttr = 0;
+  let description = [{
+    How a value that falls between two representable fixed-point values is
+    rounded: to nearest with ties to even, to nearest with ties away from
+    zero, toward minus infinity (an arithmetic right shift), or toward zero
+    (truncation of the magnitude).
+  }];
+}
+def SNN_RoundingModeAttr : EnumAttr<SNN_Dialect, SNN_RoundingMode, "rounding"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def SNN_AttentionVariant : I32EnumAttr<"AttentionVariant",
+    "spiking self-attention variant", [
+    I32EnumAttrCase<"SSA", 0, "ssa">,
+    I32EnumAttrCase<"SDSA", 1, "sdsa">]> {
+  let cppNamespace = "::spikestack::snn";
+  let genSpecializedAttr = 0;
+  let description = [{
+    `ssa`: Spikformer's spiking self-attention, `N((Q K^T) V * scale)`
+    per head with no softmax. `sdsa`: spike-driven self-attention of
+    Spike-driven Transformer v1, `Q * N(scale * sum_tokens(K * V))`.
+  }];
+}
+def SNN_AttentionVariantAttr
+    : EnumAttr<SNN_Dialect, SNN_AttentionVariant, "attention"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+#endif // SPIKESTACK_DIALECT_SNN_IR_SNNENUMS_TD

@@ -1,0 +1,44 @@
+//===- SNNInterfaces.td - snn op interfaces -----------------*- tablegen -*-===//
+#ifndef SPIKESTACK_DIALECT_SNN_IR_SNNINTERFACES_TD
+#define SPIKESTACK_DIALECT_SNN_IR_SNNINTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def SNN_NeuronOpInterface : OpInterface<"NeuronOpInterface"> {
+  let cppNamespace = "::spikestack::snn";
+  let description = [{
+    A stateful spiking neuron layer that runs over the leading time
+    dimension of its input. Gives passes (quantization, placement of
+    membrane state, the cost model) one way to read the neuron's
+    parameters whatever the op.
+  }];
+  let methods = [
+    InterfaceMethod<"The neuron's scalar parameters as a NeuronAttr.",
+      "::spikestack::snn::NeuronAttr", "getNeuronAttr">,
+    InterfaceMethod<"The input whose leading dimension is time.",
+      "::mlir::Value", "getNeuronInput">,
+    InterfaceMethod<"True if the membrane runs in fixed point.",
+      "bool", "isFixedPoint">,
+  ];
+}
+
+def SNN_SynapticOpInterface : OpInterface<"SynapticOpInterface"> {
+  let cppNamespace = "::spikestack::snn";
+  let description = [{
+    A weighted synaptic operator `y = W (*) x + b` (linear or convolution):
+    the unit that quantization, batch-norm folding and tiling work on.
+    The output channel is the weight's dimension 0.
+  }];
+  let methods = [
+    InterfaceMethod<"The activation operand.", "::mlir::Value", "getInput">,
+    InterfaceMethod<"The weight operand; dimension 0 is the output channel.",
+      "::mlir::Value", "getWeight">,
+    InterfaceMethod<"The bias operand, or null.", "::mlir::Value", "getBias">,
+    InterfaceMethod<"Dimension of the result that indexes output channels.",
+      "int64_t", "getOutputChannelDim">,
+    InterfaceMethod<"Dense multiply-accumulate count of one evaluation.",
+      "int64_t", "getDenseSynapticOps">,
+  ];
+}
+
+#endif // SPIKESTACK_DIALECT_SNN_IR_SNNINTERFACES_TD

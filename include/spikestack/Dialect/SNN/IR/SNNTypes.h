@@ -1,0 +1,22 @@
+//===- SNNTypes.h - snn dialect types ---------------------------*- C++ -*-===//
+#ifndef SPIKESTACK_DIALECT_SNN_IR_SNNTYPES_H
+#define SPIKESTACK_DIALECT_SNN_IR_SNNTYPES_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Types.h"
+
+#define GET_TYPEDEF_CLASSES
+#include "spikestack/Dialect/SNN/IR/SNNTypes.h.inc"
+
+namespace spikestack::snn {
+
+/// True for the element types of the integer (event/fixed-point) domain.
+bool isIntegerDomainElement(mlir::Type t);
+/// Largest value an element of a spike/count type can hold (spike = 1).
+std::optional<int64_t> getCountMax(mlir::Type t);
+/// True if `value` is an exact multiple of the format's LSB inside its range.
+bool isRepresentable(FixedType type, double value);
+
+} // namespace spikestack::snn
+
+#endif

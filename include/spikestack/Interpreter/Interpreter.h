@@ -1,0 +1,47 @@
+//===- Interpreter.h - reference interpreter for snn IR ---------*- C++ -*-===//
+//
+// Runs a function of snn (+ func/arith/tensor/linalg glue) ops on concrete
+// tensors with the reference numerics of spikestack::ref. It is the golden
+// model: float IR matches PyTorch/SpikingJelly, quantized IR defines the
+// bits the executor must reproduce.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPIKESTACK_INTERPRETER_INTERPRETER_H
+#define SPIKESTACK_INTERPRETER_INTERPRETER_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "spikestack/Reference/Kernels.h"
+#include "spikestack/Support/Npy.h"
+
+#include "absl/status/statusor.h"
+
+#include <string>
+#include <vector>
+
+namespace spikestack {
+
+/// Runs `func` on `inputs` (one per argument, already converted to the
+/// argument types). Errors are emitted as MLIR diagnostics on the op at
+/// fault; returns failure then.
+mlir::FailureOr<std::vector<ref::Tensor>>
+interpretFunction(mlir::func::FuncOp func,
+                  const std::vector<ref::Tensor> &inputs);
+
+/// Name of argument `i` (`snn.name` argument attribute, else "arg<i>").
+std::string argumentName(mlir::func::FuncOp func, unsigned i);
+/// Name of result `i` (`snn.name` result attribute, else "result<i>").
+std::string resultName(mlir::func::FuncOp func, unsigned i);
+
+/// Converts a .npy array to a tensor of `type`, checking shape, dtype and
+/// the value range of the element type.
+absl::StatusOr<ref::Tensor> tensorFromNpy(const NpyArray &array,
+                                          mlir::RankedTensorType type);
+/// Converts a tensor of `type` to .npy (spike -> uint8, count -> int32,
+/// f32 -> float32, fixed -> int32 raw, iN -> int32/int64, i1 -> bool).
+absl::StatusOr<NpyArray> tensorToNpy(const ref::Tensor &tensor,
+                                     mlir::RankedTensorType type);
+
+} // namespace spikestack
+
+#endif

@@ -1,0 +1,108 @@
+//===- SNNAttrs.cpp - snn dialect attributes ------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
+#include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdlib>
+
+#include <cmath>
+
+using namespace mlir;
+using namespace spikestack::snn;
+
+#include "spikestack/Dialect/SNN/IR/SNNEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "spikestack/Dialect/SNN/IR/SNNAttrs.cpp.inc"
+
+void SNNDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "spikestack/Dialect/SNN/IR/SNNAttrs.cpp.inc"
+      >();
+}
+
+std::string spikestack::snn::formatDouble(double value) {
+  // Shortest %g form that reads back as exactly `value`.
+  std::string s;
+  for (int precision = 1; precision <= 17; ++precision) {
+    s = llvm::formatv("{0}", llvm::format("%.*g", precision, value)).str();
+    if (std::strtod(s.c_str(), nullptr) == value)
+      break;
+  }
+  // Make sure the token reads back as a float literal.
+  if (std::isfinite(value) && s.find_first_of(".eE") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
+void spikestack::snn::printDoubleParam(AsmPrinter &printer,
+                                       const llvm::APFloat &value) {
+  printer << formatDouble(value.convertToDouble());
+}
+
+FailureOr<llvm::APFloat> spikestack::snn::parseDoubleParam(AsmParser &parser) {
+  double value;
+  if (parser.parseFloat(value))
+    return failure();
+  return llvm::APFloat(value);
+}
+
+FailureOr<std::optional<llvm::APFloat>>
+spikestack::snn::parseOptDoubleParam(AsmParser &parser) {
+  double value;
+  if (parser.parseFloat(value))
+    return failure();
+  return std::optional<llvm::APFloat>(llvm::APFloat(value));
+}
+
+FailureOr<bool> spikestack::snn::parseBoolParam(AsmParser &parser) {
+  if (succeeded(parser.parseOptionalKeyword("true")))
+    return true;
+  if (succeeded(parser.parseOptionalKeyword("false")))
+    return false;
+  return parser.emitError(parser.getCurrentLocation(),
+                          "expected 'true' or 'false'");
+}
+
+LogicalResult NeuronAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 bool leaky, llvm::APFloat tauF,
+                                 llvm::APFloat vThresholdF,
+                                 llvm::APFloat vResetF, ResetMode reset,
+                                 bool decayInput, CompareMode compare,
+                                 std::optional<llvm::APFloat> vInitF,
+                                 FixedType membraneType,
+                                 RoundingMode rounding) {
+  double tau = tauF.convertToDouble();
+  double vThreshold = vThresholdF.convertToDouble();
+  double vReset = vResetF.convertToDouble();
+  std::optional<double> vInit;
+  if (vInitF)
+    vInit = vInitF->convertToDouble();
+  if (leaky && !(tau >= 1.0))
+    return emitError() << "neuron tau must be >= 1, got " << tau;
+  if (!std::isfinite(vThreshold) || !std::isfinite(vReset) ||
+      (vInit && !std::isfinite(*vInit)))
+    return emitError() << "neuron parameters must be finite";
+  if (membraneType) {
+    auto check = [&](const char *name, double v) -> LogicalResult {
+      if (isRepresentable(membraneType, v))
+        return success();
+      return emitError() << "neuron " << name << " = " << v
+                         << " is not representable in membrane type "
+                         << membraneType;
+    };
+    if (failed(check("v_threshold", vThreshold)) ||
+        failed(check("v_reset", vReset)) ||
+        (vInit && failed(check("v_init", *vInit))))
+      return failure();
+  }
+  return success();
+}

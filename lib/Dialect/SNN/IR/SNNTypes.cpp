@@ -1,0 +1,73 @@
+//===- SNNTypes.cpp - snn dialect types -----------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNTypes.h"
+#include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace spikestack::snn;
+
+#define GET_TYPEDEF_CLASSES
+#include "spikestack/Dialect/SNN/IR/SNNTypes.cpp.inc"
+
+void SNNDialect::registerTypes() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "spikestack/Dialect/SNN/IR/SNNTypes.cpp.inc"
+      >();
+}
+
+LogicalResult CountType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                int64_t max) {
+  if (max < 1 || max > (int64_t(1) << 30))
+    return emitError() << "!snn.count bound must be in [1, 2^30], got " << max;
+  return success();
+}
+
+unsigned CountType::getBitWidth() const {
+  unsigned bits = 0;
+  for (uint64_t v = uint64_t(getMax()); v; v >>= 1)
+    ++bits;
+  return bits;
+}
+
+LogicalResult FixedType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                unsigned width, int64_t frac) {
+  if (width < 2 || width > 32)
+    return emitError() << "!snn.fixed width must be in [2, 32] bits, got "
+                       << width;
+  if (frac < -32 || frac > 62)
+    return emitError() << "!snn.fixed fractional bits must be in [-32, 62], got "
+                       << frac;
+  return success();
+}
+
+int64_t FixedType::getMinRaw() const {
+  return -(int64_t(1) << (getWidth() - 1));
+}
+int64_t FixedType::getMaxRaw() const {
+  return (int64_t(1) << (getWidth() - 1)) - 1;
+}
+double FixedType::getLsb() const { return std::ldexp(1.0, -int(getFrac())); }
+
+bool spikestack::snn::isIntegerDomainElement(Type t) {
+  return isa<SpikeType, CountType, FixedType>(t);
+}
+
+std::optional<int64_t> spikestack::snn::getCountMax(Type t) {
+  if (isa<SpikeType>(t))
+    return 1;
+  if (auto c = dyn_cast<CountType>(t))
+    return c.getMax();
+  return std::nullopt;
+}
+
+bool spikestack::snn::isRepresentable(FixedType type, double value) {
+  double raw = std::ldexp(value, int(type.getFrac()));
+  return std::isfinite(raw) && raw == std::nearbyint(raw) &&
+         raw >= double(type.getMinRaw()) && raw <= double(type.getMaxRaw());
+}

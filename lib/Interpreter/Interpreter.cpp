@@ -1,0 +1,750 @@
+//===- Interpreter.cpp - reference interpreter for snn IR -----------------===//
+#include "spikestack/Interpreter/Interpreter.h"
+
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::snn;
+using ref::Tensor;
+
+//===----------------------------------------------------------------------===//
+// Names and .npy conversion
+//===----------------------------------------------------------------------===//
+
+std::string spikestack::argumentName(func::FuncOp func, unsigned i) {
+  if (auto name = func.getArgAttrOfType<StringAttr>(i, "snn.name"))
+    return name.str();
+  return "arg" + std::to_string(i);
+}
+
+std::string spikestack::resultName(func::FuncOp func, unsigned i) {
+  if (auto name = func.getResultAttrOfType<StringAttr>(i, "snn.name"))
+    return name.str();
+  return "result" + std::to_string(i);
+}
+
+static std::string typeString(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+static bool isIntegerDType(NpyDType d) {
+  return d != NpyDType::F32 && d != NpyDType::F64;
+}
+
+absl::StatusOr<Tensor> spikestack::tensorFromNpy(const NpyArray &array,
+                                                 RankedTensorType type) {
+  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+  bool matches = shape.size() == array.shape.size();
+  for (size_t i = 0; matches && i < shape.size(); ++i) {
+    if (ShapedType::isDynamic(shape[i]))
+      shape[i] = array.shape[i];
+    matches = shape[i] == array.shape[i];
+  }
+  if (!matches)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "has shape ", ref::shapeToString(array.shape), " but ",
+        typeString(type), " needs ",
+        ref::shapeToString(std::vector<int64_t>(type.getShape().begin(),
+                                                type.getShape().end()))));
+  Type elt = type.getElementType();
+  Tensor t(shape, array.toDoubles());
+  if (elt.isF32()) {
+    if (array.dtype != NpyDType::F32)
+      return absl::InvalidArgumentError(
+          absl::StrCat("has dtype ", std::string(npyDTypeName(array.dtype)),
+                       " but an f32 tensor needs float32"));
+    return t;
+  }
+  if (auto max = getCountMax(elt)) {
+    if (auto st = ref::checkCountRange(
+            t, *max, isa<SpikeType>(elt) ? "spike input" : "count input");
+        !st.ok())
+      return st;
+    return t;
+  }
+  if (auto fixed = dyn_cast<FixedType>(elt)) {
+    if (!isIntegerDType(array.dtype))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "has dtype ", std::string(npyDTypeName(array.dtype)), " but ", typeString(elt),
+          " needs the raw integers (int8/16/32/64)"));
+    for (int64_t i = 0; i < t.numel(); ++i)
+      if (t.data[i] < double(fixed.getMinRaw()) ||
+          t.data[i] > double(fixed.getMaxRaw()))
+        return absl::InvalidArgumentError(absl::StrCat(
+            "raw value ", t.data[i], " at flat index ", i,
+            " does not fit ", typeString(elt)));
+    return t;
+  }
+  if (auto intType = dyn_cast<IntegerType>(elt)) {
+    if (!isIntegerDType(array.dtype))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "has dtype ", std::string(npyDTypeName(array.dtype)), " but ",
+          typeString(elt), " needs integers"));
+    return t;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("element type ", typeString(elt), " cannot be an input"));
+}
+
+absl::StatusOr<NpyArray> spikestack::tensorToNpy(const Tensor &tensor,
+                                                 RankedTensorType type) {
+  Type elt = type.getElementType();
+  NpyDType dtype;
+  if (elt.isF32())
+    dtype = NpyDType::F32;
+  else if (isa<SpikeType>(elt))
+    dtype = NpyDType::U8;
+  else if (isa<CountType, FixedType>(elt))
+    dtype = NpyDType::I32;
+  else if (elt.isInteger(1))
+    dtype = NpyDType::Bool;
+  else if (auto i = dyn_cast<IntegerType>(elt))
+    dtype = i.getWidth() <= 32 ? NpyDType::I32 : NpyDType::I64;
+  else
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot write element type ", typeString(elt), " to .npy"));
+  return NpyArray::tryFromDoubles(dtype, tensor.shape, tensor.data);
+}
+
+//===----------------------------------------------------------------------===//
+// The interpreter
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Reports a kernel error on `op` and fails.
+LogicalResult fail(Operation *op, const absl::Status &status) {
+  return op->emitError() << status.message();
+}
+
+int fracOf(Type elt) {
+  if (auto f = dyn_cast<FixedType>(elt))
+    return int(f.getFrac());
+  return 0;
+}
+
+ref::FixedFormat formatOf(FixedType t) {
+  return {int(t.getWidth()), int(t.getFrac())};
+}
+
+ref::Rounding roundingOf(RoundingMode m) {
+  switch (m) {
+  case RoundingMode::NearestEven:
+    return ref::Rounding::NearestEven;
+  case RoundingMode::NearestAway:
+    return ref::Rounding::NearestAway;
+  case RoundingMode::Floor:
+    return ref::Rounding::Floor;
+  case RoundingMode::TowardZero:
+    return ref::Rounding::TowardZero;
+  }
+  return ref::Rounding::NearestEven;
+}
+
+ref::NeuronParams neuronParams(NeuronAttr n) {
+  ref::NeuronParams p;
+  p.leaky = n.getLeaky();
+  p.tau = n.getTau().convertToDouble();
+  p.vThreshold = n.getVThreshold().convertToDouble();
+  p.vReset = n.getVReset().convertToDouble();
+  p.hardReset = n.getReset() == ResetMode::Hard;
+  p.decayInput = n.getDecayInput();
+  p.compareGE = n.getCompare() == CompareMode::GE;
+  if (n.getVInit())
+    p.vInit = n.getVInit()->convertToDouble();
+  if (n.getMembraneType())
+    p.membrane = formatOf(n.getMembraneType());
+  p.rounding = roundingOf(n.getRounding());
+  return p;
+}
+
+/// Reads the elements of a constant attribute as doubles (raw integers for
+/// integer element types).
+FailureOr<std::vector<double>> attributeValues(Operation *op,
+                                               ElementsAttr attr) {
+  std::vector<double> values;
+  values.reserve(attr.getNumElements());
+  Type elt = attr.getElementType();
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (isa<FloatType>(elt)) {
+      for (APFloat v : dense.getValues<APFloat>())
+        values.push_back(v.convertToDouble());
+    } else if (auto intType = dyn_cast<IntegerType>(elt)) {
+      for (APInt v : dense.getValues<APInt>())
+        values.push_back(double(intType.getWidth() == 1 ? int64_t(v.getZExtValue())
+                                                        : v.getSExtValue()));
+    } else {
+      return op->emitError() << "unsupported constant element type " << elt;
+    }
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return op->emitError() << "dense_resource blob '"
+                             << resource.getRawHandle().getKey()
+                             << "' has no data";
+    ArrayRef<char> bytes = blob->getData();
+    const int64_t n = attr.getNumElements();
+    auto read = [&](auto tag) -> LogicalResult {
+      using T = decltype(tag);
+      if (int64_t(bytes.size()) != n * int64_t(sizeof(T)))
+        return op->emitError() << "dense_resource blob holds " << bytes.size()
+                               << " bytes, expected " << n * sizeof(T);
+      for (int64_t i = 0; i < n; ++i) {
+        T v;
+        std::memcpy(&v, bytes.data() + i * sizeof(T), sizeof(T));
+        values.push_back(double(v));
+      }
+      return success();
+    };
+    LogicalResult ok = failure();
+    if (elt.isF32())
+      ok = read(float());
+    else if (elt.isF64())
+      ok = read(double());
+    else if (elt.isInteger(8))
+      ok = read(int8_t());
+    else if (elt.isInteger(16))
+      ok = read(int16_t());
+    else if (elt.isInteger(32))
+      ok = read(int32_t());
+    else if (elt.isInteger(64))
+      ok = read(int64_t());
+    else
+      return op->emitError() << "unsupported dense_resource element type "
+                             << elt;
+    if (failed(ok))
+      return failure();
+    return values;
+  }
+  return op->emitError() << "unsupported constant attribute kind";
+}
+
+std::vector<int64_t> staticShape(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return {t.getShape().begin(), t.getShape().end()};
+}
+
+/// Row-major strides of `shape`.
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    s[d] = s[d + 1] * shape[d + 1];
+  return s;
+}
+
+class Interpreter {
+public:
+  explicit Interpreter(ModuleOp module) : symbols(module) {}
+
+  FailureOr<std::vector<Tensor>> runFunction(func::FuncOp func,
+                                             const std::vector<Tensor> &args) {
+    if (func.isExternal())
+      return func.emitError() << "cannot interpret an external function";
+    if (++depth > 64)
+      return func.emitError() << "call depth exceeds 64 (recursion?)";
+    auto result = runBlock(func.getBody().front(), args);
+    --depth;
+    return result;
+  }
+
+private:
+  SymbolTable symbols;
+  int depth = 0;
+
+  /// Runs `block` with its arguments bound to `args`; returns the values of
+  /// the terminator's operands.
+  FailureOr<std::vector<Tensor>> runBlock(Block &block,
+                                          const std::vector<Tensor> &args) {
+    llvm::DenseMap<Value, Tensor> env;
+    if (args.size() != block.getNumArguments())
+      return failure();
+    for (auto [arg, t] : llvm::zip(block.getArguments(), args))
+      env[arg] = t;
+    for (Operation &op : block) {
+      if (op.hasTrait<OpTrait::IsTerminator>()) {
+        std::vector<Tensor> results;
+        for (Value v : op.getOperands())
+          results.push_back(env.lookup(v));
+        return results;
+      }
+      for (Value operand : op.getOperands())
+        if (!env.count(operand))
+          return op.emitError() << "operand is not a value the interpreter "
+                                   "computed (used across regions?)";
+      std::vector<Tensor> results;
+      if (failed(runOp(op, env, results)))
+        return failure();
+      for (auto [value, t] : llvm::zip(op.getResults(), results)) {
+        auto type = dyn_cast<RankedTensorType>(value.getType());
+        if (type && int64_t(t.data.size()) !=
+                        ref::numElements(t.shape))
+          return op.emitError() << "internal error: result size mismatch";
+        env[value] = std::move(t);
+      }
+    }
+    return block.getParentOp()->emitError() << "block has no terminator";
+  }
+
+  LogicalResult runOp(Operation &op, llvm::DenseMap<Value, Tensor> &env,
+                      std::vector<Tensor> &results) {
+    auto in = [&](Value v) -> const Tensor & { return env.find(v)->second; };
+    auto opt = [&](Value v) -> const Tensor * {
+      return v ? &env.find(v)->second : nullptr;
+    };
+    auto put = [&](absl::StatusOr<Tensor> t) -> LogicalResult {
+      if (!t.ok())
+        return fail(&op, t.status());
+      results.push_back(std::move(*t));
+      return success();
+    };
+    for (Type t : op.getResultTypes()) {
+      auto rt = dyn_cast<RankedTensorType>(t);
+      if (!rt)
+        return op.emitError() << "the interpreter handles tensor results only";
+      if (!rt.hasStaticShape() && !isa<func::CallOp>(op))
+        return op.emitError() << "the interpreter needs static shapes, got "
+                              << t;
+    }
+
+    return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+        // ---- constants --------------------------------------------------
+        .Case([&](arith::ConstantOp c) -> LogicalResult {
+          auto attr = dyn_cast<ElementsAttr>(c.getValue());
+          if (!attr)
+            return op.emitError() << "only tensor constants are supported";
+          auto values = attributeValues(&op, attr);
+          if (failed(values))
+            return failure();
+          return put(Tensor(staticShape(c.getResult()), std::move(*values)));
+        })
+        .Case([&](ConstantOp c) -> LogicalResult {
+          auto values = attributeValues(&op, c.getValue());
+          if (failed(values))
+            return failure();
+          return put(Tensor(staticShape(c.getOutput()), std::move(*values)));
+        })
+        .Case([&](func::CallOp call) -> LogicalResult {
+          auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+          if (!callee)
+            return op.emitError() << "unknown callee @" << call.getCallee();
+          std::vector<Tensor> args;
+          for (Value v : call.getOperands())
+            args.push_back(in(v));
+          auto r = runFunction(callee, args);
+          if (failed(r))
+            return failure();
+          results = std::move(*r);
+          return success();
+        })
+        // ---- neurons ----------------------------------------------------
+        .Case<LIFOp, IFOp>([&](auto n) -> LogicalResult {
+          ref::NeuronParams p = neuronParams(n.getNeuronAttr());
+          if (auto d = n.getChannelDim())
+            p.channelDim = *d;
+          if (n.getChannelThreshold())
+            p.channelThreshold = in(n.getChannelThreshold()).data;
+          if (n.getChannelReset())
+            p.channelReset = in(n.getChannelReset()).data;
+          if (n.getChannelTau())
+            p.channelTau = in(n.getChannelTau()).data;
+          return put(ref::neuron(in(n.getInput()), p,
+                                 fracOf(n.getInput().getType().getElementType())));
+        })
+        // ---- conversions ------------------------------------------------
+        .Case([&](CastOp c) -> LogicalResult {
+          Type from = c.getInput().getType().getElementType();
+          Type to = c.getOutput().getType().getElementType();
+          const Tensor &x = in(c.getInput());
+          if (auto max = getCountMax(to)) {
+            if (auto st = ref::checkCountRange(x, *max, "snn.cast to " +
+                                                            typeString(to));
+                !st.ok())
+              return fail(&op, st);
+            return put(x);
+          }
+          if (to.isF32())
+            return put(isa<FixedType>(from) ? ref::dequantize(x, fracOf(from))
+                                            : ref::toF32(x));
+          // spike/count -> fixed: raw = v * 2^F exactly.
+          auto f = cast<FixedType>(to);
+          Tensor out(x.shape);
+          for (int64_t i = 0; i < x.numel(); ++i) {
+            double raw = std::ldexp(x.data[i], int(f.getFrac()));
+            if (raw != std::floor(raw) || raw > double(f.getMaxRaw()))
+              return op.emitError() << "value " << x.data[i]
+                                    << " at flat index " << i
+                                    << " is not representable in " << f;
+            out.data[i] = raw;
+          }
+          return put(std::move(out));
+        })
+        .Case([&](QuantizeOp q) -> LogicalResult {
+          return put(ref::quantize(in(q.getInput()),
+                                   formatOf(cast<FixedType>(
+                                       q.getOutput().getType().getElementType())),
+                                   roundingOf(q.getRounding())));
+        })
+        .Case([&](RequantizeOp q) -> LogicalResult {
+          return put(ref::requantize(
+              in(q.getInput()), fracOf(q.getInput().getType().getElementType()),
+              formatOf(cast<FixedType>(q.getOutput().getType().getElementType())),
+              roundingOf(q.getRounding())));
+        })
+        // ---- synaptic operators -----------------------------------------
+        .Case([&](LinearOp l) -> LogicalResult {
+          return put(ref::linear(in(l.getInput()), in(l.getWeight()),
+                                 opt(l.getBias()),
+                                 intDomainOf(l.getOutput().getType())));
+        })
+        .Case([&](Conv2dOp c) -> LogicalResult {
+          ref::Conv2dParams p;
+          p.strideH = c.getStrides()[0];
+          p.strideW = c.getStrides()[1];
+          p.padTop = c.getPad()[0];
+          p.padLeft = c.getPad()[1];
+          p.padBottom = c.getPad()[2];
+          p.padRight = c.getPad()[3];
+          p.dilationH = c.getDilation()[0];
+          p.dilationW = c.getDilation()[1];
+          p.groups = c.getGroups();
+          return put(ref::conv2d(in(c.getInput()), in(c.getWeight()),
+                                 opt(c.getBias()), p,
+                                 intDomainOf(c.getOutput().getType())));
+        })
+        .Case([&](BatchNormOp b) -> LogicalResult {
+          return put(ref::batchNorm(in(b.getInput()), in(b.getScale()),
+                                    in(b.getOffset()), in(b.getMean()),
+                                    in(b.getVariance()),
+                                    b.getEpsilon().convertToDouble(),
+                                    b.getChannelDim()));
+        })
+        .Case<MaxPool2dOp, AvgPool2dOp>([&](auto pool) -> LogicalResult {
+          ref::PoolParams p;
+          p.kernelH = pool.getKernel()[0];
+          p.kernelW = pool.getKernel()[1];
+          p.strideH = pool.getStrides()[0];
+          p.strideW = pool.getStrides()[1];
+          p.padTop = pool.getPad()[0];
+          p.padLeft = pool.getPad()[1];
+          p.padBottom = pool.getPad()[2];
+          p.padRight = pool.getPad()[3];
+          p.ceilMode = pool.getCeilMode();
+          if constexpr (std::is_same_v<decltype(pool), AvgPool2dOp>) {
+            p.countIncludePad = pool.getCountIncludePad();
+            return put(ref::avgPool2d(in(pool.getInput()), p));
+          } else {
+            return put(ref::maxPool2d(in(pool.getInput()), p));
+          }
+        })
+        .Case([&](AddOp a) -> LogicalResult {
+          Type out = a.getOutput().getType().getElementType();
+          ref::AddKind kind = ref::AddKind::Float;
+          std::optional<ref::FixedFormat> fixed;
+          if (isa<CountType>(out))
+            kind = ref::AddKind::Exact;
+          if (auto f = dyn_cast<FixedType>(out)) {
+            kind = ref::AddKind::Fixed;
+            fixed = formatOf(f);
+          }
+          return put(ref::add(in(a.getLhs()), in(a.getRhs()), kind, fixed));
+        })
+        .Case([&](ScaleOp s) -> LogicalResult {
+          return put(ref::scale(in(s.getInput()),
+                                s.getFactor().convertToDouble()));
+        })
+        .Case([&](ReadoutOp r) -> LogicalResult {
+          std::optional<ref::FixedFormat> fixed;
+          if (auto f = dyn_cast<FixedType>(r.getOutput().getType().getElementType()))
+            fixed = formatOf(f);
+          std::vector<int64_t> dims(r.getTokenDims().begin(),
+                                    r.getTokenDims().end());
+          return put(ref::readout(in(r.getInput()), dims, fixed,
+                                  fracOf(r.getInput().getType().getElementType()),
+                                  roundingOf(r.getRounding())));
+        })
+        // ---- attention and MoE ------------------------------------------
+        .Case([&](SpikingAttentionOp a) -> LogicalResult {
+          ref::AttentionParams p;
+          p.spikeDriven = a.getVariant() == AttentionVariant::SDSA;
+          p.numHeads = a.getNumHeads();
+          p.scale = a.getScale().convertToDouble();
+          p.neuron = neuronParams(a.getNeuron());
+          if (auto r = a.getHeadKeepRatio())
+            p.headKeepRatio = r->convertToDouble();
+          return put(ref::spikingAttention(in(a.getQ()), in(a.getK()),
+                                           in(a.getV()), p));
+        })
+        .Case([&](MoeRouterOp r) -> LogicalResult {
+          ref::RouterParams p;
+          p.topK = r.getTopK();
+          p.capacity = r.getCapacity();
+          p.normalizeGates = r.getNormalizeGates();
+          p.timeStep = r.getRouteTimeStep();
+          Type elt = r.getInput().getType().getElementType();
+          Tensor x = isa<FixedType>(elt)
+                         ? ref::dequantize(in(r.getInput()), fracOf(elt))
+                         : in(r.getInput());
+          auto routing = ref::moeRoute(x, in(r.getGateWeight()),
+                                       opt(r.getGateBias()), p);
+          if (!routing.ok())
+            return fail(&op, routing.status());
+          results = {std::move(routing->expertIndex), std::move(routing->gate),
+                     std::move(routing->slot)};
+          return success();
+        })
+        .Case([&](MoeDispatchOp d) -> LogicalResult {
+          return put(ref::moeDispatch(in(d.getInput()), in(d.getExpertIndex()),
+                                      in(d.getSlot()), d.getNumExperts(),
+                                      d.getCapacity()));
+        })
+        .Case([&](MoeExpertsOp x) -> LogicalResult {
+          return runExperts(x, env, results);
+        })
+        .Case([&](MoeCombineOp c) -> LogicalResult {
+          return put(ref::moeCombine(in(c.getExpertOutput()),
+                                     in(c.getExpertIndex()), in(c.getGate()),
+                                     in(c.getSlot())));
+        })
+        // ---- upstream tensor glue ---------------------------------------
+        .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp,
+              tensor::CastOp>([&](auto reshape) -> LogicalResult {
+          Tensor t = in(reshape->getOperand(0));
+          t.shape = staticShape(reshape->getResult(0));
+          if (ref::numElements(t.shape) != t.numel())
+            return op.emitError() << "reshape changes the element count";
+          return put(std::move(t));
+        })
+        .Case([&](tensor::EmptyOp e) -> LogicalResult {
+          return put(Tensor(staticShape(e.getResult())));
+        })
+        .Case([&](tensor::ExtractSliceOp s) -> LogicalResult {
+          return sliceCopy(op, in(s.getSource()), s.getStaticOffsets(),
+                           s.getStaticSizes(), s.getStaticStrides(),
+                           staticShape(s.getResult()), results);
+        })
+        .Case([&](tensor::InsertSliceOp s) -> LogicalResult {
+          return insertSlice(op, in(s.getSource()), in(s.getDest()),
+                             s.getStaticOffsets(), s.getStaticSizes(),
+                             s.getStaticStrides(), results);
+        })
+        .Case([&](tensor::ConcatOp c) -> LogicalResult {
+          std::vector<const Tensor *> parts;
+          for (Value v : c.getInputs())
+            parts.push_back(&in(v));
+          return concat(parts, c.getDim(), staticShape(c.getResult()), results);
+        })
+        .Case([&](linalg::TransposeOp t) -> LogicalResult {
+          return transpose(in(t.getInput()), t.getPermutation(),
+                           staticShape(t->getResult(0)), results);
+        })
+        .Case<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+              arith::MaximumFOp, arith::MinimumFOp>(
+            [&](auto bin) -> LogicalResult {
+              return elementwise(op, in(bin.getLhs()), in(bin.getRhs()),
+                                 results);
+            })
+        .Case([&](arith::NegFOp neg) -> LogicalResult {
+          Tensor t = in(neg.getOperand());
+          for (double &v : t.data)
+            v = -v;
+          return put(std::move(t));
+        })
+        .Default([&](Operation *) -> LogicalResult {
+          return op.emitError() << "the reference interpreter does not support '"
+                                << op.getName() << "'";
+        });
+  }
+
+  static std::optional<ref::IntDomain> intDomainOf(RankedTensorType result) {
+    if (auto f = dyn_cast<FixedType>(result.getElementType()))
+      return ref::IntDomain{formatOf(f)};
+    return std::nullopt;
+  }
+
+  LogicalResult runExperts(MoeExpertsOp x, llvm::DenseMap<Value, Tensor> &env,
+                           std::vector<Tensor> &results) {
+    const Tensor &input = env.find(x.getInput())->second;
+    const int64_t E = input.dim(0);
+    auto slice = [](const Tensor &t, int64_t e) {
+      std::vector<int64_t> shape(t.shape.begin() + 1, t.shape.end());
+      const int64_t n = ref::numElements(shape);
+      return Tensor(shape, std::vector<double>(t.data.begin() + e * n,
+                                               t.data.begin() + (e + 1) * n));
+    };
+    Tensor out(staticShape(x.getOutput()));
+    const int64_t per = E ? out.numel() / E : 0;
+    for (int64_t e = 0; e < E; ++e) {
+      std::vector<Tensor> args = {slice(input, e)};
+      for (Value p : x.getParams())
+        args.push_back(slice(env.find(p)->second, e));
+      auto r = runBlock(x.getBody().front(), args);
+      if (failed(r))
+        return x.emitError() << "while running expert " << e;
+      if ((*r)[0].numel() != per)
+        return x.emitError() << "expert " << e << " yielded "
+                             << (*r)[0].numel() << " values, expected " << per;
+      std::copy((*r)[0].data.begin(), (*r)[0].data.end(),
+                out.data.begin() + e * per);
+    }
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  static LogicalResult sliceCopy(Operation &op, const Tensor &src,
+                                 ArrayRef<int64_t> offsets,
+                                 ArrayRef<int64_t> sizes,
+                                 ArrayRef<int64_t> strides,
+                                 std::vector<int64_t> resultShape,
+                                 std::vector<Tensor> &results) {
+    for (int64_t v : llvm::concat<const int64_t>(offsets, sizes, strides))
+      if (ShapedType::isDynamic(v))
+        return op.emitError() << "dynamic slices are not supported";
+    const int64_t r = src.rank();
+    auto srcStrides = stridesOf(src.shape);
+    const int64_t n = ref::numElements(
+        std::vector<int64_t>(sizes.begin(), sizes.end()));
+    Tensor out(resultShape);
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t flat = 0;
+      for (int64_t d = 0; d < r; ++d)
+        flat += (offsets[d] + idx[d] * strides[d]) * srcStrides[d];
+      out.data[i] = src.data[flat];
+      for (int64_t d = r - 1; d >= 0; --d) {
+        if (++idx[d] < sizes[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  static LogicalResult insertSlice(Operation &op, const Tensor &src,
+                                   const Tensor &dest,
+                                   ArrayRef<int64_t> offsets,
+                                   ArrayRef<int64_t> sizes,
+                                   ArrayRef<int64_t> strides,
+                                   std::vector<Tensor> &results) {
+    for (int64_t v : llvm::concat<const int64_t>(offsets, sizes, strides))
+      if (ShapedType::isDynamic(v))
+        return op.emitError() << "dynamic slices are not supported";
+    Tensor out = dest;
+    const int64_t r = dest.rank();
+    auto destStrides = stridesOf(dest.shape);
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t i = 0; i < src.numel(); ++i) {
+      int64_t flat = 0;
+      for (int64_t d = 0; d < r; ++d)
+        flat += (offsets[d] + idx[d] * strides[d]) * destStrides[d];
+      out.data[flat] = src.data[i];
+      for (int64_t d = r - 1; d >= 0; --d) {
+        if (++idx[d] < sizes[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  static LogicalResult concat(const std::vector<const Tensor *> &parts,
+                              int64_t dim, std::vector<int64_t> shape,
+                              std::vector<Tensor> &results) {
+    Tensor out(shape);
+    int64_t outer = 1;
+    for (int64_t d = 0; d < dim; ++d)
+      outer *= shape[d];
+    const int64_t rowOut = out.numel() / std::max<int64_t>(outer, 1);
+    int64_t offset = 0;
+    for (const Tensor *p : parts) {
+      const int64_t row = p->numel() / std::max<int64_t>(outer, 1);
+      for (int64_t o = 0; o < outer; ++o)
+        std::copy_n(p->data.begin() + o * row, row,
+                    out.data.begin() + o * rowOut + offset);
+      offset += row;
+    }
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  static LogicalResult transpose(const Tensor &src, ArrayRef<int64_t> perm,
+                                 std::vector<int64_t> shape,
+                                 std::vector<Tensor> &results) {
+    Tensor out(shape);
+    auto srcStrides = stridesOf(src.shape);
+    const int64_t r = src.rank();
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      int64_t flat = 0;
+      for (int64_t d = 0; d < r; ++d)
+        flat += idx[d] * srcStrides[perm[d]];
+      out.data[i] = src.data[flat];
+      for (int64_t d = r - 1; d >= 0; --d) {
+        if (++idx[d] < shape[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    results.push_back(std::move(out));
+    return success();
+  }
+
+  static LogicalResult elementwise(Operation &op, const Tensor &a,
+                                   const Tensor &b,
+                                   std::vector<Tensor> &results) {
+    if (a.shape != b.shape)
+      return op.emitError() << "operand shapes differ";
+    Tensor out(a.shape);
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      const float x = float(a.data[i]), y = float(b.data[i]);
+      float r = 0;
+      if (isa<arith::AddFOp>(op))
+        r = x + y;
+      else if (isa<arith::SubFOp>(op))
+        r = x - y;
+      else if (isa<arith::MulFOp>(op))
+        r = x * y;
+      else if (isa<arith::DivFOp>(op))
+        r = x / y;
+      else if (isa<arith::MaximumFOp>(op))
+        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::max(x, y);
+      else
+        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::min(x, y);
+      out.data[i] = r;
+    }
+    results.push_back(std::move(out));
+    return success();
+  }
+};
+
+} // namespace
+
+FailureOr<std::vector<Tensor>>
+spikestack::interpretFunction(func::FuncOp func,
+                              const std::vector<Tensor> &inputs) {
+  auto module = func->getParentOfType<ModuleOp>();
+  if (!module)
+    return func.emitError() << "function is not inside a module";
+  Interpreter interpreter(module);
+  return interpreter.runFunction(func, inputs);
+}

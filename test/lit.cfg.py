@@ -1,0 +1,27 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "SpikeStack"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.spikestack_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.spikestack_tools_dir, append_path=True)
+llvm_config.with_environment(
+    "PYTHONPATH", os.path.join(config.spikestack_src_root, "python"),
+    append_path=True)
+
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%src_root", config.spikestack_src_root))
+config.substitutions.append(
+    ("%testdata", os.path.join(config.spikestack_src_root, "test", "data")))
+
+tools = ["snn-opt", "snn-run"]
+llvm_config.add_tool_substitutions(tools, [config.spikestack_tools_dir])

@@ -1,0 +1,171 @@
+//===- snn-run.cpp - run snn programs -------------------------------------===//
+//
+//   snn-run --interpret FILE.mlir --input NAME=FILE.npy ... --output-dir DIR
+//
+// runs a function with the reference interpreter and writes one
+// DIR/<result name>.npy per result. Argument and result names come from the
+// `snn.name` argument/result attributes (else arg<i> / result<i>).
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Interpreter/Interpreter.h"
+#include "spikestack/Support/Npy.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <cstdio>
+
+using namespace mlir;
+using namespace spikestack;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string>
+    interpretFile("interpret", cl::desc("Run FILE.mlir with the reference "
+                                        "interpreter"),
+                  cl::value_desc("FILE.mlir"));
+static cl::list<std::string>
+    inputs("input", cl::desc("Bind argument NAME to a .npy file"),
+           cl::value_desc("NAME=FILE.npy"));
+static cl::opt<std::string> outputDir("output-dir",
+                                      cl::desc("Directory for the outputs"),
+                                      cl::value_desc("DIR"), cl::init("."));
+static cl::opt<std::string>
+    entry("entry", cl::desc("Function to run (default: @main, else the "
+                            "first function)"),
+          cl::value_desc("NAME"));
+static cl::opt<std::string> program(cl::Positional, cl::desc("[PROGRAM]"),
+                                    cl::init(""));
+
+static int error(const llvm::Twine &message) {
+  llvm::errs() << "snn-run: error: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "SpikeStack runner\n\n"
+      "  snn-run --interpret FILE.mlir --input NAME=FILE.npy ... "
+      "--output-dir DIR\n");
+
+  if (interpretFile.empty()) {
+    if (!program.empty())
+      return error("running compiled programs is not available yet; use "
+                   "--interpret FILE.mlir");
+    return error("nothing to run; pass --interpret FILE.mlir");
+  }
+
+  DialectRegistry registry;
+  registry.insert<snn::SNNDialect, func::FuncDialect, arith::ArithDialect,
+                  tensor::TensorDialect, linalg::LinalgDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::string errorMessage;
+  auto file = openInputFile(interpretFile, &errorMessage);
+  if (!file)
+    return error(errorMessage);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1; // the parser already reported the error with its location
+
+  func::FuncOp func;
+  if (!entry.empty()) {
+    func = module->lookupSymbol<func::FuncOp>(entry);
+    if (!func)
+      return error("no function @" + entry + " in " + interpretFile);
+  } else {
+    func = module->lookupSymbol<func::FuncOp>("main");
+    if (!func)
+      for (auto f : module->getOps<func::FuncOp>())
+        if (!f.isExternal()) {
+          func = f;
+          break;
+        }
+    if (!func)
+      return error("no function to run in " + interpretFile);
+  }
+
+  // Bind the inputs by name.
+  llvm::StringMap<std::string> files;
+  for (const std::string &spec : inputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return error("--input expects NAME=FILE.npy, got '" + spec + "'");
+    if (!files.try_emplace(spec.substr(0, eq), spec.substr(eq + 1)).second)
+      return error("input '" + spec.substr(0, eq) + "' is given twice");
+  }
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    names.push_back(argumentName(func, i));
+  for (const auto &entry : files)
+    if (llvm::find(names, entry.getKey()) == names.end())
+      return error("unknown input '" + entry.getKey().str() + "'; @" +
+                   func.getSymName().str() + " takes: " +
+                   llvm::join(names, ", "));
+
+  std::vector<ref::Tensor> args;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+    if (!type)
+      return error("argument '" + names[i] + "' is not a ranked tensor");
+    auto it = files.find(names[i]);
+    std::string typeStr;
+    llvm::raw_string_ostream os(typeStr);
+    os << type;
+    if (it == files.end())
+      return error("missing input '" + names[i] + "' (" + typeStr +
+                   "); pass --input " + names[i] + "=FILE.npy");
+    auto array = readNpy(it->second);
+    if (!array.ok())
+      return error("input '" + names[i] + "': " +
+                   std::string(array.status().message()));
+    auto tensor = tensorFromNpy(*array, type);
+    if (!tensor.ok())
+      return error("input '" + names[i] + "' (" + it->second + ") " +
+                   std::string(tensor.status().message()));
+    args.push_back(std::move(*tensor));
+  }
+
+  auto results = interpretFunction(func, args);
+  if (failed(results))
+    return 1;
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    return error("cannot create output directory '" + outputDir +
+                 "': " + ec.message());
+  // Convert everything first so that a failure leaves no output behind.
+  std::vector<std::pair<std::string, NpyArray>> outputs;
+  for (unsigned i = 0; i < results->size(); ++i) {
+    auto type = cast<RankedTensorType>(func.getResultTypes()[i]);
+    auto array = tensorToNpy((*results)[i], type);
+    if (!array.ok())
+      return error("result '" + resultName(func, i) +
+                   "': " + std::string(array.status().message()));
+    llvm::SmallString<256> path(outputDir);
+    llvm::sys::path::append(path, resultName(func, i) + ".npy");
+    outputs.emplace_back(path.str().str(), std::move(*array));
+  }
+  for (auto &[path, array] : outputs)
+    if (auto st = writeNpy(path, array); !st.ok())
+      return error(std::string(st.message()));
+  return 0;
+}
