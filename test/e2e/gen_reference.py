@@ -91,15 +91,18 @@ def _balanced(text: str, start: int) -> int:
 _TENSOR = re.compile(r"tensor<((?:\d+x)*)(.+)>$")
 
 
-def _parse_type(t: str):
-    m = _TENSOR.match(t.strip())
+def _parse_type(t: str, aliases=None):
+    t = t.strip()
+    while aliases and t.startswith("!") and t[1:] in aliases:
+        t = aliases[t[1:]]
+    m = _TENSOR.match(t)
     if not m:
         raise ValueError(f"unsupported type {t!r}")
     dims = tuple(int(d) for d in m.group(1).split("x") if d)
     return dims, m.group(2)
 
 
-def _parse_entry(entry: str, has_value: bool):
+def _parse_entry(entry: str, has_value: bool, aliases):
     name = None
     m = re.search(r'\{[^{}]*snn\.name\s*=\s*"([^"]*)"[^{}]*\}\s*$', entry)
     if m:
@@ -107,7 +110,7 @@ def _parse_entry(entry: str, has_value: bool):
         entry = entry[:m.start()].strip()
     if has_value:
         entry = entry.split(":", 1)[1].strip()
-    return name, _parse_type(entry)
+    return name, _parse_type(entry, aliases)
 
 
 def read_signature(mlir_path: str):
@@ -116,24 +119,28 @@ def read_signature(mlir_path: str):
     text = open(mlir_path).read()
     text = "\n".join(l.split("//")[0] if not l.lstrip().startswith("//") else ""
                      for l in text.splitlines())
+    aliases = dict(re.findall(r"^\s*!([\w$]+)\s*=\s*(.+?)\s*$", text, re.M))
     m = re.search(r"func\.func\s+@main\s*\(", text) or \
         re.search(r"func\.func\s+@[\w$.]+\s*\(", text)
     if not m:
         raise ValueError(f"{mlir_path}: no func.func found")
     a0 = m.end() - 1
     a1 = _balanced(text, a0)
-    args = [_parse_entry(e, True) for e in _split_top(text[a0 + 1:a1 - 1])]
+    args = [_parse_entry(e, True, aliases) for e in _split_top(text[a0 + 1:a1 - 1])]
     rest = text[a1:].lstrip()
     results = []
     if rest.startswith("->"):
         rest = rest[2:].lstrip()
         if rest.startswith("("):
             r1 = _balanced(rest, 0)
-            results = [_parse_entry(e, False) for e in _split_top(rest[1:r1 - 1])]
+            results = [_parse_entry(e, False, aliases) for e in _split_top(rest[1:r1 - 1])]
         else:
-            results = [_parse_entry(rest.split("{", 1)[0] if
-                                    not rest.startswith("tensor") else
-                                    rest[:rest.index(">") + 1], False)]
+            first = rest.split(None, 1)[0] if rest.startswith("!") else \
+                rest[:rest.index(">") + 1]
+            name = re.match(r'\s*\{[^{}]*snn\.name\s*=\s*"([^"]*)"',
+                            rest[len(first):])
+            results = [(name.group(1) if name else None,
+                        _parse_type(first, aliases))]
     return args, results
 
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SpikeStack developer entry point (the README's two commands).
+#
+#   scripts/dev.sh demo   install what is missing, build, run the main job
+#   scripts/dev.sh test   install what is missing, build, run every test
+#   scripts/dev.sh build  install what is missing and build
+#
+# Works on a fresh Debian bookworm machine as root. Environment:
+#   BUILD_DIR (default: build), JOBS (default: nproc), SPIKESTACK_SANITIZE=1
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+JOBS="${JOBS:-$(nproc)}"
+PY=/usr/bin/python3
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache lld-22
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev
+  python3 python3-numpy python3-onnx python3-torch
+)
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "== installing: ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+build() {
+  install_deps
+  local extra=()
+  [[ "${SPIKESTACK_SANITIZE:-0}" == 1 ]] && extra+=(-DSPIKESTACK_ENABLE_SANITIZERS=ON)
+  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DSPIKESTACK_PYTHON="$PY" "${extra[@]}"
+  fi
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+}
+
+demo() {
+  build
+  local work
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  echo "== Spikformer block (examples/spikformer_block.mlir) on the reference interpreter"
+  "$PY" "$ROOT/test/e2e/gen_reference.py" spikformer "$work/in" >/dev/null
+  local args=()
+  for f in "$work"/in/*.npy; do
+    case "$f" in *.ref.npy) continue ;; esac
+    local n; n="$(basename "$f" .npy)"
+    args+=(--input "$n=$f")
+  done
+  "$BUILD_DIR/bin/snn-run" --interpret "$ROOT/examples/spikformer_block.mlir" \
+    "${args[@]}" --output-dir "$work/out"
+  PYTHONPATH="$ROOT/python" "$PY" -m spikestack.summarize "$work/out"
+  echo "== agreement with the independent PyTorch reference"
+  PYTHONPATH="$ROOT/python" "$PY" -m spikestack.compare \
+    --ref-dir "$work/in" --out-dir "$work/out"
+}
+
+run_tests() {
+  build
+  (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS")
+}
+
+case "${1:-}" in
+  demo) demo ;;
+  test) run_tests ;;
+  build) build ;;
+  *) echo "usage: $0 demo|test|build" >&2; exit 2 ;;
+esac
