@@ -131,7 +131,7 @@ namespace {
 
 /// Reports a kernel error on `op` and fails.
 LogicalResult fail(Operation *op, const absl::Status &status) {
-  return op->emitError() << status.message();
+  return op->emitError() << std::string(status.message());
 }
 
 int fracOf(Type elt) {
