@@ -180,11 +180,18 @@ class MultiStepLIF(nn.Module):
             x_seq = x_seq.float()
         v = torch.full_like(x_seq[0], self.initial_v())
         out = []
+        margin = math.inf
         for t in range(x_seq.shape[0]):
             h = self.charge(x_seq[t], v)
             s = self.fire(h)
             v = self.reset(h, s)
             out.append(s)
+            if h.numel():
+                margin = min(margin, float((h.double() - self.v_threshold).abs().min()))
+        # Smallest distance of any charged membrane from the threshold: a
+        # test case is robust against last-bit differences upstream of the
+        # neuron only if this is well above the f32 resolution.
+        self.min_margin = margin
         return torch.stack(out)
 
 
@@ -330,11 +337,13 @@ class SpikformerBlock(nn.Module):
         return x
 
     def bn_lif_layers(self):
-        """(linear, bn, rec key of the spikes) in forward order."""
+        """(linear, bn, rec key of the spikes, lif) in forward order."""
         a, m = self.attn, self.mlp
-        return [(a.q_linear, a.q_bn, "q"), (a.k_linear, a.k_bn, "k"),
-                (a.v_linear, a.v_bn, "v"), (a.proj_linear, a.proj_bn, "proj"),
-                (m.fc1_linear, m.fc1_bn, "fc1"), (m.fc2_linear, m.fc2_bn, "fc2")]
+        return [(a.q_linear, a.q_bn, "q", a.q_lif), (a.k_linear, a.k_bn, "k", a.k_lif),
+                (a.v_linear, a.v_bn, "v", a.v_lif),
+                (a.proj_linear, a.proj_bn, "proj", a.proj_lif),
+                (m.fc1_linear, m.fc1_bn, "fc1", m.fc1_lif),
+                (m.fc2_linear, m.fc2_bn, "fc2", m.fc2_lif)]
 
 #===----------------------------------------------------------------------===#
 # Spiking mixture of experts (Spike-driven Transformer style)
@@ -505,12 +514,21 @@ def _stats_over_channels(t: torch.Tensor, channel_dim: int = -1):
     return d.mean(0).numpy(), d.var(0, unbiased=False).numpy()
 
 
+MIN_MARGIN = 1e-5
+
+
 def _calibrate_bn(run, lin_key, spike_key, bn: nn.BatchNorm1d, target: float,
-                  rng: np.random.RandomState, mask_fn=None):
+                  rng: np.random.RandomState, mask_fn=None, lif=None):
     """Set realistic inference statistics and parameters on ``bn``:
     running mean/var from the real pre-BN values (with +-20 % jitter),
     gamma ~ U(1, 3), beta = base + 0.3 * randn with ``base`` chosen by
-    bisection so that the following LIF fires at about ``target``."""
+    bisection so that the following LIF fires at about ``target``.
+
+    Bisection converges onto a discontinuity of the rate, i.e. onto a bias
+    that puts some membrane exactly on the threshold, which would make the
+    spikes depend on the last bit of BatchNorm. The final base is therefore
+    moved off that point until every membrane of ``lif`` is at least
+    MIN_MARGIN away from its threshold."""
     rec = run()
     z = rec[lin_key]
     if mask_fn is not None:
@@ -539,7 +557,13 @@ def _calibrate_bn(run, lin_key, spike_key, bn: nn.BatchNorm1d, target: float,
             lo = mid
         else:
             hi = mid
-    return rate_for(0.5 * (lo + hi))
+    base = 0.5 * (lo + hi)
+    for k in range(1, 200):
+        cand = base + (k // 2) * (1e-3 if k % 2 else -1e-3)
+        rate = rate_for(cand)
+        if lif is None or (lif.min_margin > MIN_MARGIN and abs(rate - target) < 0.02):
+            return rate
+    raise RuntimeError(f"no bias with a spike margin > {MIN_MARGIN} for {spike_key}")
 
 
 def _np_out(t: torch.Tensor, kind: str) -> np.ndarray:
@@ -578,7 +602,7 @@ def make_spikformer_case(seed: int = 20240611, T: int = 4, B: int = 2,
         (rng.rand(T, B, N, C) < 0.15).astype(np.int32)            # 0..2
     block = SpikformerBlock(C, heads, mlp_ratio).eval()
     hidden = C * mlp_ratio
-    for lin, _, _ in block.bn_lif_layers():
+    for lin, _, _, _ in block.bn_lif_layers():
         fan_in = lin.in_features
         _set(lin.weight, dyadic(rng, (lin.out_features, fan_in), 1.5 / math.sqrt(fan_in)))
         _set(lin.bias, dyadic(rng, (lin.out_features,), 0.2))
@@ -591,12 +615,14 @@ def make_spikformer_case(seed: int = 20240611, T: int = 4, B: int = 2,
         return rec
 
     targets = dict(q=0.25, k=0.25, v=0.30, proj=0.20, fc1=0.15, fc2=0.20)
-    for lin, bn, key in block.bn_lif_layers():
-        _calibrate_bn(run, f"{key}_linear", key, bn, targets[key], rng)
+    for lin, bn, key, lif in block.bn_lif_layers():
+        _calibrate_bn(run, f"{key}_linear", key, bn, targets[key], rng, lif=lif)
     rec = run()
+    margins = OrderedDict((key, lif.min_margin) for _, _, key, lif in block.bn_lif_layers())
+    margins["attn (exact dyadic input)"] = block.attn.attn_lif.min_margin
 
     inputs = OrderedDict(x=x)
-    for lin, bn, key in block.bn_lif_layers():
+    for lin, bn, key, _ in block.bn_lif_layers():
         inputs[f"{key}_weight"] = lin.weight.detach().numpy().copy()
         inputs[f"{key}_bias"] = lin.bias.detach().numpy().copy()
         inputs[f"{key}_bn_weight"] = bn.weight.detach().numpy().copy()
@@ -609,6 +635,7 @@ def make_spikformer_case(seed: int = 20240611, T: int = 4, B: int = 2,
         input_rate_nonzero=float((x > 0).mean()),
         rates=OrderedDict((k, firing_rate(rec[k])) for k in
                           ("q", "k", "v", "attn", "proj", "fc1", "fc2")),
+        min_spike_margin=margins,
         y_max=int(outputs["y"].max()), x1_max=int(outputs["x1"].max()))
     return Case("spikformer", block, inputs, outputs, rec, stats)
 
@@ -657,12 +684,19 @@ def make_moe_case(seed: int = 20240612, T: int = 4, B: int = 2, N: int = 16,
     rng = np.random.RandomState(seed)
     # Real-valued residual stream (membrane shortcut): per-channel offsets
     # plus time-varying noise, arbitrary f32 values.
-    chan = 0.6 * rng.randn(1, 1, 1, D)
-    x = (0.6 + chan + 1.2 * rng.randn(T, B, N, D)).astype(np.float32)
+    # Redrawn until no membrane of the shortcut LIF is within MIN_MARGIN of
+    # the threshold (keeps the float64 cross-check meaningful).
     block = SpikingMoEBlock(D, H, E, top_k, capacity, normalize_gates=True).eval()
-    xt = torch.from_numpy(x)
-    with torch.no_grad():
-        s = block.shortcut_lif(xt)
+    for _ in range(100):
+        chan = 0.6 * rng.randn(1, 1, 1, D)
+        x = (0.6 + chan + 1.2 * rng.randn(T, B, N, D)).astype(np.float32)
+        xt = torch.from_numpy(x)
+        with torch.no_grad():
+            s = block.shortcut_lif(xt)
+        if block.shortcut_lif.min_margin > MIN_MARGIN:
+            break
+    else:
+        raise RuntimeError("no input with a spike margin")
 
     # Router weights: draw until the routing is a discriminating test case:
     # assignments dropped in every batch element (but not too many), every
@@ -712,7 +746,7 @@ def make_moe_case(seed: int = 20240612, T: int = 4, B: int = 2, N: int = 16,
 
         masks.append(mask_fn)
         _calibrate_bn(run, f"expert{e}.fc1_linear", f"expert{e}.fc1",
-                      ex.fc1_bn, 0.2, rng, mask_fn)
+                      ex.fc1_bn, 0.2, rng, mask_fn, lif=ex.fc1_lif)
         z = mask_fn(run()[f"expert{e}.fc2_linear"])
         mean, var = _stats_over_channels(z)
         _set(ex.fc2_bn.running_mean, mean + 0.1 * np.sqrt(var + 1e-3) * rng.randn(D))
@@ -740,7 +774,11 @@ def make_moe_case(seed: int = 20240612, T: int = 4, B: int = 2, N: int = 16,
         rates=OrderedDict(
             [("s (shortcut LIF)", firing_rate(rec["s"]))] +
             [(f"expert{e}.fc1 (filled slots)", r) for e, r in enumerate(hidden_rates)]),
-        routing=chk, capacity=capacity)
+        routing=chk, capacity=capacity,
+        min_spike_margin=OrderedDict(
+            [("s", block.shortcut_lif.min_margin)] +
+            [(f"expert{e}.fc1", ex.fc1_lif.min_margin)
+             for e, ex in enumerate(block.experts)]))
     return Case("moe", block, inputs, outputs, rec, stats)
 
 
