@@ -43,7 +43,7 @@ func.func @lif_result_not_spike(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // -----
 
 func.func @lif_tau_below_one(%x: tensor<4x8xf32>) -> tensor<4x8x!snn.spike> {
-  // expected-error @+1 {{'snn.lif' op tau must be >= 1, got 5.000000e-01}}
+  // expected-error @+1 {{'snn.lif' op tau must be finite and >= 1, got 5.000000e-01}}
   %0 = snn.lif %x {tau = 0.5} : tensor<4x8xf32> -> tensor<4x8x!snn.spike>
   return %0 : tensor<4x8x!snn.spike>
 }
@@ -51,7 +51,7 @@ func.func @lif_tau_below_one(%x: tensor<4x8xf32>) -> tensor<4x8x!snn.spike> {
 // -----
 
 func.func @lif_tau_nan(%x: tensor<4x8xf32>) -> tensor<4x8x!snn.spike> {
-  // expected-error @+1 {{'snn.lif' op tau must be >= 1, got nan}}
+  // expected-error @+1 {{'snn.lif' op tau must be finite and >= 1, got nan}}
   %0 = snn.lif %x {tau = 0x7FF8000000000000 : f64}
          : tensor<4x8xf32> -> tensor<4x8x!snn.spike>
   return %0 : tensor<4x8x!snn.spike>

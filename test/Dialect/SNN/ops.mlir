@@ -44,6 +44,7 @@ func.func @types(%a: tensor<2x!snn.spike>, %b: tensor<2x!snn.count<1>>,
 // CHECK-SAME: custom = #snn.neuron<leaky = false, tau = 4.0, v_threshold = 0.75, v_reset = -0.5, reset = soft, decay_input = false, compare = gt, v_init = 0.25, membrane_type = <16, 4>, rounding = toward_zero>
 // CHECK-SAME: explicit_default = #snn.neuron<>
 // CHECK-SAME: fixed_neg_frac = #snn.neuron<tau = 1.0, v_threshold = 8.0, membrane_type = <8, -2>>
+// CHECK-SAME: if_tau_ignored = #snn.neuron<leaky = false, tau = 0.5>
 // CHECK-SAME: neg_zero_reset = #snn.neuron<v_reset = -0.0>
 // CHECK-SAME: shortest_decimal = #snn.neuron<v_threshold = 0.1, rounding = nearest_away>
 // CHECK-SAME: zero_init = #snn.neuron<v_init = 0.0>
@@ -59,6 +60,8 @@ func.func @neuron_attr() attributes {
                        tau = 4.0, leaky = false>,
   fixed_neg_frac = #snn.neuron<v_threshold = 8.0, tau = 1.0,
                                membrane_type = !snn.fixed<8, -2>>,
+  // tau is only checked (>= 1) for a leaky neuron.
+  if_tau_ignored = #snn.neuron<leaky = false, tau = 0.5>,
   // -0.0 is not bitwise equal to the default 0.0, so it is printed.
   neg_zero_reset = #snn.neuron<v_reset = -0.0>,
   shortest_decimal = #snn.neuron<v_threshold = 0.1, rounding = nearest_away>,
@@ -331,22 +334,24 @@ func.func @batch_norm(%x: tensor<4x1x16x6x6xf32>, %g: tensor<16xf32>,
 //===----------------------------------------------------------------------===//
 
 // CHECK-LABEL: func.func @pool(
-// CHECK-SAME: %[[S:[a-zA-Z0-9_]+]]: tensor<4x1x16x8x8x!snn.spike>, %[[X:[a-zA-Z0-9_]+]]: tensor<4x16x7x7xf32>, %[[Q:[a-zA-Z0-9_]+]]: tensor<2x3x4x4x!snn.fixed<8, 3>>)
+// CHECK-SAME: %[[S:[a-zA-Z0-9_]+]]: tensor<4x1x16x8x8x!snn.spike>, %[[X:[a-zA-Z0-9_]+]]: tensor<4x16x7x7xf32>, %[[Q:[a-zA-Z0-9_]+]]: tensor<2x3x4x4x!snn.fixed<8, 3>>, %[[C:[a-zA-Z0-9_]+]]: tensor<1x4x4x!snn.count<3>>)
 // CHECK-NEXT: snn.max_pool2d %[[S]] {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<4x1x16x8x8x!snn.spike> -> tensor<4x1x16x4x4x!snn.spike>
 // CHECK-NEXT: snn.max_pool2d %[[X]] {ceil_mode = true, kernel = array<i64: 3, 3>, pad = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<4x16x7x7xf32> -> tensor<4x16x4x4xf32>
 // CHECK-NEXT: snn.max_pool2d %[[X]] {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : tensor<4x16x7x7xf32> -> tensor<4x16x3x3xf32>
 // CHECK-NEXT: snn.max_pool2d %[[Q]] {kernel = array<i64: 2, 1>, strides = array<i64: 1, 2>} : tensor<2x3x4x4x!snn.fixed<8, 3>> -> tensor<2x3x3x2x!snn.fixed<8, 3>>
+// CHECK-NEXT: snn.max_pool2d %[[C]] {ceil_mode = true, kernel = array<i64: 2, 2>, pad = array<i64: 1, 1, 1, 1>, strides = array<i64: 3, 3>} : tensor<1x4x4x!snn.count<3>> -> tensor<1x2x2x!snn.count<3>>
 // CHECK-NEXT: snn.avg_pool2d %[[S]] {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<4x1x16x8x8x!snn.spike> -> tensor<4x1x16x4x4xf32>
 // CHECK-NEXT: snn.avg_pool2d %[[X]] {ceil_mode = true, count_include_pad = false, kernel = array<i64: 3, 3>, pad = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<4x16x7x7xf32> -> tensor<4x16x4x4xf32>
 // CHECK-NEXT: snn.avg_pool2d %[[X]] {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : tensor<4x16x7x7xf32> -> tensor<4x16x3x3xf32>
 // CHECK-NEXT: return
 func.func @pool(%s: tensor<4x1x16x8x8x!snn.spike>, %x: tensor<4x16x7x7xf32>,
-                %q: tensor<2x3x4x4x!snn.fixed<8, 3>>) {
+                %q: tensor<2x3x4x4x!snn.fixed<8, 3>>,
+                %c: tensor<1x4x4x!snn.count<3>>) {
   // Max pooling of spikes is an OR: the result stays spikes.
   %0 = snn.max_pool2d %s {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
          : tensor<4x1x16x8x8x!snn.spike> -> tensor<4x1x16x4x4x!snn.spike>
-  // ceil_mode: ceil((7 + 2 - 3) / 2) + 1 = 4 (the last window starts at 6,
-  // inside the input).
+  // ceil_mode: ceil((7 + 2 - 3) / 2) + 1 = 4 (the last window starts at
+  // input index 3 * 2 - 1 = 5, inside the input, so it is kept).
   %1 = snn.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>,
                           pad = array<i64: 1, 1, 1, 1>, ceil_mode = true}
          : tensor<4x16x7x7xf32> -> tensor<4x16x4x4xf32>
@@ -356,6 +361,11 @@ func.func @pool(%s: tensor<4x1x16x8x8x!snn.spike>, %x: tensor<4x16x7x7xf32>,
          : tensor<4x16x7x7xf32> -> tensor<4x16x3x3xf32>
   %3 = snn.max_pool2d %q {kernel = array<i64: 2, 1>, strides = array<i64: 1, 2>}
          : tensor<2x3x4x4x!snn.fixed<8, 3>> -> tensor<2x3x3x2x!snn.fixed<8, 3>>
+  // ceil_mode where PyTorch drops the last window: ceil((4 + 2 - 2) / 3) + 1
+  // = 3, but the third window would start at 6 - 1 = 5 >= 4, past the input.
+  %7 = snn.max_pool2d %c {kernel = array<i64: 2, 2>, strides = array<i64: 3, 3>,
+                          pad = array<i64: 1, 1, 1, 1>, ceil_mode = true}
+         : tensor<1x4x4x!snn.count<3>> -> tensor<1x2x2x!snn.count<3>>
   // Average pooling of spikes gives f32.
   %4 = snn.avg_pool2d %s {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
          : tensor<4x1x16x8x8x!snn.spike> -> tensor<4x1x16x4x4xf32>

@@ -377,3 +377,11 @@ func.func @bn_spike_input(%x: tensor<2x4x!snn.spike>, %p: tensor<4xf32>) {
   %0 = snn.batch_norm %x, %p, %p, %p, %p {channel_dim = 1 : i64} : tensor<2x4x!snn.spike>, tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @conv_dynamic_weight(%x: tensor<1x6x8x8xf32>, %w: tensor<?x2x3x3xf32>) -> tensor<1x6x6x6xf32> {
+  // expected-error @+1 {{weight must have a static shape, got [?, 2, 3, 3]}}
+  %0 = snn.conv2d %x, %w {groups = 3 : i64} : (tensor<1x6x8x8xf32>, tensor<?x2x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return %0 : tensor<1x6x6x6xf32>
+}

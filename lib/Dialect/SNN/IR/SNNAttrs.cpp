@@ -37,9 +37,14 @@ std::string spikestack::snn::formatDouble(double value) {
     if (std::strtod(s.c_str(), nullptr) == value)
       break;
   }
-  // Make sure the token reads back as a float literal.
-  if (std::isfinite(value) && s.find_first_of(".eE") == std::string::npos)
-    s += ".0";
+  // MLIR float literals need a '.' before any exponent: 1e+01 -> 1.0e+01.
+  if (std::isfinite(value) && s.find('.') == std::string::npos) {
+    size_t e = s.find_first_of("eE");
+    if (e == std::string::npos)
+      s += ".0";
+    else
+      s.insert(e, ".0");
+  }
   return s;
 }
 
@@ -86,8 +91,8 @@ LogicalResult NeuronAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   std::optional<double> vInit;
   if (vInitF)
     vInit = vInitF->convertToDouble();
-  if (leaky && !(tau >= 1.0))
-    return emitError() << "neuron tau must be >= 1, got " << tau;
+  if (leaky && !(tau >= 1.0 && std::isfinite(tau)))
+    return emitError() << "neuron tau must be finite and >= 1, got " << tau;
   if (!std::isfinite(vThreshold) || !std::isfinite(vReset) ||
       (vInit && !std::isfinite(*vInit)))
     return emitError() << "neuron parameters must be finite";

@@ -79,7 +79,8 @@ std::optional<SynapticConstants> matchConstantSynaptic(Value v) {
   if (!op || !v.hasOneUse())
     return std::nullopt;
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
-  if (!wType.getElementType().isF32() || !wType.hasStaticShape())
+  if (!wType.getElementType().isF32() || !wType.hasStaticShape() ||
+      wType.getNumElements() == 0)
     return std::nullopt;
   auto weight = constantF32(op.getWeight());
   if (!weight)
@@ -124,13 +125,14 @@ struct FoldBatchNormIntoSynaptic : OpRewritePattern<BatchNormOp> {
         weight[c * syn->perChannel + i] *= a;
       bias[c] = syn->bias.empty() ? b : std::fma(syn->bias[c], a, b);
     }
+    // The new constants and op replace the producer, so they go where it is.
+    rewriter.setInsertionPoint(syn->op);
     Location loc = bn.getLoc();
     auto wType = cast<RankedTensorType>(syn->op.getWeight().getType());
     auto bType = RankedTensorType::get({int64_t(channels)},
                                        rewriter.getF32Type());
     Value newW = makeF32Constant(rewriter, loc, wType, weight);
     Value newB = makeF32Constant(rewriter, loc, bType, bias);
-    rewriter.setInsertionPoint(syn->op);
     Value replacement = rebuildSynaptic(rewriter, syn->op, newW, newB);
     rewriter.replaceOp(bn, replacement);
     rewriter.eraseOp(syn->op);
@@ -154,6 +156,7 @@ struct FoldScaleIntoSynaptic : OpRewritePattern<ScaleOp> {
       w *= f;
     for (float &b : syn->bias)
       b *= f;
+    rewriter.setInsertionPoint(syn->op);
     Location loc = scale.getLoc();
     auto wType = cast<RankedTensorType>(syn->op.getWeight().getType());
     Value newW = makeF32Constant(rewriter, loc, wType, syn->weight);
@@ -162,7 +165,6 @@ struct FoldScaleIntoSynaptic : OpRewritePattern<ScaleOp> {
       newB = makeF32Constant(
           rewriter, loc, cast<RankedTensorType>(syn->op.getBias().getType()),
           syn->bias);
-    rewriter.setInsertionPoint(syn->op);
     Value replacement = rebuildSynaptic(rewriter, syn->op, newW, newB);
     rewriter.replaceOp(scale, replacement);
     rewriter.eraseOp(syn->op);

@@ -179,8 +179,8 @@ static LogicalResult verifyNeuron(const NeuronView &n) {
            << inType.getRank();
   if (failed(checkShape(op, "result", outType.getShape(), inType.getShape())))
     return failure();
-  if (n.leaky && !(n.tau >= 1.0))
-    return op->emitOpError() << "tau must be >= 1, got " << n.tau;
+  if (n.leaky && !(n.tau >= 1.0 && std::isfinite(n.tau)))
+    return op->emitOpError() << "tau must be finite and >= 1, got " << n.tau;
   if (!std::isfinite(n.vThreshold) || !std::isfinite(n.vReset) ||
       (n.vInit && !std::isfinite(*n.vInit)))
     return op->emitOpError() << "v_threshold, v_reset and v_init must be finite";
@@ -419,6 +419,9 @@ LogicalResult Conv2dOp::verify() {
   if (w.getRank() != 4)
     return emitOpError() << "weight must be [O, C/groups, KH, KW], got rank "
                          << w.getRank();
+  if (!w.hasStaticShape())
+    return emitOpError() << "weight must have a static shape, got "
+                         << shapeStr(w.getShape());
   if (failed(verifyWindowAttrs(*this, w.getShape().drop_front(2), getStrides(),
                                getPad(), getDilation())))
     return failure();
@@ -582,14 +585,19 @@ LogicalResult AddOp::verify() {
 }
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
-  // x + 0 -> x when that does not change the type.
-  auto isZero = [](Attribute a) {
+  // x + 0 -> x when that does not change the type. In f32 only -0.0 is an
+  // exact identity (-0.0 + +0.0 is +0.0).
+  // Likewise an integer zero added in f32 turns -0.0 into +0.0.
+  bool floatResult = isa<Float32Type>(getType().getElementType());
+  auto isZero = [&](Attribute a) {
     auto dense = dyn_cast_or_null<DenseElementsAttr>(a);
     if (!dense || !dense.isSplat())
       return false;
-    if (isa<FloatType>(dense.getElementType()))
-      return dense.getSplatValue<APFloat>().isZero();
-    return dense.getSplatValue<APInt>().isZero();
+    if (isa<FloatType>(dense.getElementType())) {
+      APFloat v = dense.getSplatValue<APFloat>();
+      return v.isZero() && v.isNegative();
+    }
+    return !floatResult && dense.getSplatValue<APInt>().isZero();
   };
   if (isZero(adaptor.getRhs()) && getLhs().getType() == getType())
     return getLhs();
