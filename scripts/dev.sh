@@ -55,15 +55,9 @@ demo() {
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   echo "== Spikformer block (examples/spikformer_block.mlir) on the reference interpreter"
-  "$PY" "$ROOT/test/e2e/gen_reference.py" spikformer "$work/in" >/dev/null
-  local args=()
-  for f in "$work"/in/*.npy; do
-    case "$f" in *.ref.npy) continue ;; esac
-    local n; n="$(basename "$f" .npy)"
-    args+=(--input "$n=$f")
-  done
+  "$PY" "$ROOT/test/e2e/gen_reference.py" spikformer "$work/in" --quiet
   "$BUILD_DIR/bin/snn-run" --interpret "$ROOT/examples/spikformer_block.mlir" \
-    "${args[@]}" --output-dir "$work/out"
+    --input-dir "$work/in" --output-dir "$work/out"
   PYTHONPATH="$ROOT/python" "$PY" -m spikestack.summarize "$work/out"
   echo "== agreement with the independent PyTorch reference"
   PYTHONPATH="$ROOT/python" "$PY" -m spikestack.compare \

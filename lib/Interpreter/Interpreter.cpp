@@ -238,6 +238,17 @@ FailureOr<std::vector<double>> attributeValues(Operation *op,
   return op->emitError() << "unsupported constant attribute kind";
 }
 
+/// True if a tensor of `shape` has at most 2^31 elements (no overflow).
+bool fitsInMemory(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d && n > (int64_t(1) << 31) / d))
+      return false;
+    n *= d;
+  }
+  return true;
+}
+
 std::vector<int64_t> staticShape(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   return {t.getShape().begin(), t.getShape().end()};
@@ -323,6 +334,9 @@ private:
       if (!rt.hasStaticShape() && !isa<func::CallOp>(op))
         return op.emitError() << "the interpreter needs static shapes, got "
                               << t;
+      if (rt.hasStaticShape() && !fitsInMemory(rt.getShape()))
+        return op.emitError() << "result " << t << " has more than 2^31 "
+                              << "elements, too large for the interpreter";
     }
 
     return llvm::TypeSwitch<Operation *, LogicalResult>(&op)

@@ -550,6 +550,8 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
     outIndex[i] = o;
   }
   Tensor out(outShape);
+  if (tokens * T == 0)
+    return InvalidArgumentError("readout: no tokens or time steps to average");
   if (fixed) {
     std::vector<int64_t> sum(outN, 0);
     for (int64_t t = 0; t < T; ++t)

@@ -3,7 +3,8 @@
 
     compare.py --ref-dir D --out-dir O [--rtol 1e-5] [--atol 1e-6]
 
-For every ``D/<name>.ref.npy`` the interpreter output ``O/<name>.npy`` must
+For every ``D/<name>.ref.npy`` (listed in the order of ``D/outputs.txt``
+if that exists, else alphabetically) the interpreter output ``O/<name>.npy`` must
 exist and have the same shape and dtype (the snn-run contract: spikes uint8,
 counts int32, f32 float32, i32 int32). Then
 
@@ -31,6 +32,7 @@ import sys
 import numpy as np
 
 REF_SUFFIX = ".ref.npy"
+ORDER_FILE = "outputs.txt"  # optional: tensor names in display order
 
 
 def _fmt_shape(shape) -> str:
@@ -74,8 +76,11 @@ def compare_one(ref: np.ndarray, out: np.ndarray, rtol: float, atol: float):
     agree = 100.0 * equal.sum() / n if n else 100.0
     ok = bool(equal.all())
     detail = ""
-    if ref.dtype in (np.uint8, np.bool_) or (n and ref.min() >= 0 and ref.max() <= 1):
+    if ref.dtype in (np.uint8, np.bool_):
         detail = f"nnz ref {int(np.count_nonzero(ref))} out {int(np.count_nonzero(out))}"
+    elif n:
+        detail = (f"range ref [{ref.min()}, {ref.max()}] "
+                  f"out [{out.min()}, {out.max()}]")
     if not ok:
         bad = np.argwhere(~equal)
         idx = tuple(int(i) for i in bad[0])
@@ -102,6 +107,11 @@ def main(argv=None) -> int:
         return 2
     names = sorted(f[:-len(REF_SUFFIX)] for f in os.listdir(args.ref_dir)
                    if f.endswith(REF_SUFFIX))
+    order_file = os.path.join(args.ref_dir, ORDER_FILE)
+    if os.path.exists(order_file):
+        with open(order_file) as f:
+            order = [l.strip() for l in f if l.strip()]
+        names = [n for n in order if n in names] + [n for n in names if n not in order]
     if not names:
         print(f"compare: error: no *{REF_SUFFIX} files in '{args.ref_dir}'",
               file=sys.stderr)

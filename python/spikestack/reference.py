@@ -30,11 +30,10 @@ softmax, gate products, residual adds) are elementwise and fixed by the spec.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional
 
 import numpy as np
 import torch
@@ -584,10 +583,10 @@ SPIKFORMER_LAYERS = ("q", "k", "v", "proj", "fc1", "fc2")
 
 # (result name, rec key, kind) in the order of the .mlir results.
 SPIKFORMER_RESULTS = [
-    ("y", "y", "count"), ("x1", "x1", "count"), ("readout", "readout", "f32"),
     ("q_bn", "q_bn", "f32"), ("q", "q", "spike"), ("k", "k", "spike"),
     ("v", "v", "spike"), ("attn", "attn", "spike"), ("proj", "proj", "spike"),
-    ("fc1", "fc1", "spike"), ("fc2", "fc2", "spike"),
+    ("x1", "x1", "count"), ("fc1", "fc1", "spike"), ("fc2", "fc2", "spike"),
+    ("y", "y", "count"), ("readout", "readout", "f32"),
 ]
 
 
@@ -601,7 +600,6 @@ def make_spikformer_case(seed: int = 20240611, T: int = 4, B: int = 2,
     x = (rng.rand(T, B, N, C) < 0.2).astype(np.int32) + \
         (rng.rand(T, B, N, C) < 0.15).astype(np.int32)            # 0..2
     block = SpikformerBlock(C, heads, mlp_ratio).eval()
-    hidden = C * mlp_ratio
     for lin, _, _, _ in block.bn_lif_layers():
         fan_in = lin.in_features
         _set(lin.weight, dyadic(rng, (lin.out_features, fan_in), 1.5 / math.sqrt(fan_in)))
@@ -641,10 +639,10 @@ def make_spikformer_case(seed: int = 20240611, T: int = 4, B: int = 2,
 
 
 MOE_RESULTS = [
-    ("y", "y", "f32"), ("moe_out", "moe_out", "f32"), ("s", "s", "spike"),
-    ("expert_index", "expert_index", "i32"), ("gate", "gate", "f32"),
-    ("slot", "slot", "i32"), ("dispatched", "dispatched", "spike"),
-    ("expert_out", "expert_out", "f32"),
+    ("s", "s", "spike"), ("expert_index", "expert_index", "i32"),
+    ("gate", "gate", "f32"), ("slot", "slot", "i32"),
+    ("dispatched", "dispatched", "spike"), ("expert_out", "expert_out", "f32"),
+    ("moe_out", "moe_out", "f32"), ("y", "y", "f32"),
 ]
 
 MOE_PARAMS = ("fc1_weight", "fc1_bias", "fc1_bn_weight", "fc1_bn_bias",

@@ -3,8 +3,8 @@
 
     gen_reference.py BLOCK OUTDIR [--seed N] [--check-mlir FILE] [--sanity]
 
-BLOCK is ``spikformer`` (test/e2e/spikformer_block.mlir) or ``moe``
-(test/e2e/moe_block.mlir). Writes into OUTDIR
+BLOCK is ``spikformer`` (examples/spikformer_block.mlir) or ``moe``
+(examples/moe_block.mlir). Writes into OUTDIR
 
 * ``<name>.npy`` for every function argument (input and weights), named by
   the argument's ``snn.name``, in the snn-run input dtypes (spike -> uint8,
@@ -12,6 +12,8 @@ BLOCK is ``spikformer`` (test/e2e/spikformer_block.mlir) or ``moe``
 * ``<name>.ref.npy`` for every function result (final outputs and the
   intermediate spike tensors the .mlir also returns), in the snn-run output
   dtypes (spike -> uint8, count -> int32, f32 -> float32, i32 -> int32);
+* ``outputs.txt``: the result names in function order (compare.py lists
+  the tensors in this order);
 * ``stats.json``: seed, firing rates, routing statistics.
 
 ``--check-mlir FILE`` checks that FILE's function takes exactly these
@@ -345,6 +347,9 @@ def main(argv=None) -> int:
         np.save(os.path.join(args.outdir, name + ".npy"), arr)
     for name, arr in case.outputs.items():
         np.save(os.path.join(args.outdir, name + ".ref.npy"), arr)
+    # Result order of the .mlir function: compare.py prints its table in it.
+    with open(os.path.join(args.outdir, "outputs.txt"), "w") as f:
+        f.write("".join(n + "\n" for n in case.outputs))
     stats = dict(block=args.block, seed=seed, **case.stats)
     with open(os.path.join(args.outdir, "stats.json"), "w") as f:
         json.dump(stats, f, indent=2)

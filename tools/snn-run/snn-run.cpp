@@ -1,6 +1,7 @@
 //===- snn-run.cpp - run snn programs -------------------------------------===//
 //
-//   snn-run --interpret FILE.mlir --input NAME=FILE.npy ... --output-dir DIR
+//   snn-run --interpret FILE.mlir [--input NAME=FILE.npy ...]
+//           [--input-dir DIR] --output-dir DIR
 //
 // runs a function with the reference interpreter and writes one
 // DIR/<result name>.npy per result. Argument and result names come from the
@@ -40,6 +41,11 @@ static cl::opt<std::string>
 static cl::list<std::string>
     inputs("input", cl::desc("Bind argument NAME to a .npy file"),
            cl::value_desc("NAME=FILE.npy"));
+static cl::opt<std::string>
+    inputDir("input-dir",
+             cl::desc("Bind each argument not given by --input to "
+                      "DIR/<name>.npy"),
+             cl::value_desc("DIR"));
 static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("Directory for the outputs"),
                                       cl::value_desc("DIR"), cl::init("."));
@@ -60,8 +66,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "SpikeStack runner\n\n"
-      "  snn-run --interpret FILE.mlir --input NAME=FILE.npy ... "
-      "--output-dir DIR\n");
+      "  snn-run --interpret FILE.mlir [--input NAME=FILE.npy ...] "
+      "[--input-dir DIR] --output-dir DIR\n");
 
   if (interpretFile.empty()) {
     if (!program.empty())
@@ -131,9 +137,18 @@ int main(int argc, char **argv) {
     std::string typeStr;
     llvm::raw_string_ostream os(typeStr);
     os << type;
+    if (it == files.end() && !inputDir.empty()) {
+      llvm::SmallString<256> path(inputDir);
+      llvm::sys::path::append(path, names[i] + ".npy");
+      if (llvm::sys::fs::exists(path))
+        it = files.try_emplace(names[i], path.str().str()).first;
+    }
     if (it == files.end())
       return error("missing input '" + names[i] + "' (" + typeStr +
-                   "); pass --input " + names[i] + "=FILE.npy");
+                   "); pass --input " + names[i] + "=FILE.npy" +
+                   (inputDir.empty() ? ""
+                                     : " or put " + names[i] + ".npy in " +
+                                           inputDir));
     auto array = readNpy(it->second);
     if (!array.ok())
       return error("input '" + names[i] + "': " +

@@ -5,6 +5,7 @@
 #include "spikestack/Dialect/SNN/IR/SNNTypes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace spikestack::snn;
@@ -30,4 +31,54 @@ Operation *SNNDialect::materializeConstant(OpBuilder &builder, Attribute value,
     return arith::ConstantOp::create(builder, loc, tensorType,
                                      cast<TypedAttr>(value));
   return ConstantOp::create(builder, loc, tensorType, elements);
+}
+
+/// Checks an `snn.name` on argument/result `index` of a function: a
+/// non-empty file-name-safe string, unique among the function's arguments
+/// (or results).
+static LogicalResult verifyName(Operation *op, unsigned index,
+                                NamedAttribute attr, bool isResult) {
+  const char *what = isResult ? "result" : "argument";
+  if (attr.getName() != "snn.name")
+    return op->emitError() << "unknown snn attribute '"
+                           << attr.getName().getValue()
+                           << "' on " << what << " " << index
+                           << " (only snn.name is defined)";
+  auto name = dyn_cast<StringAttr>(attr.getValue());
+  if (!name || name.getValue().empty())
+    return op->emitError() << "snn.name of " << what << " " << index
+                           << " must be a non-empty string";
+  StringRef n = name.getValue();
+  if (n.front() == '.' ||
+      llvm::any_of(n, [](char c) {
+        return !(llvm::isAlnum(c) || c == '_' || c == '-' || c == '.');
+      }))
+    return op->emitError() << "snn.name \"" << n << "\" of " << what << " "
+                           << index
+                           << " may only use letters, digits, '_', '-' and "
+                              "'.' (not first): it names a file";
+  auto func = dyn_cast<FunctionOpInterface>(op);
+  if (!func)
+    return success();
+  unsigned count = isResult ? func.getNumResults() : func.getNumArguments();
+  for (unsigned i = 0; i < index && i < count; ++i) {
+    DictionaryAttr attrs =
+        isResult ? func.getResultAttrDict(i) : func.getArgAttrDict(i);
+    if (attrs && attrs.get("snn.name") == name)
+      return op->emitError() << "snn.name \"" << n << "\" is used by " << what
+                             << "s " << i << " and " << index;
+  }
+  return success();
+}
+
+LogicalResult SNNDialect::verifyRegionArgAttribute(Operation *op, unsigned,
+                                                   unsigned argIndex,
+                                                   NamedAttribute attr) {
+  return verifyName(op, argIndex, attr, /*isResult=*/false);
+}
+
+LogicalResult SNNDialect::verifyRegionResultAttribute(Operation *op, unsigned,
+                                                      unsigned resultIndex,
+                                                      NamedAttribute attr) {
+  return verifyName(op, resultIndex, attr, /*isResult=*/true);
 }

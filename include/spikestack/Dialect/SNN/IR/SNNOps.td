@@ -405,7 +405,9 @@ def SNN_MoeRouterOp : SNN_Op<"moe_router", [Pure]> {
     5. with `capacity = C`, each expert accepts at most `C` assignments per
        batch element, in GShard order: all first choices in token order,
        then all second choices, ...; an assignment past the capacity is
-       dropped (`slot = -1`) and contributes nothing.
+       dropped (`slot = -1`) and contributes nothing (its `gate` keeps the
+       value of step 4, computed before any drop; `snn.moe_combine` skips
+       it).
 
     Results, each `[B, N, top_k]`: `expert_index` (i32), `gate` (f32) and
     `slot` (i32 position in the expert's buffer, or -1). The routing is

@@ -36,16 +36,14 @@
 //   fc2_weight [4, 64, 128]  fc2_bias [4, 64]   fc2_bn_{weight,bias,mean,var} [4, 64]
 //   (expert weights stacked along a leading expert dimension)
 // Results, in order (snn.name):
-//   y, moe_out (f32 [4, 2, 16, 64]), s (spikes), expert_index (i32
-//   [2, 16, 2]), gate (f32 [2, 16, 2]; g_i also for dropped assignments),
-//   slot (i32 [2, 16, 2], -1 = dropped), dispatched (spikes
-//   [4, 4, 2, 8, 64] = [E, T, B, capacity, D], empty slots 0),
+//   s (spikes [4, 2, 16, 64]), expert_index (i32 [2, 16, 2]),
+//   gate (f32 [2, 16, 2]; g_i also for dropped assignments),
+//   slot (i32 [2, 16, 2], -1 = dropped),
+//   dispatched (spikes [4, 4, 2, 8, 64] = [E, T, B, capacity, D], empty slots 0),
 //   expert_out (f32 [E, T, B, capacity, D]; the rows of empty slots are the
-//   experts applied to all-zero tokens).
+//   experts applied to all-zero tokens),
+//   moe_out, y (f32 [4, 2, 16, 64]).
 
-// RUN: snn-opt %s | snn-opt -o /dev/null
-// RUN: rm -rf %t && mkdir -p %t
-// RUN: %python %src_root/test/e2e/gen_reference.py moe %t --quiet --check-mlir %s
 
 !membrane = tensor<4x2x16x64xf32>                // [T, B, N, D]
 !spikes = tensor<4x2x16x64x!snn.spike>
@@ -77,14 +75,15 @@ func.func @main(
     %fc2_w: !w2 {snn.name = "fc2_weight"}, %fc2_b: !p_d {snn.name = "fc2_bias"},
     %fc2_g: !p_d {snn.name = "fc2_bn_weight"}, %fc2_beta: !p_d {snn.name = "fc2_bn_bias"},
     %fc2_mean: !p_d {snn.name = "fc2_bn_mean"}, %fc2_var: !p_d {snn.name = "fc2_bn_var"})
-    -> (!membrane {snn.name = "y"},
-        !membrane {snn.name = "moe_out"},
-        !spikes {snn.name = "s"},
+    // Results in data-flow order (per-stage agreement), block output last.
+    -> (!spikes {snn.name = "s"},
         !route_i {snn.name = "expert_index"},
         !route_f {snn.name = "gate"},
         !route_i {snn.name = "slot"},
         !buf_spikes {snn.name = "dispatched"},
-        !buf_out {snn.name = "expert_out"}) {
+        !buf_out {snn.name = "expert_out"},
+        !membrane {snn.name = "moe_out"},
+        !membrane {snn.name = "y"}) {
 
   // The branch starts with a LIF on the membrane stream (SDT style); its
   // spikes feed both the router and the experts.
@@ -132,6 +131,6 @@ func.func @main(
   // Membrane shortcut (real-valued residual).
   %y = snn.add %x, %moe_out : !membrane, !membrane -> !membrane
 
-  return %y, %moe_out, %s, %index, %gate, %slot, %buf, %expert_out
-    : !membrane, !membrane, !spikes, !route_i, !route_f, !route_i, !buf_spikes, !buf_out
+  return %s, %index, %gate, %slot, %buf, %expert_out, %moe_out, %y
+    : !spikes, !route_i, !route_f, !route_i, !buf_spikes, !buf_out, !membrane, !membrane
 }

@@ -1,0 +1,30 @@
+// snn.name on function arguments and results names .npy files.
+// RUN: snn-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{snn.name "x" is used by arguments 0 and 1}}
+func.func private @dup(tensor<2xf32> {snn.name = "x"}, tensor<2xf32> {snn.name = "x"})
+
+// -----
+
+// expected-error @+1 {{snn.name "y" is used by results 0 and 1}}
+func.func private @dup_results() -> (tensor<2xf32> {snn.name = "y"}, tensor<2xf32> {snn.name = "y"})
+
+// -----
+
+// expected-error @+1 {{snn.name "../etc/x" of argument 0 may only use letters, digits, '_', '-' and '.' (not first): it names a file}}
+func.func private @path(tensor<2xf32> {snn.name = "../etc/x"})
+
+// -----
+
+// expected-error @+1 {{snn.name of result 0 must be a non-empty string}}
+func.func private @empty() -> (tensor<2xf32> {snn.name = ""})
+
+// -----
+
+// expected-error @+1 {{snn.name of argument 0 must be a non-empty string}}
+func.func private @not_string(tensor<2xf32> {snn.name = 3 : i64})
+
+// -----
+
+// expected-error @+1 {{unknown snn attribute 'snn.nmae' on argument 0 (only snn.name is defined)}}
+func.func private @typo(tensor<2xf32> {snn.nmae = "x"})
