@@ -13,6 +13,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 JOBS="${JOBS:-$(nproc)}"
 PY=/usr/bin/python3
+# ccache hits across clones in different directories.
+export CCACHE_BASEDIR="$ROOT"
 
 PACKAGES=(
   build-essential cmake ninja-build ccache lld-22
