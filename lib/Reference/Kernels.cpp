@@ -259,6 +259,10 @@ absl::StatusOr<Tensor> linear(const Tensor &x, const Tensor &w,
         "linear: input ", shapeToString(x.shape), " does not match weight ",
         shapeToString(w.shape)));
   const int64_t K = w.dim(1), N = w.dim(0);
+  if (bias && bias->numel() != N)
+    return InvalidArgumentError(absl::StrCat("linear: bias has ",
+                                             bias->numel(), " values for ", N,
+                                             " outputs"));
   const int64_t rows = K ? x.numel() / K : 0;
   std::vector<int64_t> shape = x.shape;
   shape.back() = N;
@@ -298,6 +302,12 @@ absl::StatusOr<Tensor> conv2d(const Tensor &x, const Tensor &w,
   const int64_t O = w.dim(0), CG = w.dim(1), KH = w.dim(2), KW = w.dim(3);
   if (p.groups < 1 || CG * p.groups != C || O % p.groups)
     return InvalidArgumentError("conv2d: channels do not match groups");
+  if (bias && bias->numel() != O)
+    return InvalidArgumentError(absl::StrCat("conv2d: bias has ",
+                                             bias->numel(), " values for ", O,
+                                             " output channels"));
+  if (p.strideH < 1 || p.strideW < 1 || p.dilationH < 1 || p.dilationW < 1)
+    return InvalidArgumentError("conv2d: strides and dilations must be positive");
   const int64_t OH = pooledSize(H, p.padTop, p.padBottom, KH, p.strideH,
                                 p.dilationH, false);
   const int64_t OW = pooledSize(W, p.padLeft, p.padRight, KW, p.strideW,
@@ -376,6 +386,8 @@ static absl::StatusOr<Tensor> pool2d(const Tensor &x, const PoolParams &p,
                                      Reduce reduce) {
   if (x.rank() < 3)
     return InvalidArgumentError("pool2d: input must be [..., C, H, W]");
+  if (p.kernelH < 1 || p.kernelW < 1 || p.strideH < 1 || p.strideW < 1)
+    return InvalidArgumentError("pool2d: kernel and strides must be positive");
   const int64_t r = x.rank();
   const int64_t H = x.dim(r - 2), W = x.dim(r - 1);
   const int64_t OH = pooledSize(H, p.padTop, p.padBottom, p.kernelH,
@@ -406,8 +418,12 @@ absl::StatusOr<Tensor> maxPool2d(const Tensor &x, const PoolParams &p) {
     for (int64_t h = std::max<int64_t>(h0, 0);
          h < std::min(h0 + p.kernelH, H); ++h)
       for (int64_t w = std::max<int64_t>(w0, 0);
-           w < std::min(w0 + p.kernelW, W); ++w)
-        best = std::max(best, plane[h * W + w]);
+           w < std::min(w0 + p.kernelW, W); ++w) {
+        const double v = plane[h * W + w];
+        if (std::isnan(v))
+          return v; // PyTorch propagates NaN
+        best = std::max(best, v);
+      }
     return best;
   });
 }
@@ -441,6 +457,8 @@ absl::StatusOr<Tensor> add(const Tensor &a, const Tensor &b, AddKind kind,
     return InvalidArgumentError(absl::StrCat(
         "add: shapes ", shapeToString(a.shape), " and ",
         shapeToString(b.shape), " differ"));
+  if (kind == AddKind::Fixed && !fixed)
+    return InvalidArgumentError("add: a fixed-point add needs its format");
   Tensor out(a.shape);
   for (int64_t i = 0; i < a.numel(); ++i) {
     switch (kind) {
@@ -591,6 +609,8 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
 std::vector<std::vector<int64_t>> keptHeads(const Tensor &q, int64_t numHeads,
                                             double keepRatio) {
   const int64_t T = q.dim(0), B = q.dim(1), N = q.dim(2), C = q.dim(3);
+  if (q.rank() != 4 || numHeads < 1 || C % numHeads)
+    return {};
   const int64_t d = C / numHeads;
   // ceil(p * H), tolerant of decimal ratios such as 0.3 * 10.
   int64_t keep = static_cast<int64_t>(std::ceil(keepRatio * numHeads - 1e-9));
@@ -614,10 +634,19 @@ std::vector<std::vector<int64_t>> keptHeads(const Tensor &q, int64_t numHeads,
   return result;
 }
 
-/// x * scale into the neuron's domain: f32, or raw at the membrane format.
-static double scaled(int64_t x, double scale, const NeuronParams &n) {
-  if (n.membrane)
-    return std::ldexp(double(x) * scale, n.membrane->frac);
+/// x * scale into the neuron's domain: f32, or raw at the membrane format
+/// (which must be exact: a power-of-two scale representable there).
+static absl::StatusOr<double> scaled(int64_t x, double scale,
+                                     const NeuronParams &n) {
+  if (n.membrane) {
+    const double raw = std::ldexp(double(x) * scale, n.membrane->frac);
+    if (raw != std::floor(raw))
+      return InvalidArgumentError(absl::StrCat(
+          "attention: ", x, " * scale ", scale,
+          " is not exact in the membrane's ", n.membrane->frac,
+          " fractional bits"));
+    return raw;
+  }
   return f32(f32(double(x)) * f32(scale));
 }
 
@@ -668,8 +697,10 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
               for (int64_t i = 0; i < d; ++i)
                 if (at(q, t, b, n, h * d + i))
                   x += kv[i * d + j];
-              pre.data[((t * B + b) * N + n) * C + h * d + j] =
-                  scaled(x, p.scale, p.neuron);
+              auto value = scaled(x, p.scale, p.neuron);
+              if (!value.ok())
+                return value.status();
+              pre.data[((t * B + b) * N + n) * C + h * d + j] = *value;
             }
         }
     auto spikes = neuron(pre, p.neuron, p.neuron.membrane
@@ -687,7 +718,10 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
           int64_t x = 0;
           for (int64_t n = 0; n < N; ++n)
             x += at(k, t, b, n, c) * at(v, t, b, n, c);
-          pre.data[(t * B + b) * C + c] = scaled(x, p.scale, p.neuron);
+          auto value = scaled(x, p.scale, p.neuron);
+          if (!value.ok())
+            return value.status();
+          pre.data[(t * B + b) * C + c] = *value;
         }
     auto s = neuron(pre, p.neuron,
                     p.neuron.membrane ? p.neuron.membrane->frac : 0);
@@ -725,6 +759,10 @@ absl::StatusOr<Routing> moeRoute(const Tensor &input, const Tensor &gateWeight,
                 D = input.dim(3), E = gateWeight.dim(0), K = p.topK;
   if (K < 1 || K > E)
     return InvalidArgumentError("moe_router: top_k out of range");
+  if (gateBias && gateBias->numel() != E)
+    return InvalidArgumentError(absl::StrCat("moe_router: gate bias has ",
+                                             gateBias->numel(), " values for ",
+                                             E, " experts"));
   if (p.timeStep && (*p.timeStep < 0 || *p.timeStep >= T))
     return InvalidArgumentError("moe_router: time step out of range");
   // 1. Rates [B, N, D].

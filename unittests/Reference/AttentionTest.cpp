@@ -176,6 +176,30 @@ TEST(AttentionTest, SsaHandWorkedTinyCase) {
   EXPECT_THAT(out->data, ElementsAre(0, 0, 1, 0));
 }
 
+TEST(AttentionTest, SsaScaleIsOneF32Multiply) {
+  // T = B = 1, N = 3, C = 1 (d = 1), Q = K = V = 1 everywhere:
+  // A[n][m] = 1, X[n] = sum_m A[n][m] V[m] = 3 for every token.
+  // X * scale with scale 0.3 is f32(3) * f32(0.3) = 0.90000004 in f32,
+  // while the double product 0.9 rounds to f32 0.89999998. IF with
+  // v_threshold exactly the f32 product: ge fires on every token.
+  const float x = 3.0f * 0.3f;
+  ASSERT_NE(x, static_cast<float>(3.0 * 0.3));
+  ASSERT_GT(x, static_cast<float>(3.0 * 0.3));
+  Tensor ones({1, 1, 3, 1}, 1.0);
+  AttentionParams p;
+  p.scale = 0.3;
+  p.neuron.leaky = false;
+  p.neuron.vThreshold = x;
+  auto out = spikingAttention(ones, ones, ones, p);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT(out->data, ElementsAre(1, 1, 1));
+  // Same for SDSA: kv = sum_n K V = 3 per channel, then 3 * 0.3 in f32.
+  p.spikeDriven = true;
+  out = spikingAttention(ones, ones, ones, p);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT(out->data, ElementsAre(1, 1, 1));
+}
+
 TEST(AttentionTest, SsaMatchesNaiveLoop) {
   // Spikformer's attention: scale 0.125, LIF v_threshold 0.5, tau 2, hard.
   Tensor q = randomSpikes({3, 2, 5, 8}, 11);
@@ -398,6 +422,9 @@ TEST(HeadPruningTest, KeepCountIsCeilOfRatioTimesHeads) {
   EXPECT_EQ(keptHeads(q, 10, 1.0), (Kept{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}}));
   // p = 0.01 -> ceil(0.1) = 1 -> {9}
   EXPECT_EQ(keptHeads(q, 10, 0.01), (Kept{{9}}));
+  // p = 1e-12 -> ceil(1e-11) = 1 (the 1e-9 tolerance must not drop the
+  // count to 0) -> {9}
+  EXPECT_EQ(keptHeads(q, 10, 1e-12), (Kept{{9}}));
 }
 
 TEST(HeadPruningTest, CeilToleratesDecimalRatios) {

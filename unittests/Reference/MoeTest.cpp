@@ -106,6 +106,21 @@ TEST(MoeRouteTest, Top1PicksTheExpertOfTheActiveFeature) {
   EXPECT_FLOAT_EQ(r->gate.data[2], g2);
 }
 
+TEST(MoeRouteTest, SoftmaxSubtractsTheMaximum) {
+  // W = 200 I: n0's logits are [200, 0, 0]. exp(200) overflows f32, so the
+  // documented exp(z - max z) form is needed: p = [1, e^-200, e^-200] /
+  // (1 + 2 e^-200) = [1, 0, 0] in f32 (e^-200 underflows to 0).
+  RouterParams p;
+  p.topK = 2;
+  auto r = moeRoute(threeTokens(), scaledIdentity(3, 200.0), nullptr, p);
+  ASSERT_TRUE(r.ok()) << r.status();
+  // n0: experts (e0, then e1 over e2 by the tie rule), gates 1 and 0.
+  EXPECT_EQ(r->expertIndex.data[0], 0);
+  EXPECT_EQ(r->expertIndex.data[1], 1);
+  EXPECT_EQ(r->gate.data[0], 1.0);
+  EXPECT_EQ(r->gate.data[1], 0.0);
+}
+
 TEST(MoeRouteTest, Top2OrderAndGates) {
   // [T=2, B=1, N=1, D=3]: f0 fires twice, f1 once -> rates [1, 0.5, 0];
   // W = 2 I -> logits [2, 1, 0] -> experts (e0, e1), descending.

@@ -706,6 +706,18 @@ TEST(NeuronFixedTest, SaturatesHAtTheWidth) {
   EXPECT_THAT(run({300, 150}, lifSoft), ElementsAre(1, 0));
 }
 
+TEST(NeuronFixedTest, SoftResetSaturatesTheNewMembrane) {
+  // Soft reset V = sat(H - Th) can only leave the range with a negative
+  // threshold. fixed<8, 0> IF, soft, th -100, X = 127, -300:
+  // t0: H = 127 >= -100 -> spike, V = sat(127 + 100 = 227) = 127
+  // t1: H = sat(127 - 300 = -173) = -128 < -100 -> no spike
+  // (Without saturating V: V = 227, t1: H = -73 -> spike.)
+  NeuronParams p = withMembrane(ifNeuron(), 8, 0);
+  p.hardReset = false;
+  p.vThreshold = -100.0;
+  EXPECT_THAT(run({127, -300}, p), ElementsAre(1, 0));
+}
+
 TEST(NeuronFixedTest, SpikeInputIsScaledToTheMembraneFormat) {
   // fixed<16, 4> IF, th 1.5 (raw 24); spikes (input frac 0) are scaled by
   // 2^4 = 16: t0: H = 16; t1: H = 32 -> spike, V = 0; t2: 0; t3: 16.

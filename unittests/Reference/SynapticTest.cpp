@@ -663,6 +663,30 @@ TEST(ReadoutTest, FloatSeveralTokenDimsAtOnce) {
   EXPECT_THAT(y->data, ElementsAre(0.5, 0.75));
 }
 
+TEST(ReadoutTest, KeepsBatchAndChannelApart) {
+  // x [T=1, B=2, N=2, C=3], token_dims {2} -> [B=2, C=3], mean over n:
+  // b0: n0 [1, 0, 1], n1 [1, 1, 0] -> [1, 0.5, 0.5]
+  // b1: n0 [0, 0, 1], n1 [0, 0, 2] -> [0, 0, 1.5]
+  Tensor x({1, 2, 2, 3}, {1, 0, 1, 1, 1, 0,   // b0
+                          0, 0, 1, 0, 0, 2}); // b1
+  auto y = readout(x, {2}, std::nullopt, 0, Rounding::NearestEven);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(y->data, ElementsAre(1, 0.5, 0.5, 0, 0, 1.5));
+  // Fixed point (frac 1): raw = sum * 2 / 2 = sum:
+  // b0 [2, 1, 1], b1 [0, 0, 3].
+  y = readout(x, {2}, FixedFormat{8, 1}, 0, Rounding::NearestEven);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_THAT(y->data, ElementsAre(2, 1, 1, 0, 0, 3));
+  // Token dimension 1 (batch) instead: [T=1, B=2, N=2, C=3] -> [N=2, C=3],
+  // mean over b: n0 ([1,0,1] + [0,0,1])/2 = [0.5, 0, 1];
+  //              n1 ([1,1,0] + [0,0,2])/2 = [0.5, 0.5, 1].
+  y = readout(x, {1}, std::nullopt, 0, Rounding::NearestEven);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(y->data, ElementsAre(0.5, 0, 1, 0.5, 0.5, 1));
+}
+
 TEST(ReadoutTest, FixedSumsThenDividesOnce) {
   // x [T=2, B=1, N=3, C=1] spikes, fixed<8, 0>, nearest_even:
   // t0 [1, 1, 1], t1 [1, 0, 0]: sum 4 over 6 values -> 0.667 -> 1.

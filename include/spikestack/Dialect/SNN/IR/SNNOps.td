@@ -114,7 +114,8 @@ def SNN_LIFOp : SNN_NeuronOp<"lif"> {
     * charge, `decay_input = true`:  `H = V + (X - (V - v_reset)) / tau`
     * charge, `decay_input = false`: `H = V - (V - v_reset) / tau + X`
       (computed as `V * (1 - 1/tau) + X` when `v_reset = 0`, as
-      SpikingJelly does)
+      SpikingJelly does; `1 - 1/tau` is computed in double for the scalar
+      `tau`, as a Python float, and in f32 for `channel_tau`, a tensor)
     * fire: `S = H - v_threshold >= 0` (`compare = ge`) or `> 0` (`gt`)
     * reset: hard `V = S ? v_reset : H`; soft `V = H - S * v_threshold`
 
@@ -126,8 +127,9 @@ def SNN_LIFOp : SNN_NeuronOp<"lif"> {
     **Fixed-point domain** (`membrane_type = !snn.fixed<W, F>`): `X` and
     `V` are raw integers with `F` fractional bits (spike/count inputs are
     scaled by `2^F`); `1/tau` is the constant `M = round_even(2^15 / tau)`
-    applied as `(d * M) >> 15` rounded with `rounding`; every sum saturates
-    to `W` bits. Thresholds, resets and the initial value must be exactly
+    applied as `(d * M) >> 15` rounded with `rounding`; differences inside
+    the charge are exact and the new `H` (and a soft-reset `V`) saturate to
+    `W` bits. Thresholds, resets and the initial value must be exactly
     representable in the membrane format.
 
     Per-channel parameters (learned thresholds, per-channel thresholds
