@@ -55,7 +55,8 @@ demo() {
   build
   local work
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
+  # shellcheck disable=SC2064  # expand now: $work is local to this function
+  trap "rm -rf '$work'" EXIT
   echo "== Spikformer block (examples/spikformer_block.mlir) on the reference interpreter"
   "$PY" "$ROOT/test/e2e/gen_reference.py" spikformer "$work/in" --quiet
   "$BUILD_DIR/bin/snn-run" --interpret "$ROOT/examples/spikformer_block.mlir" \
