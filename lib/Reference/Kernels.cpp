@@ -40,6 +40,21 @@ int64_t saturate(int64_t value, const FixedFormat &format) {
   return std::clamp(value, format.minRaw(), format.maxRaw());
 }
 
+std::optional<int64_t> exactRaw(double value, const FixedFormat &format) {
+  const double raw = std::ldexp(value, format.frac);
+  if (!std::isfinite(raw) || raw != std::nearbyint(raw) ||
+      raw < double(format.minRaw()) || raw > double(format.maxRaw()))
+    return std::nullopt;
+  return static_cast<int64_t>(raw);
+}
+
+bool isPowerOfTwo(double value) {
+  if (!(value > 0) || !std::isfinite(value))
+    return false;
+  int exp;
+  return std::frexp(value, &exp) == 0.5;
+}
+
 int64_t roundDiv(int64_t num, int64_t den, Rounding mode) {
   // Floor division and remainder in [0, den).
   int64_t q = num / den, r = num % den;
@@ -175,13 +190,11 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
     return InvalidArgumentError("neuron input has more fractional bits than "
                                 "its membrane");
   auto toRaw = [&](double v, const char *what) -> absl::StatusOr<int64_t> {
-    double raw = std::ldexp(v, m.frac);
-    if (raw != std::nearbyint(raw) || raw < double(m.minRaw()) ||
-        raw > double(m.maxRaw()))
-      return InvalidArgumentError(absl::StrCat(
-          "neuron ", what, " = ", v, " is not representable in fixed<",
-          m.width, ", ", m.frac, ">"));
-    return static_cast<int64_t>(raw);
+    if (auto raw = exactRaw(v, m))
+      return *raw;
+    return InvalidArgumentError(absl::StrCat(
+        "neuron ", what, " = ", v, " is not representable in fixed<", m.width,
+        ", ", m.frac, ">"));
   };
   struct RawParams {
     int64_t threshold, reset, leak;

@@ -54,6 +54,11 @@ struct FixedFormat {
 };
 
 int64_t saturate(int64_t value, const FixedFormat &format);
+/// The raw integer of `value` if it is an exact multiple of the format's LSB
+/// inside its range.
+std::optional<int64_t> exactRaw(double value, const FixedFormat &format);
+/// True for 2^k (k any integer), the factors by which f32 scaling is exact.
+bool isPowerOfTwo(double value);
 /// num / den (den > 0) rounded to an integer with `mode`.
 int64_t roundDiv(int64_t num, int64_t den, Rounding mode);
 /// value * 2^-shift rounded with `mode` (a left shift when shift < 0).

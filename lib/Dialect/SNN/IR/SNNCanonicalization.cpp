@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Reference/Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
@@ -20,15 +21,9 @@
 
 using namespace mlir;
 using namespace spikestack::snn;
+namespace ref = spikestack::ref;
 
 namespace {
-
-bool isPowerOfTwo(double v) {
-  if (!(v > 0) || !std::isfinite(v))
-    return false;
-  int exp;
-  return std::frexp(v, &exp) == 0.5;
-}
 
 /// Values of a constant f32 tensor, or nullopt.
 std::optional<SmallVector<float>> constantF32(Value v) {
@@ -146,7 +141,7 @@ struct FoldScaleIntoSynaptic : OpRewritePattern<ScaleOp> {
   LogicalResult matchAndRewrite(ScaleOp scale,
                                 PatternRewriter &rewriter) const override {
     double factor = scale.getFactor().convertToDouble();
-    if (!isPowerOfTwo(factor))
+    if (!ref::isPowerOfTwo(factor))
       return rewriter.notifyMatchFailure(scale, "not exact: factor is not 2^k");
     auto syn = matchConstantSynaptic(scale.getInput());
     if (!syn)
@@ -182,7 +177,7 @@ struct MergeScales : OpRewritePattern<ScaleOp> {
       return failure();
     double a = inner.getFactor().convertToDouble();
     double b = outer.getFactor().convertToDouble();
-    if (!isPowerOfTwo(a) && !isPowerOfTwo(b))
+    if (!ref::isPowerOfTwo(a) && !ref::isPowerOfTwo(b))
       return rewriter.notifyMatchFailure(outer, "not exact in f32");
     rewriter.replaceOpWithNewOp<ScaleOp>(outer, outer.getType(),
                                          inner.getInput(),
@@ -222,7 +217,7 @@ struct FoldScaleIntoNeuron : OpRewritePattern<NeuronOp> {
     if (!scale || !hasScalarFloatParams(op))
       return failure();
     double a = scale.getFactor().convertToDouble();
-    if (!isPowerOfTwo(a))
+    if (!ref::isPowerOfTwo(a))
       return rewriter.notifyMatchFailure(op, "not exact: factor is not 2^k");
     rewriter.modifyOpInPlace(op, [&] {
       op.getInputMutable().assign(scale.getInput());

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Reference/Kernels.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -19,6 +20,7 @@
 
 using namespace mlir;
 using namespace spikestack::snn;
+namespace ref = spikestack::ref;
 
 #include "spikestack/Dialect/SNN/IR/SNNInterfaces.cpp.inc"
 
@@ -68,13 +70,6 @@ static std::optional<int64_t> fracBits(Type t) {
   if (isa<SpikeType, CountType>(t))
     return 0;
   return std::nullopt;
-}
-
-static bool isPowerOfTwo(double v) {
-  if (!(v > 0) || !std::isfinite(v))
-    return false;
-  int exp;
-  return std::frexp(v, &exp) == 0.5;
 }
 
 //===----------------------------------------------------------------------===//
@@ -371,20 +366,14 @@ int64_t LinearOp::getDenseSynapticOps() {
   return out.getNumElements() * getWeight().getType().getDimSize(1);
 }
 
-/// Output size of one spatial dimension (PyTorch convention), or -1.
+/// Output size of one spatial dimension (PyTorch convention, the same
+/// formula as the kernels), or -1 when the window does not fit.
 static int64_t convOutSize(int64_t in, int64_t padLo, int64_t padHi,
                            int64_t kernel, int64_t stride, int64_t dilation,
                            bool ceilMode = false) {
   if (ShapedType::isDynamic(in))
     return ShapedType::kDynamic;
-  int64_t span = in + padLo + padHi - dilation * (kernel - 1) - 1;
-  if (span < 0)
-    return -1;
-  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-  // PyTorch: the last window must start inside the input or left padding.
-  if (ceilMode && (out - 1) * stride >= in + padLo)
-    --out;
-  return out;
+  return ref::pooledSize(in, padLo, padHi, kernel, stride, dilation, ceilMode);
 }
 
 static LogicalResult verifyWindowAttrs(Operation *op, ArrayRef<int64_t> kernel,
@@ -666,7 +655,7 @@ LogicalResult SpikingAttentionOp::verify() {
   }
   if (FixedType m = getNeuron().getMembraneType()) {
     // Power-of-two scales keep (A V) * scale exact in the membrane format.
-    if (!isPowerOfTwo(scale) ||
+    if (!ref::isPowerOfTwo(scale) ||
         !isRepresentable(m, scale))
       return emitOpError() << "a fixed-point attention neuron (" << m
                            << ") needs a power-of-two scale representable in "

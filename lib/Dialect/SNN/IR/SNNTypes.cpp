@@ -1,6 +1,7 @@
 //===- SNNTypes.cpp - snn dialect types -----------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNTypes.h"
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Reference/Kernels.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -67,7 +68,6 @@ std::optional<int64_t> spikestack::snn::getCountMax(Type t) {
 }
 
 bool spikestack::snn::isRepresentable(FixedType type, double value) {
-  double raw = std::ldexp(value, int(type.getFrac()));
-  return std::isfinite(raw) && raw == std::nearbyint(raw) &&
-         raw >= double(type.getMinRaw()) && raw <= double(type.getMaxRaw());
+  return ref::exactRaw(value, {int(type.getWidth()), int(type.getFrac())})
+      .has_value();
 }
