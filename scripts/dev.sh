@@ -2,11 +2,14 @@
 # SpikeStack developer entry point (the README's two commands).
 #
 #   scripts/dev.sh demo   install what is missing, build, run the main job
-#   scripts/dev.sh test   install what is missing, build, run every test
+#   scripts/dev.sh test   install what is missing, build, run every test, then
+#                         run them again in an ASan+UBSan build (build-asan/)
 #   scripts/dev.sh build  install what is missing and build
 #
 # Works on a fresh Debian bookworm machine as root. Environment:
-#   BUILD_DIR (default: build), JOBS (default: nproc), SPIKESTACK_SANITIZE=1
+#   BUILD_DIR (default: build), JOBS (default: nproc),
+#   SPIKESTACK_SANITIZE=1 (build with sanitizers), QUICK=1 (test: skip the
+#   sanitizer pass)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,9 +70,19 @@ demo() {
     --ref-dir "$work/in" --out-dir "$work/out"
 }
 
+# Our objects inline LLVM's allocator code with ASan poisoning annotations,
+# while Debian's libMLIR.so is not instrumented and reads those slabs:
+# disable user poisoning (a false positive), keep every other check.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-allow_user_poisoning=0:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
+
 run_tests() {
   build
   (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS")
+  if [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]]; then
+    echo "== the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+    BUILD_DIR="$ROOT/build-asan" SPIKESTACK_SANITIZE=1 bash "$ROOT/scripts/dev.sh" test
+  fi
 }
 
 case "${1:-}" in

@@ -12,6 +12,8 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.spikestack_obj_root, "test")
 
 llvm_config.use_default_substitutions()
+# Sanitizer settings (scripts/dev.sh sets them for the sanitizer build).
+llvm_config.with_system_environment(["ASAN_OPTIONS", "UBSAN_OPTIONS"])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.spikestack_tools_dir, append_path=True)
 llvm_config.with_environment(
