@@ -44,13 +44,13 @@ install_deps() {
 }
 
 build() {
-  install_deps
-  local extra=()
-  [[ "${SPIKESTACK_SANITIZE:-0}" == 1 ]] && extra+=(-DSPIKESTACK_ENABLE_SANITIZERS=ON)
-  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DSPIKESTACK_PYTHON="$PY" "${extra[@]}"
-  fi
+  [[ "${SPIKESTACK_DEPS_OK:-0}" == 1 ]] || install_deps
+  export SPIKESTACK_DEPS_OK=1
+  local sanitize=OFF
+  [[ "${SPIKESTACK_SANITIZE:-0}" == 1 ]] && sanitize=ON
+  # Re-running cmake on a configured tree is cheap and applies the options.
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DSPIKESTACK_PYTHON="$PY" -DSPIKESTACK_ENABLE_SANITIZERS="$sanitize" >/dev/null
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 

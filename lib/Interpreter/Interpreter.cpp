@@ -48,6 +48,33 @@ static bool isIntegerDType(NpyDType d) {
   return d != NpyDType::F32 && d != NpyDType::F64;
 }
 
+/// Checks that every value of `t` is a value of `type`'s element type
+/// (spikes 0/1, counts 0..N, fixed-point raw values and iN in range).
+static absl::Status checkElementRange(const Tensor &t, RankedTensorType type,
+                                      const std::string &what) {
+  Type elt = type.getElementType();
+  if (auto max = getCountMax(elt))
+    return ref::checkCountRange(t, *max, what);
+  double lo, hi;
+  if (auto fixed = dyn_cast<FixedType>(elt)) {
+    lo = double(fixed.getMinRaw());
+    hi = double(fixed.getMaxRaw());
+  } else if (auto i = dyn_cast<IntegerType>(elt)) {
+    if (i.getWidth() > 53)
+      return absl::OkStatus(); // held exactly only up to 2^53; not checked
+    lo = i.getWidth() == 1 ? 0.0 : -std::ldexp(1.0, int(i.getWidth()) - 1);
+    hi = i.getWidth() == 1 ? 1.0 : std::ldexp(1.0, int(i.getWidth()) - 1) - 1;
+  } else {
+    return absl::OkStatus();
+  }
+  for (int64_t i = 0; i < t.numel(); ++i)
+    if (!(t.data[i] >= lo && t.data[i] <= hi))
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": value ", t.data[i], " at flat index ", i, " does not fit ",
+          typeString(elt)));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Tensor> spikestack::tensorFromNpy(const NpyArray &array,
                                                  RankedTensorType type) {
   std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
@@ -72,31 +99,23 @@ absl::StatusOr<Tensor> spikestack::tensorFromNpy(const NpyArray &array,
                        " but an f32 tensor needs float32"));
     return t;
   }
-  if (auto max = getCountMax(elt)) {
-    if (auto st = ref::checkCountRange(
-            t, *max, isa<SpikeType>(elt) ? "spike input" : "count input");
+  if (getCountMax(elt)) {
+    // Any numeric dtype holding the integers (bool, uint8, float32 0/1...).
+    if (auto st = checkElementRange(
+            t, type, isa<SpikeType>(elt) ? "spike input" : "count input");
         !st.ok())
       return st;
     return t;
   }
-  if (auto fixed = dyn_cast<FixedType>(elt)) {
-    if (!isIntegerDType(array.dtype))
-      return absl::InvalidArgumentError(absl::StrCat(
-          "has dtype ", std::string(npyDTypeName(array.dtype)), " but ", typeString(elt),
-          " needs the raw integers (int8/16/32/64)"));
-    for (int64_t i = 0; i < t.numel(); ++i)
-      if (t.data[i] < double(fixed.getMinRaw()) ||
-          t.data[i] > double(fixed.getMaxRaw()))
-        return absl::InvalidArgumentError(absl::StrCat(
-            "raw value ", t.data[i], " at flat index ", i,
-            " does not fit ", typeString(elt)));
-    return t;
-  }
-  if (auto intType = dyn_cast<IntegerType>(elt)) {
+  if (isa<FixedType, IntegerType>(elt)) {
     if (!isIntegerDType(array.dtype))
       return absl::InvalidArgumentError(absl::StrCat(
           "has dtype ", std::string(npyDTypeName(array.dtype)), " but ",
-          typeString(elt), " needs integers"));
+          typeString(elt),
+          isa<FixedType>(elt) ? " needs the raw integers (an integer dtype)"
+                              : " needs integers"));
+    if (auto st = checkElementRange(t, type, "input"); !st.ok())
+      return st;
     return t;
   }
   return absl::InvalidArgumentError(
@@ -134,15 +153,7 @@ LogicalResult fail(Operation *op, const absl::Status &status) {
   return op->emitError() << std::string(status.message());
 }
 
-int fracOf(Type elt) {
-  if (auto f = dyn_cast<FixedType>(elt))
-    return int(f.getFrac());
-  return 0;
-}
-
-ref::FixedFormat formatOf(FixedType t) {
-  return {int(t.getWidth()), int(t.getFrac())};
-}
+int fracOf(Type elt) { return int(getFracBits(elt)); }
 
 ref::Rounding roundingOf(RoundingMode m) {
   switch (m) {
@@ -170,7 +181,7 @@ ref::NeuronParams neuronParams(NeuronAttr n) {
   if (n.getVInit())
     p.vInit = n.getVInit()->convertToDouble();
   if (n.getMembraneType())
-    p.membrane = formatOf(n.getMembraneType());
+    p.membrane = n.getMembraneType().getFormat();
   p.rounding = roundingOf(n.getRounding());
   return p;
 }
@@ -238,11 +249,13 @@ FailureOr<std::vector<double>> attributeValues(Operation *op,
   return op->emitError() << "unsupported constant attribute kind";
 }
 
-/// True if a tensor of `shape` has at most 2^31 elements (no overflow).
-bool fitsInMemory(ArrayRef<int64_t> shape) {
+/// The interpreter holds tensors as doubles; it refuses any tensor of more
+/// than 2^28 elements (2 GiB) rather than exhausting memory.
+constexpr int64_t kMaxElements = int64_t(1) << 28;
+bool withinElementLimit(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
-    if (d < 0 || (d && n > (int64_t(1) << 31) / d))
+    if (d < 0 || (d && n > kMaxElements / d))
       return false;
     n *= d;
   }
@@ -254,14 +267,6 @@ std::vector<int64_t> staticShape(Value v) {
   return {t.getShape().begin(), t.getShape().end()};
 }
 
-/// Row-major strides of `shape`.
-std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
-  std::vector<int64_t> s(shape.size(), 1);
-  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
-    s[d] = s[d + 1] * shape[d + 1];
-  return s;
-}
-
 class Interpreter {
 public:
   explicit Interpreter(ModuleOp module) : symbols(module) {}
@@ -270,6 +275,20 @@ public:
                                              const std::vector<Tensor> &args) {
     if (func.isExternal())
       return func.emitError() << "cannot interpret an external function";
+    for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+      auto rt = dyn_cast<RankedTensorType>(type);
+      if (!rt || !rt.hasStaticShape())
+        return func.emitError() << "the interpreter needs statically shaped "
+                                   "tensor arguments; argument "
+                                << i << " is " << type;
+      if (i >= args.size() ||
+          ArrayRef<int64_t>(args[i].shape) != rt.getShape())
+        return func.emitError() << "argument " << i << " does not have the "
+                                << "shape of " << type;
+    }
+    if (args.size() != func.getNumArguments())
+      return func.emitError() << "expects " << func.getNumArguments()
+                              << " arguments, got " << args.size();
     if (++depth > 64)
       return func.emitError() << "call depth exceeds 64 (recursion?)";
     auto result = runBlock(func.getBody().front(), args);
@@ -304,11 +323,18 @@ private:
       std::vector<Tensor> results;
       if (failed(runOp(op, env, results)))
         return failure();
+      if (results.size() != op.getNumResults())
+        return op.emitError() << "internal error: produced " << results.size()
+                              << " results";
+      // Every value must have exactly the shape of its (static) type, so
+      // that no later op can index past a tensor.
       for (auto [value, t] : llvm::zip(op.getResults(), results)) {
-        auto type = dyn_cast<RankedTensorType>(value.getType());
-        if (type && int64_t(t.data.size()) !=
-                        ref::numElements(t.shape))
-          return op.emitError() << "internal error: result size mismatch";
+        auto type = cast<RankedTensorType>(value.getType());
+        if (ArrayRef<int64_t>(t.shape) != type.getShape() ||
+            t.numel() != ref::numElements(t.shape))
+          return op.emitError() << "internal error: produced shape "
+                                << ref::shapeToString(t.shape) << " for "
+                                << type;
         env[value] = std::move(t);
       }
     }
@@ -331,11 +357,11 @@ private:
       auto rt = dyn_cast<RankedTensorType>(t);
       if (!rt)
         return op.emitError() << "the interpreter handles tensor results only";
-      if (!rt.hasStaticShape() && !isa<func::CallOp>(op))
+      if (!rt.hasStaticShape())
         return op.emitError() << "the interpreter needs static shapes, got "
                               << t;
-      if (rt.hasStaticShape() && !fitsInMemory(rt.getShape()))
-        return op.emitError() << "result " << t << " has more than 2^31 "
+      if (!withinElementLimit(rt.getShape()))
+        return op.emitError() << "result " << t << " has more than 2^28 "
                               << "elements, too large for the interpreter";
     }
 
@@ -354,7 +380,13 @@ private:
           auto values = attributeValues(&op, c.getValue());
           if (failed(values))
             return failure();
-          return put(Tensor(staticShape(c.getOutput()), std::move(*values)));
+          Tensor t(staticShape(c.getOutput()), std::move(*values));
+          // dense_resource blobs are not range-checked by the verifier.
+          if (auto st = checkElementRange(t, c.getOutput().getType(),
+                                          "snn.constant");
+              !st.ok())
+            return fail(&op, st);
+          return put(std::move(t));
         })
         .Case([&](func::CallOp call) -> LogicalResult {
           auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
@@ -413,14 +445,13 @@ private:
         })
         .Case([&](QuantizeOp q) -> LogicalResult {
           return put(ref::quantize(in(q.getInput()),
-                                   formatOf(cast<FixedType>(
-                                       q.getOutput().getType().getElementType())),
+                                   cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
                                    roundingOf(q.getRounding())));
         })
         .Case([&](RequantizeOp q) -> LogicalResult {
           return put(ref::requantize(
               in(q.getInput()), fracOf(q.getInput().getType().getElementType()),
-              formatOf(cast<FixedType>(q.getOutput().getType().getElementType())),
+              cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
               roundingOf(q.getRounding())));
         })
         // ---- synaptic operators -----------------------------------------
@@ -477,7 +508,7 @@ private:
             kind = ref::AddKind::Exact;
           if (auto f = dyn_cast<FixedType>(out)) {
             kind = ref::AddKind::Fixed;
-            fixed = formatOf(f);
+            fixed = f.getFormat();
           }
           return put(ref::add(in(a.getLhs()), in(a.getRhs()), kind, fixed));
         })
@@ -488,7 +519,7 @@ private:
         .Case([&](ReadoutOp r) -> LogicalResult {
           std::optional<ref::FixedFormat> fixed;
           if (auto f = dyn_cast<FixedType>(r.getOutput().getType().getElementType()))
-            fixed = formatOf(f);
+            fixed = f.getFormat();
           std::vector<int64_t> dims(r.getTokenDims().begin(),
                                     r.getTokenDims().end());
           return put(ref::readout(in(r.getInput()), dims, fixed,
@@ -590,7 +621,7 @@ private:
 
   static std::optional<ref::IntDomain> intDomainOf(RankedTensorType result) {
     if (auto f = dyn_cast<FixedType>(result.getElementType()))
-      return ref::IntDomain{formatOf(f)};
+      return ref::IntDomain{f.getFormat()};
     return std::nullopt;
   }
 
@@ -633,7 +664,7 @@ private:
       if (ShapedType::isDynamic(v))
         return op.emitError() << "dynamic slices are not supported";
     const int64_t r = src.rank();
-    auto srcStrides = stridesOf(src.shape);
+    auto srcStrides = ref::rowMajorStrides(src.shape);
     const int64_t n = ref::numElements(
         std::vector<int64_t>(sizes.begin(), sizes.end()));
     Tensor out(resultShape);
@@ -664,7 +695,7 @@ private:
         return op.emitError() << "dynamic slices are not supported";
     Tensor out = dest;
     const int64_t r = dest.rank();
-    auto destStrides = stridesOf(dest.shape);
+    auto destStrides = ref::rowMajorStrides(dest.shape);
     std::vector<int64_t> idx(r, 0);
     for (int64_t i = 0; i < src.numel(); ++i) {
       int64_t flat = 0;
@@ -705,7 +736,7 @@ private:
                                  std::vector<int64_t> shape,
                                  std::vector<Tensor> &results) {
     Tensor out(shape);
-    auto srcStrides = stridesOf(src.shape);
+    auto srcStrides = ref::rowMajorStrides(src.shape);
     const int64_t r = src.rank();
     std::vector<int64_t> idx(r, 0);
     for (int64_t i = 0; i < out.numel(); ++i) {

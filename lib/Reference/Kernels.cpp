@@ -26,6 +26,13 @@ int64_t numElements(const std::vector<int64_t> &shape) {
   return n;
 }
 
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
 std::string shapeToString(const std::vector<int64_t> &shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
@@ -36,28 +43,28 @@ static inline float f32(double v) { return static_cast<float>(v); }
 // Fixed point
 //===----------------------------------------------------------------------===//
 
+// Fixed-point arithmetic is exact in 128 bits: raw values have at most 32
+// bits and fractional bits are in [-32, 32] (so shifts are at most 64): every
+// product, shift and sum the kernels form stays below 2^127 before it is
+// rounded or saturated.
+using Wide = __int128;
+
+static Wide saturateWide(Wide value, const FixedFormat &format) {
+  if (value < Wide(format.minRaw()))
+    return format.minRaw();
+  if (value > Wide(format.maxRaw()))
+    return format.maxRaw();
+  return value;
+}
+
 int64_t saturate(int64_t value, const FixedFormat &format) {
   return std::clamp(value, format.minRaw(), format.maxRaw());
 }
 
-std::optional<int64_t> exactRaw(double value, const FixedFormat &format) {
-  const double raw = std::ldexp(value, format.frac);
-  if (!std::isfinite(raw) || raw != std::nearbyint(raw) ||
-      raw < double(format.minRaw()) || raw > double(format.maxRaw()))
-    return std::nullopt;
-  return static_cast<int64_t>(raw);
-}
-
-bool isPowerOfTwo(double value) {
-  if (!(value > 0) || !std::isfinite(value))
-    return false;
-  int exp;
-  return std::frexp(value, &exp) == 0.5;
-}
-
-int64_t roundDiv(int64_t num, int64_t den, Rounding mode) {
+/// num / den (den > 0) rounded to an integer with `mode`.
+static Wide roundDivWide(Wide num, Wide den, Rounding mode) {
   // Floor division and remainder in [0, den).
-  int64_t q = num / den, r = num % den;
+  Wide q = num / den, r = num % den;
   if (r < 0) {
     q -= 1;
     r += den;
@@ -81,10 +88,47 @@ int64_t roundDiv(int64_t num, int64_t den, Rounding mode) {
   return q;
 }
 
-int64_t roundShift(int64_t value, int shift, Rounding mode) {
+/// value * 2^-shift rounded with `mode`; a left shift when shift < 0
+/// (callers keep |value| * 2^-shift below 2^127).
+static Wide roundShiftWide(Wide value, int shift, Rounding mode) {
   if (shift <= 0)
-    return value * (int64_t(1) << -shift);
-  return roundDiv(value, int64_t(1) << shift, mode);
+    return value * (Wide(1) << -shift);
+  if (shift >= 120) // |value| / 2^shift < 2^-20: rounds to 0 or -1
+    return (mode == Rounding::Floor && value < 0) ? Wide(-1) : Wide(0);
+  return roundDivWide(value, Wide(1) << shift, mode);
+}
+
+static int64_t clampToInt64(Wide v) {
+  return static_cast<int64_t>(
+      std::clamp<Wide>(v, Wide(std::numeric_limits<int64_t>::min()),
+                       Wide(std::numeric_limits<int64_t>::max())));
+}
+
+int64_t roundDiv(int64_t num, int64_t den, Rounding mode) {
+  return clampToInt64(roundDivWide(num, den, mode));
+}
+
+int64_t roundShift(int64_t value, int shift, Rounding mode) {
+  if (shift < -62) // saturates any non-zero value
+    return value == 0 ? 0
+                      : (value < 0 ? std::numeric_limits<int64_t>::min()
+                                   : std::numeric_limits<int64_t>::max());
+  return clampToInt64(roundShiftWide(value, shift, mode));
+}
+
+std::optional<int64_t> exactRaw(double value, const FixedFormat &format) {
+  const double raw = std::ldexp(value, format.frac);
+  if (!std::isfinite(raw) || raw != std::nearbyint(raw) ||
+      raw < double(format.minRaw()) || raw > double(format.maxRaw()))
+    return std::nullopt;
+  return static_cast<int64_t>(raw);
+}
+
+bool isPowerOfTwo(double value) {
+  if (!(value > 0) || !std::isfinite(value))
+    return false;
+  int exp;
+  return std::frexp(value, &exp) == 0.5;
 }
 
 int64_t roundToInt(double value, Rounding mode) {
@@ -219,23 +263,24 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
   const int upShift = m.frac - inputFrac;
   for (int64_t i = 0; i < inner; ++i) {
     const RawParams &rp = raw[channelOf(i)];
-    int64_t v = vInitRaw ? *vInitRaw : (p.hardReset ? rp.reset : 0);
+    Wide v = vInitRaw ? *vInitRaw : (p.hardReset ? rp.reset : 0);
     for (int64_t t = 0; t < T; ++t) {
-      const int64_t x =
-          static_cast<int64_t>(input.data[t * inner + i]) * (int64_t(1) << upShift);
-      int64_t h;
+      const Wide x = Wide(static_cast<int64_t>(input.data[t * inner + i]))
+                     << upShift;
+      Wide h;
       if (!p.leaky)
         h = v + x;
       else if (p.decayInput)
-        h = v + roundShift((x - (v - rp.reset)) * rp.leak, kLeakShift,
-                           p.rounding);
+        h = v + roundShiftWide((x - (v - rp.reset)) * rp.leak, kLeakShift,
+                               p.rounding);
       else
-        h = v - roundShift((v - rp.reset) * rp.leak, kLeakShift, p.rounding) +
+        h = v - roundShiftWide((v - rp.reset) * rp.leak, kLeakShift,
+                               p.rounding) +
             x;
-      h = saturate(h, m);
+      h = saturateWide(h, m);
       const bool spike = p.compareGE ? h >= rp.threshold : h > rp.threshold;
       if (spike)
-        v = p.hardReset ? rp.reset : saturate(h - rp.threshold, m);
+        v = p.hardReset ? Wide(rp.reset) : saturateWide(h - rp.threshold, m);
       else
         v = h;
       out.data[t * inner + i] = spike ? 1.0 : 0.0;
@@ -248,21 +293,36 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
 // Synaptic operators
 //===----------------------------------------------------------------------===//
 
-/// Finishes one output value: float domain rounds the exact sum to f32 and
-/// adds the bias in f32; integer domain adds the bias and saturates once.
-static inline double finish(double acc, const Tensor *bias, int64_t channel,
-                            const std::optional<IntDomain> &intDomain) {
-  if (intDomain) {
-    int64_t v = static_cast<int64_t>(acc);
-    if (bias)
-      v += static_cast<int64_t>(bias->data[channel]);
-    return static_cast<double>(saturate(v, intDomain->output));
+/// Accumulates sum_k x_k * w_k (skipping zero inputs: event-driven) and
+/// finishes one output value. Float domain: the sum in double (exact for
+/// spikes and dyadic weights), rounded to f32, plus the bias in f32. Integer
+/// domain: the exact sum of raw products in 128 bits plus the bias,
+/// saturated once to the output width.
+struct Accumulator {
+  const std::optional<IntDomain> &intDomain;
+  double fsum = 0.0;
+  Wide isum = 0;
+  void add(double x, double w) {
+    if (x == 0.0)
+      return;
+    if (intDomain)
+      isum += Wide(static_cast<int64_t>(x)) * static_cast<int64_t>(w);
+    else
+      fsum += x * w;
   }
-  float r = f32(acc);
-  if (bias)
-    r = r + f32(bias->data[channel]);
-  return r;
-}
+  double finish(const Tensor *bias, int64_t channel) {
+    if (intDomain) {
+      Wide v = isum;
+      if (bias)
+        v += static_cast<int64_t>(bias->data[channel]);
+      return double(static_cast<int64_t>(saturateWide(v, intDomain->output)));
+    }
+    float r = f32(fsum);
+    if (bias)
+      r = r + f32(bias->data[channel]);
+    return r;
+  }
+};
 
 absl::StatusOr<Tensor> linear(const Tensor &x, const Tensor &w,
                               const Tensor *bias,
@@ -284,11 +344,10 @@ absl::StatusOr<Tensor> linear(const Tensor &x, const Tensor &w,
     const double *xr = &x.data[r * K];
     for (int64_t n = 0; n < N; ++n) {
       const double *wn = &w.data[n * K];
-      double acc = 0.0;
+      Accumulator acc{intDomain};
       for (int64_t k = 0; k < K; ++k)
-        if (xr[k] != 0.0)
-          acc += xr[k] * wn[k];
-      out.data[r * N + n] = finish(acc, bias, n, intDomain);
+        acc.add(xr[k], wn[k]);
+      out.data[r * N + n] = acc.finish(bias, n);
     }
   }
   return out;
@@ -296,13 +355,17 @@ absl::StatusOr<Tensor> linear(const Tensor &x, const Tensor &w,
 
 int64_t pooledSize(int64_t in, int64_t padLo, int64_t padHi, int64_t kernel,
                    int64_t stride, int64_t dilation, bool ceilMode) {
-  int64_t span = in + padLo + padHi - dilation * (kernel - 1) - 1;
+  if (in < 0 || padLo < 0 || padHi < 0 || kernel < 1 || stride < 1 ||
+      dilation < 1)
+    return -1;
+  const Wide span = Wide(in) + padLo + padHi - Wide(dilation) * (kernel - 1) - 1;
   if (span < 0)
     return -1;
-  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceilMode && (out - 1) * stride >= in + padLo)
+  Wide out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  // PyTorch: the last window must start inside the input or left padding.
+  if (ceilMode && (out - 1) * stride >= Wide(in) + padLo)
     --out;
-  return out;
+  return out < 1 ? -1 : clampToInt64(out);
 }
 
 absl::StatusOr<Tensor> conv2d(const Tensor &x, const Tensor &w,
@@ -339,7 +402,7 @@ absl::StatusOr<Tensor> conv2d(const Tensor &x, const Tensor &w,
       const int64_t g = o / OG;
       for (int64_t oh = 0; oh < OH; ++oh)
         for (int64_t ow = 0; ow < OW; ++ow) {
-          double acc = 0.0;
+          Accumulator acc{intDomain};
           for (int64_t cg = 0; cg < CG; ++cg) {
             const int64_t c = g * CG + cg;
             for (int64_t kh = 0; kh < KH; ++kh) {
@@ -351,13 +414,12 @@ absl::StatusOr<Tensor> conv2d(const Tensor &x, const Tensor &w,
                     ow * p.strideW - p.padLeft + kw * p.dilationW;
                 if (iw < 0 || iw >= W)
                   continue;
-                const double xv = xb[(c * H + ih) * W + iw];
-                if (xv != 0.0)
-                  acc += xv * w.data[((o * CG + cg) * KH + kh) * KW + kw];
+                acc.add(xb[(c * H + ih) * W + iw],
+                        w.data[((o * CG + cg) * KH + kh) * KW + kw]);
               }
             }
           }
-          ob[(o * OH + oh) * OW + ow] = finish(acc, bias, o, intDomain);
+          ob[(o * OH + oh) * OW + ow] = acc.finish(bias, o);
         }
     }
   }
@@ -565,9 +627,7 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
   const int64_t T = x.dim(0);
   const int64_t outN = numElements(outShape);
   // Row-major strides of the input, and the output index of each element.
-  std::vector<int64_t> stride(r, 1);
-  for (int64_t d = r - 2; d >= 0; --d)
-    stride[d] = stride[d + 1] * x.dim(d + 1);
+  const std::vector<int64_t> stride = rowMajorStrides(x.shape);
   const int64_t perStep = T ? x.numel() / T : 0;
   std::vector<int64_t> outIndex(perStep);
   for (int64_t i = 0; i < perStep; ++i) {
@@ -584,19 +644,20 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
   if (tokens * T == 0)
     return InvalidArgumentError("readout: no tokens or time steps to average");
   if (fixed) {
-    std::vector<int64_t> sum(outN, 0);
+    std::vector<Wide> sum(outN, 0);
     for (int64_t t = 0; t < T; ++t)
       for (int64_t i = 0; i < perStep; ++i)
-        sum[outIndex[i]] += int64_t(x.data[t * perStep + i]);
-    // value = sum * 2^-inputFrac / (tokens * T), as raw at fixed->frac bits.
+        sum[outIndex[i]] += static_cast<int64_t>(x.data[t * perStep + i]);
+    // value = sum * 2^-inputFrac / (tokens * T) as raw at fixed->frac bits,
+    // i.e. round(sum * 2^shift / count): |sum| < 2^62 and |shift| <= 64 keep
+    // both sides below 2^127.
     const int shift = fixed->frac - inputFrac;
+    const Wide count = Wide(tokens) * T;
     for (int64_t o = 0; o < outN; ++o) {
-      int64_t num = sum[o], den = tokens * T;
-      if (shift >= 0)
-        num *= int64_t(1) << shift;
-      else
-        den *= int64_t(1) << -shift;
-      out.data[o] = double(saturate(roundDiv(num, den, mode), *fixed));
+      const Wide num = shift >= 0 ? sum[o] * (Wide(1) << shift) : sum[o];
+      const Wide den = shift >= 0 ? count : count * (Wide(1) << -shift);
+      out.data[o] = double(static_cast<int64_t>(
+          saturateWide(roundDivWide(num, den, mode), *fixed)));
     }
     return out;
   }
@@ -621,9 +682,9 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
 
 std::vector<std::vector<int64_t>> keptHeads(const Tensor &q, int64_t numHeads,
                                             double keepRatio) {
-  const int64_t T = q.dim(0), B = q.dim(1), N = q.dim(2), C = q.dim(3);
-  if (q.rank() != 4 || numHeads < 1 || C % numHeads)
+  if (q.rank() != 4 || numHeads < 1 || q.dim(3) % numHeads)
     return {};
+  const int64_t T = q.dim(0), B = q.dim(1), N = q.dim(2), C = q.dim(3);
   const int64_t d = C / numHeads;
   // ceil(p * H), tolerant of decimal ratios such as 0.3 * 10.
   int64_t keep = static_cast<int64_t>(std::ceil(keepRatio * numHeads - 1e-9));
@@ -688,28 +749,49 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
   };
   Tensor out(q.shape);
   if (!p.spikeDriven) {
-    // SSA: X_h = Q_h (K_h^T V_h), exact in integers.
+    // SSA: X_h = (Q_h K_h^T) V_h = Q_h (K_h^T V_h), exact in integers; use
+    // whichever product needs the smaller scratch (N x N or d x d).
+    const bool viaKV = d <= N;
+    const int64_t side = viaKV ? d : N;
+    if (side > (int64_t(1) << 13))
+      return InvalidArgumentError(absl::StrCat(
+          "attention: ", N, " tokens and head size ", d,
+          " need a ", side, " x ", side, " scratch matrix, more than the "
+          "reference kernel supports (8192 x 8192)"));
     Tensor pre(q.shape);
-    std::vector<int64_t> kv(d * d);
+    std::vector<int64_t> scratch(side * side);
     for (int64_t t = 0; t < T; ++t)
       for (int64_t b = 0; b < B; ++b)
         for (int64_t h = 0; h < H; ++h) {
           if (!active[b][h])
             continue;
-          std::fill(kv.begin(), kv.end(), 0);
-          for (int64_t m = 0; m < N; ++m)
-            for (int64_t i = 0; i < d; ++i) {
-              if (!at(k, t, b, m, h * d + i))
-                continue;
-              for (int64_t j = 0; j < d; ++j)
-                kv[i * d + j] += at(v, t, b, m, h * d + j);
-            }
+          std::fill(scratch.begin(), scratch.end(), 0);
+          if (viaKV) { // scratch[i][j] = sum_m K[m, i] V[m, j]
+            for (int64_t m = 0; m < N; ++m)
+              for (int64_t i = 0; i < d; ++i) {
+                if (!at(k, t, b, m, h * d + i))
+                  continue;
+                for (int64_t j = 0; j < d; ++j)
+                  scratch[i * d + j] += at(v, t, b, m, h * d + j);
+              }
+          } else { // scratch[n][m] = sum_i Q[n, i] K[m, i]
+            for (int64_t n = 0; n < N; ++n)
+              for (int64_t m = 0; m < N; ++m)
+                for (int64_t i = 0; i < d; ++i)
+                  scratch[n * N + m] +=
+                      at(q, t, b, n, h * d + i) * at(k, t, b, m, h * d + i);
+          }
           for (int64_t n = 0; n < N; ++n)
             for (int64_t j = 0; j < d; ++j) {
               int64_t x = 0;
-              for (int64_t i = 0; i < d; ++i)
-                if (at(q, t, b, n, h * d + i))
-                  x += kv[i * d + j];
+              if (viaKV) {
+                for (int64_t i = 0; i < d; ++i)
+                  if (at(q, t, b, n, h * d + i))
+                    x += scratch[i * d + j];
+              } else {
+                for (int64_t m = 0; m < N; ++m)
+                  x += scratch[n * N + m] * at(v, t, b, m, h * d + j);
+              }
               auto value = scaled(x, p.scale, p.neuron);
               if (!value.ok())
                 return value.status();

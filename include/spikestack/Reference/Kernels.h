@@ -37,6 +37,8 @@ struct Tensor {
 };
 
 int64_t numElements(const std::vector<int64_t> &shape);
+/// Row-major (C order) strides of `shape`, in elements.
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape);
 std::string shapeToString(const std::vector<int64_t> &shape);
 
 //===----------------------------------------------------------------------===//

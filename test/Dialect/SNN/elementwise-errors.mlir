@@ -24,7 +24,7 @@ func.func @constant_rank() {
 // -----
 
 func.func @constant_float_value() {
-  // expected-error @+1 {{'snn.constant' op value must hold signless integers (raw values), got 'f32'}}
+  // expected-error @+1 {{'snn.constant' op value must hold signless integers of at most 64 bits (raw values), got 'f32'}}
   %0 = snn.constant dense<1.0> : tensor<4xf32> -> tensor<4x!snn.fixed<8, 0>>
   return
 }
@@ -32,7 +32,7 @@ func.func @constant_float_value() {
 // -----
 
 func.func @constant_unsigned_value() {
-  // expected-error @+1 {{'snn.constant' op value must hold signless integers (raw values), got 'ui8'}}
+  // expected-error @+1 {{'snn.constant' op value must hold signless integers of at most 64 bits (raw values), got 'ui8'}}
   %0 = snn.constant dense<1> : tensor<4xui8> -> tensor<4x!snn.count<2>>
   return
 }
@@ -110,7 +110,7 @@ func.func @cast_spike_into_fractional_fixed(%x: tensor<4x!snn.spike>) {
 
 // fixed<8, -1> has an LSB of 2: 1 is not a multiple of it.
 func.func @cast_spike_into_coarse_fixed(%x: tensor<4x!snn.spike>) {
-  // expected-error @+1 {{'snn.cast' op count bound 1 does not fit in '!snn.fixed<8, -1>'}}
+  // expected-error @+1 {{'snn.cast' op spike/count values are integers; '!snn.fixed<8, -1>' cannot hold them all (negative fractional bits)}}
   %0 = snn.cast %x : tensor<4x!snn.spike> -> tensor<4x!snn.fixed<8, -1>>
   return
 }
@@ -417,5 +417,29 @@ func.func @readout_spike_result(%x: tensor<4x2x16x10x!snn.spike>) {
 func.func @readout_missing_token_dims(%x: tensor<4x2x16x10xf32>) {
   // expected-error @+1 {{'snn.readout' op requires attribute 'token_dims'}}
   %0 = snn.readout %x : tensor<4x2x16x10xf32> -> tensor<2x16x10xf32>
+  return
+}
+
+// -----
+
+func.func @constant_too_wide() {
+  // expected-error @+1 {{'snn.constant' op value must hold signless integers of at most 64 bits (raw values), got 'i129'}}
+  %0 = snn.constant dense<1> : tensor<1xi129> -> tensor<1x!snn.fixed<8, 0>>
+  return
+}
+
+// -----
+
+func.func @scale_underflows_f32(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'snn.scale' op factor 1.000000e-50 must be a finite, non-zero, normal f32 value}}
+  %0 = snn.scale %x by 1.0e-50 : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scale_overflows_f32(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'snn.scale' op factor 1.000000e+50 must be a finite, non-zero, normal f32 value}}
+  %0 = snn.scale %x by 1.0e50 : tensor<4xf32>
   return
 }

@@ -468,3 +468,14 @@ func.func @combine_spike_result(%y: tensor<4x4x2x8x64x!snn.spike>, %i: tensor<2x
   %0 = snn.moe_combine %y, %i, %g, %i : (tensor<4x4x2x8x64x!snn.spike>, tensor<2x16x2xi32>, tensor<2x16x2xf32>, tensor<2x16x2xi32>) -> tensor<4x2x16x64x!snn.spike>
   return
 }
+
+// -----
+
+// A dynamic number of experts is not compared with top_k (it used to be
+// read as -2^63 and reported as "exceeds").
+func.func @router_dynamic_experts(%x: tensor<4x1x8x4x!snn.spike>, %w: tensor<?x4xf32>) {
+  %i, %g, %s = snn.moe_router %x, %w {top_k = 1 : i64}
+      : (tensor<4x1x8x4x!snn.spike>, tensor<?x4xf32>)
+      -> (tensor<1x8x1xi32>, tensor<1x8x1xf32>, tensor<1x8x1xi32>)
+  return
+}

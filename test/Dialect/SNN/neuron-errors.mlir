@@ -321,3 +321,12 @@ func.func @lif_input_unranked(%x: tensor<*xf32>) -> tensor<4x8x!snn.spike> {
          : (tensor<*xf32>) -> tensor<4x8x!snn.spike>
   return %0 : tensor<4x8x!snn.spike>
 }
+
+// -----
+
+func.func @lif_spikes_into_negative_frac(%s: tensor<4x8x!snn.spike>) {
+  // expected-error @+1 {{'snn.lif' op spike/count input needs a membrane with non-negative fractional bits to hold integers, got '!snn.fixed<8, -1>'}}
+  %0 = snn.lif %s {membrane_type = !snn.fixed<8, -1>, v_threshold = 4.0}
+      : tensor<4x8x!snn.spike> -> tensor<4x8x!snn.spike>
+  return
+}

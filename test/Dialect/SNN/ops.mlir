@@ -20,7 +20,7 @@
 // CHECK-SAME: tensor<2x!snn.fixed<8, 7>>,
 // CHECK-SAME: tensor<2x!snn.fixed<16, -4>>,
 // CHECK-SAME: tensor<2x!snn.fixed<2, -32>>,
-// CHECK-SAME: tensor<2x!snn.fixed<32, 62>>,
+// CHECK-SAME: tensor<2x!snn.fixed<32, 32>>,
 // CHECK-SAME: tensor<2x!snn.fixed<4, 10>>)
 func.func @types(%a: tensor<2x!snn.spike>, %b: tensor<2x!snn.count<1>>,
                  %c: tensor<2x!snn.count<3>>,
@@ -28,7 +28,7 @@ func.func @types(%a: tensor<2x!snn.spike>, %b: tensor<2x!snn.count<1>>,
                  %e: tensor<2x!snn.fixed<8, 7>>,
                  %f: tensor<2x!snn.fixed<16, -4>>,
                  %g: tensor<2x!snn.fixed<2, -32>>,
-                 %h: tensor<2x!snn.fixed<32, 62>>,
+                 %h: tensor<2x!snn.fixed<32, 32>>,
                  %i: tensor<2x!snn.fixed<4, 10>>) {
   return
 }
@@ -167,7 +167,7 @@ func.func @quantize(%f: tensor<4xf32>, %x: tensor<4x!snn.fixed<8, 4>>) {
 // CHECK-NEXT: snn.lif %[[S]] channel_tau(%[[TAU]] : tensor<8xf32>) {channel_dim = 2 : i64} : tensor<4x2x8x!snn.spike> -> tensor<4x2x8x!snn.spike>
 // CHECK-NEXT: snn.lif %[[S]] channel_reset(%[[VR]] : tensor<8xf32>) {channel_dim = 2 : i64} : tensor<4x2x8x!snn.spike> -> tensor<4x2x8x!snn.spike>
 // CHECK-NEXT: snn.lif %[[FX]] {membrane_type = !snn.fixed<16, 8>, rounding = #snn.rounding<floor>, v_init = -1.000000e+00 : f64, v_threshold = 2.500000e+00 : f64} : tensor<4x2x8x!snn.fixed<16, 8>> -> tensor<4x2x8x!snn.spike>
-// CHECK-NEXT: snn.lif %[[S]] {channel_dim = 1 : i64, membrane_type = !snn.fixed<8, -1>, v_threshold = 4.000000e+00 : f64} : tensor<4x2x8x!snn.spike> -> tensor<4x2x8x!snn.spike>
+// CHECK-NEXT: snn.lif %[[S]] {channel_dim = 1 : i64, membrane_type = !snn.fixed<8, 0>, v_threshold = 4.000000e+00 : f64} : tensor<4x2x8x!snn.spike> -> tensor<4x2x8x!snn.spike>
 // CHECK-NEXT: return
 func.func @lif(%x: tensor<4x2x8xf32>, %s: tensor<4x2x8x!snn.spike>,
                %th: tensor<8xf32>, %vr: tensor<8xf32>, %tau: tensor<8xf32>,
@@ -195,9 +195,9 @@ func.func @lif(%x: tensor<4x2x8xf32>, %s: tensor<4x2x8x!snn.spike>,
                     rounding = #snn.rounding<floor>, v_threshold = 2.5,
                     v_init = -1.0}
          : tensor<4x2x8x!snn.fixed<16, 8>> -> tensor<4x2x8x!snn.spike>
-  // A channel_dim without per-channel operands is allowed; a membrane with
-  // negative fractional bits (LSB 2) and spike input.
-  %7 = snn.lif %s {channel_dim = 1 : i64, membrane_type = !snn.fixed<8, -1>,
+  // A channel_dim without per-channel operands is allowed; an integer
+  // membrane (0 fractional bits) on spike input.
+  %7 = snn.lif %s {channel_dim = 1 : i64, membrane_type = !snn.fixed<8, 0>,
                    v_threshold = 4.0}
          : tensor<4x2x8x!snn.spike> -> tensor<4x2x8x!snn.spike>
   return

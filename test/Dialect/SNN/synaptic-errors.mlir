@@ -385,3 +385,13 @@ func.func @conv_dynamic_weight(%x: tensor<1x6x8x8xf32>, %w: tensor<?x2x3x3xf32>)
   %0 = snn.conv2d %x, %w {groups = 3 : i64} : (tensor<1x6x8x8xf32>, tensor<?x2x3x3xf32>) -> tensor<1x6x6x6xf32>
   return %0 : tensor<1x6x6x6xf32>
 }
+
+// -----
+
+// Window arithmetic that would overflow 64 bits is a clean error.
+func.func @conv_huge_dilation(%x: tensor<1x1x8x8xf32>, %w: tensor<1x1x3x3xf32>) {
+  // expected-error @+1 {{does not fit the padded input}}
+  %0 = snn.conv2d %x, %w {dilation = array<i64: 4611686018427387904, 1>}
+      : (tensor<1x1x8x8xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x1x6xf32>
+  return
+}

@@ -41,13 +41,13 @@ func.func @fixed_width_33(%x: tensor<4x!snn.fixed<33, 0>>)
 
 // -----
 
-// expected-error @+1 {{!snn.fixed fractional bits must be in [-32, 62], got -33}}
+// expected-error @+1 {{!snn.fixed fractional bits must be in [-32, 32], got -33}}
 func.func @fixed_frac_low(%x: tensor<4x!snn.fixed<8, -33>>)
 
 // -----
 
-// expected-error @+1 {{!snn.fixed fractional bits must be in [-32, 62], got 63}}
-func.func @fixed_frac_high(%x: tensor<4x!snn.fixed<8, 63>>)
+// expected-error @+1 {{!snn.fixed fractional bits must be in [-32, 32], got 33}}
+func.func @fixed_frac_high(%x: tensor<4x!snn.fixed<8, 33>>)
 
 // -----
 
@@ -82,17 +82,17 @@ func.func @neuron_tau_negative() attributes {n = #snn.neuron<tau = -2.0>}
 
 // -----
 
-// expected-error @+1 {{neuron parameters must be finite}}
+// expected-error @+1 {{neuron v_threshold, v_reset and v_init must be finite}}
 func.func @neuron_threshold_inf() attributes {n = #snn.neuron<v_threshold = 0x7FF0000000000000>}
 
 // -----
 
-// expected-error @+1 {{neuron parameters must be finite}}
+// expected-error @+1 {{neuron v_threshold, v_reset and v_init must be finite}}
 func.func @neuron_reset_nan() attributes {n = #snn.neuron<v_reset = 0x7FF8000000000000>}
 
 // -----
 
-// expected-error @+1 {{neuron parameters must be finite}}
+// expected-error @+1 {{neuron v_threshold, v_reset and v_init must be finite}}
 func.func @neuron_init_inf() attributes {n = #snn.neuron<leaky = false, v_init = 0xFFF0000000000000>}
 
 // -----

@@ -77,37 +77,48 @@ FailureOr<bool> spikestack::snn::parseBoolParam(AsmParser &parser) {
                           "expected 'true' or 'false'");
 }
 
-LogicalResult NeuronAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 bool leaky, llvm::APFloat tauF,
-                                 llvm::APFloat vThresholdF,
-                                 llvm::APFloat vResetF, ResetMode reset,
-                                 bool decayInput, CompareMode compare,
-                                 std::optional<llvm::APFloat> vInitF,
-                                 FixedType membraneType,
-                                 RoundingMode rounding) {
-  double tau = tauF.convertToDouble();
-  double vThreshold = vThresholdF.convertToDouble();
-  double vReset = vResetF.convertToDouble();
-  std::optional<double> vInit;
-  if (vInitF)
-    vInit = vInitF->convertToDouble();
+LogicalResult spikestack::snn::verifyNeuronScalars(
+    function_ref<InFlightDiagnostic()> emitError, StringRef prefix, bool leaky,
+    double tau, double vThreshold, double vReset, std::optional<double> vInit,
+    FixedType membrane) {
   if (leaky && !(tau >= 1.0 && std::isfinite(tau)))
-    return emitError() << "neuron tau must be finite and >= 1, got " << tau;
+    return emitError() << prefix << "tau must be finite and >= 1, got " << tau;
   if (!std::isfinite(vThreshold) || !std::isfinite(vReset) ||
       (vInit && !std::isfinite(*vInit)))
-    return emitError() << "neuron parameters must be finite";
-  if (membraneType) {
-    auto check = [&](const char *name, double v) -> LogicalResult {
-      if (isRepresentable(membraneType, v))
-        return success();
-      return emitError() << "neuron " << name << " = " << v
-                         << " is not representable in membrane type "
-                         << membraneType;
-    };
-    if (failed(check("v_threshold", vThreshold)) ||
-        failed(check("v_reset", vReset)) ||
-        (vInit && failed(check("v_init", *vInit))))
-      return failure();
-  }
+    return emitError() << prefix
+                       << "v_threshold, v_reset and v_init must be finite";
+  if (!membrane)
+    return success();
+  auto check = [&](const char *name, double v) -> LogicalResult {
+    if (isRepresentable(membrane, v))
+      return success();
+    return emitError() << prefix << name << " = " << v
+                       << " is not representable in membrane type " << membrane
+                       << " (LSB " << membrane.getLsb() << ", range ["
+                       << double(membrane.getMinRaw()) * membrane.getLsb()
+                       << ", "
+                       << double(membrane.getMaxRaw()) * membrane.getLsb()
+                       << "])";
+  };
+  if (failed(check("v_threshold", vThreshold)) ||
+      failed(check("v_reset", vReset)) ||
+      (vInit && failed(check("v_init", *vInit))))
+    return failure();
   return success();
+}
+
+LogicalResult NeuronAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 bool leaky, llvm::APFloat tau,
+                                 llvm::APFloat vThreshold,
+                                 llvm::APFloat vReset, ResetMode,
+                                 bool, CompareMode,
+                                 std::optional<llvm::APFloat> vInit,
+                                 FixedType membraneType, RoundingMode) {
+  std::optional<double> init;
+  if (vInit)
+    init = vInit->convertToDouble();
+  return verifyNeuronScalars(emitError, "neuron ", leaky,
+                             tau.convertToDouble(),
+                             vThreshold.convertToDouble(),
+                             vReset.convertToDouble(), init, membraneType);
 }

@@ -146,11 +146,19 @@ struct FoldScaleIntoSynaptic : OpRewritePattern<ScaleOp> {
     auto syn = matchConstantSynaptic(scale.getInput());
     if (!syn)
       return rewriter.notifyMatchFailure(scale, "no constant linear/conv");
-    float f = float(factor);
-    for (float &w : syn->weight)
-      w *= f;
-    for (float &b : syn->bias)
-      b *= f;
+    // Exact only if no scaled weight overflows or loses bits to underflow.
+    const float f = float(factor);
+    auto scaleExactly = [f](SmallVector<float> &values) {
+      for (float &v : values) {
+        const float r = v * f;
+        if (!std::isfinite(r) || r / f != v)
+          return false;
+        v = r;
+      }
+      return true;
+    };
+    if (!scaleExactly(syn->weight) || !scaleExactly(syn->bias))
+      return rewriter.notifyMatchFailure(scale, "a scaled weight is not exact");
     rewriter.setInsertionPoint(syn->op);
     Location loc = scale.getLoc();
     auto wType = cast<RankedTensorType>(syn->op.getWeight().getType());
@@ -237,7 +245,9 @@ struct EraseDeadNeuron : OpRewritePattern<NeuronOp> {
   using OpRewritePattern<NeuronOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(NeuronOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getChannelThreshold() || op.getChannelReset() || op.getChannelTau())
+    // Float domain only: the fixed-point membrane compares raw integers that
+    // an f32 comparison here could not represent.
+    if (!hasScalarFloatParams(op))
       return failure();
     Attribute value;
     if (!matchPattern(op.getInput(), m_Constant(&value)))

@@ -63,15 +63,6 @@ static bool dimsMatch(int64_t a, int64_t b) {
   return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
 }
 
-/// Fractional bits of an integer-domain element (spikes/counts are integers).
-static std::optional<int64_t> fracBits(Type t) {
-  if (auto f = dyn_cast<FixedType>(t))
-    return f.getFrac();
-  if (isa<SpikeType, CountType>(t))
-    return 0;
-  return std::nullopt;
-}
-
 //===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
@@ -83,8 +74,10 @@ LogicalResult ConstantOp::verify() {
     return emitOpError() << "value has shape " << shapeStr(valueType.getShape())
                          << " but the result has shape "
                          << shapeStr(type.getShape());
-  if (!valueType.getElementType().isSignlessInteger())
-    return emitOpError() << "value must hold signless integers (raw values), got "
+  if (!valueType.getElementType().isSignlessInteger() ||
+      valueType.getElementType().getIntOrFloatBitWidth() > 64)
+    return emitOpError() << "value must hold signless integers of at most 64 "
+                            "bits (raw values), got "
                          << valueType.getElementType();
   int64_t lo = 0, hi = 1;
   Type elt = type.getElementType();
@@ -126,10 +119,15 @@ LogicalResult CastOp::verify() {
   if (inMax && outMax)
     return success(); // widening is exact, narrowing is checked at run time
   if (inMax && isa<FixedType, Float32Type>(out)) {
-    if (auto f = dyn_cast<FixedType>(out))
+    if (auto f = dyn_cast<FixedType>(out)) {
+      if (f.getFrac() < 0)
+        return emitOpError() << "spike/count values are integers; " << out
+                             << " cannot hold them all (negative fractional "
+                                "bits)";
       if (!isRepresentable(f, double(*inMax)))
         return emitOpError() << "count bound " << *inMax
                              << " does not fit in " << out;
+    }
     return success();
   }
   if (isa<FixedType>(in) && isa<Float32Type>(out))
@@ -174,11 +172,10 @@ static LogicalResult verifyNeuron(const NeuronView &n) {
            << inType.getRank();
   if (failed(checkShape(op, "result", outType.getShape(), inType.getShape())))
     return failure();
-  if (n.leaky && !(n.tau >= 1.0 && std::isfinite(n.tau)))
-    return op->emitOpError() << "tau must be finite and >= 1, got " << n.tau;
-  if (!std::isfinite(n.vThreshold) || !std::isfinite(n.vReset) ||
-      (n.vInit && !std::isfinite(*n.vInit)))
-    return op->emitOpError() << "v_threshold, v_reset and v_init must be finite";
+  if (failed(verifyNeuronScalars([&] { return op->emitOpError(); }, "",
+                                 n.leaky, n.tau, n.vThreshold, n.vReset,
+                                 n.vInit, n.membrane.value_or(FixedType()))))
+    return failure();
 
   bool anyChannel = n.channelThreshold || n.channelReset || n.channelTau;
   if (anyChannel && !n.channelDim)
@@ -221,19 +218,11 @@ static LogicalResult verifyNeuron(const NeuronView &n) {
                << "input " << inElt << " and membrane " << m
                << " have different fractional bits (" << f.getFrac() << " vs "
                << m.getFrac() << "); insert snn.requantize";
-    auto check = [&](const char *name, double v) -> LogicalResult {
-      if (isRepresentable(m, v))
-        return success();
+    if (isa<SpikeType, CountType>(inElt) && m.getFrac() < 0)
       return op->emitOpError()
-             << name << " = " << v << " is not representable in membrane type "
-             << m << " (LSB " << m.getLsb() << ", range ["
-             << double(m.getMinRaw()) * m.getLsb() << ", "
-             << double(m.getMaxRaw()) * m.getLsb() << "])";
-    };
-    if (failed(check("v_threshold", n.vThreshold)) ||
-        failed(check("v_reset", n.vReset)) ||
-        (n.vInit && failed(check("v_init", *n.vInit))))
-      return failure();
+             << "spike/count input needs a membrane with non-negative "
+                "fractional bits to hold integers, got "
+             << m;
   }
   return success();
 }
@@ -271,8 +260,6 @@ NeuronAttr LIFOp::getNeuronAttr() {
                          getMembraneType().value_or(FixedType()),
                          getRounding());
 }
-Value LIFOp::getNeuronInput() { return getInput(); }
-bool LIFOp::isFixedPoint() { return getMembraneType().has_value(); }
 
 NeuronAttr IFOp::getNeuronAttr() {
   return NeuronAttr::get(getContext(), /*leaky=*/false,
@@ -282,8 +269,6 @@ NeuronAttr IFOp::getNeuronAttr() {
                          getMembraneType().value_or(FixedType()),
                          getRounding());
 }
-Value IFOp::getNeuronInput() { return getInput(); }
-bool IFOp::isFixedPoint() { return getMembraneType().has_value(); }
 
 //===----------------------------------------------------------------------===//
 // Synaptic operators
@@ -311,7 +296,7 @@ static LogicalResult verifySynapticTypes(Operation *op, Type in, Type weight,
                              << " need a spike, count or fixed-point input, "
                                 "got f32; insert snn.quantize";
   auto o = dyn_cast<FixedType>(out);
-  int64_t frac = *fracBits(in) + w.getFrac();
+  int64_t frac = getFracBits(in) + w.getFrac();
   if (!o || o.getFrac() != frac)
     return op->emitOpError()
            << "result must be !snn.fixed<W, " << frac
@@ -595,6 +580,15 @@ OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+LogicalResult ScaleOp::verify() {
+  const double factor = getFactor().convertToDouble();
+  const float f = float(factor);
+  if (!std::isnormal(f))
+    return emitOpError() << "factor " << factor
+                         << " must be a finite, non-zero, normal f32 value";
+  return success();
+}
+
 OpFoldResult ScaleOp::fold(FoldAdaptor) {
   if (getFactor().convertToDouble() == 1.0)
     return getInput();
@@ -712,7 +706,7 @@ LogicalResult MoeRouterOp::verify() {
       return emitOpError() << "route_time_step " << *step
                            << " is outside the " << in.getDimSize(0)
                            << " time steps";
-  if (int64_t(getTopK()) > e)
+  if (!ShapedType::isDynamic(e) && int64_t(getTopK()) > e)
     return emitOpError() << "top_k " << getTopK() << " exceeds the " << e
                          << " experts";
   SmallVector<int64_t> expected = {in.getDimSize(1), in.getDimSize(2),

@@ -41,22 +41,26 @@ LogicalResult FixedType::verify(function_ref<InFlightDiagnostic()> emitError,
   if (width < 2 || width > 32)
     return emitError() << "!snn.fixed width must be in [2, 32] bits, got "
                        << width;
-  if (frac < -32 || frac > 62)
-    return emitError() << "!snn.fixed fractional bits must be in [-32, 62], got "
+  // |frac| <= 32 keeps every shift between formats <= 64 bits, which the
+  // reference kernels (and the hardware) evaluate exactly in 128 bits.
+  if (frac < -32 || frac > 32)
+    return emitError() << "!snn.fixed fractional bits must be in [-32, 32], got "
                        << frac;
   return success();
 }
 
-int64_t FixedType::getMinRaw() const {
-  return -(int64_t(1) << (getWidth() - 1));
-}
-int64_t FixedType::getMaxRaw() const {
-  return (int64_t(1) << (getWidth() - 1)) - 1;
-}
+int64_t FixedType::getMinRaw() const { return getFormat().minRaw(); }
+int64_t FixedType::getMaxRaw() const { return getFormat().maxRaw(); }
 double FixedType::getLsb() const { return std::ldexp(1.0, -int(getFrac())); }
 
-bool spikestack::snn::isIntegerDomainElement(Type t) {
-  return isa<SpikeType, CountType, FixedType>(t);
+spikestack::ref::FixedFormat FixedType::getFormat() const {
+  return {int(getWidth()), int(getFrac())};
+}
+
+int64_t spikestack::snn::getFracBits(Type t) {
+  if (auto f = dyn_cast<FixedType>(t))
+    return f.getFrac();
+  return 0;
 }
 
 std::optional<int64_t> spikestack::snn::getCountMax(Type t) {
@@ -68,6 +72,5 @@ std::optional<int64_t> spikestack::snn::getCountMax(Type t) {
 }
 
 bool spikestack::snn::isRepresentable(FixedType type, double value) {
-  return ref::exactRaw(value, {int(type.getWidth()), int(type.getFrac())})
-      .has_value();
+  return ref::exactRaw(value, type.getFormat()).has_value();
 }

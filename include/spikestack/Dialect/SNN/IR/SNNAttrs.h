@@ -18,6 +18,14 @@ mlir::FailureOr<bool> parseBoolParam(mlir::AsmParser &parser);
 void printDoubleParam(mlir::AsmPrinter &printer, const llvm::APFloat &value);
 /// Shortest decimal string that reads back as exactly `value`.
 std::string formatDouble(double value);
+/// The checks shared by #snn.neuron and the neuron ops: tau finite and >= 1
+/// (when leaky), finite potentials, and potentials representable in the
+/// fixed-point membrane (when given). Messages start with `prefix`.
+mlir::LogicalResult
+verifyNeuronScalars(llvm::function_ref<mlir::InFlightDiagnostic()> emitError,
+                    llvm::StringRef prefix, bool leaky, double tau,
+                    double vThreshold, double vReset,
+                    std::optional<double> vInit, FixedType membrane);
 } // namespace spikestack::snn
 
 #define GET_ATTRDEF_CLASSES

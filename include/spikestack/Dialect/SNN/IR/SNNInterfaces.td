@@ -16,9 +16,11 @@ def SNN_NeuronOpInterface : OpInterface<"NeuronOpInterface"> {
     InterfaceMethod<"The neuron's scalar parameters as a NeuronAttr.",
       "::spikestack::snn::NeuronAttr", "getNeuronAttr">,
     InterfaceMethod<"The input whose leading dimension is time.",
-      "::mlir::Value", "getNeuronInput">,
+      "::mlir::Value", "getNeuronInput", (ins), [{}],
+      [{ return $_op.getInput(); }]>,
     InterfaceMethod<"True if the membrane runs in fixed point.",
-      "bool", "isFixedPoint">,
+      "bool", "isFixedPoint", (ins), [{}],
+      [{ return $_op.getMembraneType().has_value(); }]>,
   ];
 }
 

@@ -43,11 +43,13 @@ def SNN_CastOp : SNN_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let summary = "value-preserving element type conversion";
   let description = [{
     Converts between element types without changing any value. Allowed:
-    spike -> count/fixed/f32, count -> count (larger bound)/fixed/f32,
-    fixed -> f32 (exact for W <= 24, otherwise rounded to nearest even),
-    and the checked narrowing f32 -> spike, f32 -> count, count -> spike,
-    which fail at run time (with the element index) if a value is not
-    representable. Conversions that round are `snn.quantize` and
+    spike -> count/fixed/f32, count -> count/fixed/f32, fixed -> f32, and
+    f32 -> spike/count. Casts to a fixed-point type need non-negative
+    fractional bits and a range holding the count bound. A cast to a
+    narrower count (or to spikes) is checked at run time and fails with the
+    element index if a value does not fit. Counts above 2^24 and fixed-point
+    values of more than 24 significant bits round (to nearest even) in f32.
+    Conversions that round on purpose are `snn.quantize` and
     `snn.requantize`.
   }];
   let arguments = (ins SNN_ActTensor:$input);
@@ -317,15 +319,20 @@ def SNN_AddOp : SNN_Op<"add", [Pure, Commutative, SameOperandsAndResultShape]> {
 def SNN_ScaleOp : SNN_Op<"scale", [Pure, SameOperandsAndResultType]> {
   let summary = "multiply by a constant";
   let description = [{
-    `y = x * factor` in f32 (the factor rounded to f32). Folds away when
-    the factor is 1, merges with another `snn.scale`, and is absorbed into
-    a producing `snn.linear`/`snn.conv2d` with constant weights, whenever
-    that is exact (one of the factors is a power of two).
+    `y = x * factor` in f32 (the factor rounded to f32, which must give a
+    finite, non-zero, normal f32). Folds away when the factor is 1, merges
+    with another `snn.scale`, and is absorbed into a producing
+    `snn.linear`/`snn.conv2d` with constant weights (when every scaled
+    weight is exact) or into a neuron's thresholds, when one of the factors
+    is a power of two. Power-of-two scaling commutes with f32 rounding as
+    long as no intermediate value overflows or becomes subnormal, the usual
+    caveat of such folds.
   }];
   let arguments = (ins SNN_F32Tensor:$input, F64Attr:$factor);
   let results = (outs SNN_F32Tensor:$output);
   let assemblyFormat = "$input `by` $factor attr-dict `:` type($input)";
   let hasFolder = 1;
+  let hasVerifier = 1;
   let hasCanonicalizer = 1;
 }
 
@@ -396,7 +403,8 @@ def SNN_MoeRouterOp : SNN_Op<"moe_router", [Pure]> {
     `input : [T, B, N, D]`, `gate_weight : [E, D]`, optional
     `gate_bias : [E]`. For each token `(b, n)`:
 
-    1. rate `r = mean_t input[t, b, n, :]` (f32, sum then divide), or with
+    1. rate `r = mean_t input[t, b, n, :]` (the sum over time rounded to
+       f32, then divided by `T` in f32), or with
        `route_time_step = s` the single step `r = input[s, b, n, :]`
        (some exports route on the first time step only);
     2. logits `z = r W^T + bias` (as `snn.linear`), `p = softmax(z)` in f32

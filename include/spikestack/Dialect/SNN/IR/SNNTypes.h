@@ -4,14 +4,16 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
+#include "spikestack/Reference/Kernels.h"
 
 #define GET_TYPEDEF_CLASSES
 #include "spikestack/Dialect/SNN/IR/SNNTypes.h.inc"
 
 namespace spikestack::snn {
 
-/// True for the element types of the integer (event/fixed-point) domain.
-bool isIntegerDomainElement(mlir::Type t);
+/// Fractional bits of an element type: F for !snn.fixed<W, F>, else 0
+/// (spikes and counts are integers).
+int64_t getFracBits(mlir::Type t);
 /// Largest value an element of a spike/count type can hold (spike = 1).
 std::optional<int64_t> getCountMax(mlir::Type t);
 /// True if `value` is an exact multiple of the format's LSB inside its range.

@@ -46,12 +46,13 @@ def SNN_FixedType : SNN_Type<"Fixed", "fixed"> {
   let description = [{
     `!snn.fixed<W, F>` is a signed two's-complement number of `W` bits of
     which `F` are fractional: the stored integer `r` stands for `r * 2^-F`.
-    `F` may be negative (coarser than integers) or larger than `W`.
+    `2 <= W <= 32`; `-32 <= F <= 32`, so `F` may be negative (coarser than
+    integers) or larger than `W`.
     Quantized weights (`!snn.fixed<8, 7>`), accumulators
     (`!snn.fixed<16, 0>`) and membrane potentials use it. Arithmetic that
     leaves the range saturates to `[-2^(W-1), 2^(W-1) - 1]`; rounding is an
     attribute of the op that rounds. In `.npy` files fixed-point tensors
-    hold the raw integers as `int32` (W <= 32) or `int64`.
+    hold the raw integers as `int32`.
   }];
   let parameters = (ins "unsigned":$width, "int64_t":$frac);
   let assemblyFormat = "`<` $width `,` $frac `>`";
@@ -61,13 +62,10 @@ def SNN_FixedType : SNN_Type<"Fixed", "fixed"> {
     int64_t getMaxRaw() const;
     /// Value of one least-significant bit, 2^-frac.
     double getLsb() const;
+    /// The format as the reference kernels describe it.
+    ::spikestack::ref::FixedFormat getFormat() const;
   }];
 }
-
-def SNN_AnySNNElement : AnyTypeOf<[SNN_SpikeType, SNN_CountType, SNN_FixedType]>;
-def SNN_IntegerDomainElement
-    : AnyTypeOf<[SNN_SpikeType, SNN_CountType, SNN_FixedType]>;
-def SNN_ActElement : AnyTypeOf<[F32, SNN_SpikeType, SNN_CountType, SNN_FixedType]>;
 
 def SNN_SpikeTensor : RankedTensorOf<[SNN_SpikeType]>;
 def SNN_ActTensor : RankedTensorOf<[F32, SNN_SpikeType, SNN_CountType, SNN_FixedType]>;
