@@ -265,8 +265,8 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
     const RawParams &rp = raw[channelOf(i)];
     Wide v = vInitRaw ? *vInitRaw : (p.hardReset ? rp.reset : 0);
     for (int64_t t = 0; t < T; ++t) {
-      const Wide x = Wide(static_cast<int64_t>(input.data[t * inner + i]))
-                     << upShift;
+      const Wide x = Wide(static_cast<int64_t>(input.data[t * inner + i])) *
+                     (Wide(1) << upShift);
       Wide h;
       if (!p.leaky)
         h = v + x;
