@@ -1,0 +1,1210 @@
+//===- ONNXGraph.cpp - a folded, shape-inferred view of an ONNX model -----===//
+#include "ONNXGraph.h"
+
+#include "spikestack/Support/FileUtil.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <set>
+
+namespace spikestack::onnx_import {
+
+using absl::InvalidArgumentError;
+using absl::Status;
+using absl::StatusOr;
+using onnx::TensorProto;
+using ref::Tensor;
+
+//===----------------------------------------------------------------------===//
+// Element types and tensors
+//===----------------------------------------------------------------------===//
+
+int64_t elementSize(int32_t t) {
+  switch (t) {
+  case TensorProto::FLOAT:
+  case TensorProto::INT32:
+    return 4;
+  case TensorProto::DOUBLE:
+  case TensorProto::INT64:
+    return 8;
+  case TensorProto::INT8:
+  case TensorProto::UINT8:
+  case TensorProto::BOOL:
+    return 1;
+  case TensorProto::INT16:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+std::string elemTypeName(int32_t t) {
+  if (TensorProto::DataType_IsValid(t))
+    return TensorProto::DataType_Name(static_cast<TensorProto::DataType>(t));
+  return absl::StrCat("data type ", t);
+}
+
+std::string describeNode(const onnx::NodeProto &node, const Graph &graph) {
+  const std::string &domain = node.domain();
+  const int64_t opset = domain == "snn" ? graph.snnOpset : graph.opset;
+  return absl::StrCat("node '", node.name().empty() ? node.output(0) : node.name(),
+                      "' (", node.op_type(), ", domain '",
+                      domain.empty() ? "ai.onnx" : domain, "', opset ", opset,
+                      ")");
+}
+
+static std::string shapeString(const std::vector<int64_t> &shape) {
+  return absl::StrJoin(shape, "x");
+}
+
+/// Decodes the first `count` little-endian elements of `bytes` as doubles.
+static Tensor decode(int32_t elemType, const std::vector<int64_t> &shape,
+                     const std::string &bytes) {
+  const int64_t n = ref::numElements(shape);
+  std::vector<double> values(n);
+  const char *p = bytes.data();
+  for (int64_t i = 0; i < n; ++i) {
+    switch (elemType) {
+    case TensorProto::FLOAT: {
+      float v;
+      std::memcpy(&v, p + 4 * i, 4);
+      values[i] = v;
+      break;
+    }
+    case TensorProto::DOUBLE: {
+      double v;
+      std::memcpy(&v, p + 8 * i, 8);
+      values[i] = v;
+      break;
+    }
+    case TensorProto::INT64: {
+      int64_t v;
+      std::memcpy(&v, p + 8 * i, 8);
+      values[i] = double(v);
+      break;
+    }
+    case TensorProto::INT32: {
+      int32_t v;
+      std::memcpy(&v, p + 4 * i, 4);
+      values[i] = v;
+      break;
+    }
+    case TensorProto::INT16: {
+      int16_t v;
+      std::memcpy(&v, p + 2 * i, 2);
+      values[i] = v;
+      break;
+    }
+    case TensorProto::INT8:
+      values[i] = static_cast<int8_t>(p[i]);
+      break;
+    default: // UINT8, BOOL
+      values[i] = static_cast<uint8_t>(p[i]);
+      break;
+    }
+  }
+  return Tensor(shape, std::move(values));
+}
+
+/// Encodes doubles as little-endian elements of `elemType`.
+static std::string encode(int32_t elemType, const Tensor &t) {
+  const int64_t size = elementSize(elemType);
+  std::string bytes(size * t.numel(), '\0');
+  char *p = bytes.data();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const double v = t.data[i];
+    switch (elemType) {
+    case TensorProto::FLOAT: {
+      float f = static_cast<float>(v);
+      std::memcpy(p + 4 * i, &f, 4);
+      break;
+    }
+    case TensorProto::DOUBLE:
+      std::memcpy(p + 8 * i, &v, 8);
+      break;
+    case TensorProto::INT64: {
+      int64_t x = static_cast<int64_t>(v);
+      std::memcpy(p + 8 * i, &x, 8);
+      break;
+    }
+    case TensorProto::INT32: {
+      int32_t x = static_cast<int32_t>(v);
+      std::memcpy(p + 4 * i, &x, 4);
+      break;
+    }
+    case TensorProto::INT16: {
+      int16_t x = static_cast<int16_t>(v);
+      std::memcpy(p + 2 * i, &x, 2);
+      break;
+    }
+    case TensorProto::INT8:
+      p[i] = static_cast<char>(static_cast<int8_t>(v));
+      break;
+    default:
+      p[i] = static_cast<char>(static_cast<uint8_t>(v));
+      break;
+    }
+  }
+  return bytes;
+}
+
+std::shared_ptr<Constant> makeConstant(int32_t elemType, Tensor values) {
+  auto c = std::make_shared<Constant>();
+  c->elemType = elemType;
+  c->shape = values.shape;
+  c->bytes = std::make_shared<const std::string>(encode(elemType, values));
+  c->values = std::move(values);
+  return c;
+}
+
+/// Reads `length` bytes at `offset` of an external data file.
+static StatusOr<std::string> readExternal(const TensorProto &tensor,
+                                          const std::string &modelDir,
+                                          int64_t expected) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &kv : tensor.external_data()) {
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset")
+      offset = std::atoll(kv.value().c_str());
+    else if (kv.key() == "length")
+      length = std::atoll(kv.value().c_str());
+  }
+  if (location.empty())
+    return InvalidArgumentError(absl::StrCat(
+        "initializer '", tensor.name(), "' uses external data without a location"));
+  if (location.front() == '/' || location.find("..") != std::string::npos)
+    return InvalidArgumentError(absl::StrCat(
+        "initializer '", tensor.name(), "': external data location '", location,
+        "' must be a relative path inside the model's directory"));
+  const std::string path = modelDir.empty() ? location : modelDir + "/" + location;
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return absl::NotFoundError(absl::StrCat(
+        "missing external data file '", location, "' for initializer '",
+        tensor.name(), "' (looked for ", path, ")"));
+  in.seekg(0, std::ios::end);
+  const int64_t fileSize = in.tellg();
+  if (length < 0)
+    length = fileSize - offset;
+  if (offset < 0 || length != expected || offset + length > fileSize)
+    return InvalidArgumentError(absl::StrCat(
+        "initializer '", tensor.name(), "': external data in '", location,
+        "' has ", fileSize, " bytes; offset ", offset, " and length ", length,
+        " do not give the ", expected, " bytes its shape needs"));
+  std::string bytes(length, '\0');
+  in.seekg(offset);
+  in.read(bytes.data(), length);
+  if (!in)
+    return InvalidArgumentError(absl::StrCat("cannot read ", path));
+  return bytes;
+}
+
+StatusOr<std::shared_ptr<Constant>> loadTensor(const TensorProto &tensor,
+                                               const std::string &modelDir) {
+  const int32_t type = tensor.data_type();
+  const int64_t size = elementSize(type);
+  if (size == 0)
+    return absl::UnimplementedError(absl::StrCat(
+        "tensor '", tensor.name(), "' has unsupported element type ",
+        elemTypeName(type),
+        " (supported: FLOAT, DOUBLE, INT8/16/32/64, UINT8, BOOL)"));
+  std::vector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d && n > (std::numeric_limits<int64_t>::max() / size) / d))
+      return InvalidArgumentError(absl::StrCat(
+          "tensor '", tensor.name(), "' has an invalid shape [",
+          absl::StrJoin(shape, ", "), "]"));
+    n *= d;
+  }
+  auto c = std::make_shared<Constant>();
+  c->elemType = type;
+  c->shape = shape;
+  const int64_t expected = n * size;
+  if (tensor.data_location() == TensorProto::EXTERNAL) {
+    auto bytes = readExternal(tensor, modelDir, expected);
+    if (!bytes.ok())
+      return bytes.status();
+    c->bytes = std::make_shared<const std::string>(std::move(*bytes));
+  } else if (tensor.has_raw_data()) {
+    if (int64_t(tensor.raw_data().size()) != expected)
+      return InvalidArgumentError(absl::StrCat(
+          "tensor '", tensor.name(), "' holds ", tensor.raw_data().size(),
+          " bytes of raw data, its shape [", absl::StrJoin(shape, ", "),
+          "] of ", elemTypeName(type), " needs ", expected));
+    c->bytes = std::make_shared<const std::string>(tensor.raw_data());
+  } else {
+    // Typed fields: float_data, double_data, int32_data (also for 8/16-bit
+    // and bool), int64_data.
+    std::vector<double> values;
+    switch (type) {
+    case TensorProto::FLOAT:
+      values.assign(tensor.float_data().begin(), tensor.float_data().end());
+      break;
+    case TensorProto::DOUBLE:
+      values.assign(tensor.double_data().begin(), tensor.double_data().end());
+      break;
+    case TensorProto::INT64:
+      for (int64_t v : tensor.int64_data())
+        values.push_back(double(v));
+      break;
+    default:
+      values.assign(tensor.int32_data().begin(), tensor.int32_data().end());
+      break;
+    }
+    if (int64_t(values.size()) != n)
+      return InvalidArgumentError(absl::StrCat(
+          "tensor '", tensor.name(), "' holds ", values.size(),
+          " typed values, its shape needs ", n));
+    Tensor t(shape, std::move(values));
+    c->bytes = std::make_shared<const std::string>(encode(type, t));
+  }
+  if (n <= kMaxFoldElements)
+    c->values = decode(type, shape, *c->bytes);
+  return c;
+}
+
+//===----------------------------------------------------------------------===//
+// Folding the exporter's shape plumbing
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+int64_t attrInt(const onnx::NodeProto &node, const std::string &name,
+                int64_t fallback) {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return a.i();
+  return fallback;
+}
+
+const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
+                                     const std::string &name) {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+/// Numpy broadcasting of two shapes.
+std::optional<std::vector<int64_t>> broadcastShape(std::vector<int64_t> a,
+                                                   std::vector<int64_t> b) {
+  if (a.size() < b.size())
+    std::swap(a, b);
+  b.insert(b.begin(), a.size() - b.size(), 1);
+  std::vector<int64_t> out(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && a[i] != 1 && b[i] != 1)
+      return std::nullopt;
+    out[i] = a[i] == 1 ? b[i] : a[i];
+  }
+  return out;
+}
+
+/// Value of `t` at the multi-index of `out` broadcast from `t.shape`.
+double broadcastAt(const Tensor &t, const std::vector<int64_t> &outShape,
+                   int64_t flat) {
+  const size_t r = outShape.size(), tr = t.shape.size();
+  int64_t index = 0, stride = 1;
+  for (size_t k = 0; k < r; ++k) {
+    const size_t d = r - 1 - k;
+    const int64_t coord = flat % outShape[d];
+    flat /= outShape[d];
+    if (k < tr) {
+      const int64_t td = t.shape[tr - 1 - k];
+      index += (td == 1 ? 0 : coord) * stride;
+      stride *= td;
+    }
+  }
+  return t.data[index];
+}
+
+double roundTo(int32_t elemType, double v) {
+  switch (elemType) {
+  case TensorProto::FLOAT:
+    return static_cast<float>(v);
+  case TensorProto::DOUBLE:
+    return v;
+  case TensorProto::BOOL:
+    return v != 0.0;
+  default:
+    return std::trunc(v);
+  }
+}
+
+int64_t normAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Evaluates one node whose inputs are all constants. Returns nullopt for
+/// ops it does not fold (they stay in the graph), an error for invalid ones.
+using Inputs = std::vector<std::shared_ptr<const Constant>>;
+using Folded = std::vector<std::shared_ptr<Constant>>;
+
+StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
+                                         const Inputs &in, int32_t outType) {
+  const std::string &op = node.op_type();
+  auto one = [](std::shared_ptr<Constant> c) {
+    return std::optional<Folded>(Folded{std::move(c)});
+  };
+  auto vals = [&](size_t i) -> const Tensor & { return *in[i]->values; };
+  auto bad = [&](const std::string &why) {
+    return InvalidArgumentError(absl::StrCat(op, ": ", why));
+  };
+  for (const auto &c : in)
+    if (c && !c->values)
+      return std::optional<Folded>(); // too large to fold
+
+  if (op == "Identity")
+    return one(std::make_shared<Constant>(*in[0]));
+  if (op == "Cast") {
+    const int32_t to = int32_t(attrInt(node, "to", TensorProto::FLOAT));
+    if (!elementSize(to))
+      return std::optional<Folded>();
+    Tensor t = vals(0);
+    for (double &v : t.data)
+      v = roundTo(to, v);
+    return one(makeConstant(to, std::move(t)));
+  }
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
+      op == "Equal" || op == "Less" || op == "Greater" || op == "Max" ||
+      op == "Min" || op == "Where" || op == "GreaterOrEqual" ||
+      op == "LessOrEqual") {
+    const bool where = op == "Where";
+    std::vector<int64_t> shape = in[0]->shape;
+    for (size_t i = 1; i < in.size(); ++i) {
+      auto s = broadcastShape(shape, in[i]->shape);
+      if (!s)
+        return bad("operands do not broadcast");
+      shape = *s;
+    }
+    const bool compare = op == "Equal" || op == "Less" || op == "Greater" ||
+                         op == "GreaterOrEqual" || op == "LessOrEqual";
+    const int32_t type = where     ? in[1]->elemType
+                         : compare ? int32_t(TensorProto::BOOL)
+                                   : in[0]->elemType;
+    Tensor out(shape);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      const double a = broadcastAt(vals(0), shape, i);
+      const double b = broadcastAt(vals(1), shape, i);
+      double r;
+      if (where)
+        r = a != 0.0 ? b : broadcastAt(vals(2), shape, i);
+      else if (op == "Add")
+        r = a + b;
+      else if (op == "Sub")
+        r = a - b;
+      else if (op == "Mul")
+        r = a * b;
+      else if (op == "Div") {
+        if (in[0]->elemType != TensorProto::FLOAT &&
+            in[0]->elemType != TensorProto::DOUBLE) {
+          if (b == 0.0)
+            return bad("integer division by zero");
+          r = std::trunc(a / b);
+        } else {
+          r = a / b;
+        }
+      } else if (op == "Equal")
+        r = a == b;
+      else if (op == "Less")
+        r = a < b;
+      else if (op == "Greater")
+        r = a > b;
+      else if (op == "GreaterOrEqual")
+        r = a >= b;
+      else if (op == "LessOrEqual")
+        r = a <= b;
+      else if (op == "Max")
+        r = std::max(a, b);
+      else
+        r = std::min(a, b);
+      out.data[i] = roundTo(type, r);
+    }
+    return one(makeConstant(type, std::move(out)));
+  }
+  if (op == "Neg" || op == "Not" || op == "Abs") {
+    Tensor t = vals(0);
+    for (double &v : t.data)
+      v = op == "Neg" ? -v : op == "Abs" ? std::abs(v) : double(v == 0.0);
+    return one(makeConstant(in[0]->elemType, std::move(t)));
+  }
+  if (op == "Shape") {
+    const int64_t r = int64_t(in[0]->shape.size());
+    int64_t start = normAxis(attrInt(node, "start", 0), r);
+    int64_t end = normAxis(attrInt(node, "end", r), r);
+    start = std::clamp<int64_t>(start, 0, r);
+    end = std::clamp<int64_t>(end, start, r);
+    std::vector<double> dims(in[0]->shape.begin() + start,
+                             in[0]->shape.begin() + end);
+    return one(makeConstant(TensorProto::INT64,
+                            Tensor({end - start}, std::move(dims))));
+  }
+  if (op == "Size")
+    return one(makeConstant(TensorProto::INT64,
+                            Tensor({}, {double(ref::numElements(in[0]->shape))})));
+  if (op == "ConstantOfShape") {
+    std::vector<int64_t> shape;
+    for (double d : vals(0).data)
+      shape.push_back(int64_t(d));
+    for (int64_t d : shape)
+      if (d < 0)
+        return bad("negative dimension");
+    if (ref::numElements(shape) > kMaxFoldElements)
+      return std::optional<Folded>();
+    int32_t type = TensorProto::FLOAT;
+    double fill = 0.0;
+    if (const auto *a = findAttr(node, "value")) {
+      auto c = loadTensor(a->t(), "");
+      if (!c.ok())
+        return c.status();
+      if (!(*c)->values || (*c)->values->numel() != 1)
+        return bad("value must hold one element");
+      type = (*c)->elemType;
+      fill = (*c)->values->data[0];
+    }
+    return one(makeConstant(type, Tensor(shape, fill)));
+  }
+  if (op == "Unsqueeze" || op == "Squeeze") {
+    std::vector<int64_t> shape = in[0]->shape;
+    std::vector<int64_t> axes;
+    if (in.size() > 1 && in[1])
+      for (double a : vals(1).data)
+        axes.push_back(int64_t(a));
+    if (op == "Unsqueeze") {
+      const int64_t outRank = int64_t(shape.size() + axes.size());
+      for (int64_t &a : axes)
+        a = normAxis(a, outRank);
+      std::sort(axes.begin(), axes.end());
+      for (int64_t a : axes) {
+        if (a < 0 || a > int64_t(shape.size()))
+          return bad("axis out of range");
+        shape.insert(shape.begin() + a, 1);
+      }
+    } else {
+      std::vector<int64_t> out;
+      const int64_t r = int64_t(shape.size());
+      for (int64_t &a : axes)
+        a = normAxis(a, r);
+      for (int64_t d = 0; d < r; ++d) {
+        const bool listed = std::find(axes.begin(), axes.end(), d) != axes.end();
+        if ((axes.empty() && shape[d] == 1) || listed) {
+          if (shape[d] != 1)
+            return bad("cannot squeeze a dimension that is not 1");
+          continue;
+        }
+        out.push_back(shape[d]);
+      }
+      shape = out;
+    }
+    Tensor t = vals(0);
+    t.shape = shape;
+    return one(makeConstant(in[0]->elemType, std::move(t)));
+  }
+  if (op == "Reshape") {
+    const bool allowZero = attrInt(node, "allowzero", 0) != 0;
+    std::vector<int64_t> shape;
+    int64_t inferred = -1, known = 1;
+    for (size_t i = 0; i < vals(1).data.size(); ++i) {
+      int64_t d = int64_t(vals(1).data[i]);
+      if (d == 0 && !allowZero) {
+        if (i >= in[0]->shape.size())
+          return bad("0 refers to a missing input dimension");
+        d = in[0]->shape[i];
+      }
+      if (d == -1) {
+        if (inferred >= 0)
+          return bad("more than one -1 in the shape");
+        inferred = int64_t(i);
+      } else if (d < 0) {
+        return bad("negative dimension in the shape");
+      } else {
+        known *= d;
+      }
+      shape.push_back(d);
+    }
+    const int64_t n = ref::numElements(in[0]->shape);
+    if (inferred >= 0) {
+      if (known == 0 || n % known)
+        return bad("cannot infer the -1 dimension");
+      shape[inferred] = n / known;
+    }
+    if (ref::numElements(shape) != n)
+      return bad("element count changes");
+    Tensor t = vals(0);
+    t.shape = shape;
+    return one(makeConstant(in[0]->elemType, std::move(t)));
+  }
+  if (op == "Concat") {
+    const int64_t r = int64_t(in[0]->shape.size());
+    const int64_t axis = normAxis(attrInt(node, "axis", 0), r);
+    if (axis < 0 || axis >= r)
+      return bad("axis out of range");
+    std::vector<int64_t> shape = in[0]->shape;
+    shape[axis] = 0;
+    for (const auto &c : in) {
+      if (int64_t(c->shape.size()) != r)
+        return bad("inputs differ in rank");
+      shape[axis] += c->shape[axis];
+    }
+    Tensor out(shape);
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    const int64_t rowOut = outer ? out.numel() / outer : 0;
+    int64_t offset = 0;
+    for (const auto &c : in) {
+      const int64_t row = outer ? c->values->numel() / outer : 0;
+      for (int64_t o = 0; o < outer; ++o)
+        std::copy_n(c->values->data.begin() + o * row, row,
+                    out.data.begin() + o * rowOut + offset);
+      offset += row;
+    }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "Gather") {
+    const Tensor &data = vals(0), &idx = vals(1);
+    const int64_t r = data.rank();
+    const int64_t axis = normAxis(attrInt(node, "axis", 0), r);
+    if (axis < 0 || axis >= r)
+      return bad("axis out of range");
+    std::vector<int64_t> shape(data.shape.begin(), data.shape.begin() + axis);
+    shape.insert(shape.end(), idx.shape.begin(), idx.shape.end());
+    shape.insert(shape.end(), data.shape.begin() + axis + 1, data.shape.end());
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= data.shape[d];
+    for (int64_t d = axis + 1; d < r; ++d)
+      inner *= data.shape[d];
+    const int64_t dim = data.shape[axis];
+    Tensor out(shape);
+    int64_t o = 0;
+    for (int64_t a = 0; a < outer; ++a)
+      for (double iv : idx.data) {
+        int64_t i = int64_t(iv);
+        if (i < 0)
+          i += dim;
+        if (i < 0 || i >= dim)
+          return bad(absl::StrCat("index ", int64_t(iv), " out of range for ",
+                                  dim));
+        std::copy_n(data.data.begin() + (a * dim + i) * inner, inner,
+                    out.data.begin() + o);
+        o += inner;
+      }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "Slice") {
+    const Tensor &data = vals(0);
+    const int64_t r = data.rank();
+    std::vector<int64_t> starts, ends, axes, steps;
+    for (double v : vals(1).data)
+      starts.push_back(int64_t(v));
+    for (double v : vals(2).data)
+      ends.push_back(int64_t(v));
+    if (in.size() > 3 && in[3])
+      for (double v : vals(3).data)
+        axes.push_back(normAxis(int64_t(v), r));
+    else
+      for (int64_t i = 0; i < int64_t(starts.size()); ++i)
+        axes.push_back(i);
+    if (in.size() > 4 && in[4])
+      for (double v : vals(4).data)
+        steps.push_back(int64_t(v));
+    else
+      steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size())
+      return bad("starts, ends, axes and steps differ in length");
+    std::vector<int64_t> begin(r, 0), step(r, 1), count(data.shape);
+    for (size_t k = 0; k < starts.size(); ++k) {
+      const int64_t a = axes[k], dim = data.shape[a], s = steps[k];
+      if (a < 0 || a >= r || s == 0)
+        return bad("bad axis or zero step");
+      auto clampIndex = [&](int64_t v) {
+        if (v < 0)
+          v += dim;
+        return s > 0 ? std::clamp<int64_t>(v, 0, dim)
+                     : std::clamp<int64_t>(v, -1, dim - 1);
+      };
+      const int64_t b = clampIndex(starts[k]);
+      const int64_t e = clampIndex(ends[k]);
+      begin[a] = b;
+      step[a] = s;
+      count[a] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s)
+                       : std::max<int64_t>(0, (b - e - s - 1) / -s);
+    }
+    Tensor out(count);
+    const auto strides = ref::rowMajorStrides(data.shape);
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      int64_t flat = 0;
+      for (int64_t d = 0; d < r; ++d)
+        flat += (begin[d] + idx[d] * step[d]) * strides[d];
+      out.data[i] = data.data[flat];
+      for (int64_t d = r - 1; d >= 0; --d) {
+        if (++idx[d] < count[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "Expand" || op == "Tile") {
+    const Tensor &data = vals(0);
+    std::vector<int64_t> arg;
+    for (double v : vals(1).data)
+      arg.push_back(int64_t(v));
+    std::vector<int64_t> shape;
+    if (op == "Expand") {
+      auto s = broadcastShape(data.shape, arg);
+      if (!s)
+        return bad("shape does not broadcast");
+      shape = *s;
+    } else {
+      if (arg.size() != data.shape.size())
+        return bad("repeats must have one value per dimension");
+      for (size_t d = 0; d < arg.size(); ++d)
+        shape.push_back(data.shape[d] * arg[d]);
+    }
+    if (ref::numElements(shape) > kMaxFoldElements)
+      return std::optional<Folded>();
+    Tensor out(shape);
+    if (op == "Expand") {
+      for (int64_t i = 0; i < out.numel(); ++i)
+        out.data[i] = broadcastAt(data, shape, i);
+    } else {
+      const auto outStrides = ref::rowMajorStrides(shape);
+      const auto inStrides = ref::rowMajorStrides(data.shape);
+      for (int64_t i = 0; i < out.numel(); ++i) {
+        int64_t rem = i, flat = 0;
+        for (size_t d = 0; d < shape.size(); ++d) {
+          const int64_t c = rem / outStrides[d];
+          rem %= outStrides[d];
+          flat += (c % data.shape[d]) * inStrides[d];
+        }
+        out.data[i] = data.data[flat];
+      }
+    }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "Transpose") {
+    const Tensor &data = vals(0);
+    const int64_t r = data.rank();
+    std::vector<int64_t> perm;
+    if (const auto *a = findAttr(node, "perm"))
+      perm.assign(a->ints().begin(), a->ints().end());
+    else
+      for (int64_t d = r - 1; d >= 0; --d)
+        perm.push_back(d);
+    if (int64_t(perm.size()) != r)
+      return bad("perm must list every dimension");
+    std::vector<int64_t> shape(r);
+    for (int64_t d = 0; d < r; ++d) {
+      if (perm[d] < 0 || perm[d] >= r)
+        return bad("perm out of range");
+      shape[d] = data.shape[perm[d]];
+    }
+    Tensor out(shape);
+    const auto inStrides = ref::rowMajorStrides(data.shape);
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      int64_t flat = 0;
+      for (int64_t d = 0; d < r; ++d)
+        flat += idx[d] * inStrides[perm[d]];
+      out.data[i] = data.data[flat];
+      for (int64_t d = r - 1; d >= 0; --d) {
+        if (++idx[d] < shape[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "Range") {
+    const double start = vals(0).data.at(0), limit = vals(1).data.at(0),
+                 delta = vals(2).data.at(0);
+    if (delta == 0.0)
+      return bad("delta is zero");
+    const int64_t n = std::max<int64_t>(
+        0, int64_t(std::ceil((limit - start) / delta)));
+    if (n > kMaxFoldElements)
+      return std::optional<Folded>();
+    Tensor out({n});
+    for (int64_t i = 0; i < n; ++i)
+      out.data[i] = roundTo(in[0]->elemType, start + double(i) * delta);
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  (void)outType;
+  return std::optional<Folded>();
+}
+
+} // namespace
+
+StatusOr<std::optional<std::vector<std::shared_ptr<Constant>>>>
+evaluateNode(const onnx::NodeProto &node,
+             const std::vector<std::shared_ptr<const Constant>> &inputs) {
+  return evaluate(node, inputs, 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Loading
+//===----------------------------------------------------------------------===//
+
+static StatusOr<std::unique_ptr<onnx::ModelProto>>
+parseModel(const std::string &path) {
+  auto contents = readFile(path);
+  if (!contents.ok())
+    return contents.status();
+  auto model = std::make_unique<onnx::ModelProto>();
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(contents->data()),
+      static_cast<int>(std::min<size_t>(contents->size(), INT32_MAX)));
+  stream.SetTotalBytesLimit(INT32_MAX);
+  if (contents->size() > size_t(INT32_MAX))
+    return InvalidArgumentError(absl::StrCat(
+        "'", path, "' is larger than 2 GiB; keep the weights in external data "
+                   "files (onnx.save(..., save_as_external_data=True))"));
+  if (!model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+    return InvalidArgumentError(absl::StrCat(
+        "cannot parse '", path, "' (", contents->size(),
+        " bytes) as an ONNX model: the protobuf is truncated or corrupt"));
+  if (!model->has_graph() || model->ir_version() <= 0)
+    return InvalidArgumentError(absl::StrCat(
+        "'", path, "' is not an ONNX model (no ir_version or graph)"));
+  return model;
+}
+
+/// Shapes ONNX's inference does not give: the custom "snn" domain (every
+/// output has its input's type and shape) and OneHot with a constant depth
+/// (ONNX 1.12 leaves the depth dimension unknown).
+static void inferMissingShapes(Graph &g) {
+  for (const onnx::NodeProto *n : g.nodes) {
+    if (n->output_size() == 0 || n->input_size() < 1)
+      continue;
+    ValueInfo &out = g.values[n->output(0)];
+    if (out.shape)
+      continue;
+    const ValueInfo &in = g.values[n->input(0)];
+    if (n->domain() == "snn") {
+      for (const std::string &o : n->output())
+        if (in.shape && !g.values[o].shape) {
+          g.values[o].shape = in.shape;
+          g.values[o].elemType = in.elemType;
+        }
+    } else if (n->op_type() == "OneHot" && n->input_size() == 3 && in.shape) {
+      const ValueInfo &depth = g.values[n->input(1)];
+      const ValueInfo &values = g.values[n->input(2)];
+      if (!depth.constant || !depth.constant->values ||
+          depth.constant->values->numel() != 1)
+        continue;
+      std::vector<int64_t> shape = *in.shape;
+      const int64_t rank = int64_t(shape.size()) + 1;
+      int64_t axis = attrInt(*n, "axis", -1);
+      axis = axis < 0 ? axis + rank : axis;
+      if (axis < 0 || axis >= rank)
+        continue;
+      shape.insert(shape.begin() + axis,
+                   int64_t(depth.constant->values->data[0]));
+      out.shape = shape;
+      out.elemType = values.elemType;
+    } else if (n->op_type() == "Einsum") {
+      // Explicit equations "ab,bc->ac": each output letter takes the size
+      // of that letter in an input (no ellipsis).
+      const onnx::AttributeProto *eq = findAttr(*n, "equation");
+      if (!eq)
+        continue;
+      std::string e;
+      for (char c : eq->s())
+        if (c != ' ')
+          e += c;
+      const size_t arrow = e.find("->");
+      if (arrow == std::string::npos || e.find('.') != std::string::npos)
+        continue;
+      std::map<char, int64_t> size;
+      std::string lhs = e.substr(0, arrow);
+      bool ok = true;
+      for (int i = 0, start = 0; ok && i < n->input_size(); ++i) {
+        size_t comma = lhs.find(',', start);
+        std::string term = lhs.substr(start, comma == std::string::npos
+                                                 ? std::string::npos
+                                                 : comma - start);
+        start = comma == std::string::npos ? int(lhs.size()) : int(comma) + 1;
+        const ValueInfo &v = g.values[n->input(i)];
+        ok = v.shape && v.shape->size() == term.size();
+        for (size_t k = 0; ok && k < term.size(); ++k)
+          size[term[k]] = (*v.shape)[k];
+      }
+      std::vector<int64_t> shape;
+      for (char c : e.substr(arrow + 2)) {
+        ok = ok && size.count(c);
+        if (ok)
+          shape.push_back(size[c]);
+      }
+      if (ok) {
+        out.shape = shape;
+        out.elemType = in.elemType;
+      }
+    }
+  }
+}
+
+static void setTensorType(onnx::TypeProto *type, const ValueInfo &v) {
+  auto *t = type->mutable_tensor_type();
+  t->set_elem_type(v.elemType);
+  auto *shape = t->mutable_shape();
+  for (int64_t d : *v.shape)
+    shape->add_dim()->set_dim_value(d);
+}
+
+/// Runs ONNX shape inference on the remaining nodes, with every known value
+/// given as a typed input (small constants with their data), and records
+/// the static shapes it finds. Returns how many new shapes were found.
+static StatusOr<int> runShapeInference(Graph &g) {
+  onnx::ModelProto m;
+  *m.mutable_opset_import() = g.model->opset_import();
+  m.set_ir_version(g.model->ir_version());
+  onnx::GraphProto *graph = m.mutable_graph();
+  std::set<std::string> declared;
+  for (const onnx::NodeProto *n : g.nodes) {
+    *graph->add_node() = *n;
+    for (const std::string &name : n->input()) {
+      if (name.empty() || declared.count(name))
+        continue;
+      auto it = g.values.find(name);
+      if (it == g.values.end() || !it->second.shape)
+        continue;
+      declared.insert(name);
+      const ValueInfo &v = it->second;
+      if (v.constant && v.constant->values) {
+        TensorProto *t = graph->add_initializer();
+        t->set_name(name);
+        t->set_data_type(v.constant->elemType);
+        for (int64_t d : v.constant->shape)
+          t->add_dims(d);
+        t->set_raw_data(*v.constant->bytes);
+      }
+      onnx::ValueInfoProto *vi = graph->add_input();
+      vi->set_name(name);
+      setTensorType(vi->mutable_type(), v);
+    }
+    for (const std::string &name : n->output()) {
+      auto it = g.values.find(name);
+      if (it != g.values.end() && it->second.shape && !declared.count(name)) {
+        declared.insert(name);
+        onnx::ValueInfoProto *vi = graph->add_value_info();
+        vi->set_name(name);
+        setTensorType(vi->mutable_type(), it->second);
+      }
+    }
+  }
+  try {
+    onnx::ShapeInferenceOptions options{/*check_type=*/false,
+                                        /*error_mode=*/0,
+                                        /*enable_data_propagation=*/true};
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(),
+                                       options);
+  } catch (const std::exception &e) {
+    return InvalidArgumentError(
+        absl::StrCat("ONNX shape inference failed: ", e.what()));
+  }
+  int found = 0;
+  for (const auto &vi : m.graph().value_info()) {
+    const auto &tt = vi.type().tensor_type();
+    if (!tt.has_shape())
+      continue;
+    std::vector<int64_t> shape;
+    bool full = true;
+    for (const auto &d : tt.shape().dim()) {
+      full = full && d.has_dim_value() && d.dim_value() >= 0;
+      shape.push_back(d.dim_value());
+    }
+    ValueInfo &v = g.values[vi.name()];
+    if (full && !v.shape) {
+      v.shape = shape;
+      if (tt.elem_type())
+        v.elemType = tt.elem_type();
+      ++found;
+    }
+  }
+  return found;
+}
+
+/// Folds every node whose inputs are all constants and that the evaluator
+/// handles; returns how many were folded.
+static StatusOr<int> foldConstants(Graph &g) {
+  int folded = 0;
+  std::vector<const onnx::NodeProto *> kept;
+  for (const onnx::NodeProto *n : g.nodes) {
+    Inputs inputs;
+    bool allConstant = n->domain().empty() || n->domain() == "ai.onnx";
+    for (const std::string &name : n->input()) {
+      if (name.empty()) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      const ValueInfo &v = g.values[name];
+      // Shape only needs the input's shape.
+      if (n->op_type() == "Shape" || n->op_type() == "Size") {
+        if (!v.shape) {
+          allConstant = false;
+          break;
+        }
+        auto shapeOnly = std::make_shared<Constant>();
+        shapeOnly->shape = *v.shape;
+        shapeOnly->values = Tensor(); // only the shape is read
+        inputs.push_back(std::move(shapeOnly));
+        continue;
+      }
+      if (!v.constant) {
+        allConstant = false;
+        break;
+      }
+      inputs.push_back(v.constant);
+    }
+    if (n->op_type() == "Constant") {
+      const onnx::AttributeProto *a = nullptr;
+      for (const auto &attr : n->attribute())
+        a = &attr;
+      std::shared_ptr<Constant> c;
+      if (a && a->name() == "value") {
+        auto t = loadTensor(a->t(), "");
+        if (!t.ok())
+          return InvalidArgumentError(
+              absl::StrCat(describeNode(*n, g), ": ", t.status().message()));
+        c = *t;
+      } else if (a && a->name() == "value_float") {
+        c = makeConstant(TensorProto::FLOAT, Tensor({}, {a->f()}));
+      } else if (a && a->name() == "value_int") {
+        c = makeConstant(TensorProto::INT64, Tensor({}, {double(a->i())}));
+      } else if (a && a->name() == "value_floats") {
+        std::vector<double> v(a->floats().begin(), a->floats().end());
+        c = makeConstant(TensorProto::FLOAT,
+                         Tensor({int64_t(v.size())}, std::move(v)));
+      } else if (a && a->name() == "value_ints") {
+        std::vector<double> v;
+        for (int64_t x : a->ints())
+          v.push_back(double(x));
+        c = makeConstant(TensorProto::INT64,
+                         Tensor({int64_t(v.size())}, std::move(v)));
+      } else {
+        return absl::UnimplementedError(absl::StrCat(
+            describeNode(*n, g),
+            ": only tensor, float(s) and int(s) Constant values are supported"));
+      }
+      ValueInfo &out = g.values[n->output(0)];
+      out.constant = c;
+      out.elemType = c->elemType;
+      out.shape = c->shape;
+      ++folded;
+      continue;
+    }
+    if (!allConstant || n->output_size() == 0) {
+      kept.push_back(n);
+      continue;
+    }
+    auto result = evaluate(*n, inputs, 0);
+    if (!result.ok())
+      return InvalidArgumentError(
+          absl::StrCat(describeNode(*n, g), ": ", result.status().message()));
+    if (!*result || (*result)->size() != size_t(n->output_size())) {
+      kept.push_back(n);
+      continue;
+    }
+    for (int i = 0; i < n->output_size(); ++i) {
+      ValueInfo &out = g.values[n->output(i)];
+      out.constant = (**result)[i];
+      out.elemType = out.constant->elemType;
+      out.shape = out.constant->shape;
+    }
+    ++folded;
+  }
+  g.nodes = std::move(kept);
+  return folded;
+}
+
+StatusOr<Graph> loadGraph(const std::string &path,
+                          const InputShapes &inputShapes) {
+  Graph g;
+  g.path = path;
+  auto model = parseModel(path);
+  if (!model.ok())
+    return model.status();
+  g.model = std::move(*model);
+  const onnx::ModelProto &m = *g.model;
+  const std::string dir = path.find('/') == std::string::npos
+                              ? std::string()
+                              : path.substr(0, path.rfind('/'));
+
+  if (m.ir_version() > kMaxIRVersion)
+    return absl::UnimplementedError(absl::StrCat(
+        "'", path, "' has ONNX IR version ", m.ir_version(),
+        "; SpikeStack reads IR versions up to ", kMaxIRVersion,
+        " (re-export with onnx <= 1.14, or convert the model)"));
+  for (const auto &o : m.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      g.opset = o.version();
+    else if (o.domain() == "snn")
+      g.snnOpset = o.version();
+  }
+  if (g.opset < kMinOpset || g.opset > kMaxOpset)
+    return absl::UnimplementedError(absl::StrCat(
+        "'", path, "' uses default-domain opset ", g.opset,
+        "; SpikeStack supports opsets ", kMinOpset, "-", kMaxOpset,
+        " (torch.onnx.export(..., opset_version=17))"));
+  const onnx::GraphProto &graph = m.graph();
+  if (graph.node_size() == 0 || graph.output_size() == 0)
+    return InvalidArgumentError(absl::StrCat(
+        "'", path, "' has an empty graph (", graph.node_size(), " nodes, ",
+        graph.output_size(), " outputs)"));
+
+  // Initializers.
+  std::set<std::string> initializers;
+  for (const TensorProto &t : graph.initializer()) {
+    auto c = loadTensor(t, dir);
+    if (!c.ok())
+      return c.status();
+    ValueInfo &v = g.values[t.name()];
+    v.constant = *c;
+    v.elemType = (*c)->elemType;
+    v.shape = (*c)->shape;
+    initializers.insert(t.name());
+  }
+
+  // Runtime inputs: static shapes, from the model or --input-shape.
+  for (const auto &[name, shape] : inputShapes) {
+    bool found = false;
+    for (const auto &in : graph.input())
+      found = found || in.name() == name;
+    if (!found)
+      return InvalidArgumentError(absl::StrCat(
+          "--input-shape names '", name, "', which is not an input of '",
+          path, "'"));
+  }
+  for (const auto &in : graph.input()) {
+    if (initializers.count(in.name()))
+      continue;
+    const auto &tt = in.type().tensor_type();
+    if (!elementSize(tt.elem_type()))
+      return absl::UnimplementedError(absl::StrCat(
+          "input '", in.name(), "' has element type ",
+          elemTypeName(tt.elem_type()), ", which is not supported"));
+    std::vector<int64_t> shape;
+    std::string dynamic;
+    for (const auto &d : tt.shape().dim()) {
+      if (d.has_dim_value() && d.dim_value() > 0) {
+        shape.push_back(d.dim_value());
+      } else {
+        shape.push_back(-1);
+        dynamic = d.has_dim_param() ? d.dim_param() : "?";
+      }
+    }
+    auto given = inputShapes.find(in.name());
+    if (given != inputShapes.end()) {
+      bool ok = given->second.size() == shape.size();
+      for (size_t i = 0; ok && i < shape.size(); ++i)
+        ok = shape[i] == -1 || shape[i] == given->second[i];
+      if (!ok)
+        return InvalidArgumentError(absl::StrCat(
+            "--input-shape ", in.name(), "=", shapeString(given->second),
+            " does not match the model's shape ",
+            absl::StrJoin(shape, "x", [](std::string *out, int64_t d) {
+              absl::StrAppend(out, d < 0 ? std::string("?") : std::to_string(d));
+            })));
+      shape = given->second;
+    } else if (!dynamic.empty()) {
+      return InvalidArgumentError(absl::StrCat(
+          "input '", in.name(), "' has a dynamic dimension ('", dynamic,
+          "'); give its size with --input-shape ", in.name(), "=",
+          absl::StrJoin(shape, "x", [](std::string *out, int64_t d) {
+            absl::StrAppend(out, d < 0 ? std::string("N") : std::to_string(d));
+          })));
+    }
+    ValueInfo &v = g.values[in.name()];
+    v.elemType = tt.elem_type();
+    v.shape = shape;
+    g.inputs.push_back(in.name());
+  }
+  for (const auto &out : graph.output())
+    g.outputs.push_back(out.name());
+
+  // Nodes: reject what cannot be imported before doing any work.
+  for (const onnx::NodeProto &n : graph.node()) {
+    const std::string &domain = n.domain();
+    if (n.op_type() == "Loop" || n.op_type() == "Scan" || n.op_type() == "If")
+      return absl::UnimplementedError(absl::StrCat(
+          describeNode(n, g),
+          ": control flow is not supported; it comes from a scripted export. "
+          "Export with tracing (torch.onnx.export of the module, not of "
+          "torch.jit.script) or with the snn exporter "
+          "(python -m spikestack.export)"));
+    if (!domain.empty() && domain != "ai.onnx" && domain != "snn")
+      return absl::UnimplementedError(absl::StrCat(
+          describeNode(n, g), ": unknown domain '", domain,
+          "'; supported are the default domain (opsets ", kMinOpset, "-",
+          kMaxOpset, ") and 'snn' (docs/onnx.md)"));
+    g.nodes.push_back(&n);
+  }
+
+  // Fold and infer to a fixpoint.
+  for (int iteration = 0; iteration < 32; ++iteration) {
+    auto folded = foldConstants(g);
+    if (!folded.ok())
+      return folded.status();
+    inferMissingShapes(g);
+    auto inferred = runShapeInference(g);
+    if (!inferred.ok())
+      return inferred.status();
+    inferMissingShapes(g);
+    if (*folded == 0 && *inferred == 0)
+      break;
+  }
+
+  // Drop dead nodes (e.g. a traced neuron's reset after its last step).
+  for (bool changed = true; changed;) {
+    std::set<std::string> used(g.outputs.begin(), g.outputs.end());
+    for (const onnx::NodeProto *n : g.nodes)
+      for (const std::string &in : n->input())
+        used.insert(in);
+    std::vector<const onnx::NodeProto *> live;
+    for (const onnx::NodeProto *n : g.nodes)
+      if (std::any_of(n->output().begin(), n->output().end(),
+                      [&](const std::string &o) { return used.count(o); }))
+        live.push_back(n);
+    changed = live.size() != g.nodes.size();
+    g.nodes = std::move(live);
+  }
+
+  // Every value a remaining node touches must now have a static shape.
+  for (const onnx::NodeProto *n : g.nodes)
+    for (const std::string &name : n->output()) {
+      if (name.empty())
+        continue;
+      if (!g.values[name].shape)
+        return InvalidArgumentError(absl::StrCat(
+            describeNode(*n, g), ": could not infer a static shape for its "
+                                 "output '",
+            name, "'"));
+    }
+  for (const std::string &name : g.outputs)
+    if (!g.values[name].shape)
+      return InvalidArgumentError(absl::StrCat(
+          "could not infer a static shape for the graph output '", name, "'"));
+  return g;
+}
+
+} // namespace spikestack::onnx_import
