@@ -74,53 +74,34 @@ def op_counts(model: onnx.ModelProto) -> Dict[str, int]:
     return dict(sorted(c.items()))
 
 
-def _static(t: onnx.TypeProto) -> bool:
-    return (t.HasField("tensor_type") and t.tensor_type.elem_type != 0
-            and t.tensor_type.HasField("shape")
-            and all(d.HasField("dim_value") for d in t.tensor_type.shape.dim))
-
-
 def annotate_custom_types(model: onnx.ModelProto,
-                          output_shapes: Dict[str, List[int]]) -> onnx.ModelProto:
+                          feeds: Dict[str, np.ndarray]) -> onnx.ModelProto:
     """Replace PyTorch's value_info by the static types of the custom-domain
-    node outputs, and give the graph outputs their static shapes.
+    node outputs, and give the graph outputs their static types.
 
     PyTorch 1.13 marks the result of a custom op as "unreliable" and writes
     symbolic dims (``LIF..._dim_0``) for it and everything downstream, even
-    though the symbolic sets the type. ONNX shape inference cannot type the
-    custom nodes either (and onnx 1.12 crashes in data propagation on a
-    node without a schema), so the types are inferred on a probe copy in
-    which every custom node is an ``Identity`` - exactly the typing rule of
-    ``snn::LIF`` / ``snn::IF`` (output type = input type). Data propagation
-    is needed for the ``Shape -> Gather -> Concat -> Reshape`` chains of a
-    traced model. The result keeps value_info only for the custom node
-    outputs (all that ONNX cannot infer itself).
+    though the symbolic sets a complete type. ONNX's shape inference cannot
+    recover them: it does not know the custom ops, onnx 1.12 crashes in
+    data propagation on a node without a schema, and even with the custom
+    nodes replaced by ``Identity`` it loses the static shapes of a traced
+    model (``Expand`` by a ``ConstantOfShape``, ``Reshape`` to computed
+    shapes). So the model is run once on ``feeds``
+    (:func:`spikestack.onnx_eval.run`) and the concrete types are written.
+    The result keeps value_info only for the custom node outputs (all that
+    ONNX cannot infer itself); the graph outputs get static shapes.
     """
+    from . import onnx_eval
     m = copy.deepcopy(model)
     g = m.graph
+    env = onnx_eval.run(m, feeds, keep=True)
+    custom = [n.output[0] for n in g.node if n.domain not in ("", "ai.onnx")]
+    types = onnx_eval.value_types(env, custom + [o.name for o in g.output])
     del g.value_info[:]
-    elem = {o.name: o.type.tensor_type.elem_type for o in g.output}
-    del g.output[:]
-    for name, shape in output_shapes.items():
-        g.output.append(onnx.helper.make_tensor_value_info(
-            name, elem.get(name) or onnx.TensorProto.FLOAT, list(shape)))
-    custom = [i for i, n in enumerate(g.node) if n.domain not in ("", "ai.onnx")]
-    if not custom:
-        return m
-    probe = copy.deepcopy(m)
-    for i in custom:
-        n = probe.graph.node[i]
-        if len(n.input) != 1 or len(n.output) != 1:
-            raise ValueError(f"custom node {n.name} is not unary")
-        n.op_type, n.domain = "Identity", ""
-        del n.attribute[:]
-    inferred = onnx.shape_inference.infer_shapes(probe, strict_mode=True, data_prop=True)
-    types = {v.name: v.type for v in inferred.graph.value_info}
-    for i in custom:
-        out = g.node[i].output[0]
-        if not _static(types.get(out, onnx.TypeProto())):
-            raise RuntimeError(f"could not infer a static type for {g.node[i].name}")
-        g.value_info.append(onnx.helper.make_value_info(out, types[out]))
+    for name in custom:
+        g.value_info.append(onnx.helper.make_value_info(name, types[name]))
+    for o in g.output:
+        o.type.CopyFrom(types[o.name])
     return m
 
 
@@ -143,10 +124,9 @@ def export_onnx(model: torch.nn.Module, image: torch.Tensor, style: str = "trace
             output_names=["logits"], do_constant_folding=True,
             custom_opsets={neurons.SNN_DOMAIN: neurons.SNN_DOMAIN_VERSION}
             if style == "snn" else None)
-        logits = model(image)
     proto = onnx.load_from_string(buf.getvalue())
     if style == "snn":
-        proto = annotate_custom_types(proto, {"logits": list(logits.shape)})
+        proto = annotate_custom_types(proto, {"image": image.numpy()})
     return proto
 
 

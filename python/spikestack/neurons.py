@@ -65,7 +65,7 @@ import torch.nn as nn
 
 __all__ = [
     "MultiStepLIFNode", "MultiStepIFNode", "multi_step_lif", "multi_step_if",
-    "SNN_DOMAIN", "SNN_DOMAIN_VERSION", "snn_domain_export",
+    "SNN_DOMAIN", "SNN_DOMAIN_VERSION", "snn_domain_export", "leak_factor",
     "snn_domain_active", "neuron_modules",
 ]
 
@@ -169,6 +169,21 @@ def multi_step_if(x_seq: torch.Tensor, v_threshold: float = 1.,
 #===----------------------------------------------------------------------===#
 
 
+def leak_factor(tau: float, v_reset: Optional[float], decay_input: bool) -> Optional[float]:
+    """The multiplier ``1. - 1. / tau`` of the ``V * (1 - 1/tau) + X``
+    charge (``decay_input=False`` with ``v_reset`` None or 0), else None.
+
+    PyTorch computes it in double from the Python float ``tau`` and rounds
+    it once to f32. An ONNX float attribute holds only ``f32(tau)``, from
+    which ``f32(1 - 1/f32(tau))`` differs in the last bit for many ``tau``
+    (1.3, 1.8, 0.7, 1.1 ...), so ``snn::LIF`` carries the factor itself as
+    ``leak_factor`` (the value is stored as f32, which is exactly the
+    factor PyTorch multiplies by)."""
+    if decay_input or not (v_reset is None or v_reset == 0.):
+        return None
+    return 1. - 1. / tau
+
+
 def _reset_attrs(v_reset: Optional[float]):
     """(reset mode, v_reset attribute): a soft reset exports v_reset 0."""
     return ("soft", 0.) if v_reset is None else ("hard", float(v_reset))
@@ -198,10 +213,13 @@ class _LIFFunction(torch.autograd.Function):
     def symbolic(g, x_seq, tau, v_threshold, v_reset, decay_input, compare,
                  shape, dtype):
         reset, v_reset_attr = _reset_attrs(v_reset)
-        y = g.op(f"{SNN_DOMAIN}::LIF", x_seq,
-                 tau_f=float(tau), v_threshold_f=float(v_threshold),
-                 v_reset_f=v_reset_attr, reset_s=reset,
-                 decay_input_i=int(bool(decay_input)), compare_s=compare)
+        attrs = dict(tau_f=float(tau), v_threshold_f=float(v_threshold),
+                     v_reset_f=v_reset_attr, reset_s=reset,
+                     decay_input_i=int(bool(decay_input)), compare_s=compare)
+        k = leak_factor(tau, v_reset, decay_input)
+        if k is not None:
+            attrs["leak_factor_f"] = k
+        y = g.op(f"{SNN_DOMAIN}::LIF", x_seq, **attrs)
         return _set_output_type(y, x_seq, shape, dtype)
 
 
