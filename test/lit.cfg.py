@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 config.name = "SpikeStack"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "data", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.spikestack_obj_root, "test")
 
@@ -25,5 +25,5 @@ config.substitutions.append(("%src_root", config.spikestack_src_root))
 config.substitutions.append(
     ("%testdata", os.path.join(config.spikestack_src_root, "test", "data")))
 
-tools = ["snn-opt", "snn-run"]
+tools = ["snn-opt", "snn-run", "snn-translate"]
 llvm_config.add_tool_substitutions(tools, [config.spikestack_tools_dir])

@@ -766,10 +766,16 @@ evaluateNode(const onnx::NodeProto &node,
 //===----------------------------------------------------------------------===//
 
 static StatusOr<std::unique_ptr<onnx::ModelProto>>
-parseModel(const std::string &path) {
-  auto contents = readFile(path);
-  if (!contents.ok())
-    return contents.status();
+parseModel(const std::string &path, std::optional<std::string_view> given) {
+  std::optional<std::string> owned;
+  if (!given) {
+    auto read = readFile(path);
+    if (!read.ok())
+      return read.status();
+    owned = std::move(*read);
+    given = *owned;
+  }
+  const std::string_view *contents = &*given;
   auto model = std::make_unique<onnx::ModelProto>();
   google::protobuf::io::CodedInputStream stream(
       reinterpret_cast<const uint8_t *>(contents->data()),
@@ -1038,10 +1044,11 @@ static StatusOr<int> foldConstants(Graph &g) {
 }
 
 StatusOr<Graph> loadGraph(const std::string &path,
-                          const InputShapes &inputShapes) {
+                          const InputShapes &inputShapes,
+                          std::optional<std::string_view> contents) {
   Graph g;
   g.path = path;
-  auto model = parseModel(path);
+  auto model = parseModel(path, contents);
   if (!model.ok())
     return model.status();
   g.model = std::move(*model);

@@ -63,9 +63,12 @@ using InputShapes = std::map<std::string, std::vector<int64_t>>;
 /// Describes a node for error messages: node 'n' (Op, domain 'd', opset k).
 std::string describeNode(const onnx::NodeProto &node, const Graph &graph);
 
-/// Loads, validates, folds and shape-infers the model at `path`.
-absl::StatusOr<Graph> loadGraph(const std::string &path,
-                                const InputShapes &inputShapes);
+/// Loads, validates, folds and shape-infers the model at `path` (external
+/// data is looked up next to it). With `contents`, the model's bytes are
+/// taken from there instead of reading `path`.
+absl::StatusOr<Graph>
+loadGraph(const std::string &path, const InputShapes &inputShapes,
+          std::optional<std::string_view> contents = std::nullopt);
 
 /// Loads a TensorProto's data (raw, typed or external relative to
 /// `modelDir`), checking sizes.

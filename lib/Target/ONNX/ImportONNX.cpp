@@ -1,0 +1,777 @@
+//===- ImportONNX.cpp - ONNX to the snn dialect ----------------------------===//
+#include "spikestack/Target/ONNX/ImportONNX.h"
+
+#include "ONNXGraph.h"
+#include "RaiseNeurons.h"
+
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cstring>
+#include <set>
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::onnx_import;
+namespace snn = spikestack::snn;
+
+namespace {
+
+int64_t attrInt(const onnx::NodeProto &n, const char *name, int64_t fallback) {
+  for (const auto &a : n.attribute())
+    if (a.name() == name)
+      return a.i();
+  return fallback;
+}
+
+float attrFloat(const onnx::NodeProto &n, const char *name, float fallback) {
+  for (const auto &a : n.attribute())
+    if (a.name() == name)
+      return a.f();
+  return fallback;
+}
+
+std::optional<std::vector<int64_t>> attrInts(const onnx::NodeProto &n,
+                                             const char *name) {
+  for (const auto &a : n.attribute())
+    if (a.name() == name)
+      return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+  return std::nullopt;
+}
+
+std::string attrString(const onnx::NodeProto &n, const char *name) {
+  for (const auto &a : n.attribute())
+    if (a.name() == name)
+      return a.s();
+  return "";
+}
+
+/// Spikformer's SSA as traced: attention neuron on
+/// Reshape(Transpose(MatMul(Mul(MatMul(Qh, KhT), s), Vh))), where Qh, Vh =
+/// Transpose(Reshape(q|v, [T,B,N,H,d]), [0,1,3,2,4]) and KhT =
+/// Transpose(Reshape(k, ...), [0,1,3,4,2]).
+struct AttentionMatch {
+  std::string q, k, v;
+  int64_t heads = 1;
+  double scale = 1.0;
+  const RaisedNeuron *neuron = nullptr;
+  std::set<const onnx::NodeProto *> absorbed;
+};
+
+class Importer {
+public:
+  Importer(Graph &g, MLIRContext *ctx)
+      : g(g), ctx(ctx), builder(ctx),
+        fileLoc(FileLineColLoc::get(ctx, g.path, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  Graph &g;
+  MLIRContext *ctx;
+  OpBuilder builder;
+  Location fileLoc;
+  std::map<std::string, Value> env;
+  std::map<std::string, const onnx::NodeProto *> producer;
+  std::map<std::string, std::vector<const onnx::NodeProto *>> consumers;
+  std::vector<RaisedNeuron> neurons;
+  std::map<const onnx::NodeProto *, const RaisedNeuron *> neuronAt;
+  std::map<const onnx::NodeProto *, AttentionMatch> attentionAt;
+  std::set<const onnx::NodeProto *> absorbed;
+  /// Linear layers absorbing a following bias Add: Add node -> MatMul node.
+  std::map<const onnx::NodeProto *, const onnx::NodeProto *> biasOf;
+  std::set<std::string> blobNames;
+
+  Location loc(const onnx::NodeProto &n) {
+    return NameLoc::get(StringAttr::get(ctx, n.name().empty() ? n.output(0)
+                                                              : n.name()),
+                        fileLoc);
+  }
+  InFlightDiagnostic error(const onnx::NodeProto &n) {
+    return emitError(loc(n)) << describeNode(n, g) << ": ";
+  }
+
+  const ValueInfo &info(const std::string &name) { return g.values[name]; }
+  std::vector<int64_t> shapeOf(const std::string &name) {
+    return *info(name).shape;
+  }
+  const Constant *constantOf(const std::string &name) {
+    auto it = g.values.find(name);
+    return it == g.values.end() ? nullptr : it->second.constant.get();
+  }
+  bool singleUse(const std::string &name) {
+    auto it = consumers.find(name);
+    return it != consumers.end() && it->second.size() == 1 &&
+           std::find(g.outputs.begin(), g.outputs.end(), name) ==
+               g.outputs.end();
+  }
+  /// True if every use of `name` is by a node of `allowed`.
+  bool usedOnlyBy(const std::string &name,
+                  const std::set<const onnx::NodeProto *> &allowed) {
+    if (std::find(g.outputs.begin(), g.outputs.end(), name) != g.outputs.end())
+      return false;
+    auto it = consumers.find(name);
+    if (it == consumers.end())
+      return true;
+    return llvm::all_of(it->second, [&](auto *u) { return allowed.count(u); });
+  }
+  const onnx::NodeProto *onlyUser(const std::string &name) {
+    return singleUse(name) ? consumers[name].front() : nullptr;
+  }
+
+  RankedTensorType f32Type(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, builder.getF32Type());
+  }
+
+  /// An f32 constant: dense for small tensors, a dense_resource blob
+  /// (not printed inline) for weights.
+  Value f32Constant(const std::string &name, ArrayRef<int64_t> shape,
+                    const std::vector<float> &data) {
+    auto type = f32Type(shape);
+    if (data.size() <= 16)
+      return arith::ConstantOp::create(builder, fileLoc, type,
+                                       DenseElementsAttr::get(type, ArrayRef<float>(data)));
+    std::string key;
+    for (char c : name)
+      key += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])))
+      key = "w_" + key;
+    std::string unique = key;
+    for (int i = 1; blobNames.count(unique); ++i)
+      unique = key + "_" + std::to_string(i);
+    blobNames.insert(unique);
+    auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign<float>(data);
+    auto attr = DenseResourceElementsAttr::get(type, unique, std::move(blob));
+    return arith::ConstantOp::create(builder, fileLoc, type, attr);
+  }
+
+  std::vector<float> floatsOf(const Constant &c) {
+    std::vector<float> out(ref::numElements(c.shape));
+    if (c.elemType == onnx::TensorProto::FLOAT) {
+      std::memcpy(out.data(), c.bytes->data(), out.size() * sizeof(float));
+    } else if (c.values) {
+      for (size_t i = 0; i < out.size(); ++i)
+        out[i] = static_cast<float>(c.values->data[i]);
+    }
+    return out;
+  }
+
+  /// The value of `name`: an emitted value, or a materialized f32 constant.
+  FailureOr<Value> operand(const onnx::NodeProto &n, const std::string &name) {
+    auto it = env.find(name);
+    if (it != env.end())
+      return it->second;
+    const Constant *c = constantOf(name);
+    if (c && (c->elemType == onnx::TensorProto::FLOAT ||
+              c->elemType == onnx::TensorProto::DOUBLE)) {
+      Value v = f32Constant(name, c->shape, floatsOf(*c));
+      env[name] = v;
+      return v;
+    }
+    return error(n) << "input '" << name
+                    << "' is not a value the importer can use here";
+  }
+
+  Value asF32(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getElementType().isF32())
+      return v;
+    return snn::CastOp::create(builder, v.getLoc(), f32Type(t.getShape()), v);
+  }
+
+  Value reshape(Location l, Value v, ArrayRef<int64_t> shape) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getShape() == shape)
+      return v;
+    auto shapeType =
+        RankedTensorType::get({int64_t(shape.size())}, builder.getI64Type());
+    Value s = arith::ConstantOp::create(
+        builder, l, shapeType, DenseElementsAttr::get(shapeType, shape));
+    return tensor::ReshapeOp::create(
+        builder, l, RankedTensorType::get(shape, t.getElementType()), v, s);
+  }
+
+  Value transpose(Location l, Value v, ArrayRef<int64_t> perm) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape;
+    for (int64_t p : perm)
+      shape.push_back(t.getDimSize(p));
+    Value init = tensor::EmptyOp::create(builder, l, shape, t.getElementType());
+    return linalg::TransposeOp::create(builder, l, v, init, perm)->getResult(0);
+  }
+
+  /// Repeats `v` along dimensions to reach `shape` (Tile and Expand).
+  Value repeatTo(Location l, Value v, ArrayRef<int64_t> shape) {
+    auto t = cast<RankedTensorType>(v.getType());
+    for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
+      const int64_t have = cast<RankedTensorType>(v.getType()).getDimSize(d);
+      if (have == shape[d])
+        continue;
+      SmallVector<Value> copies(shape[d] / have, v);
+      SmallVector<int64_t> outShape(
+          cast<RankedTensorType>(v.getType()).getShape());
+      outShape[d] = shape[d];
+      v = tensor::ConcatOp::create(
+          builder, l, RankedTensorType::get(outShape, t.getElementType()), d,
+          copies);
+    }
+    return v;
+  }
+
+  void index();
+  void matchAttention();
+  LogicalResult emit(const onnx::NodeProto &n);
+  LogicalResult emitLinear(const onnx::NodeProto &n, Value x, ArrayRef<int64_t> xShape,
+                           std::vector<float> weightNK, int64_t N, int64_t K,
+                           const std::string &weightName,
+                           std::optional<std::vector<float>> bias,
+                           const std::string &out);
+};
+
+void Importer::index() {
+  for (const onnx::NodeProto *n : g.nodes) {
+    for (const std::string &o : n->output())
+      producer[o] = n;
+    for (const std::string &in : n->input())
+      if (!in.empty())
+        consumers[in].push_back(n);
+  }
+  for (const RaisedNeuron &r : neurons) {
+    neuronAt[r.concat] = &r;
+    absorbed.insert(r.absorbed.begin(), r.absorbed.end());
+  }
+}
+
+void Importer::matchAttention() {
+  auto prod = [&](const std::string &name,
+                  const char *op) -> const onnx::NodeProto * {
+    auto it = producer.find(name);
+    if (it == producer.end() || it->second->op_type() != op ||
+        absorbed.count(it->second))
+      return nullptr;
+    return it->second;
+  };
+  auto permOf = [&](const onnx::NodeProto *t) {
+    return attrInts(*t, "perm").value_or(std::vector<int64_t>{});
+  };
+  for (const RaisedNeuron &r : neurons) {
+    AttentionMatch m;
+    m.neuron = &r;
+    // X = Reshape(Transpose(AV, [0,1,3,2,4]), [T,B,N,C])
+    const onnx::NodeProto *outReshape = prod(r.input, "Reshape");
+    if (!outReshape)
+      continue;
+    const onnx::NodeProto *outT = prod(outReshape->input(0), "Transpose");
+    if (!outT || permOf(outT) != std::vector<int64_t>{0, 1, 3, 2, 4})
+      continue;
+    const onnx::NodeProto *av = prod(outT->input(0), "MatMul");
+    if (!av)
+      continue;
+    const onnx::NodeProto *scaled = prod(av->input(0), "Mul");
+    const onnx::NodeProto *qk = nullptr;
+    if (scaled) {
+      for (int i = 0; i < 2 && !qk; ++i) {
+        const Constant *s = constantOf(scaled->input(1 - i));
+        if (s && s->values && s->values->numel() == 1) {
+          qk = prod(scaled->input(i), "MatMul");
+          m.scale = s->values->data[0];
+        }
+      }
+    } else {
+      qk = prod(av->input(0), "MatMul");
+    }
+    if (!qk)
+      continue;
+    // Head splits of q, k, v.
+    auto headSplit = [&](const std::string &name, std::vector<int64_t> perm,
+                         std::string &spikes) -> bool {
+      const onnx::NodeProto *t = prod(name, "Transpose");
+      if (!t || permOf(t) != perm)
+        return false;
+      const onnx::NodeProto *rs = prod(t->input(0), "Reshape");
+      if (!rs)
+        return false;
+      auto in = shapeOf(rs->input(0)), out = shapeOf(rs->output(0));
+      if (in.size() != 4 || out.size() != 5 || out[0] != in[0] ||
+          out[1] != in[1] || out[2] != in[2] || out[3] * out[4] != in[3])
+        return false;
+      // q, k, v must be spikes of raised neurons.
+      auto p = producer.find(rs->input(0));
+      if (p == producer.end() || !neuronAt.count(p->second))
+        return false;
+      if (m.heads != 1 && m.heads != out[3])
+        return false;
+      m.heads = out[3];
+      spikes = rs->input(0);
+      m.absorbed.insert(t);
+      m.absorbed.insert(rs);
+      return true;
+    };
+    if (!headSplit(qk->input(0), {0, 1, 3, 2, 4}, m.q) ||
+        !headSplit(qk->input(1), {0, 1, 3, 4, 2}, m.k) ||
+        !headSplit(av->input(1), {0, 1, 3, 2, 4}, m.v))
+      continue;
+    // Every intermediate must be used only inside the pattern (the last
+    // one by the attention neuron's time-step reads).
+    m.absorbed.insert({outReshape, outT, av, qk});
+    if (scaled)
+      m.absorbed.insert(scaled);
+    std::set<const onnx::NodeProto *> inside = m.absorbed;
+    inside.insert(r.absorbed.begin(), r.absorbed.end());
+    bool private_ = true;
+    for (const onnx::NodeProto *n : m.absorbed)
+      private_ = private_ && usedOnlyBy(n->output(0), inside);
+    if (!private_)
+      continue;
+    absorbed.insert(m.absorbed.begin(), m.absorbed.end());
+    attentionAt[r.concat] = m;
+  }
+}
+
+LogicalResult Importer::emitLinear(const onnx::NodeProto &n, Value x,
+                                   ArrayRef<int64_t> xShape,
+                                   std::vector<float> weightNK, int64_t N,
+                                   int64_t K, const std::string &weightName,
+                                   std::optional<std::vector<float>> bias,
+                                   const std::string &out) {
+  Location l = loc(n);
+  Value w = f32Constant(weightName, {N, K}, weightNK);
+  Value b;
+  if (bias)
+    b = f32Constant(weightName + "_bias", {N}, *bias);
+  SmallVector<int64_t> outShape(xShape);
+  outShape.back() = N;
+  env[out] = snn::LinearOp::create(builder, l, f32Type(outShape), x, w, b);
+  return success();
+}
+
+LogicalResult Importer::emit(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Location l = loc(n);
+  auto in = [&](int i) { return operand(n, n.input(i)); };
+  const std::string out = n.output_size() ? n.output(0) : "";
+
+  // Raised neurons and attention.
+  if (auto a = attentionAt.find(&n); a != attentionAt.end()) {
+    const AttentionMatch &m = a->second;
+    const ref::NeuronParams &p = m.neuron->params;
+    auto neuron = snn::NeuronAttr::get(
+        ctx, p.leaky, llvm::APFloat(p.tau), llvm::APFloat(p.vThreshold),
+        llvm::APFloat(p.vReset),
+        p.hardReset ? snn::ResetMode::Hard : snn::ResetMode::Soft,
+        p.decayInput, p.compareGE ? snn::CompareMode::GE : snn::CompareMode::GT,
+        std::nullopt, snn::FixedType(), snn::RoundingMode::NearestEven);
+    Value q = env.at(m.q), k = env.at(m.k), v = env.at(m.v);
+    env[out] = snn::SpikingAttentionOp::create(
+        builder, l, q.getType(), q, k, v,
+        snn::AttentionVariantAttr::get(ctx, snn::AttentionVariant::SSA),
+        builder.getI64IntegerAttr(m.heads), builder.getF64FloatAttr(m.scale),
+        neuron, FloatAttr());
+    return success();
+  }
+  if (auto r = neuronAt.find(&n); r != neuronAt.end()) {
+    const ref::NeuronParams &p = r->second->params;
+    auto x = operand(n, r->second->input);
+    if (failed(x))
+      return failure();
+    auto shape = shapeOf(r->second->input);
+    auto spikes = RankedTensorType::get(shape, snn::SpikeType::get(ctx));
+    auto reset = snn::ResetModeAttr::get(
+        ctx, p.hardReset ? snn::ResetMode::Hard : snn::ResetMode::Soft);
+    auto compare = snn::CompareModeAttr::get(
+        ctx, p.compareGE ? snn::CompareMode::GE : snn::CompareMode::GT);
+    auto rounding =
+        snn::RoundingModeAttr::get(ctx, snn::RoundingMode::NearestEven);
+    Value s;
+    if (p.leaky)
+      s = snn::LIFOp::create(
+          builder, l, spikes, *x, Value(), Value(), Value(),
+          builder.getF64FloatAttr(p.tau), builder.getF64FloatAttr(p.vThreshold),
+          builder.getF64FloatAttr(p.vReset), reset,
+          builder.getBoolAttr(p.decayInput), compare, FloatAttr(), IntegerAttr(),
+          TypeAttr(), rounding);
+    else
+      s = snn::IFOp::create(builder, l, spikes, *x, Value(), Value(), Value(),
+                            builder.getF64FloatAttr(p.vThreshold),
+                            builder.getF64FloatAttr(p.vReset), reset, compare,
+                            FloatAttr(), IntegerAttr(), TypeAttr(), rounding);
+    env[out] = s;
+    return success();
+  }
+  if (auto b = biasOf.find(&n); b != biasOf.end())
+    return success(); // folded into its linear layer
+
+  if (op == "Identity" || op == "Dropout") {
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    env[out] = *x;
+    return success();
+  }
+  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" ||
+      op == "Unsqueeze") {
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    env[out] = reshape(l, *x, shapeOf(out));
+    return success();
+  }
+  if (op == "Transpose") {
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    auto perm = attrInts(n, "perm");
+    const int64_t r = int64_t(shapeOf(n.input(0)).size());
+    std::vector<int64_t> p;
+    if (perm)
+      p = *perm;
+    else
+      for (int64_t d = r - 1; d >= 0; --d)
+        p.push_back(d);
+    env[out] = transpose(l, *x, p);
+    return success();
+  }
+  if (op == "Tile" || op == "Expand") {
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    auto inShape = shapeOf(n.input(0)), outShape = shapeOf(out);
+    if (inShape.size() > outShape.size())
+      return error(n) << "cannot reduce the rank";
+    std::vector<int64_t> padded(outShape.size() - inShape.size(), 1);
+    padded.insert(padded.end(), inShape.begin(), inShape.end());
+    for (size_t d = 0; d < padded.size(); ++d)
+      if (outShape[d] % padded[d])
+        return error(n) << "output dimension " << outShape[d]
+                        << " is not a multiple of " << padded[d];
+    env[out] = repeatTo(l, reshape(l, *x, padded), outShape);
+    return success();
+  }
+  if (op == "Conv") {
+    if (!attrString(n, "auto_pad").empty() &&
+        attrString(n, "auto_pad") != "NOTSET")
+      return error(n) << "auto_pad '" << attrString(n, "auto_pad")
+                      << "' is not supported; export with explicit pads";
+    const Constant *w = constantOf(n.input(1));
+    if (!w || w->shape.size() != 4)
+      return error(n) << "needs constant 4-D weights (2-D convolution)";
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
+    auto strides = attrInts(n, "strides").value_or(std::vector<int64_t>{1, 1});
+    auto dil = attrInts(n, "dilations").value_or(std::vector<int64_t>{1, 1});
+    if (pads.size() != 4 || strides.size() != 2 || dil.size() != 2)
+      return error(n) << "only 2-D convolutions are supported";
+    Value wv = f32Constant(n.input(1), w->shape, floatsOf(*w));
+    Value bv;
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      const Constant *b = constantOf(n.input(2));
+      if (!b)
+        return error(n) << "needs a constant bias";
+      bv = f32Constant(n.input(2), b->shape, floatsOf(*b));
+    }
+    env[out] = snn::Conv2dOp::create(
+        builder, l, f32Type(shapeOf(out)), *x, wv, bv,
+        builder.getDenseI64ArrayAttr(strides), builder.getDenseI64ArrayAttr(pads),
+        builder.getDenseI64ArrayAttr(dil),
+        builder.getI64IntegerAttr(attrInt(n, "group", 1)));
+    return success();
+  }
+  if (op == "BatchNormalization") {
+    if (attrInt(n, "training_mode", 0) != 0 || n.output_size() > 1)
+      return error(n) << "only inference batch normalization is supported "
+                         "(export the model in eval() mode)";
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    SmallVector<Value> params;
+    for (int i = 1; i <= 4; ++i) {
+      const Constant *c = constantOf(n.input(i));
+      if (!c)
+        return error(n) << "needs constant parameters";
+      params.push_back(f32Constant(n.input(i), c->shape, floatsOf(*c)));
+    }
+    env[out] = snn::BatchNormOp::create(
+        builder, l, f32Type(shapeOf(out)), asF32(*x), params[0], params[1],
+        params[2], params[3],
+        builder.getF64FloatAttr(attrFloat(n, "epsilon", 1e-5f)),
+        builder.getI64IntegerAttr(1));
+    return success();
+  }
+  if (op == "MaxPool") {
+    if (!attrString(n, "auto_pad").empty() &&
+        attrString(n, "auto_pad") != "NOTSET")
+      return error(n) << "auto_pad is not supported; export with explicit pads";
+    if (n.output_size() > 1 && !n.output(1).empty())
+      return error(n) << "the Indices output is not supported";
+    auto dil = attrInts(n, "dilations").value_or(std::vector<int64_t>{1, 1});
+    if (dil != std::vector<int64_t>{1, 1})
+      return error(n) << "dilated max pooling is not supported";
+    auto kernel = attrInts(n, "kernel_shape");
+    if (!kernel || kernel->size() != 2)
+      return error(n) << "only 2-D max pooling is supported";
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    auto strides = attrInts(n, "strides").value_or(std::vector<int64_t>{1, 1});
+    auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
+    auto elt = cast<RankedTensorType>(x->getType()).getElementType();
+    env[out] = snn::MaxPool2dOp::create(
+        builder, l, RankedTensorType::get(shapeOf(out), elt), *x,
+        builder.getDenseI64ArrayAttr(*kernel),
+        builder.getDenseI64ArrayAttr(strides), builder.getDenseI64ArrayAttr(pads),
+        builder.getBoolAttr(attrInt(n, "ceil_mode", 0) != 0));
+    return success();
+  }
+  if (op == "MatMul" || op == "Gemm") {
+    const bool gemm = op == "Gemm";
+    const Constant *b = constantOf(n.input(1));
+    if (!b || b->shape.size() != 2)
+      return error(n) << "needs a constant 2-D weight (a matrix product of "
+                         "two activations is only supported inside spiking "
+                         "self-attention)";
+    if (gemm && (attrInt(n, "transA", 0) != 0 || attrFloat(n, "alpha", 1) != 1 ||
+                 attrFloat(n, "beta", 1) != 1))
+      return error(n) << "only Gemm with transA = 0, alpha = beta = 1 is "
+                         "supported";
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    const bool transB = gemm && attrInt(n, "transB", 0) != 0;
+    const int64_t K = transB ? b->shape[1] : b->shape[0];
+    const int64_t N = transB ? b->shape[0] : b->shape[1];
+    std::vector<float> src = floatsOf(*b), w(N * K);
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t j = 0; j < K; ++j)
+        w[i * K + j] = transB ? src[i * K + j] : src[j * N + i];
+    std::optional<std::vector<float>> bias;
+    std::string result = out;
+    if (gemm && n.input_size() > 2 && !n.input(2).empty()) {
+      const Constant *c = constantOf(n.input(2));
+      if (!c || ref::numElements(c->shape) != N)
+        return error(n) << "needs a constant bias of " << N << " values";
+      bias = floatsOf(*c);
+    } else if (const onnx::NodeProto *add = onlyUser(out);
+               !gemm && add && add->op_type() == "Add") {
+      // MatMul + Add(bias) is one linear layer.
+      const std::string other = add->input(0) == out ? add->input(1)
+                                                     : add->input(0);
+      const Constant *c = constantOf(other);
+      if (c && ref::numElements(c->shape) == N) {
+        bias = floatsOf(*c);
+        biasOf[add] = &n;
+        result = add->output(0);
+      }
+    }
+    return emitLinear(n, *x, shapeOf(n.input(0)), std::move(w),
+                      N, K, n.input(1), std::move(bias), result);
+  }
+  if (op == "Add") {
+    auto a = in(0), b = in(1);
+    if (failed(a) || failed(b))
+      return failure();
+    auto ta = cast<RankedTensorType>(a->getType()),
+         tb = cast<RankedTensorType>(b->getType());
+    if (ta.getShape() != tb.getShape())
+      return error(n) << "broadcasting Add is not supported yet (operands "
+                      << ta << " and " << tb << ")";
+    Type elt = builder.getF32Type();
+    auto ma = snn::getCountMax(ta.getElementType()),
+         mb = snn::getCountMax(tb.getElementType());
+    if (ma && mb)
+      elt = snn::CountType::get(ctx, *ma + *mb); // spike shortcut
+    env[out] = snn::AddOp::create(
+        builder, l, RankedTensorType::get(ta.getShape(), elt), *a, *b);
+    return success();
+  }
+  if (op == "ReduceMean") {
+    // mean over tokens then over time, or over time alone: the readout.
+    auto axes = attrInts(n, "axes");
+    if (!axes || attrInt(n, "keepdims", 1) != 0)
+      return error(n) << "only ReduceMean with explicit axes and keepdims = 0 "
+                         "(a readout) is supported";
+    const int64_t r = int64_t(shapeOf(n.input(0)).size());
+    std::vector<int64_t> tokenDims;
+    bool overTime = false;
+    for (int64_t a : *axes) {
+      a = a < 0 ? a + r : a;
+      if (a == 0)
+        overTime = true;
+      else
+        tokenDims.push_back(a);
+    }
+    std::string result = out;
+    if (!overTime) {
+      const onnx::NodeProto *next = onlyUser(out);
+      auto nextAxes = next ? attrInts(*next, "axes") : std::nullopt;
+      if (!next || next->op_type() != "ReduceMean" || !nextAxes ||
+          *nextAxes != std::vector<int64_t>{0} ||
+          attrInt(*next, "keepdims", 1) != 0)
+        return error(n) << "a mean over tokens must be followed by a mean "
+                           "over time (dimension 0) to form the readout";
+      biasOf[next] = &n; // absorbed
+      result = next->output(0);
+    }
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    env[result] = snn::ReadoutOp::create(builder, l, f32Type(shapeOf(result)),
+                                         *x, builder.getDenseI64ArrayAttr(tokenDims),
+                                         snn::RoundingModeAttr::get(
+                                             ctx, snn::RoundingMode::NearestEven));
+    return success();
+  }
+  return error(n) << "is not supported by the importer yet (supported: the "
+                     "traced LIF/IF pattern, spiking self-attention, Conv, "
+                     "BatchNormalization, MaxPool, MatMul/Gemm with constant "
+                     "weights, Add, ReduceMean readouts, Reshape, Flatten, "
+                     "Squeeze, Unsqueeze, Transpose, Tile, Expand, Identity)";
+}
+
+OwningOpRef<ModuleOp> Importer::run() {
+  auto raised = raiseNeurons(g);
+  if (!raised.ok()) {
+    emitError(fileLoc) << std::string(raised.status().message());
+    return nullptr;
+  }
+  neurons = std::move(*raised);
+  index();
+  matchAttention();
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+  SmallVector<Type> argTypes, resultTypes;
+  for (const std::string &name : g.inputs) {
+    if (info(name).elemType != onnx::TensorProto::FLOAT) {
+      emitError(fileLoc) << "input '" << name << "' has element type "
+                         << elemTypeName(info(name).elemType)
+                         << "; only FLOAT inputs are supported";
+      return nullptr;
+    }
+    argTypes.push_back(f32Type(shapeOf(name)));
+  }
+  for (const std::string &name : g.outputs)
+    resultTypes.push_back(f32Type(shapeOf(name)));
+  auto func = func::FuncOp::create(builder, fileLoc, "main",
+                                   builder.getFunctionType(argTypes, resultTypes));
+  Block *body = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(g.inputs)) {
+    func.setArgAttr(i, "snn.name", builder.getStringAttr(name));
+    env[name] = body->getArgument(i);
+  }
+  for (auto [i, name] : llvm::enumerate(g.outputs))
+    func.setResultAttr(i, "snn.name", builder.getStringAttr(name));
+  builder.setInsertionPointToEnd(body);
+
+  for (const onnx::NodeProto *n : g.nodes) {
+    if (absorbed.count(n) && !neuronAt.count(n))
+      continue;
+    if (failed(emit(*n)))
+      return nullptr;
+  }
+  SmallVector<Value> results;
+  for (const std::string &name : g.outputs) {
+    auto it = env.find(name);
+    if (it == env.end()) {
+      emitError(fileLoc) << "graph output '" << name << "' was not produced";
+      return nullptr;
+    }
+    results.push_back(asF32(it->second));
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace
+
+static OwningOpRef<ModuleOp>
+importONNXImpl(const std::string &path, std::optional<llvm::StringRef> contents,
+               MLIRContext *context, const ONNXImportOptions &options) {
+  context->loadDialect<snn::SNNDialect, func::FuncDialect, arith::ArithDialect,
+                       tensor::TensorDialect, linalg::LinalgDialect>();
+  auto graph = contents ? loadGraph(path, options.inputShapes,
+                                    std::string_view(contents->data(),
+                                                     contents->size()))
+                        : loadGraph(path, options.inputShapes);
+  if (!graph.ok()) {
+    emitError(FileLineColLoc::get(context, path, 0, 0))
+        << std::string(graph.status().message());
+    return nullptr;
+  }
+  return Importer(*graph, context).run();
+}
+
+OwningOpRef<ModuleOp>
+spikestack::importONNX(const std::string &path, MLIRContext *context,
+                       const ONNXImportOptions &options) {
+  return importONNXImpl(path, std::nullopt, context, options);
+}
+
+//===----------------------------------------------------------------------===//
+// Translation registration
+//===----------------------------------------------------------------------===//
+
+static llvm::cl::list<std::string> inputShapeOption(
+    "input-shape",
+    llvm::cl::desc("Static shape of a dynamic ONNX input, NAME=1x3x32x32"),
+    llvm::cl::value_desc("NAME=DxDx..."));
+
+void spikestack::registerONNXImportTranslation() {
+  TranslateToMLIRRegistration registration(
+      "import-onnx", "import an ONNX model into the snn dialect",
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *context) -> OwningOpRef<Operation *> {
+        const auto *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        const std::string path = buffer->getBufferIdentifier().str();
+        ONNXImportOptions options;
+        for (const std::string &spec : inputShapeOption) {
+          const size_t eq = spec.find('=');
+          std::vector<int64_t> dims;
+          bool ok = eq != std::string::npos && eq > 0;
+          for (size_t pos = eq + 1; ok && pos <= spec.size();) {
+            size_t x = spec.find('x', pos);
+            if (x == std::string::npos)
+              x = spec.size();
+            const std::string d = spec.substr(pos, x - pos);
+            ok = !d.empty() && d.size() < 12 &&
+                 d.find_first_not_of("0123456789") == std::string::npos &&
+                 std::stoll(d) > 0;
+            if (ok)
+              dims.push_back(std::stoll(d));
+            pos = x + 1;
+          }
+          if (!ok) {
+            emitError(UnknownLoc::get(context))
+                << "--input-shape expects NAME=DxDx... with positive sizes, "
+                   "got '"
+                << spec << "'";
+            return nullptr;
+          }
+          options.inputShapes[spec.substr(0, eq)] = dims;
+        }
+        auto module =
+            importONNXImpl(path, buffer->getBuffer(), context, options);
+        if (!module)
+          return nullptr;
+        return OwningOpRef<Operation *>(module.release());
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<snn::SNNDialect, func::FuncDialect, arith::ArithDialect,
+                        tensor::TensorDialect, linalg::LinalgDialect>();
+      });
+}

@@ -1,0 +1,12 @@
+"""Compare imported-model logits with PyTorch's: argmax and max |diff|."""
+import sys
+
+import numpy as np
+
+ours, ref = np.load(sys.argv[1]), np.load(sys.argv[2])
+diff = float(np.abs(ours - ref).max())
+print(f"argmax {'equal' if ours.argmax() == ref.argmax() else 'DIFFERENT'}: "
+      f"{ours.argmax()} vs {ref.argmax()}")
+print(f"max abs logit difference {'within' if diff <= 1e-3 else 'ABOVE'} 1e-3: "
+      f"{diff:.3g}")
+sys.exit(0 if ours.argmax() == ref.argmax() and diff <= 1e-3 else 1)
