@@ -524,7 +524,8 @@ private:
                                     r.getTokenDims().end());
           return put(ref::readout(in(r.getInput()), dims, fixed,
                                   fracOf(r.getInput().getType().getElementType()),
-                                  roundingOf(r.getRounding())));
+                                  roundingOf(r.getRounding()),
+                                  r.getKeepTime()));
         })
         // ---- attention and MoE ------------------------------------------
         .Case([&](SpikingAttentionOp a) -> LogicalResult {

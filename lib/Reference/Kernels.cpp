@@ -610,7 +610,7 @@ Tensor toF32(const Tensor &x) {
 absl::StatusOr<Tensor> readout(const Tensor &x,
                                const std::vector<int64_t> &tokenDims,
                                const std::optional<FixedFormat> &fixed,
-                               int inputFrac, Rounding mode) {
+                               int inputFrac, Rounding mode, bool keepTime) {
   const int64_t r = x.rank();
   std::vector<bool> isToken(r, false);
   int64_t tokens = 1;
@@ -626,6 +626,11 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
       outShape.push_back(x.dim(d));
   const int64_t T = x.dim(0);
   const int64_t outN = numElements(outShape);
+  // Time steps are averaged in groups: all T together, or one by one when
+  // the time dimension is kept.
+  const int64_t groups = keepTime ? T : 1, stepsPerGroup = keepTime ? 1 : T;
+  if (keepTime)
+    outShape.insert(outShape.begin(), T);
   // Row-major strides of the input, and the output index of each element.
   const std::vector<int64_t> stride = rowMajorStrides(x.shape);
   const int64_t perStep = T ? x.numel() / T : 0;
@@ -643,36 +648,39 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
   Tensor out(outShape);
   if (tokens * T == 0)
     return InvalidArgumentError("readout: no tokens or time steps to average");
-  if (fixed) {
-    std::vector<Wide> sum(outN, 0);
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t i = 0; i < perStep; ++i)
-        sum[outIndex[i]] += static_cast<int64_t>(x.data[t * perStep + i]);
-    // value = sum * 2^-inputFrac / (tokens * T) as raw at fixed->frac bits,
-    // i.e. round(sum * 2^shift / count): |sum| < 2^62 and |shift| <= 64 keep
-    // both sides below 2^127.
-    const int shift = fixed->frac - inputFrac;
-    const Wide count = Wide(tokens) * T;
-    for (int64_t o = 0; o < outN; ++o) {
-      const Wide num = shift >= 0 ? sum[o] * (Wide(1) << shift) : sum[o];
-      const Wide den = shift >= 0 ? count : count * (Wide(1) << -shift);
-      out.data[o] = double(static_cast<int64_t>(
-          saturateWide(roundDivWide(num, den, mode), *fixed)));
+  for (int64_t grp = 0; grp < groups; ++grp) {
+    const int64_t t0 = grp * stepsPerGroup;
+    double *dst = out.data.data() + grp * outN;
+    if (fixed) {
+      std::vector<Wide> sum(outN, 0);
+      for (int64_t t = t0; t < t0 + stepsPerGroup; ++t)
+        for (int64_t i = 0; i < perStep; ++i)
+          sum[outIndex[i]] += static_cast<int64_t>(x.data[t * perStep + i]);
+      // value = sum * 2^-inputFrac / count as raw at fixed->frac bits, i.e.
+      // round(sum * 2^shift / count): |sum| < 2^62 and |shift| <= 64 keep
+      // both sides below 2^127.
+      const int shift = fixed->frac - inputFrac;
+      const Wide count = Wide(tokens) * stepsPerGroup;
+      for (int64_t o = 0; o < outN; ++o) {
+        const Wide num = shift >= 0 ? sum[o] * (Wide(1) << shift) : sum[o];
+        const Wide den = shift >= 0 ? count : count * (Wide(1) << -shift);
+        dst[o] = double(static_cast<int64_t>(
+            saturateWide(roundDivWide(num, den, mode), *fixed)));
+      }
+      continue;
     }
-    return out;
-  }
-  // Float: mean over tokens per time step (f32), then mean over time.
-  std::vector<double> stepSum(outN);
-  std::vector<double> timeSum(outN, 0.0);
-  for (int64_t t = 0; t < T; ++t) {
-    std::fill(stepSum.begin(), stepSum.end(), 0.0);
-    for (int64_t i = 0; i < perStep; ++i)
-      stepSum[outIndex[i]] += f32(x.data[t * perStep + i]);
+    // Float: mean over tokens per time step (f32), then mean over the group.
+    std::vector<double> stepSum(outN), groupSum(outN, 0.0);
+    for (int64_t t = t0; t < t0 + stepsPerGroup; ++t) {
+      std::fill(stepSum.begin(), stepSum.end(), 0.0);
+      for (int64_t i = 0; i < perStep; ++i)
+        stepSum[outIndex[i]] += f32(x.data[t * perStep + i]);
+      for (int64_t o = 0; o < outN; ++o)
+        groupSum[o] += f32(f32(stepSum[o]) / f32(double(tokens)));
+    }
     for (int64_t o = 0; o < outN; ++o)
-      timeSum[o] += f32(f32(stepSum[o]) / f32(double(tokens)));
+      dst[o] = f32(f32(groupSum[o]) / f32(double(stepsPerGroup)));
   }
-  for (int64_t o = 0; o < outN; ++o)
-    out.data[o] = f32(f32(timeSum[o]) / f32(double(T)));
   return out;
 }
 

@@ -161,12 +161,14 @@ absl::Status checkCountRange(const Tensor &x, int64_t max,
                              const std::string &what);
 Tensor toF32(const Tensor &x);
 
-/// Mean over `tokenDims` then over time (dim 0). Float domain when `fixed`
-/// is unset; otherwise the inputs are raw values with `inputFrac` bits.
+/// Mean over `tokenDims` then over time (dim 0), or per time step with
+/// `keepTime`. Float domain when `fixed` is unset; otherwise the inputs are
+/// raw values with `inputFrac` bits.
 absl::StatusOr<Tensor> readout(const Tensor &x,
                                const std::vector<int64_t> &tokenDims,
                                const std::optional<FixedFormat> &fixed,
-                               int inputFrac, Rounding mode);
+                               int inputFrac, Rounding mode,
+                               bool keepTime = false);
 
 //===----------------------------------------------------------------------===//
 // Attention

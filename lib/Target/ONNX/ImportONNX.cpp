@@ -63,7 +63,8 @@ std::string attrString(const onnx::NodeProto &n, const char *name) {
 /// Transpose(Reshape(q|v, [T,B,N,H,d]), [0,1,3,2,4]) and KhT =
 /// Transpose(Reshape(k, ...), [0,1,3,4,2]).
 struct AttentionMatch {
-  std::string q, k, v;
+  bool spikeDriven = false; ///< SDSA (else SSA)
+  std::string q, k, v;      ///< [T, B, N, C] spikes
   int64_t heads = 1;
   double scale = 1.0;
   const RaisedNeuron *neuron = nullptr;
@@ -230,8 +231,21 @@ private:
     return v;
   }
 
+  FailureOr<ref::NeuronParams> snnDomainNeuron(const onnx::NodeProto &n);
   void index();
   void matchAttention();
+  void matchSpikeDrivenAttention();
+  /// name = Transpose(Reshape(x [T,B,N,C], [T,B,N,H,d]), perm): records x
+  /// and H in `m`, and the two nodes in m.absorbed.
+  bool headSplit(AttentionMatch &m, const std::string &name,
+                 const std::vector<int64_t> &perm, std::string &x);
+  const onnx::NodeProto *producerOf(const std::string &name, const char *op) {
+    auto it = producer.find(name);
+    if (it == producer.end() || it->second->op_type() != op ||
+        absorbed.count(it->second))
+      return nullptr;
+    return it->second;
+  }
   LogicalResult emit(const onnx::NodeProto &n);
   LogicalResult emitLinear(const onnx::NodeProto &n, Value x, ArrayRef<int64_t> xShape,
                            std::vector<float> weightNK, int64_t N, int64_t K,
@@ -239,6 +253,43 @@ private:
                            std::optional<std::vector<float>> bias,
                            const std::string &out);
 };
+
+FailureOr<ref::NeuronParams>
+Importer::snnDomainNeuron(const onnx::NodeProto &n) {
+  ref::NeuronParams p;
+  p.leaky = n.op_type() == "LIF";
+  const std::string reset = attrString(n, "reset").empty()
+                                ? "hard"
+                                : attrString(n, "reset");
+  const std::string compare = attrString(n, "compare").empty()
+                                  ? "ge"
+                                  : attrString(n, "compare");
+  if ((reset != "hard" && reset != "soft") ||
+      (compare != "ge" && compare != "gt"))
+    return error(n) << "reset must be \"hard\" or \"soft\" and compare "
+                       "\"ge\" or \"gt\"";
+  p.hardReset = reset == "hard";
+  p.compareGE = compare == "ge";
+  p.tau = attrFloat(n, "tau", 2.0f);
+  p.decayInput = attrInt(n, "decay_input", 1) != 0;
+  p.vThreshold = attrFloat(n, "v_threshold", 1.0f);
+  p.vReset = attrFloat(n, "v_reset", 0.0f);
+  // V * k + X with k computed by PyTorch in double from a Python tau: the
+  // exporter writes k itself (docs/onnx.md); tau = 1 / (1 - k) reproduces
+  // it in snn.lif, which computes k = f32(1 - 1/tau).
+  for (const auto &a : n.attribute())
+    if (a.name() == "leak_factor") {
+      const double fromK = 1.0 / (1.0 - double(a.f()));
+      if (!(a.f() > 0.0f && a.f() < 1.0f) ||
+          float(1.0 - 1.0 / fromK) != a.f())
+        return error(n) << "leak_factor " << a.f()
+                        << " is not f32(1 - 1/tau) for any tau >= 1";
+      p.tau = fromK;
+    }
+  if (p.leaky && !(p.tau >= 1.0))
+    return error(n) << "tau must be >= 1, got " << p.tau;
+  return p;
+}
 
 void Importer::index() {
   for (const onnx::NodeProto *n : g.nodes) {
@@ -254,15 +305,77 @@ void Importer::index() {
   }
 }
 
+bool Importer::headSplit(AttentionMatch &m, const std::string &name,
+                         const std::vector<int64_t> &perm, std::string &x) {
+  const onnx::NodeProto *t = producerOf(name, "Transpose");
+  if (!t || attrInts(*t, "perm").value_or(std::vector<int64_t>{}) != perm)
+    return false;
+  const onnx::NodeProto *rs = producerOf(t->input(0), "Reshape");
+  if (!rs)
+    return false;
+  auto in = shapeOf(rs->input(0)), out = shapeOf(rs->output(0));
+  if (in.size() != 4 || out.size() != 5 || out[0] != in[0] ||
+      out[1] != in[1] || out[2] != in[2] || out[3] * out[4] != in[3])
+    return false;
+  if (m.heads != 1 && m.heads != out[3])
+    return false;
+  m.heads = out[3];
+  x = rs->input(0);
+  m.absorbed.insert(t);
+  m.absorbed.insert(rs);
+  return true;
+}
+
+void Importer::matchSpikeDrivenAttention() {
+  // out = Mul(Qh, S) with S = neuron(ReduceSum(Mul(Kh, Vh), tokens, keep)).
+  for (const onnx::NodeProto *mul : g.nodes) {
+    if (mul->op_type() != "Mul" || absorbed.count(mul) ||
+        mul->input_size() != 2)
+      continue;
+    for (int qi = 0; qi < 2; ++qi) {
+      AttentionMatch m;
+      m.spikeDriven = true;
+      auto np = producer.find(mul->input(1 - qi));
+      if (np == producer.end() || !neuronAt.count(np->second))
+        continue;
+      const RaisedNeuron *neuron = neuronAt[np->second];
+      const onnx::NodeProto *sum = producerOf(neuron->input, "ReduceSum");
+      if (!sum || attrInt(*sum, "keepdims", 1) != 1 || sum->input_size() < 2)
+        continue;
+      const Constant *axes = constantOf(sum->input(1));
+      if (!axes || !axes->values || axes->values->numel() != 1)
+        continue;
+      const int64_t axis = int64_t(axes->values->data[0]);
+      if (axis != -2 && axis != 3)
+        continue; // the token axis of [T, B, H, N, d]
+      const onnx::NodeProto *kv = producerOf(sum->input(0), "Mul");
+      if (!kv ||
+          !headSplit(m, mul->input(qi), {0, 1, 3, 2, 4}, m.q) ||
+          !headSplit(m, kv->input(0), {0, 1, 3, 2, 4}, m.k) ||
+          !headSplit(m, kv->input(1), {0, 1, 3, 2, 4}, m.v))
+        continue;
+      m.neuron = neuron;
+      m.absorbed.insert({kv, sum});
+      std::set<const onnx::NodeProto *> inside = m.absorbed;
+      inside.insert(neuron->absorbed.begin(), neuron->absorbed.end());
+      inside.insert(np->second);
+      inside.insert(mul);
+      bool private_ = usedOnlyBy(np->second->output(0), inside);
+      for (const onnx::NodeProto *n : m.absorbed)
+        private_ = private_ && usedOnlyBy(n->output(0), inside);
+      if (!private_)
+        continue;
+      // The neuron is part of the attention op now.
+      m.absorbed.insert(np->second);
+      absorbed.insert(m.absorbed.begin(), m.absorbed.end());
+      neuronAt.erase(np->second);
+      attentionAt[mul] = m;
+      break;
+    }
+  }
+}
+
 void Importer::matchAttention() {
-  auto prod = [&](const std::string &name,
-                  const char *op) -> const onnx::NodeProto * {
-    auto it = producer.find(name);
-    if (it == producer.end() || it->second->op_type() != op ||
-        absorbed.count(it->second))
-      return nullptr;
-    return it->second;
-  };
   auto permOf = [&](const onnx::NodeProto *t) {
     return attrInts(*t, "perm").value_or(std::vector<int64_t>{});
   };
@@ -270,58 +383,33 @@ void Importer::matchAttention() {
     AttentionMatch m;
     m.neuron = &r;
     // X = Reshape(Transpose(AV, [0,1,3,2,4]), [T,B,N,C])
-    const onnx::NodeProto *outReshape = prod(r.input, "Reshape");
+    const onnx::NodeProto *outReshape = producerOf(r.input, "Reshape");
     if (!outReshape)
       continue;
-    const onnx::NodeProto *outT = prod(outReshape->input(0), "Transpose");
+    const onnx::NodeProto *outT = producerOf(outReshape->input(0), "Transpose");
     if (!outT || permOf(outT) != std::vector<int64_t>{0, 1, 3, 2, 4})
       continue;
-    const onnx::NodeProto *av = prod(outT->input(0), "MatMul");
+    const onnx::NodeProto *av = producerOf(outT->input(0), "MatMul");
     if (!av)
       continue;
-    const onnx::NodeProto *scaled = prod(av->input(0), "Mul");
+    const onnx::NodeProto *scaled = producerOf(av->input(0), "Mul");
     const onnx::NodeProto *qk = nullptr;
     if (scaled) {
       for (int i = 0; i < 2 && !qk; ++i) {
         const Constant *s = constantOf(scaled->input(1 - i));
         if (s && s->values && s->values->numel() == 1) {
-          qk = prod(scaled->input(i), "MatMul");
+          qk = producerOf(scaled->input(i), "MatMul");
           m.scale = s->values->data[0];
         }
       }
     } else {
-      qk = prod(av->input(0), "MatMul");
+      qk = producerOf(av->input(0), "MatMul");
     }
     if (!qk)
       continue;
-    // Head splits of q, k, v.
-    auto headSplit = [&](const std::string &name, std::vector<int64_t> perm,
-                         std::string &spikes) -> bool {
-      const onnx::NodeProto *t = prod(name, "Transpose");
-      if (!t || permOf(t) != perm)
-        return false;
-      const onnx::NodeProto *rs = prod(t->input(0), "Reshape");
-      if (!rs)
-        return false;
-      auto in = shapeOf(rs->input(0)), out = shapeOf(rs->output(0));
-      if (in.size() != 4 || out.size() != 5 || out[0] != in[0] ||
-          out[1] != in[1] || out[2] != in[2] || out[3] * out[4] != in[3])
-        return false;
-      // q, k, v must be spikes of raised neurons.
-      auto p = producer.find(rs->input(0));
-      if (p == producer.end() || !neuronAt.count(p->second))
-        return false;
-      if (m.heads != 1 && m.heads != out[3])
-        return false;
-      m.heads = out[3];
-      spikes = rs->input(0);
-      m.absorbed.insert(t);
-      m.absorbed.insert(rs);
-      return true;
-    };
-    if (!headSplit(qk->input(0), {0, 1, 3, 2, 4}, m.q) ||
-        !headSplit(qk->input(1), {0, 1, 3, 4, 2}, m.k) ||
-        !headSplit(av->input(1), {0, 1, 3, 2, 4}, m.v))
+    if (!headSplit(m, qk->input(0), {0, 1, 3, 2, 4}, m.q) ||
+        !headSplit(m, qk->input(1), {0, 1, 3, 4, 2}, m.k) ||
+        !headSplit(m, av->input(1), {0, 1, 3, 2, 4}, m.v))
       continue;
     // Every intermediate must be used only inside the pattern (the last
     // one by the attention neuron's time-step reads).
@@ -330,6 +418,7 @@ void Importer::matchAttention() {
       m.absorbed.insert(scaled);
     std::set<const onnx::NodeProto *> inside = m.absorbed;
     inside.insert(r.absorbed.begin(), r.absorbed.end());
+    inside.insert(r.concat); // the neuron itself (an snn::LIF node)
     bool private_ = true;
     for (const onnx::NodeProto *n : m.absorbed)
       private_ = private_ && usedOnlyBy(n->output(0), inside);
@@ -374,11 +463,27 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
         p.decayInput, p.compareGE ? snn::CompareMode::GE : snn::CompareMode::GT,
         std::nullopt, snn::FixedType(), snn::RoundingMode::NearestEven);
     Value q = env.at(m.q), k = env.at(m.k), v = env.at(m.v);
-    env[out] = snn::SpikingAttentionOp::create(
+    for (Value x : {q, k, v})
+      if (!isa<snn::SpikeType>(
+              cast<RankedTensorType>(x.getType()).getElementType()))
+        return error(n) << "spiking attention needs spike inputs, got "
+                        << x.getType();
+    Value att = snn::SpikingAttentionOp::create(
         builder, l, q.getType(), q, k, v,
-        snn::AttentionVariantAttr::get(ctx, snn::AttentionVariant::SSA),
+        snn::AttentionVariantAttr::get(ctx, m.spikeDriven
+                                                ? snn::AttentionVariant::SDSA
+                                                : snn::AttentionVariant::SSA),
         builder.getI64IntegerAttr(m.heads), builder.getF64FloatAttr(m.scale),
         neuron, FloatAttr());
+    if (m.spikeDriven) {
+      // The graph continues from Q_h * S in the head layout [T,B,H,N,d].
+      auto t = cast<RankedTensorType>(att.getType());
+      const int64_t C = t.getDimSize(3);
+      Value split = reshape(l, att, {t.getDimSize(0), t.getDimSize(1),
+                                     t.getDimSize(2), m.heads, C / m.heads});
+      att = transpose(l, split, {0, 1, 3, 2, 4});
+    }
+    env[out] = att;
     return success();
   }
   if (auto r = neuronAt.find(&n); r != neuronAt.end()) {
@@ -397,13 +502,13 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     Value s;
     if (p.leaky)
       s = snn::LIFOp::create(
-          builder, l, spikes, *x, Value(), Value(), Value(),
+          builder, l, spikes, asF32(*x), Value(), Value(), Value(),
           builder.getF64FloatAttr(p.tau), builder.getF64FloatAttr(p.vThreshold),
           builder.getF64FloatAttr(p.vReset), reset,
           builder.getBoolAttr(p.decayInput), compare, FloatAttr(), IntegerAttr(),
           TypeAttr(), rounding);
     else
-      s = snn::IFOp::create(builder, l, spikes, *x, Value(), Value(), Value(),
+      s = snn::IFOp::create(builder, l, spikes, asF32(*x), Value(), Value(), Value(),
                             builder.getF64FloatAttr(p.vThreshold),
                             builder.getF64FloatAttr(p.vReset), reset, compare,
                             FloatAttr(), IntegerAttr(), TypeAttr(), rounding);
@@ -413,6 +518,9 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
   if (auto b = biasOf.find(&n); b != biasOf.end())
     return success(); // folded into its linear layer
 
+  if (n.domain() == "snn")
+    return error(n) << "is not an op of the snn domain (LIF, IF; "
+                       "docs/onnx.md)";
   if (op == "Identity" || op == "Dropout") {
     auto x = in(0);
     if (failed(x))
@@ -602,7 +710,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     auto axes = attrInts(n, "axes");
     if (!axes || attrInt(n, "keepdims", 1) != 0)
       return error(n) << "only ReduceMean with explicit axes and keepdims = 0 "
-                         "(a readout) is supported";
+                         "(a readout over tokens and/or time) is supported";
     const int64_t r = int64_t(shapeOf(n.input(0)).size());
     std::vector<int64_t> tokenDims;
     bool overTime = false;
@@ -614,24 +722,29 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
         tokenDims.push_back(a);
     }
     std::string result = out;
+    bool keepTime = false;
     if (!overTime) {
+      // A mean over tokens followed by a mean over time is one readout;
+      // alone it is a readout that keeps the time dimension.
       const onnx::NodeProto *next = onlyUser(out);
       auto nextAxes = next ? attrInts(*next, "axes") : std::nullopt;
-      if (!next || next->op_type() != "ReduceMean" || !nextAxes ||
-          *nextAxes != std::vector<int64_t>{0} ||
-          attrInt(*next, "keepdims", 1) != 0)
-        return error(n) << "a mean over tokens must be followed by a mean "
-                           "over time (dimension 0) to form the readout";
-      biasOf[next] = &n; // absorbed
-      result = next->output(0);
+      if (next && next->op_type() == "ReduceMean" && nextAxes &&
+          *nextAxes == std::vector<int64_t>{0} &&
+          attrInt(*next, "keepdims", 1) == 0) {
+        biasOf[next] = &n; // absorbed
+        result = next->output(0);
+      } else {
+        keepTime = true;
+      }
     }
     auto x = in(0);
     if (failed(x))
       return failure();
-    env[result] = snn::ReadoutOp::create(builder, l, f32Type(shapeOf(result)),
-                                         *x, builder.getDenseI64ArrayAttr(tokenDims),
-                                         snn::RoundingModeAttr::get(
-                                             ctx, snn::RoundingMode::NearestEven));
+    env[result] = snn::ReadoutOp::create(
+        builder, l, f32Type(shapeOf(result)), *x,
+        builder.getDenseI64ArrayAttr(tokenDims),
+        snn::RoundingModeAttr::get(ctx, snn::RoundingMode::NearestEven),
+        builder.getBoolAttr(keepTime));
     return success();
   }
   return error(n) << "is not supported by the importer yet (supported: the "
@@ -648,8 +761,18 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   }
   neurons = std::move(*raised);
+  // Neurons exported as one snn::LIF / snn::IF node are raised already.
+  for (const onnx::NodeProto *n : g.nodes) {
+    if (n->domain() != "snn" || (n->op_type() != "LIF" && n->op_type() != "IF"))
+      continue;
+    auto params = snnDomainNeuron(*n);
+    if (failed(params))
+      return nullptr;
+    neurons.push_back({n, n->input(0), *params, {}});
+  }
   index();
   matchAttention();
+  matchSpikeDrivenAttention();
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());

@@ -887,7 +887,17 @@ static StatusOr<int> runShapeInference(Graph &g) {
   onnx::GraphProto *graph = m.mutable_graph();
   std::set<std::string> declared;
   for (const onnx::NodeProto *n : g.nodes) {
-    *graph->add_node() = *n;
+    onnx::NodeProto *copy = graph->add_node();
+    *copy = *n;
+    // ONNX 1.12's data propagation can crash on custom-domain nodes; an snn
+    // neuron keeps its input's shape, which Identity states.
+    if (n->domain() == "snn") {
+      copy->clear_domain();
+      copy->clear_attribute();
+      copy->set_op_type("Identity");
+      while (copy->input_size() > 1)
+        copy->mutable_input()->RemoveLast();
+    }
     for (const std::string &name : n->input()) {
       if (name.empty() || declared.count(name))
         continue;

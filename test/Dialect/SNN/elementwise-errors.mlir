@@ -443,3 +443,19 @@ func.func @scale_overflows_f32(%x: tensor<4xf32>) {
   %0 = snn.scale %x by 1.0e50 : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @readout_keep_time_shape(%x: tensor<4x2x8x16xf32>) {
+  // expected-error @+1 {{'snn.readout' op result has shape [2, 16], expected [4, 2, 16]}}
+  %0 = snn.readout %x {token_dims = array<i64: 2>, keep_time = true} : tensor<4x2x8x16xf32> -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+func.func @readout_keep_time_nothing(%x: tensor<4x2x8x16xf32>) {
+  // expected-error @+1 {{'snn.readout' op keep_time with no token dimensions averages nothing}}
+  %0 = snn.readout %x {token_dims = array<i64>, keep_time = true} : tensor<4x2x8x16xf32> -> tensor<4x2x8x16xf32>
+  return
+}

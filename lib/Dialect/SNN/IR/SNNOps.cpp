@@ -610,11 +610,16 @@ LogicalResult ReadoutOp::verify() {
       return emitOpError() << "token dimension " << d << " is repeated";
   }
   SmallVector<int64_t> expected;
+  if (getKeepTime())
+    expected.push_back(in.getDimSize(0));
   for (int64_t d = 1; d < in.getRank(); ++d)
     if (!seen.contains(d))
       expected.push_back(in.getDimSize(d));
   if (failed(checkShape(*this, "result", out.getShape(), expected)))
     return failure();
+  if (getKeepTime() && getTokenDims().empty())
+    return emitOpError() << "keep_time with no token dimensions averages "
+                            "nothing";
   if (isa<FixedType>(in.getElementType()) &&
       !isa<FixedType>(out.getElementType()))
     return emitOpError() << "a fixed-point input gives a fixed-point readout";

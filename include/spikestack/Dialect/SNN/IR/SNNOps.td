@@ -344,10 +344,15 @@ def SNN_ReadoutOp : SNN_Op<"readout", [Pure]> {
     domain, as in `x.mean(2).mean(0)`. The result drops dimension 0 and
     the token dimensions. With a fixed-point result the sum over tokens and
     time is exact and divided once with `rounding`.
+
+    With `keep_time` only the tokens are averaged and the time dimension
+    stays (Spike-driven Transformer's head averages tokens, fires, applies
+    the classifier per step, then averages time).
   }];
   let arguments = (ins SNN_ActTensor:$input, DenseI64ArrayAttr:$token_dims,
     DefaultValuedAttr<SNN_RoundingModeAttr,
-                      "::spikestack::snn::RoundingMode::NearestEven">:$rounding);
+                      "::spikestack::snn::RoundingMode::NearestEven">:$rounding,
+    DefaultValuedAttr<BoolAttr, "false">:$keep_time);
   let results = (outs RankedTensorOf<[F32, SNN_FixedType]>:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
