@@ -137,13 +137,14 @@ private:
   }
 
   /// An f32 constant: dense for small tensors, a dense_resource blob
-  /// (not printed inline) for weights.
+  /// (not printed inline) for weights. The blob references `owner`'s bytes
+  /// (no copy) and keeps them alive.
   Value f32Constant(const std::string &name, ArrayRef<int64_t> shape,
-                    const std::vector<float> &data) {
+                    ArrayRef<float> data, std::shared_ptr<const void> owner) {
     auto type = f32Type(shape);
     if (data.size() <= 16)
       return arith::ConstantOp::create(builder, fileLoc, type,
-                                       DenseElementsAttr::get(type, ArrayRef<float>(data)));
+                                       DenseElementsAttr::get(type, data));
     std::string key;
     for (char c : name)
       key += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -153,9 +154,27 @@ private:
     for (int i = 1; blobNames.count(unique); ++i)
       unique = key + "_" + std::to_string(i);
     blobNames.insert(unique);
-    auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign<float>(data);
+    auto blob = UnmanagedAsmResourceBlob::allocateInferAlign(
+        data, [owner = std::move(owner)](void *, size_t, size_t) mutable {
+          owner.reset();
+        });
     auto attr = DenseResourceElementsAttr::get(type, unique, std::move(blob));
     return arith::ConstantOp::create(builder, fileLoc, type, attr);
+  }
+  Value f32Constant(const std::string &name, ArrayRef<int64_t> shape,
+                    std::vector<float> data) {
+    auto owned = std::make_shared<std::vector<float>>(std::move(data));
+    ArrayRef<float> view(*owned);
+    return f32Constant(name, shape, view, std::move(owned));
+  }
+  /// A constant of the model as f32, sharing its bytes when they are f32.
+  Value f32Constant(const std::string &name, const Constant &c) {
+    if (c.elemType == onnx::TensorProto::FLOAT) {
+      ArrayRef<float> view(reinterpret_cast<const float *>(c.bytes->data()),
+                           c.bytes->size() / sizeof(float));
+      return f32Constant(name, c.shape, view, c.bytes);
+    }
+    return f32Constant(name, c.shape, floatsOf(c));
   }
 
   std::vector<float> floatsOf(const Constant &c) {
@@ -177,7 +196,7 @@ private:
     const Constant *c = constantOf(name);
     if (c && (c->elemType == onnx::TensorProto::FLOAT ||
               c->elemType == onnx::TensorProto::DOUBLE)) {
-      Value v = f32Constant(name, c->shape, floatsOf(*c));
+      Value v = f32Constant(name, *c);
       env[name] = v;
       return v;
     }
@@ -436,10 +455,10 @@ LogicalResult Importer::emitLinear(const onnx::NodeProto &n, Value x,
                                    std::optional<std::vector<float>> bias,
                                    const std::string &out) {
   Location l = loc(n);
-  Value w = f32Constant(weightName, {N, K}, weightNK);
+  Value w = f32Constant(weightName, {N, K}, std::move(weightNK));
   Value b;
   if (bias)
-    b = f32Constant(weightName + "_bias", {N}, *bias);
+    b = f32Constant(weightName + "_bias", {N}, std::move(*bias));
   SmallVector<int64_t> outShape(xShape);
   outShape.back() = N;
   env[out] = snn::LinearOp::create(builder, l, f32Type(outShape), x, w, b);
@@ -583,13 +602,13 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     auto dil = attrInts(n, "dilations").value_or(std::vector<int64_t>{1, 1});
     if (pads.size() != 4 || strides.size() != 2 || dil.size() != 2)
       return error(n) << "only 2-D convolutions are supported";
-    Value wv = f32Constant(n.input(1), w->shape, floatsOf(*w));
+    Value wv = f32Constant(n.input(1), *w);
     Value bv;
     if (n.input_size() > 2 && !n.input(2).empty()) {
       const Constant *b = constantOf(n.input(2));
       if (!b)
         return error(n) << "needs a constant bias";
-      bv = f32Constant(n.input(2), b->shape, floatsOf(*b));
+      bv = f32Constant(n.input(2), *b);
     }
     env[out] = snn::Conv2dOp::create(
         builder, l, f32Type(shapeOf(out)), *x, wv, bv,
@@ -610,7 +629,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
       const Constant *c = constantOf(n.input(i));
       if (!c)
         return error(n) << "needs constant parameters";
-      params.push_back(f32Constant(n.input(i), c->shape, floatsOf(*c)));
+      params.push_back(f32Constant(n.input(i), *c));
     }
     env[out] = snn::BatchNormOp::create(
         builder, l, f32Type(shapeOf(out)), asF32(*x), params[0], params[1],

@@ -214,8 +214,9 @@ static StatusOr<std::string> readExternal(const TensorProto &tensor,
   return bytes;
 }
 
-StatusOr<std::shared_ptr<Constant>> loadTensor(const TensorProto &tensor,
-                                               const std::string &modelDir) {
+StatusOr<std::shared_ptr<Constant>>
+loadTensor(const TensorProto &tensor, const std::string &modelDir,
+           std::shared_ptr<const std::string> takenRaw) {
   const int32_t type = tensor.data_type();
   const int64_t size = elementSize(type);
   if (size == 0)
@@ -241,13 +242,15 @@ StatusOr<std::shared_ptr<Constant>> loadTensor(const TensorProto &tensor,
     if (!bytes.ok())
       return bytes.status();
     c->bytes = std::make_shared<const std::string>(std::move(*bytes));
-  } else if (tensor.has_raw_data()) {
-    if (int64_t(tensor.raw_data().size()) != expected)
+  } else if (takenRaw || tensor.has_raw_data()) {
+    const std::string &raw = takenRaw ? *takenRaw : tensor.raw_data();
+    if (int64_t(raw.size()) != expected)
       return InvalidArgumentError(absl::StrCat(
-          "tensor '", tensor.name(), "' holds ", tensor.raw_data().size(),
+          "tensor '", tensor.name(), "' holds ", raw.size(),
           " bytes of raw data, its shape [", absl::StrJoin(shape, ", "),
           "] of ", elemTypeName(type), " needs ", expected));
-    c->bytes = std::make_shared<const std::string>(tensor.raw_data());
+    c->bytes = takenRaw ? std::move(takenRaw)
+                        : std::make_shared<const std::string>(raw);
   } else {
     // Typed fields: float_data, double_data, int32_data (also for 8/16-bit
     // and bool), int64_data.
@@ -1091,8 +1094,14 @@ StatusOr<Graph> loadGraph(const std::string &path,
 
   // Initializers.
   std::set<std::string> initializers;
-  for (const TensorProto &t : graph.initializer()) {
-    auto c = loadTensor(t, dir);
+  for (TensorProto &t : *g.model->mutable_graph()->mutable_initializer()) {
+    // Move the weights out of the proto instead of copying them.
+    std::shared_ptr<std::string> raw;
+    if (t.has_raw_data()) {
+      raw = std::make_shared<std::string>();
+      raw->swap(*t.mutable_raw_data());
+    }
+    auto c = loadTensor(t, dir, std::move(raw));
     if (!c.ok())
       return c.status();
     ValueInfo &v = g.values[t.name()];

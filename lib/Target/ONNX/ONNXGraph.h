@@ -72,8 +72,11 @@ loadGraph(const std::string &path, const InputShapes &inputShapes,
 
 /// Loads a TensorProto's data (raw, typed or external relative to
 /// `modelDir`), checking sizes.
+/// With `takenRaw` (the raw_data already moved out of the proto), its
+/// bytes are used without a copy.
 absl::StatusOr<std::shared_ptr<Constant>>
-loadTensor(const onnx::TensorProto &tensor, const std::string &modelDir);
+loadTensor(const onnx::TensorProto &tensor, const std::string &modelDir,
+           std::shared_ptr<const std::string> takenRaw = nullptr);
 
 /// A constant holding `values` (and their encoding as `elemType`).
 std::shared_ptr<Constant> makeConstant(int32_t elemType, ref::Tensor values);
