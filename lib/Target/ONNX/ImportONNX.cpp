@@ -680,10 +680,17 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     const bool transB = gemm && attrInt(n, "transB", 0) != 0;
     const int64_t K = transB ? b->shape[1] : b->shape[0];
     const int64_t N = transB ? b->shape[0] : b->shape[1];
-    std::vector<float> src = floatsOf(*b), w(N * K);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = 0; j < K; ++j)
-        w[i * K + j] = transB ? src[i * K + j] : src[j * N + i];
+    std::vector<float> w(N * K);
+    {
+      const std::vector<float> src = floatsOf(*b);
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = 0; j < K; ++j)
+          w[i * K + j] = transB ? src[i * K + j] : src[j * N + i];
+    }
+    // The [N, K] copy replaces the weight: free the original now if nothing
+    // else reads it (keeps peak memory near one copy of the weights).
+    if (usedOnlyBy(n.input(1), {&n}))
+      g.values[n.input(1)].constant.reset();
     std::optional<std::vector<float>> bias;
     std::string result = out;
     if (gemm && n.input_size() > 2 && !n.input(2).empty()) {
