@@ -21,6 +21,8 @@ llvm_config.with_environment(
     append_path=True)
 
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(
+    ("%snn_translate", os.path.join(config.spikestack_tools_dir, "snn-translate")))
 config.substitutions.append(("%src_root", config.spikestack_src_root))
 config.substitutions.append(
     ("%testdata", os.path.join(config.spikestack_src_root, "test", "data")))

@@ -52,6 +52,7 @@ onnx::ModelProto skeleton(std::vector<int64_t> shape, int64_t opset = 17) {
   auto *o = m.add_opset_import();
   o->set_domain("");
   o->set_version(opset);
+  m.mutable_graph()->set_name("test");
   auto *in = m.mutable_graph()->add_input();
   in->set_name("x");
   auto *tt = in->mutable_type()->mutable_tensor_type();
@@ -92,8 +93,15 @@ void addInt64s(onnx::ModelProto &m, const std::string &name,
     t->add_int64_data(x);
 }
 
-void addOutput(onnx::ModelProto &m, const std::string &name) {
-  m.mutable_graph()->add_output()->set_name(name);
+/// A graph output of `rank` symbolic dimensions (shapes are inferred).
+void addOutput(onnx::ModelProto &m, const std::string &name, int rank = 2) {
+  auto *out = m.mutable_graph()->add_output();
+  out->set_name(name);
+  auto *tt = out->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  auto *shape = tt->mutable_shape();
+  for (int i = 0; i < rank; ++i)
+    shape->add_dim()->set_dim_param("d" + std::to_string(i));
 }
 
 struct LifSpec {
@@ -157,7 +165,7 @@ onnx::ModelProto tracedLif(int64_t T, const LifSpec &spec,
   axis->set_i(0);
   addOutput(m, "spikes");
   if (extraUse)
-    addOutput(m, "h0");
+    addOutput(m, "h0", /*rank=*/1);
   return m;
 }
 

@@ -481,7 +481,10 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
         p.hardReset ? snn::ResetMode::Hard : snn::ResetMode::Soft,
         p.decayInput, p.compareGE ? snn::CompareMode::GE : snn::CompareMode::GT,
         std::nullopt, snn::FixedType(), snn::RoundingMode::NearestEven);
-    Value q = env.at(m.q), k = env.at(m.k), v = env.at(m.v);
+    auto qv = operand(n, m.q), kv = operand(n, m.k), vv = operand(n, m.v);
+    if (failed(qv) || failed(kv) || failed(vv))
+      return failure();
+    Value q = *qv, k = *kv, v = *vv;
     for (Value x : {q, k, v})
       if (!isa<snn::SpikeType>(
               cast<RankedTensorType>(x.getType()).getElementType()))

@@ -7,12 +7,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <google/protobuf/io/coded_stream.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cerrno>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -304,6 +312,18 @@ const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
   return nullptr;
 }
 
+/// Product of `shape`, or -1 on a negative dimension or overflow past
+/// 2^62 (shapes come from untrusted models).
+int64_t safeNumElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d && n > (int64_t(1) << 62) / d))
+      return -1;
+    n *= d;
+  }
+  return n;
+}
+
 /// Numpy broadcasting of two shapes.
 std::optional<std::vector<int64_t>> broadcastShape(std::vector<int64_t> a,
                                                    std::vector<int64_t> b) {
@@ -372,6 +392,33 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
   for (const auto &c : in)
     if (c && !c->values)
       return std::optional<Folded>(); // too large to fold
+  // Inputs each op needs (opsets 13-17); a malformed node is an error, not
+  // an out-of-bounds read.
+  static const std::map<std::string, size_t> required = {
+      {"Identity", 1}, {"Cast", 1}, {"Neg", 1}, {"Not", 1}, {"Abs", 1},
+      {"Shape", 1}, {"Size", 1}, {"ConstantOfShape", 1}, {"Squeeze", 1},
+      {"Transpose", 1}, {"Unsqueeze", 2}, {"Reshape", 2}, {"Concat", 1},
+      {"Gather", 2}, {"Slice", 3}, {"Expand", 2}, {"Tile", 2}, {"Range", 3},
+      {"Where", 3}, {"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2},
+      {"Equal", 2}, {"Less", 2}, {"Greater", 2}, {"GreaterOrEqual", 2},
+      {"LessOrEqual", 2}, {"Max", 2}, {"Min", 2}};
+  auto need = required.find(op);
+  if (need == required.end())
+    return std::optional<Folded>();
+  if (in.size() < need->second)
+    return bad(absl::StrCat("needs ", need->second, " inputs, has ",
+                            in.size()));
+  for (size_t i = 0; i < need->second; ++i)
+    if (!in[i])
+      return bad(absl::StrCat("input ", i, " is missing"));
+  if (op == "Concat")
+    for (const auto &c : in)
+      if (!c)
+        return bad("an input is missing");
+  if ((op == "Range" || op == "Gather") &&
+      (vals(0).numel() == 0 || (op == "Range" && (vals(1).numel() == 0 ||
+                                                  vals(2).numel() == 0))))
+    return bad("empty operand");
 
   if (op == "Identity")
     return one(std::make_shared<Constant>(*in[0]));
@@ -465,10 +512,10 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
     std::vector<int64_t> shape;
     for (double d : vals(0).data)
       shape.push_back(int64_t(d));
-    for (int64_t d : shape)
-      if (d < 0)
-        return bad("negative dimension");
-    if (ref::numElements(shape) > kMaxFoldElements)
+    const int64_t count = safeNumElements(shape);
+    if (count < 0)
+      return bad("invalid shape");
+    if (count > kMaxFoldElements)
       return std::optional<Folded>();
     int32_t type = TensorProto::FLOAT;
     double fill = 0.0;
@@ -537,17 +584,19 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
       } else if (d < 0) {
         return bad("negative dimension in the shape");
       } else {
+        if (d && known > (int64_t(1) << 62) / d)
+          return bad("shape overflows");
         known *= d;
       }
       shape.push_back(d);
     }
     const int64_t n = ref::numElements(in[0]->shape);
     if (inferred >= 0) {
-      if (known == 0 || n % known)
+      if (known <= 0 || n % known)
         return bad("cannot infer the -1 dimension");
       shape[inferred] = n / known;
     }
-    if (ref::numElements(shape) != n)
+    if (safeNumElements(shape) != n)
       return bad("element count changes");
     Tensor t = vals(0);
     t.shape = shape;
@@ -681,11 +730,20 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
     } else {
       if (arg.size() != data.shape.size())
         return bad("repeats must have one value per dimension");
-      for (size_t d = 0; d < arg.size(); ++d)
+      for (size_t d = 0; d < arg.size(); ++d) {
+        if (arg[d] < 0 || (arg[d] && data.shape[d] > (int64_t(1) << 40) / arg[d]))
+          return bad("invalid repeat");
         shape.push_back(data.shape[d] * arg[d]);
+      }
     }
-    if (ref::numElements(shape) > kMaxFoldElements)
+    const int64_t count = safeNumElements(shape);
+    if (count < 0)
+      return bad("invalid shape");
+    if (count > kMaxFoldElements)
       return std::optional<Folded>();
+    for (size_t d = 0; d < shape.size() && op == "Tile"; ++d)
+      if (arg[d] < 0)
+        return bad("negative repeat");
     Tensor out(shape);
     if (op == "Expand") {
       for (int64_t i = 0; i < out.numel(); ++i)
@@ -739,8 +797,8 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
     return one(makeConstant(in[0]->elemType, std::move(out)));
   }
   if (op == "Range") {
-    const double start = vals(0).data.at(0), limit = vals(1).data.at(0),
-                 delta = vals(2).data.at(0);
+    const double start = vals(0).data[0], limit = vals(1).data[0],
+                 delta = vals(2).data[0];
     if (delta == 0.0)
       return bad("delta is zero");
     const int64_t n = std::max<int64_t>(
@@ -872,6 +930,103 @@ static void inferMissingShapes(Graph &g) {
   }
 }
 
+/// Runs ONNX's shape inference in a child process and returns the graph's
+/// inferred value_info. ONNX 1.12's inference functions can crash, hang or
+/// exhaust memory on malformed nodes that pass its checker; isolated, such a
+/// model is a clear error instead of a crash of the importer.
+static StatusOr<onnx::GraphProto> inferShapesIsolated(onnx::ModelProto &m) {
+  constexpr int kTimeoutSeconds = 30;
+  int fds[2];
+  if (pipe(fds) != 0)
+    return absl::InternalError("pipe() failed");
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return absl::InternalError("fork() failed");
+  }
+  if (pid == 0) { // child: infer, send the value_info back, _exit.
+    close(fds[0]);
+    // The child only runs ONNX's code; its crash reports are not the
+    // user's concern (the parent reports the outcome).
+    if (int devnull = open("/dev/null", O_WRONLY); devnull >= 0)
+      dup2(devnull, STDERR_FILENO);
+    int code = 0;
+    try {
+      onnx::ShapeInferenceOptions options{/*check_type=*/false,
+                                          /*error_mode=*/0,
+                                          /*enable_data_propagation=*/true};
+      onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(),
+                                         options);
+      onnx::GraphProto result;
+      *result.mutable_value_info() = m.graph().value_info();
+      std::string bytes;
+      result.SerializeToString(&bytes);
+      for (size_t off = 0; off < bytes.size();) {
+        const ssize_t n = write(fds[1], bytes.data() + off, bytes.size() - off);
+        if (n <= 0) {
+          code = 3;
+          break;
+        }
+        off += size_t(n);
+      }
+    } catch (...) {
+      code = 2;
+    }
+    close(fds[1]);
+    _exit(code);
+  }
+  close(fds[1]);
+  std::string bytes;
+  char buffer[1 << 16];
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutSeconds);
+  bool timedOut = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timedOut = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = poll(&p, 1, int(left.count()));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready <= 0) {
+      timedOut = ready == 0;
+      break;
+    }
+    const ssize_t n = read(fds[0], buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    bytes.append(buffer, size_t(n));
+  }
+  close(fds[0]);
+  if (timedOut)
+    kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timedOut)
+    return InvalidArgumentError(absl::StrCat(
+        "ONNX shape inference did not finish within ", kTimeoutSeconds,
+        " s on this model (a malformed node?)"));
+  if (WIFSIGNALED(status))
+    return InvalidArgumentError(absl::StrCat(
+        "ONNX shape inference crashed on this model (signal ",
+        WTERMSIG(status), "); a node is malformed"));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return InvalidArgumentError(
+        "ONNX shape inference failed on this model; a node is malformed");
+  onnx::GraphProto result;
+  if (!result.ParseFromString(bytes))
+    return absl::InternalError("cannot read ONNX shape inference results");
+  return result;
+}
+
 static void setTensorType(onnx::TypeProto *type, const ValueInfo &v) {
   auto *t = type->mutable_tensor_type();
   t->set_elem_type(v.elemType);
@@ -931,18 +1086,11 @@ static StatusOr<int> runShapeInference(Graph &g) {
       }
     }
   }
-  try {
-    onnx::ShapeInferenceOptions options{/*check_type=*/false,
-                                        /*error_mode=*/0,
-                                        /*enable_data_propagation=*/true};
-    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(),
-                                       options);
-  } catch (const std::exception &e) {
-    return InvalidArgumentError(
-        absl::StrCat("ONNX shape inference failed: ", e.what()));
-  }
+  auto inferred = inferShapesIsolated(m);
+  if (!inferred.ok())
+    return inferred.status();
   int found = 0;
-  for (const auto &vi : m.graph().value_info()) {
+  for (const auto &vi : inferred->value_info()) {
     const auto &tt = vi.type().tensor_type();
     if (!tt.has_shape())
       continue;
@@ -1091,6 +1239,50 @@ StatusOr<Graph> loadGraph(const std::string &path,
     return InvalidArgumentError(absl::StrCat(
         "'", path, "' has an empty graph (", graph.node_size(), " nodes, ",
         graph.output_size(), " outputs)"));
+  // Reject what cannot be imported, with specific messages, before the
+  // generic checker.
+  for (const onnx::NodeProto &n : graph.node()) {
+    const std::string &domain = n.domain();
+    if (n.op_type() == "Loop" || n.op_type() == "Scan" || n.op_type() == "If")
+      return absl::UnimplementedError(absl::StrCat(
+          describeNode(n, g),
+          ": control flow is not supported; it comes from a scripted export. "
+          "Export with tracing (torch.onnx.export of the module, not of "
+          "torch.jit.script) or with the snn exporter "
+          "(python -m spikestack.export)"));
+    if (!domain.empty() && domain != "ai.onnx" && domain != "snn")
+      return absl::UnimplementedError(absl::StrCat(
+          describeNode(n, g), ": unknown domain '", domain,
+          "'; supported are the default domain (opsets ", kMinOpset, "-",
+          kMaxOpset, ") and 'snn' (docs/onnx.md)"));
+  }
+
+  // ONNX's checker first: its shape inference is not robust to malformed
+  // graphs (wrong arity, unknown ops, bad attribute types).
+  try {
+    onnx::checker::CheckerContext ctx;
+    ctx.set_ir_version(int(m.ir_version()));
+    std::unordered_map<std::string, int> opsets;
+    for (const auto &o : m.opset_import())
+      opsets[o.domain()] = int(o.version());
+    ctx.set_opset_imports(opsets);
+    ctx.set_schema_registry(onnx::OpSchemaRegistry::Instance());
+    // Per node (schema, arity, attribute types); initializers and external
+    // data get the importer's own, more specific checks.
+    onnx::checker::LexicalScopeContext scope;
+    for (const onnx::NodeProto &n : graph.node())
+      onnx::checker::check_node(n, ctx, scope);
+  } catch (const std::exception &e) {
+    std::string what = e.what();
+    if (what.size() > 600)
+      what = what.substr(0, 600) + "...";
+    return InvalidArgumentError(
+        absl::StrCat("'", path, "' is not a valid ONNX model: ", what));
+  }
+  if (graph.node_size() == 0 || graph.output_size() == 0)
+    return InvalidArgumentError(absl::StrCat(
+        "'", path, "' has an empty graph (", graph.node_size(), " nodes, ",
+        graph.output_size(), " outputs)"));
 
   // Initializers.
   std::set<std::string> initializers;
@@ -1168,23 +1360,8 @@ StatusOr<Graph> loadGraph(const std::string &path,
   for (const auto &out : graph.output())
     g.outputs.push_back(out.name());
 
-  // Nodes: reject what cannot be imported before doing any work.
-  for (const onnx::NodeProto &n : graph.node()) {
-    const std::string &domain = n.domain();
-    if (n.op_type() == "Loop" || n.op_type() == "Scan" || n.op_type() == "If")
-      return absl::UnimplementedError(absl::StrCat(
-          describeNode(n, g),
-          ": control flow is not supported; it comes from a scripted export. "
-          "Export with tracing (torch.onnx.export of the module, not of "
-          "torch.jit.script) or with the snn exporter "
-          "(python -m spikestack.export)"));
-    if (!domain.empty() && domain != "ai.onnx" && domain != "snn")
-      return absl::UnimplementedError(absl::StrCat(
-          describeNode(n, g), ": unknown domain '", domain,
-          "'; supported are the default domain (opsets ", kMinOpset, "-",
-          kMaxOpset, ") and 'snn' (docs/onnx.md)"));
+  for (const onnx::NodeProto &n : graph.node())
     g.nodes.push_back(&n);
-  }
 
   // Fold and infer to a fixpoint.
   for (int iteration = 0; iteration < 32; ++iteration) {
