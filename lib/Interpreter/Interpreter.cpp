@@ -664,23 +664,13 @@ private:
     for (int64_t v : llvm::concat<const int64_t>(offsets, sizes, strides))
       if (ShapedType::isDynamic(v))
         return op.emitError() << "dynamic slices are not supported";
-    const int64_t r = src.rank();
-    auto srcStrides = ref::rowMajorStrides(src.shape);
-    const int64_t n = ref::numElements(
-        std::vector<int64_t>(sizes.begin(), sizes.end()));
     Tensor out(resultShape);
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t flat = 0;
-      for (int64_t d = 0; d < r; ++d)
-        flat += (offsets[d] + idx[d] * strides[d]) * srcStrides[d];
-      out.data[i] = src.data[flat];
-      for (int64_t d = r - 1; d >= 0; --d) {
-        if (++idx[d] < sizes[d])
-          break;
-        idx[d] = 0;
-      }
-    }
+    ref::forEachStrided(
+        std::vector<int64_t>(sizes.begin(), sizes.end()),
+        std::vector<int64_t>(offsets.begin(), offsets.end()),
+        std::vector<int64_t>(strides.begin(), strides.end()),
+        ref::rowMajorStrides(src.shape),
+        [&](int64_t i, int64_t flat) { out.data[i] = src.data[flat]; });
     results.push_back(std::move(out));
     return success();
   }
@@ -695,20 +685,12 @@ private:
       if (ShapedType::isDynamic(v))
         return op.emitError() << "dynamic slices are not supported";
     Tensor out = dest;
-    const int64_t r = dest.rank();
-    auto destStrides = ref::rowMajorStrides(dest.shape);
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t i = 0; i < src.numel(); ++i) {
-      int64_t flat = 0;
-      for (int64_t d = 0; d < r; ++d)
-        flat += (offsets[d] + idx[d] * strides[d]) * destStrides[d];
-      out.data[flat] = src.data[i];
-      for (int64_t d = r - 1; d >= 0; --d) {
-        if (++idx[d] < sizes[d])
-          break;
-        idx[d] = 0;
-      }
-    }
+    ref::forEachStrided(
+        std::vector<int64_t>(sizes.begin(), sizes.end()),
+        std::vector<int64_t>(offsets.begin(), offsets.end()),
+        std::vector<int64_t>(strides.begin(), strides.end()),
+        ref::rowMajorStrides(dest.shape),
+        [&](int64_t i, int64_t flat) { out.data[flat] = src.data[i]; });
     results.push_back(std::move(out));
     return success();
   }
@@ -737,20 +719,15 @@ private:
                                  std::vector<int64_t> shape,
                                  std::vector<Tensor> &results) {
     Tensor out(shape);
-    auto srcStrides = ref::rowMajorStrides(src.shape);
-    const int64_t r = src.rank();
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t i = 0; i < out.numel(); ++i) {
-      int64_t flat = 0;
-      for (int64_t d = 0; d < r; ++d)
-        flat += idx[d] * srcStrides[perm[d]];
-      out.data[i] = src.data[flat];
-      for (int64_t d = r - 1; d >= 0; --d) {
-        if (++idx[d] < shape[d])
-          break;
-        idx[d] = 0;
-      }
-    }
+    const auto srcStrides = ref::rowMajorStrides(src.shape);
+    std::vector<int64_t> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(srcStrides[p]);
+    ref::forEachStrided(shape, std::vector<int64_t>(shape.size(), 0),
+                        std::vector<int64_t>(shape.size(), 1), permuted,
+                        [&](int64_t i, int64_t flat) {
+                          out.data[i] = src.data[flat];
+                        });
     results.push_back(std::move(out));
     return success();
   }

@@ -41,6 +41,32 @@ int64_t numElements(const std::vector<int64_t> &shape);
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape);
 std::string shapeToString(const std::vector<int64_t> &shape);
 
+/// Walks a strided view of a row-major tensor: for element i of the view
+/// (row-major over `counts`), calls fn(i, flat) with
+/// flat = sum_d (begins[d] + index[d] * steps[d]) * strides[d].
+template <typename Fn>
+void forEachStrided(const std::vector<int64_t> &counts,
+                    const std::vector<int64_t> &begins,
+                    const std::vector<int64_t> &steps,
+                    const std::vector<int64_t> &strides, Fn fn) {
+  const int64_t rank = int64_t(counts.size());
+  int64_t total = 1;
+  for (int64_t c : counts)
+    total *= c;
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t flat = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      flat += (begins[d] + index[d] * steps[d]) * strides[d];
+    fn(i, flat);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < counts[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Fixed-point helpers
 //===----------------------------------------------------------------------===//

@@ -701,19 +701,10 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
                        : std::max<int64_t>(0, (b - e - s - 1) / -s);
     }
     Tensor out(count);
-    const auto strides = ref::rowMajorStrides(data.shape);
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t i = 0; i < out.numel(); ++i) {
-      int64_t flat = 0;
-      for (int64_t d = 0; d < r; ++d)
-        flat += (begin[d] + idx[d] * step[d]) * strides[d];
-      out.data[i] = data.data[flat];
-      for (int64_t d = r - 1; d >= 0; --d) {
-        if (++idx[d] < count[d])
-          break;
-        idx[d] = 0;
-      }
-    }
+    ref::forEachStrided(count, begin, step, ref::rowMajorStrides(data.shape),
+                        [&](int64_t i, int64_t flat) {
+                          out.data[i] = data.data[flat];
+                        });
     return one(makeConstant(in[0]->elemType, std::move(out)));
   }
   if (op == "Expand" || op == "Tile") {
@@ -782,18 +773,14 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
     }
     Tensor out(shape);
     const auto inStrides = ref::rowMajorStrides(data.shape);
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t i = 0; i < out.numel(); ++i) {
-      int64_t flat = 0;
-      for (int64_t d = 0; d < r; ++d)
-        flat += idx[d] * inStrides[perm[d]];
-      out.data[i] = data.data[flat];
-      for (int64_t d = r - 1; d >= 0; --d) {
-        if (++idx[d] < shape[d])
-          break;
-        idx[d] = 0;
-      }
-    }
+    std::vector<int64_t> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(inStrides[p]);
+    ref::forEachStrided(shape, std::vector<int64_t>(r, 0),
+                        std::vector<int64_t>(r, 1), permuted,
+                        [&](int64_t i, int64_t flat) {
+                          out.data[i] = data.data[flat];
+                        });
     return one(makeConstant(in[0]->elemType, std::move(out)));
   }
   if (op == "Range") {
