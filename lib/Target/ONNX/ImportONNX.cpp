@@ -29,35 +29,6 @@ namespace snn = spikestack::snn;
 
 namespace {
 
-int64_t attrInt(const onnx::NodeProto &n, const char *name, int64_t fallback) {
-  for (const auto &a : n.attribute())
-    if (a.name() == name)
-      return a.i();
-  return fallback;
-}
-
-float attrFloat(const onnx::NodeProto &n, const char *name, float fallback) {
-  for (const auto &a : n.attribute())
-    if (a.name() == name)
-      return a.f();
-  return fallback;
-}
-
-std::optional<std::vector<int64_t>> attrInts(const onnx::NodeProto &n,
-                                             const char *name) {
-  for (const auto &a : n.attribute())
-    if (a.name() == name)
-      return std::vector<int64_t>(a.ints().begin(), a.ints().end());
-  return std::nullopt;
-}
-
-std::string attrString(const onnx::NodeProto &n, const char *name) {
-  for (const auto &a : n.attribute())
-    if (a.name() == name)
-      return a.s();
-  return "";
-}
-
 /// Spikformer's SSA as traced: attention neuron on
 /// Reshape(Transpose(MatMul(Mul(MatMul(Qh, KhT), s), Vh))), where Qh, Vh =
 /// Transpose(Reshape(q|v, [T,B,N,H,d]), [0,1,3,2,4]) and KhT =
@@ -91,8 +62,9 @@ private:
   std::map<const onnx::NodeProto *, const RaisedNeuron *> neuronAt;
   std::map<const onnx::NodeProto *, AttentionMatch> attentionAt;
   std::set<const onnx::NodeProto *> absorbed;
-  /// Linear layers absorbing a following bias Add: Add node -> MatMul node.
-  std::map<const onnx::NodeProto *, const onnx::NodeProto *> biasOf;
+  /// Nodes folded into an op emitted earlier (a bias Add into its linear
+  /// layer, the time mean into its readout) -> that earlier node.
+  std::map<const onnx::NodeProto *, const onnx::NodeProto *> foldedInto;
   std::set<std::string> blobNames;
 
   Location loc(const onnx::NodeProto &n) {
@@ -537,8 +509,8 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     env[out] = s;
     return success();
   }
-  if (auto b = biasOf.find(&n); b != biasOf.end())
-    return success(); // folded into its linear layer
+  if (foldedInto.count(&n))
+    return success(); // emitted with the op it was folded into
 
   if (n.domain() == "snn")
     return error(n) << "is not an op of the snn domain (LIF, IF; "
@@ -709,7 +681,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
       const Constant *c = constantOf(other);
       if (c && ref::numElements(c->shape) == N) {
         bias = floatsOf(*c);
-        biasOf[add] = &n;
+        foldedInto[add] = &n;
         result = add->output(0);
       }
     }
@@ -760,7 +732,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
       if (next && next->op_type() == "ReduceMean" && nextAxes &&
           *nextAxes == std::vector<int64_t>{0} &&
           attrInt(*next, "keepdims", 1) == 0) {
-        biasOf[next] = &n; // absorbed
+        foldedInto[next] = &n;
         result = next->output(0);
       } else {
         keepTime = true;

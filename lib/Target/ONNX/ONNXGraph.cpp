@@ -65,6 +65,38 @@ std::string elemTypeName(int32_t t) {
   return absl::StrCat("data type ", t);
 }
 
+const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
+                                     const std::string &name) {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t attrInt(const onnx::NodeProto &node, const std::string &name,
+                int64_t fallback) {
+  const onnx::AttributeProto *a = findAttr(node, name);
+  return a ? a->i() : fallback;
+}
+
+float attrFloat(const onnx::NodeProto &node, const std::string &name,
+                float fallback) {
+  const onnx::AttributeProto *a = findAttr(node, name);
+  return a ? a->f() : fallback;
+}
+
+std::optional<std::vector<int64_t>> attrInts(const onnx::NodeProto &node,
+                                             const std::string &name) {
+  if (const onnx::AttributeProto *a = findAttr(node, name))
+    return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+  return std::nullopt;
+}
+
+std::string attrString(const onnx::NodeProto &node, const std::string &name) {
+  const onnx::AttributeProto *a = findAttr(node, name);
+  return a ? a->s() : std::string();
+}
+
 std::string describeNode(const onnx::NodeProto &node, const Graph &graph) {
   const std::string &domain = node.domain();
   const int64_t opset = domain == "snn" ? graph.snnOpset : graph.opset;
@@ -295,22 +327,6 @@ loadTensor(const TensorProto &tensor, const std::string &modelDir,
 //===----------------------------------------------------------------------===//
 
 namespace {
-
-int64_t attrInt(const onnx::NodeProto &node, const std::string &name,
-                int64_t fallback) {
-  for (const auto &a : node.attribute())
-    if (a.name() == name)
-      return a.i();
-  return fallback;
-}
-
-const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
-                                     const std::string &name) {
-  for (const auto &a : node.attribute())
-    if (a.name() == name)
-      return &a;
-  return nullptr;
-}
 
 /// Product of `shape`, or -1 on a negative dimension or overflow past
 /// 2^62 (shapes come from untrusted models).

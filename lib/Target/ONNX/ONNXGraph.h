@@ -60,6 +60,17 @@ struct Graph {
 /// Shapes given on the command line for inputs with dynamic dimensions.
 using InputShapes = std::map<std::string, std::vector<int64_t>>;
 
+/// Attribute readers: the named attribute's value, or `fallback` / nullopt.
+const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
+                                     const std::string &name);
+int64_t attrInt(const onnx::NodeProto &node, const std::string &name,
+                int64_t fallback);
+float attrFloat(const onnx::NodeProto &node, const std::string &name,
+                float fallback);
+std::optional<std::vector<int64_t>> attrInts(const onnx::NodeProto &node,
+                                             const std::string &name);
+std::string attrString(const onnx::NodeProto &node, const std::string &name);
+
 /// Describes a node for error messages: node 'n' (Op, domain 'd', opset k).
 std::string describeNode(const onnx::NodeProto &node, const Graph &graph);
 

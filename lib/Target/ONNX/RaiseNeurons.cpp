@@ -49,11 +49,7 @@ struct Candidate {
 std::optional<Candidate> match(const Context &ctx, const onnx::NodeProto &cat) {
   if (cat.op_type() != "Concat" || cat.input_size() < 1)
     return std::nullopt;
-  int64_t axis = 0;
-  for (const auto &a : cat.attribute())
-    if (a.name() == "axis")
-      axis = a.i();
-  if (axis != 0)
+  if (attrInt(cat, "axis", 0) != 0)
     return std::nullopt;
   Candidate c;
   c.concat = &cat;
@@ -91,12 +87,8 @@ std::optional<Candidate> match(const Context &ctx, const onnx::NodeProto &cat) {
       continue;
     if (n->op_type() == "Gather") {
       // Gather(X, t, axis 0) reads the input at one time step.
-      int64_t gAxis = 0;
-      for (const auto &a : n->attribute())
-        if (a.name() == "axis")
-          gAxis = a.i();
       auto t = scalar(ctx, n->input(1));
-      if (gAxis != 0 || !t)
+      if (attrInt(*n, "axis", 0) != 0 || !t)
         return std::nullopt;
       if (c.input.empty())
         c.input = n->input(0);
