@@ -887,10 +887,23 @@ absl::StatusOr<Routing> moeRoute(const Tensor &input, const Tensor &gateWeight,
         }
         rate.data[(b * N + n) * D + dd] = r;
       }
-  // 2. Logits and softmax.
+  // 2. Logits.
   auto logits = linear(rate, gateWeight, gateBias, std::nullopt);
   if (!logits.ok())
     return logits.status();
+  return routeLogits(*logits, p);
+}
+
+absl::StatusOr<Routing> routeLogits(const Tensor &logitsIn,
+                                    const RouterParams &p) {
+  if (logitsIn.rank() != 3)
+    return InvalidArgumentError("moe_router: logits must be [B, N, E]");
+  const Tensor *logits = &logitsIn;
+  const int64_t B = logits->dim(0), N = logits->dim(1), E = logits->dim(2),
+                K = p.topK;
+  if (K < 1 || K > E)
+    return InvalidArgumentError("moe_router: top_k out of range");
+  // 3. Softmax.
   const int64_t capacity = p.capacity.value_or(N);
   Routing routing{Tensor({B, N, K}), Tensor({B, N, K}), Tensor({B, N, K})};
   std::vector<float> prob(E);
@@ -909,7 +922,7 @@ absl::StatusOr<Routing> moeRoute(const Tensor &input, const Tensor &gateWeight,
       const float inv = 1.0f / sum;
       for (int64_t e = 0; e < E; ++e)
         prob[e] = prob[e] * inv;
-      // 3. Top-k, ties to the lower expert index.
+      // 4. Top-k, ties to the lower expert index; gates.
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
         return prob[x] > prob[y];

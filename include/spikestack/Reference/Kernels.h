@@ -234,6 +234,10 @@ struct Routing {
 absl::StatusOr<Routing> moeRoute(const Tensor &input, const Tensor &gateWeight,
                                  const Tensor *gateBias,
                                  const RouterParams &p);
+/// Steps 2-5 of moeRoute on given logits [B, N, E] (softmax, top-k, gates,
+/// capacity slots).
+absl::StatusOr<Routing> routeLogits(const Tensor &logits,
+                                    const RouterParams &p);
 absl::StatusOr<Tensor> moeDispatch(const Tensor &input, const Tensor &index,
                                    const Tensor &slot, int64_t numExperts,
                                    int64_t capacity);

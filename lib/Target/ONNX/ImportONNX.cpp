@@ -1,8 +1,7 @@
 //===- ImportONNX.cpp - ONNX to the snn dialect ----------------------------===//
 #include "spikestack/Target/ONNX/ImportONNX.h"
 
-#include "ONNXGraph.h"
-#include "RaiseNeurons.h"
+#include "Importer.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 
@@ -26,224 +25,6 @@ using namespace mlir;
 using namespace spikestack;
 using namespace spikestack::onnx_import;
 namespace snn = spikestack::snn;
-
-namespace {
-
-/// Spikformer's SSA as traced: attention neuron on
-/// Reshape(Transpose(MatMul(Mul(MatMul(Qh, KhT), s), Vh))), where Qh, Vh =
-/// Transpose(Reshape(q|v, [T,B,N,H,d]), [0,1,3,2,4]) and KhT =
-/// Transpose(Reshape(k, ...), [0,1,3,4,2]).
-struct AttentionMatch {
-  bool spikeDriven = false; ///< SDSA (else SSA)
-  std::string q, k, v;      ///< [T, B, N, C] spikes
-  int64_t heads = 1;
-  double scale = 1.0;
-  const RaisedNeuron *neuron = nullptr;
-  std::set<const onnx::NodeProto *> absorbed;
-};
-
-class Importer {
-public:
-  Importer(Graph &g, MLIRContext *ctx)
-      : g(g), ctx(ctx), builder(ctx),
-        fileLoc(FileLineColLoc::get(ctx, g.path, 0, 0)) {}
-
-  OwningOpRef<ModuleOp> run();
-
-private:
-  Graph &g;
-  MLIRContext *ctx;
-  OpBuilder builder;
-  Location fileLoc;
-  std::map<std::string, Value> env;
-  std::map<std::string, const onnx::NodeProto *> producer;
-  std::map<std::string, std::vector<const onnx::NodeProto *>> consumers;
-  std::vector<RaisedNeuron> neurons;
-  std::map<const onnx::NodeProto *, const RaisedNeuron *> neuronAt;
-  std::map<const onnx::NodeProto *, AttentionMatch> attentionAt;
-  std::set<const onnx::NodeProto *> absorbed;
-  /// Nodes folded into an op emitted earlier (a bias Add into its linear
-  /// layer, the time mean into its readout) -> that earlier node.
-  std::map<const onnx::NodeProto *, const onnx::NodeProto *> foldedInto;
-  std::set<std::string> blobNames;
-
-  Location loc(const onnx::NodeProto &n) {
-    return NameLoc::get(StringAttr::get(ctx, n.name().empty() ? n.output(0)
-                                                              : n.name()),
-                        fileLoc);
-  }
-  InFlightDiagnostic error(const onnx::NodeProto &n) {
-    return emitError(loc(n)) << describeNode(n, g) << ": ";
-  }
-
-  const ValueInfo &info(const std::string &name) { return g.values[name]; }
-  std::vector<int64_t> shapeOf(const std::string &name) {
-    return *info(name).shape;
-  }
-  const Constant *constantOf(const std::string &name) {
-    auto it = g.values.find(name);
-    return it == g.values.end() ? nullptr : it->second.constant.get();
-  }
-  bool singleUse(const std::string &name) {
-    auto it = consumers.find(name);
-    return it != consumers.end() && it->second.size() == 1 &&
-           std::find(g.outputs.begin(), g.outputs.end(), name) ==
-               g.outputs.end();
-  }
-  /// True if every use of `name` is by a node of `allowed`.
-  bool usedOnlyBy(const std::string &name,
-                  const std::set<const onnx::NodeProto *> &allowed) {
-    if (std::find(g.outputs.begin(), g.outputs.end(), name) != g.outputs.end())
-      return false;
-    auto it = consumers.find(name);
-    if (it == consumers.end())
-      return true;
-    return llvm::all_of(it->second, [&](auto *u) { return allowed.count(u); });
-  }
-  const onnx::NodeProto *onlyUser(const std::string &name) {
-    return singleUse(name) ? consumers[name].front() : nullptr;
-  }
-
-  RankedTensorType f32Type(ArrayRef<int64_t> shape) {
-    return RankedTensorType::get(shape, builder.getF32Type());
-  }
-
-  /// An f32 constant: dense for small tensors, a dense_resource blob
-  /// (not printed inline) for weights. The blob references `owner`'s bytes
-  /// (no copy) and keeps them alive.
-  Value f32Constant(const std::string &name, ArrayRef<int64_t> shape,
-                    ArrayRef<float> data, std::shared_ptr<const void> owner) {
-    auto type = f32Type(shape);
-    if (data.size() <= 16)
-      return arith::ConstantOp::create(builder, fileLoc, type,
-                                       DenseElementsAttr::get(type, data));
-    std::string key;
-    for (char c : name)
-      key += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-    if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])))
-      key = "w_" + key;
-    std::string unique = key;
-    for (int i = 1; blobNames.count(unique); ++i)
-      unique = key + "_" + std::to_string(i);
-    blobNames.insert(unique);
-    auto blob = UnmanagedAsmResourceBlob::allocateInferAlign(
-        data, [owner = std::move(owner)](void *, size_t, size_t) mutable {
-          owner.reset();
-        });
-    auto attr = DenseResourceElementsAttr::get(type, unique, std::move(blob));
-    return arith::ConstantOp::create(builder, fileLoc, type, attr);
-  }
-  Value f32Constant(const std::string &name, ArrayRef<int64_t> shape,
-                    std::vector<float> data) {
-    auto owned = std::make_shared<std::vector<float>>(std::move(data));
-    ArrayRef<float> view(*owned);
-    return f32Constant(name, shape, view, std::move(owned));
-  }
-  /// A constant of the model as f32, sharing its bytes when they are f32.
-  Value f32Constant(const std::string &name, const Constant &c) {
-    if (c.elemType == onnx::TensorProto::FLOAT) {
-      ArrayRef<float> view(reinterpret_cast<const float *>(c.bytes->data()),
-                           c.bytes->size() / sizeof(float));
-      return f32Constant(name, c.shape, view, c.bytes);
-    }
-    return f32Constant(name, c.shape, floatsOf(c));
-  }
-
-  std::vector<float> floatsOf(const Constant &c) {
-    std::vector<float> out(ref::numElements(c.shape));
-    if (c.elemType == onnx::TensorProto::FLOAT) {
-      std::memcpy(out.data(), c.bytes->data(), out.size() * sizeof(float));
-    } else if (c.values) {
-      for (size_t i = 0; i < out.size(); ++i)
-        out[i] = static_cast<float>(c.values->data[i]);
-    }
-    return out;
-  }
-
-  /// The value of `name`: an emitted value, or a materialized f32 constant.
-  FailureOr<Value> operand(const onnx::NodeProto &n, const std::string &name) {
-    auto it = env.find(name);
-    if (it != env.end())
-      return it->second;
-    const Constant *c = constantOf(name);
-    if (c && (c->elemType == onnx::TensorProto::FLOAT ||
-              c->elemType == onnx::TensorProto::DOUBLE)) {
-      Value v = f32Constant(name, *c);
-      env[name] = v;
-      return v;
-    }
-    return error(n) << "input '" << name
-                    << "' is not a value the importer can use here";
-  }
-
-  Value asF32(Value v) {
-    auto t = cast<RankedTensorType>(v.getType());
-    if (t.getElementType().isF32())
-      return v;
-    return snn::CastOp::create(builder, v.getLoc(), f32Type(t.getShape()), v);
-  }
-
-  Value reshape(Location l, Value v, ArrayRef<int64_t> shape) {
-    auto t = cast<RankedTensorType>(v.getType());
-    if (t.getShape() == shape)
-      return v;
-    auto shapeType =
-        RankedTensorType::get({int64_t(shape.size())}, builder.getI64Type());
-    Value s = arith::ConstantOp::create(
-        builder, l, shapeType, DenseElementsAttr::get(shapeType, shape));
-    return tensor::ReshapeOp::create(
-        builder, l, RankedTensorType::get(shape, t.getElementType()), v, s);
-  }
-
-  Value transpose(Location l, Value v, ArrayRef<int64_t> perm) {
-    auto t = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> shape;
-    for (int64_t p : perm)
-      shape.push_back(t.getDimSize(p));
-    Value init = tensor::EmptyOp::create(builder, l, shape, t.getElementType());
-    return linalg::TransposeOp::create(builder, l, v, init, perm)->getResult(0);
-  }
-
-  /// Repeats `v` along dimensions to reach `shape` (Tile and Expand).
-  Value repeatTo(Location l, Value v, ArrayRef<int64_t> shape) {
-    auto t = cast<RankedTensorType>(v.getType());
-    for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
-      const int64_t have = cast<RankedTensorType>(v.getType()).getDimSize(d);
-      if (have == shape[d])
-        continue;
-      SmallVector<Value> copies(shape[d] / have, v);
-      SmallVector<int64_t> outShape(
-          cast<RankedTensorType>(v.getType()).getShape());
-      outShape[d] = shape[d];
-      v = tensor::ConcatOp::create(
-          builder, l, RankedTensorType::get(outShape, t.getElementType()), d,
-          copies);
-    }
-    return v;
-  }
-
-  FailureOr<ref::NeuronParams> snnDomainNeuron(const onnx::NodeProto &n);
-  void index();
-  void matchAttention();
-  void matchSpikeDrivenAttention();
-  /// name = Transpose(Reshape(x [T,B,N,C], [T,B,N,H,d]), perm): records x
-  /// and H in `m`, and the two nodes in m.absorbed.
-  bool headSplit(AttentionMatch &m, const std::string &name,
-                 const std::vector<int64_t> &perm, std::string &x);
-  const onnx::NodeProto *producerOf(const std::string &name, const char *op) {
-    auto it = producer.find(name);
-    if (it == producer.end() || it->second->op_type() != op ||
-        absorbed.count(it->second))
-      return nullptr;
-    return it->second;
-  }
-  LogicalResult emit(const onnx::NodeProto &n);
-  LogicalResult emitLinear(const onnx::NodeProto &n, Value x, ArrayRef<int64_t> xShape,
-                           std::vector<float> weightNK, int64_t N, int64_t K,
-                           const std::string &weightName,
-                           std::optional<std::vector<float>> bias,
-                           const std::string &out);
-};
 
 FailureOr<ref::NeuronParams>
 Importer::snnDomainNeuron(const onnx::NodeProto &n) {
@@ -443,6 +224,8 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
   auto in = [&](int i) { return operand(n, n.input(i)); };
   const std::string out = n.output_size() ? n.output(0) : "";
 
+  if (auto moe = moeAt.find(&n); moe != moeAt.end())
+    return emitMoE(n, moe->second);
   // Raised neurons and attention.
   if (auto a = attentionAt.find(&n); a != attentionAt.end()) {
     const AttentionMatch &m = a->second;
@@ -543,6 +326,59 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
       for (int64_t d = r - 1; d >= 0; --d)
         p.push_back(d);
     env[out] = transpose(l, *x, p);
+    return success();
+  }
+  if (op == "Slice") {
+    // Static positive-step slices (constant starts, ends, axes, steps).
+    auto x = in(0);
+    if (failed(x))
+      return failure();
+    auto inShape = shapeOf(n.input(0));
+    const int64_t r = int64_t(inShape.size());
+    auto ints = [&](int i) -> std::optional<std::vector<int64_t>> {
+      if (n.input_size() <= i || n.input(i).empty())
+        return std::nullopt;
+      const Constant *c = constantOf(n.input(i));
+      if (!c || !c->values)
+        return std::vector<int64_t>{};
+      std::vector<int64_t> v;
+      for (double d : c->values->data)
+        v.push_back(int64_t(d));
+      return v;
+    };
+    auto starts = ints(1), ends = ints(2), axes = ints(3), steps = ints(4);
+    if (!starts || !ends || starts->empty() || starts->size() != ends->size() ||
+        (axes && axes->size() != starts->size()) ||
+        (steps && steps->size() != starts->size()))
+      return error(n) << "needs constant starts, ends, axes and steps";
+    SmallVector<int64_t> offsets(r, 0), sizes(inShape.begin(), inShape.end()),
+        strides(r, 1);
+    for (size_t k = 0; k < starts->size(); ++k) {
+      int64_t a = axes ? (*axes)[k] : int64_t(k);
+      a = a < 0 ? a + r : a;
+      const int64_t s = steps ? (*steps)[k] : 1;
+      if (a < 0 || a >= r || s <= 0)
+        return error(n) << "only slices with positive steps on valid axes "
+                           "are supported";
+      const int64_t dim = inShape[a];
+      auto clampIndex = [&](int64_t v) {
+        return std::clamp<int64_t>(v < 0 ? v + dim : v, 0, dim);
+      };
+      const int64_t b = clampIndex((*starts)[k]), e = clampIndex((*ends)[k]);
+      offsets[a] = b;
+      strides[a] = s;
+      sizes[a] = std::max<int64_t>(0, (e - b + s - 1) / s);
+    }
+    auto elt = cast<RankedTensorType>(x->getType()).getElementType();
+    if (ArrayRef<int64_t>(sizes) == ArrayRef<int64_t>(inShape)) {
+      env[out] = *x; // the whole tensor
+      return success();
+    }
+    env[out] = tensor::ExtractSliceOp::create(
+        builder, l, RankedTensorType::get(sizes, elt), *x, ValueRange{},
+        ValueRange{}, ValueRange{}, builder.getDenseI64ArrayAttr(offsets),
+        builder.getDenseI64ArrayAttr(sizes),
+        builder.getDenseI64ArrayAttr(strides));
     return success();
   }
   if (op == "Tile" || op == "Expand") {
@@ -751,8 +587,9 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
   return error(n) << "is not supported by the importer yet (supported: the "
                      "traced LIF/IF pattern, spiking self-attention, Conv, "
                      "BatchNormalization, MaxPool, MatMul/Gemm with constant "
-                     "weights, Add, ReduceMean readouts, Reshape, Flatten, "
-                     "Squeeze, Unsqueeze, Transpose, Tile, Expand, Identity)";
+                     "weights, Add, ReduceMean readouts, GShard mixture-of-experts "
+                     "layers, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, "
+                     "Slice, Tile, Expand, Identity)";
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
@@ -774,6 +611,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   index();
   matchAttention();
   matchSpikeDrivenAttention();
+  if (failed(matchMoE()))
+    return nullptr;
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());
@@ -801,7 +640,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   builder.setInsertionPointToEnd(body);
 
   for (const onnx::NodeProto *n : g.nodes) {
-    if (absorbed.count(n) && !neuronAt.count(n))
+    if (moeAbsorbed.count(n) || (absorbed.count(n) && !neuronAt.count(n)))
       continue;
     if (failed(emit(*n)))
       return nullptr;
@@ -820,8 +659,6 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   return module;
 }
-
-} // namespace
 
 static OwningOpRef<ModuleOp>
 importONNXImpl(const std::string &path, std::optional<llvm::StringRef> contents,

@@ -26,6 +26,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <set>
 
 namespace spikestack::onnx_import {
@@ -417,7 +418,10 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
       {"Gather", 2}, {"Slice", 3}, {"Expand", 2}, {"Tile", 2}, {"Range", 3},
       {"Where", 3}, {"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2},
       {"Equal", 2}, {"Less", 2}, {"Greater", 2}, {"GreaterOrEqual", 2},
-      {"LessOrEqual", 2}, {"Max", 2}, {"Min", 2}};
+      {"LessOrEqual", 2}, {"Max", 2}, {"Min", 2}, {"Softmax", 1}, {"TopK", 2},
+      {"OneHot", 3}, {"CumSum", 2}, {"Pad", 2}, {"ReduceSum", 1},
+      {"ReduceMax", 1}, {"ReduceMean", 1}, {"ScatterND", 3},
+      {"ScatterElements", 3}};
   auto need = required.find(op);
   if (need == required.end())
     return std::optional<Folded>();
@@ -811,6 +815,297 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
     Tensor out({n});
     for (int64_t i = 0; i < n; ++i)
       out.data[i] = roundTo(in[0]->elemType, start + double(i) * delta);
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  // Ops of MoE routing (Softmax, TopK, OneHot, CumSum, Pad, reductions,
+  // scatters): folded on constants, and evaluated on test logits when the
+  // importer verifies a router (ImportONNX.cpp, matchMoE).
+  auto axisOf = [&](int64_t axis, int64_t r) -> std::optional<int64_t> {
+    axis = normAxis(axis, r);
+    if (axis < 0 || axis >= r)
+      return std::nullopt;
+    return axis;
+  };
+  auto split = [](const std::vector<int64_t> &shape, int64_t axis) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    for (int64_t d = axis + 1; d < int64_t(shape.size()); ++d)
+      inner *= shape[d];
+    return std::pair<int64_t, int64_t>(outer, inner);
+  };
+  if (op == "Softmax") {
+    // PyTorch's CPU kernel: exp(x - max) in f32, times 1 / (sequential sum).
+    const Tensor &x = vals(0);
+    if (in[0]->elemType != TensorProto::FLOAT)
+      return std::optional<Folded>();
+    auto axis = axisOf(attrInt(node, "axis", -1), x.rank());
+    if (!axis)
+      return bad("axis out of range");
+    auto [outer, inner] = split(x.shape, *axis);
+    const int64_t dim = x.shape[*axis];
+    Tensor out(x.shape);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        auto at = [&](int64_t k) { return (o * dim + k) * inner + i; };
+        float mx = -std::numeric_limits<float>::infinity();
+        for (int64_t k = 0; k < dim; ++k)
+          mx = std::max(mx, float(x.data[at(k)]));
+        float sum = 0.0f;
+        for (int64_t k = 0; k < dim; ++k) {
+          const float e = std::exp(float(x.data[at(k)]) - mx);
+          out.data[at(k)] = e;
+          sum += e;
+        }
+        const float inv = 1.0f / sum;
+        for (int64_t k = 0; k < dim; ++k)
+          out.data[at(k)] = float(out.data[at(k)]) * inv;
+      }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "TopK") {
+    // Sorted, ties to the lower index (the ONNX definition).
+    const Tensor &x = vals(0);
+    if (vals(1).numel() != 1)
+      return bad("K must hold one value");
+    auto axis = axisOf(attrInt(node, "axis", -1), x.rank());
+    if (!axis)
+      return bad("axis out of range");
+    const int64_t dim = x.shape[*axis], k = int64_t(vals(1).data[0]);
+    if (k < 0 || k > dim)
+      return bad(absl::StrCat("K = ", k, " is out of range for ", dim));
+    const bool largest = attrInt(node, "largest", 1) != 0;
+    auto [outer, inner] = split(x.shape, *axis);
+    std::vector<int64_t> shape = x.shape;
+    shape[*axis] = k;
+    Tensor values(shape), indices(shape);
+    std::vector<int64_t> order(dim);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        auto at = [&](int64_t j) { return x.data[(o * dim + j) * inner + i]; };
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+          return largest ? at(a) > at(b) : at(a) < at(b);
+        });
+        for (int64_t j = 0; j < k; ++j) {
+          values.data[(o * k + j) * inner + i] = at(order[j]);
+          indices.data[(o * k + j) * inner + i] = double(order[j]);
+        }
+      }
+    return std::optional<Folded>(
+        Folded{makeConstant(in[0]->elemType, std::move(values)),
+               makeConstant(TensorProto::INT64, std::move(indices))});
+  }
+  if (op == "OneHot") {
+    const Tensor &idx = vals(0);
+    if (vals(1).numel() != 1 || vals(2).numel() != 2)
+      return bad("depth must hold one value and values two");
+    const int64_t depth = int64_t(vals(1).data[0]);
+    if (depth < 1 || depth > kMaxFoldElements)
+      return bad(absl::StrCat("depth ", depth, " is out of range"));
+    const int64_t r = idx.rank() + 1;
+    auto axis = axisOf(attrInt(node, "axis", -1), r);
+    if (!axis)
+      return bad("axis out of range");
+    std::vector<int64_t> shape = idx.shape;
+    shape.insert(shape.begin() + *axis, depth);
+    if (safeNumElements(shape) < 0 || safeNumElements(shape) > kMaxFoldElements)
+      return std::optional<Folded>();
+    auto [outer, inner] = split(shape, *axis);
+    Tensor out(shape, vals(2).data[0]);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        int64_t v = int64_t(idx.data[o * inner + i]);
+        if (v < 0)
+          v += depth;
+        if (v >= 0 && v < depth)
+          out.data[(o * depth + v) * inner + i] = vals(2).data[1];
+      }
+    return one(makeConstant(in[2]->elemType, std::move(out)));
+  }
+  if (op == "CumSum") {
+    const Tensor &x = vals(0);
+    if (vals(1).numel() != 1)
+      return bad("axis must hold one value");
+    auto axis = axisOf(int64_t(vals(1).data[0]), x.rank());
+    if (!axis)
+      return bad("axis out of range");
+    const bool exclusive = attrInt(node, "exclusive", 0) != 0;
+    const bool reverse = attrInt(node, "reverse", 0) != 0;
+    auto [outer, inner] = split(x.shape, *axis);
+    const int64_t dim = x.shape[*axis];
+    Tensor out(x.shape);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        double sum = 0.0;
+        for (int64_t s = 0; s < dim; ++s) {
+          const int64_t j = reverse ? dim - 1 - s : s;
+          const int64_t at = (o * dim + j) * inner + i;
+          if (exclusive)
+            out.data[at] = sum;
+          sum = roundTo(in[0]->elemType, sum + x.data[at]);
+          if (!exclusive)
+            out.data[at] = sum;
+        }
+      }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "Pad") {
+    if (!attrString(node, "mode").empty() && attrString(node, "mode") != "constant")
+      return std::optional<Folded>();
+    const Tensor &x = vals(0);
+    const int64_t r = x.rank();
+    if (vals(1).numel() != 2 * r)
+      return bad(absl::StrCat("pads must hold ", 2 * r, " values"));
+    const double fill = in.size() > 2 && in[2] && vals(2).numel() == 1
+                            ? vals(2).data[0]
+                            : 0.0;
+    std::vector<int64_t> shape(r), before(r);
+    for (int64_t d = 0; d < r; ++d) {
+      before[d] = int64_t(vals(1).data[d]);
+      shape[d] = x.shape[d] + before[d] + int64_t(vals(1).data[d + r]);
+      if (shape[d] < 0)
+        return bad("pads remove more than the dimension");
+    }
+    const int64_t count = safeNumElements(shape);
+    if (count < 0 || count > kMaxFoldElements)
+      return std::optional<Folded>();
+    Tensor out(shape, fill);
+    const auto outStrides = ref::rowMajorStrides(shape);
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      int64_t rem = i, flat = 0;
+      bool inside = true;
+      for (int64_t d = r - 1; d >= 0; --d) {
+        const int64_t c = rem % x.shape[d] + before[d];
+        rem /= x.shape[d];
+        inside = inside && c >= 0 && c < shape[d];
+        flat += c * outStrides[d];
+      }
+      if (inside)
+        out.data[flat] = x.data[i];
+    }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMean") {
+    const Tensor &x = vals(0);
+    const int64_t r = x.rank();
+    std::vector<int64_t> axes;
+    if (op == "ReduceSum") {
+      if (in.size() > 1 && in[1])
+        for (double a : vals(1).data)
+          axes.push_back(int64_t(a));
+      if (axes.empty() && attrInt(node, "noop_with_empty_axes", 0))
+        return one(std::make_shared<Constant>(*in[0]));
+    } else {
+      axes = attrInts(node, "axes").value_or(std::vector<int64_t>{});
+    }
+    std::vector<bool> reduced(r, axes.empty());
+    for (int64_t a : axes) {
+      auto axis = axisOf(a, r);
+      if (!axis)
+        return bad("axis out of range");
+      reduced[*axis] = true;
+    }
+    const bool keep = attrInt(node, "keepdims", 1) != 0;
+    std::vector<int64_t> kept(r), shape;
+    for (int64_t d = 0; d < r; ++d) {
+      kept[d] = reduced[d] ? 1 : x.shape[d];
+      if (!reduced[d] || keep)
+        shape.push_back(kept[d]);
+    }
+    const int64_t count = ref::numElements(kept);
+    if (x.numel() == 0 && op == "ReduceMax")
+      return bad("empty reduction");
+    Tensor out(shape, op == "ReduceMax"
+                          ? -std::numeric_limits<double>::infinity()
+                          : 0.0);
+    const auto keptStrides = ref::rowMajorStrides(kept);
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      int64_t rem = i, flat = 0;
+      for (int64_t d = r - 1; d >= 0; --d) {
+        const int64_t c = rem % x.shape[d];
+        rem /= x.shape[d];
+        flat += (reduced[d] ? 0 : c) * keptStrides[d];
+      }
+      double &acc = out.data[flat];
+      acc = op == "ReduceMax" ? std::max(acc, x.data[i])
+                              : roundTo(in[0]->elemType, acc + x.data[i]);
+    }
+    if (op == "ReduceMean" && count) {
+      const double n = double(x.numel() / count);
+      for (double &v : out.data)
+        v = roundTo(in[0]->elemType, v / roundTo(in[0]->elemType, n));
+    }
+    return one(makeConstant(in[0]->elemType, std::move(out)));
+  }
+  if (op == "ScatterND" || op == "ScatterElements") {
+    const std::string reduction = attrString(node, "reduction");
+    if (!reduction.empty() && reduction != "none" && reduction != "add" &&
+        reduction != "mul")
+      return std::optional<Folded>();
+    Tensor out = vals(0);
+    const Tensor &idx = vals(1), &upd = vals(2);
+    const int64_t r = out.rank();
+    auto apply = [&](int64_t flat, double u) {
+      double &v = out.data[flat];
+      v = reduction == "add"   ? roundTo(in[0]->elemType, v + u)
+          : reduction == "mul" ? roundTo(in[0]->elemType, v * u)
+                               : u;
+    };
+    const auto strides = ref::rowMajorStrides(out.shape);
+    if (op == "ScatterND") {
+      const int64_t q = idx.rank();
+      if (q < 1)
+        return bad("indices must have rank >= 1");
+      const int64_t k = idx.shape[q - 1];
+      if (k > r)
+        return bad("index tuples are longer than the data rank");
+      int64_t slice = 1;
+      for (int64_t d = k; d < r; ++d)
+        slice *= out.shape[d];
+      const int64_t tuples = k ? idx.numel() / k : 0;
+      if (upd.numel() != tuples * slice)
+        return bad("updates do not match the indices");
+      for (int64_t t = 0; t < tuples; ++t) {
+        int64_t base = 0;
+        for (int64_t d = 0; d < k; ++d) {
+          int64_t c = int64_t(idx.data[t * k + d]);
+          if (c < 0)
+            c += out.shape[d];
+          if (c < 0 || c >= out.shape[d])
+            return bad("index out of range");
+          base += c * strides[d];
+        }
+        for (int64_t s = 0; s < slice; ++s)
+          apply(base + s, upd.data[t * slice + s]);
+      }
+    } else {
+      auto axis = axisOf(attrInt(node, "axis", 0), r);
+      if (!axis)
+        return bad("axis out of range");
+      if (idx.shape != upd.shape || idx.rank() != r)
+        return bad("indices and updates must have the data's rank and one "
+                   "shape");
+      for (int64_t d = 0; d < r; ++d)
+        if (d != *axis && idx.shape[d] > out.shape[d])
+          return bad("indices exceed the data");
+      for (int64_t i = 0; i < idx.numel(); ++i) {
+        int64_t rem = i, flat = 0;
+        for (int64_t d = r - 1; d >= 0; --d) {
+          int64_t c = rem % idx.shape[d];
+          rem /= idx.shape[d];
+          if (d == *axis) {
+            c = int64_t(idx.data[i]);
+            if (c < 0)
+              c += out.shape[d];
+            if (c < 0 || c >= out.shape[d])
+              return bad("index out of range");
+          }
+          flat += c * strides[d];
+        }
+        apply(flat, upd.data[i]);
+      }
+    }
     return one(makeConstant(in[0]->elemType, std::move(out)));
   }
   (void)outType;

@@ -773,6 +773,13 @@ LogicalResult MoeExpertsOp::verifyRegions() {
                            << sliced(t) << ", got "
                            << body.getArgument(i + 1).getType();
   }
+  if (auto zero = getZeroExperts()) {
+    for (auto [i, z] : llvm::enumerate(*zero))
+      if (z < 0 || (e != ShapedType::kDynamic && z >= e) ||
+          (i > 0 && z <= (*zero)[i - 1]))
+        return emitOpError() << "zero_experts must be increasing expert "
+                             << "indices below " << e << ", got " << z;
+  }
   auto yield = dyn_cast<YieldOp>(body.getTerminator());
   if (!yield)
     return emitOpError() << "body must end with snn.yield";

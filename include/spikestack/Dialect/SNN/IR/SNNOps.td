@@ -474,8 +474,15 @@ def SNN_MoeExpertsOp : SNN_Op<"moe_experts", [
     body is isolated from above so that tiling and placement can treat each
     expert as an independent kernel; empty slots hold zeros and their
     outputs are ignored by `snn.moe_combine`.
+
+    `zero_experts` lists experts the source model compiled out (an export
+    that replaced them by zeros): their params are all zero and the body
+    then yields zeros, so their output is zero for any input. The semantics
+    do not depend on the list; it tells later passes that those experts
+    need no compute or weight storage.
   }];
-  let arguments = (ins SNN_ActTensor:$input, Variadic<AnyRankedTensor>:$params);
+  let arguments = (ins SNN_ActTensor:$input, Variadic<AnyRankedTensor>:$params,
+    OptionalAttr<DenseI64ArrayAttr>:$zero_experts);
   let results = (outs SNN_ActTensor:$output);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{

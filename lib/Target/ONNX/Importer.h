@@ -1,0 +1,274 @@
+//===- Importer.h - ONNX graph to snn ops (private) -------------*- C++ -*-===//
+//
+// The importer's state, shared by ImportONNX.cpp (neurons, attention,
+// synaptic ops, glue) and RaiseMoE.cpp (mixture-of-experts routing).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPIKESTACK_LIB_TARGET_ONNX_IMPORTER_H
+#define SPIKESTACK_LIB_TARGET_ONNX_IMPORTER_H
+
+#include "ONNXGraph.h"
+#include "RaiseNeurons.h"
+
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+#include <map>
+#include <set>
+
+namespace spikestack::onnx_import {
+namespace snn = spikestack::snn;
+// A private header of the importer: MLIR names unqualified, as in the
+// .cpp files that include it.
+using namespace mlir;
+
+
+/// Spikformer's SSA as traced: attention neuron on
+/// Reshape(Transpose(MatMul(Mul(MatMul(Qh, KhT), s), Vh))), where Qh, Vh =
+/// Transpose(Reshape(q|v, [T,B,N,H,d]), [0,1,3,2,4]) and KhT =
+/// Transpose(Reshape(k, ...), [0,1,3,4,2]).
+struct AttentionMatch {
+  bool spikeDriven = false; ///< SDSA (else SSA)
+  std::string q, k, v;      ///< [T, B, N, C] spikes
+  int64_t heads = 1;
+  double scale = 1.0;
+  const RaisedNeuron *neuron = nullptr;
+  std::set<const onnx::NodeProto *> absorbed;
+};
+
+/// A GShard mixture-of-experts layer (RaiseMoE.cpp), emitted at `anchor`,
+/// the combine Einsum.
+struct MoEMatch {
+  struct Expert {
+    std::string input, output; ///< its buffer (a Gather) and its result
+    std::vector<const onnx::NodeProto *> nodes; ///< empty: a zero expert
+  };
+  const onnx::NodeProto *anchor = nullptr;
+  std::string routerInput, dispatchInput, gateWeight;
+  std::optional<std::string> gateBias;
+  std::optional<int64_t> timeStep;
+  int64_t topK = 1, capacity = 0, numExperts = 0;
+  bool normalize = false;
+  std::vector<Expert> experts;
+};
+
+class Importer {
+public:
+  Importer(Graph &g, MLIRContext *ctx)
+      : g(g), ctx(ctx), builder(ctx),
+        fileLoc(FileLineColLoc::get(ctx, g.path, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  Graph &g;
+  MLIRContext *ctx;
+  OpBuilder builder;
+  Location fileLoc;
+  std::map<std::string, Value> env;
+  std::map<std::string, const onnx::NodeProto *> producer;
+  std::map<std::string, std::vector<const onnx::NodeProto *>> consumers;
+  std::vector<RaisedNeuron> neurons;
+  std::map<const onnx::NodeProto *, const RaisedNeuron *> neuronAt;
+  std::map<const onnx::NodeProto *, AttentionMatch> attentionAt;
+  std::set<const onnx::NodeProto *> absorbed;
+  /// Nodes folded into an op emitted earlier (a bias Add into its linear
+  /// layer, the time mean into its readout) -> that earlier node.
+  std::map<const onnx::NodeProto *, const onnx::NodeProto *> foldedInto;
+  std::set<std::string> blobNames;
+
+  Location loc(const onnx::NodeProto &n) {
+    return NameLoc::get(StringAttr::get(ctx, n.name().empty() ? n.output(0)
+                                                              : n.name()),
+                        fileLoc);
+  }
+  InFlightDiagnostic error(const onnx::NodeProto &n) {
+    return emitError(loc(n)) << describeNode(n, g) << ": ";
+  }
+
+  const ValueInfo &info(const std::string &name) { return g.values[name]; }
+  std::vector<int64_t> shapeOf(const std::string &name) {
+    return *info(name).shape;
+  }
+  const Constant *constantOf(const std::string &name) {
+    auto it = g.values.find(name);
+    return it == g.values.end() ? nullptr : it->second.constant.get();
+  }
+  bool singleUse(const std::string &name) {
+    auto it = consumers.find(name);
+    return it != consumers.end() && it->second.size() == 1 &&
+           std::find(g.outputs.begin(), g.outputs.end(), name) ==
+               g.outputs.end();
+  }
+  /// True if every use of `name` is by a node of `allowed`.
+  bool usedOnlyBy(const std::string &name,
+                  const std::set<const onnx::NodeProto *> &allowed) {
+    if (std::find(g.outputs.begin(), g.outputs.end(), name) != g.outputs.end())
+      return false;
+    auto it = consumers.find(name);
+    if (it == consumers.end())
+      return true;
+    return llvm::all_of(it->second, [&](auto *u) { return allowed.count(u); });
+  }
+  const onnx::NodeProto *onlyUser(const std::string &name) {
+    return singleUse(name) ? consumers[name].front() : nullptr;
+  }
+
+  RankedTensorType f32Type(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, builder.getF32Type());
+  }
+
+  /// An f32 constant: dense for small tensors, a dense_resource blob
+  /// (not printed inline) for weights. The blob references `owner`'s bytes
+  /// (no copy) and keeps them alive.
+  Value f32Constant(const std::string &name, ArrayRef<int64_t> shape,
+                    ArrayRef<float> data, std::shared_ptr<const void> owner) {
+    auto type = f32Type(shape);
+    if (data.size() <= 16)
+      return arith::ConstantOp::create(builder, fileLoc, type,
+                                       DenseElementsAttr::get(type, data));
+    std::string key;
+    for (char c : name)
+      key += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0])))
+      key = "w_" + key;
+    std::string unique = key;
+    for (int i = 1; blobNames.count(unique); ++i)
+      unique = key + "_" + std::to_string(i);
+    blobNames.insert(unique);
+    auto blob = UnmanagedAsmResourceBlob::allocateInferAlign(
+        data, [owner = std::move(owner)](void *, size_t, size_t) mutable {
+          owner.reset();
+        });
+    auto attr = DenseResourceElementsAttr::get(type, unique, std::move(blob));
+    return arith::ConstantOp::create(builder, fileLoc, type, attr);
+  }
+  Value f32Constant(const std::string &name, ArrayRef<int64_t> shape,
+                    std::vector<float> data) {
+    auto owned = std::make_shared<std::vector<float>>(std::move(data));
+    ArrayRef<float> view(*owned);
+    return f32Constant(name, shape, view, std::move(owned));
+  }
+  /// A constant of the model as f32, sharing its bytes when they are f32.
+  Value f32Constant(const std::string &name, const Constant &c) {
+    if (c.elemType == onnx::TensorProto::FLOAT) {
+      ArrayRef<float> view(reinterpret_cast<const float *>(c.bytes->data()),
+                           c.bytes->size() / sizeof(float));
+      return f32Constant(name, c.shape, view, c.bytes);
+    }
+    return f32Constant(name, c.shape, floatsOf(c));
+  }
+
+  std::vector<float> floatsOf(const Constant &c) {
+    std::vector<float> out(ref::numElements(c.shape));
+    if (c.elemType == onnx::TensorProto::FLOAT) {
+      std::memcpy(out.data(), c.bytes->data(), out.size() * sizeof(float));
+    } else if (c.values) {
+      for (size_t i = 0; i < out.size(); ++i)
+        out[i] = static_cast<float>(c.values->data[i]);
+    }
+    return out;
+  }
+
+  /// The value of `name`: an emitted value, or a materialized f32 constant.
+  FailureOr<Value> operand(const onnx::NodeProto &n, const std::string &name) {
+    auto it = env.find(name);
+    if (it != env.end())
+      return it->second;
+    const Constant *c = constantOf(name);
+    if (c && (c->elemType == onnx::TensorProto::FLOAT ||
+              c->elemType == onnx::TensorProto::DOUBLE)) {
+      Value v = f32Constant(name, *c);
+      env[name] = v;
+      return v;
+    }
+    return error(n) << "input '" << name
+                    << "' is not a value the importer can use here";
+  }
+
+  Value asF32(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getElementType().isF32())
+      return v;
+    return snn::CastOp::create(builder, v.getLoc(), f32Type(t.getShape()), v);
+  }
+
+  Value reshape(Location l, Value v, ArrayRef<int64_t> shape) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getShape() == shape)
+      return v;
+    auto shapeType =
+        RankedTensorType::get({int64_t(shape.size())}, builder.getI64Type());
+    Value s = arith::ConstantOp::create(
+        builder, l, shapeType, DenseElementsAttr::get(shapeType, shape));
+    return tensor::ReshapeOp::create(
+        builder, l, RankedTensorType::get(shape, t.getElementType()), v, s);
+  }
+
+  Value transpose(Location l, Value v, ArrayRef<int64_t> perm) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape;
+    for (int64_t p : perm)
+      shape.push_back(t.getDimSize(p));
+    Value init = tensor::EmptyOp::create(builder, l, shape, t.getElementType());
+    return linalg::TransposeOp::create(builder, l, v, init, perm)->getResult(0);
+  }
+
+  /// Repeats `v` along dimensions to reach `shape` (Tile and Expand).
+  Value repeatTo(Location l, Value v, ArrayRef<int64_t> shape) {
+    auto t = cast<RankedTensorType>(v.getType());
+    for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
+      const int64_t have = cast<RankedTensorType>(v.getType()).getDimSize(d);
+      if (have == shape[d])
+        continue;
+      SmallVector<Value> copies(shape[d] / have, v);
+      SmallVector<int64_t> outShape(
+          cast<RankedTensorType>(v.getType()).getShape());
+      outShape[d] = shape[d];
+      v = tensor::ConcatOp::create(
+          builder, l, RankedTensorType::get(outShape, t.getElementType()), d,
+          copies);
+    }
+    return v;
+  }
+
+  FailureOr<ref::NeuronParams> snnDomainNeuron(const onnx::NodeProto &n);
+  void index();
+  void matchAttention();
+  void matchSpikeDrivenAttention();
+  /// name = Transpose(Reshape(x [T,B,N,C], [T,B,N,H,d]), perm): records x
+  /// and H in `m`, and the two nodes in m.absorbed.
+  bool headSplit(AttentionMatch &m, const std::string &name,
+                 const std::vector<int64_t> &perm, std::string &x);
+  const onnx::NodeProto *producerOf(const std::string &name, const char *op) {
+    auto it = producer.find(name);
+    if (it == producer.end() || it->second->op_type() != op ||
+        absorbed.count(it->second))
+      return nullptr;
+    return it->second;
+  }
+  LogicalResult emit(const onnx::NodeProto &n);
+  /// Finds GShard MoE layers; an error when a router is recognised but
+  /// does not compute snn.moe_router's routing.
+  LogicalResult matchMoE();
+  LogicalResult emitMoE(const onnx::NodeProto &n, const MoEMatch &m);
+  std::map<const onnx::NodeProto *, MoEMatch> moeAt;
+  std::set<const onnx::NodeProto *> moeAbsorbed;
+  LogicalResult emitLinear(const onnx::NodeProto &n, Value x, ArrayRef<int64_t> xShape,
+                           std::vector<float> weightNK, int64_t N, int64_t K,
+                           const std::string &weightName,
+                           std::optional<std::vector<float>> bias,
+                           const std::string &out);
+};
+
+} // namespace spikestack::onnx_import
+
+#endif

@@ -1,0 +1,654 @@
+//===- RaiseMoE.cpp - GShard mixture-of-experts routing to snn.moe_* -------===//
+//
+// A GShard-style MoE layer as exporters trace it:
+//
+//   logits = MatMul(x_r, W) [+ bias]  on Gather(t) or ReduceMean over time
+//   p = Softmax(logits); TopK(p, k) -> ... OneHot, CumSum, Less, Where,
+//   ScatterND, ... -> dispatch [B,N,E,C] and combine [B,N,E,C]
+//   buffers = Einsum('tbnd,bnec->tebcd', x, dispatch)
+//   y_e = expert_e(Gather(buffers, e, axis 1))      (or zeros: no expert)
+//   out = Einsum('tebcd,bnec->tbnd', Concat(y_e, axis 1), combine)
+//
+// becomes snn.moe_router + snn.moe_dispatch + snn.moe_experts +
+// snn.moe_combine. The routing ops between the logits and the two Einsums
+// are not matched op by op: they are the "routing cone" (every node whose
+// non-constant inputs all come from the logits), and the cone is evaluated
+// on test logits and compared with snn.moe_router's definition
+// (ref::routeLogits) for the top_k and capacity read off the graph, with
+// and without gate renormalisation. A cone that matches neither is an
+// error, never a silent change of meaning.
+//
+// The expert bodies are emitted with the ordinary importer into blocks, one
+// per expert; they must be the same computation (op for op) and differ only
+// in their f32 constants, which become the stacked `params` of
+// snn.moe_experts. An expert the graph replaced by zeros (an export that
+// compiled some experts out) becomes an expert with all-zero parameters,
+// which is accepted only when that provably yields zeros.
+//
+//===----------------------------------------------------------------------===//
+#include "Importer.h"
+
+#include "absl/strings/str_cat.h"
+
+#include "llvm/ADT/ScopeExit.h"
+
+#include <random>
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::onnx_import;
+
+namespace {
+
+/// Removes blanks from an Einsum equation.
+std::string compactEquation(const onnx::NodeProto &n) {
+  std::string e;
+  for (char c : attrString(n, "equation"))
+    if (c != ' ')
+      e += c;
+  return e;
+}
+
+/// True if `eq` is `a,b->c` with the letters of the pattern `pattern`
+/// (same structure, letters renamed consistently).
+bool sameEquation(const std::string &eq, const std::string &pattern) {
+  if (eq.size() != pattern.size())
+    return false;
+  std::map<char, char> fwd, back;
+  for (size_t i = 0; i < eq.size(); ++i) {
+    const char a = eq[i], b = pattern[i];
+    const bool letterA = std::isalpha(static_cast<unsigned char>(a)),
+               letterB = std::isalpha(static_cast<unsigned char>(b));
+    if (letterA != letterB || (!letterA && a != b))
+      return false;
+    if (!letterA)
+      continue;
+    if ((fwd.count(a) && fwd[a] != b) || (back.count(b) && back[b] != a))
+      return false;
+    fwd[a] = b;
+    back[b] = a;
+  }
+  return true;
+}
+
+std::vector<float> floatsOfAttr(Attribute a) {
+  std::vector<float> out;
+  if (auto d = dyn_cast<DenseElementsAttr>(a)) {
+    for (float v : d.getValues<float>())
+      out.push_back(v);
+  } else if (auto r = dyn_cast<DenseF32ResourceElementsAttr>(a)) {
+    if (auto view = r.tryGetAsArrayRef())
+      out.assign(view->begin(), view->end());
+  }
+  return out;
+}
+
+bool isF32Constant(Operation &op) {
+  auto c = dyn_cast<arith::ConstantOp>(op);
+  if (!c)
+    return false;
+  auto t = dyn_cast<RankedTensorType>(c.getType());
+  return t && t.getElementType().isF32();
+}
+
+/// True if `v` is zero whenever every f32 constant of its block is zero
+/// (the body of an expert the graph does not have).
+bool zeroWithZeroConstants(Value v) {
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return false;
+  auto allF32Constants = [&](ValueRange operands) {
+    return llvm::all_of(operands, [](Value o) {
+      Operation *d = o.getDefiningOp();
+      return d && isF32Constant(*d);
+    });
+  };
+  if (isa<tensor::ReshapeOp, linalg::TransposeOp, snn::CastOp>(op))
+    return zeroWithZeroConstants(op->getOperand(0));
+  if (isa<snn::LinearOp, snn::Conv2dOp, snn::BatchNormOp>(op))
+    return allF32Constants(op->getOperands().drop_front());
+  // A neuron at rest below its threshold with zero input never fires.
+  if (auto lif = dyn_cast<snn::LIFOp>(op))
+    return op->getNumOperands() == 1 && !lif.getVInit() &&
+           lif.getVReset().convertToDouble() <
+               lif.getVThreshold().convertToDouble() &&
+           zeroWithZeroConstants(op->getOperand(0));
+  if (auto ifo = dyn_cast<snn::IFOp>(op))
+    return op->getNumOperands() == 1 && !ifo.getVInit() &&
+           ifo.getVReset().convertToDouble() <
+               ifo.getVThreshold().convertToDouble() &&
+           zeroWithZeroConstants(op->getOperand(0));
+  return false;
+}
+
+} // namespace
+
+LogicalResult Importer::matchMoE() {
+  for (const onnx::NodeProto *sm : g.nodes) {
+    if (sm->op_type() != "Softmax" || absorbed.count(sm))
+      continue;
+    const std::string logits = sm->input(0);
+    const auto lShape = info(logits).shape;
+    if (!lShape || lShape->size() != 3 ||
+        (attrInt(*sm, "axis", -1) != -1 && attrInt(*sm, "axis", -1) != 2))
+      continue;
+    const int64_t B = (*lShape)[0], N = (*lShape)[1], E = (*lShape)[2];
+    const onnx::NodeProto *topk = nullptr;
+    for (const onnx::NodeProto *u : consumers[sm->output(0)])
+      if (u->op_type() == "TopK")
+        topk = u;
+    if (!topk)
+      continue;
+
+    // The routing cone: nodes fed only by the logits and constants.
+    std::set<std::string> coneValues = {logits};
+    std::vector<const onnx::NodeProto *> cone;
+    std::set<const onnx::NodeProto *> coneSet;
+    for (const onnx::NodeProto *n : g.nodes) {
+      bool fed = false, closed = true;
+      for (const std::string &in : n->input()) {
+        if (in.empty() || constantOf(in))
+          continue;
+        if (coneValues.count(in))
+          fed = true;
+        else
+          closed = false;
+      }
+      if (!fed || !closed)
+        continue;
+      cone.push_back(n);
+      coneSet.insert(n);
+      for (const std::string &o : n->output())
+        coneValues.insert(o);
+    }
+    // Its exits and the two Einsums they feed.
+    const onnx::NodeProto *dispatchE = nullptr, *combineE = nullptr;
+    std::string dispatchT, combineT;
+    bool einsumFed = false;
+    for (const onnx::NodeProto *n : cone)
+      for (const std::string &o : n->output())
+        for (const onnx::NodeProto *u : consumers[o]) {
+          if (coneSet.count(u) || u->op_type() != "Einsum")
+            continue;
+          einsumFed = true;
+          const std::string eq = compactEquation(*u);
+          if (u->input_size() == 2 && u->input(1) == o &&
+              sameEquation(eq, "tbnd,bnec->tebcd")) {
+            dispatchE = u;
+            dispatchT = o;
+          } else if (u->input_size() == 2 && u->input(1) == o &&
+                     sameEquation(eq, "tebcd,bnec->tbnd")) {
+            combineE = u;
+            combineT = o;
+          }
+        }
+    if (!einsumFed)
+      continue; // not GShard-style routing (dense gates, head gates)
+    auto bad = [&](const onnx::NodeProto &at) { return error(at); };
+    if (!dispatchE || !combineE)
+      return bad(*sm) << "this router feeds an Einsum, but not the GShard "
+                         "pair 'tbnd,bnec->tebcd' (dispatch) and "
+                         "'tebcd,bnec->tbnd' (combine) that snn.moe_dispatch "
+                         "and snn.moe_combine implement";
+    const auto dShape = info(dispatchT).shape, cShape = info(combineT).shape;
+    if (!dShape || !cShape || *dShape != *cShape || dShape->size() != 4 ||
+        (*dShape)[0] != B || (*dShape)[1] != N || (*dShape)[2] != E)
+      return bad(*dispatchE) << "dispatch and combine tensors must both be "
+                                "[B, N, E, C] = ["
+                             << B << ", " << N << ", " << E << ", C]";
+    const int64_t C = (*dShape)[3];
+    const Constant *kc = constantOf(topk->input(1));
+    if (!kc || !kc->values || kc->values->numel() != 1 ||
+        attrInt(*topk, "largest", 1) != 1 ||
+        (attrInt(*topk, "axis", -1) != -1 && attrInt(*topk, "axis", -1) != 2))
+      return bad(*topk) << "the router's TopK must take the largest values "
+                           "along the experts with a constant K";
+    const int64_t K = int64_t(kc->values->data[0]);
+    if (K < 1 || K > E)
+      return bad(*topk) << "K = " << K << " is not in 1.." << E;
+
+    // Where the logits come from.
+    MoEMatch m;
+    m.topK = K;
+    m.capacity = C;
+    m.numExperts = E;
+    std::string cur = logits;
+    std::set<const onnx::NodeProto *> routerNodes;
+    if (const onnx::NodeProto *gt = producerOf(cur, "Gather")) {
+      const Constant *idx = constantOf(gt->input(1));
+      const auto src = info(gt->input(0)).shape;
+      if (attrInt(*gt, "axis", 0) == 0 && idx && idx->values &&
+          idx->values->numel() == 1 && idx->shape.empty() && src) {
+        int64_t t = int64_t(idx->values->data[0]);
+        m.timeStep = t < 0 ? t + (*src)[0] : t;
+        routerNodes.insert(gt);
+        cur = gt->input(0);
+      }
+    }
+    if (const onnx::NodeProto *add = producerOf(cur, "Add")) {
+      for (int i = 0; i < 2; ++i) {
+        const Constant *c = constantOf(add->input(1 - i));
+        if (c && ref::numElements(c->shape) == E) {
+          m.gateBias = add->input(1 - i);
+          routerNodes.insert(add);
+          cur = add->input(i);
+          break;
+        }
+      }
+    }
+    const onnx::NodeProto *mm = producerOf(cur, "MatMul");
+    const Constant *w = mm ? constantOf(mm->input(1)) : nullptr;
+    if (!w || w->shape.size() != 2 || w->shape[1] != E)
+      return bad(*sm) << "the router logits must be MatMul(x, W) with a "
+                         "constant W of [D, "
+                      << E << "] (plus an optional bias), on one time step "
+                              "(Gather on axis 0) or the time mean "
+                              "(ReduceMean over axis 0)";
+    routerNodes.insert(mm);
+    m.gateWeight = mm->input(1);
+    cur = mm->input(0);
+    if (!m.timeStep) {
+      const onnx::NodeProto *mean = producerOf(cur, "ReduceMean");
+      if (!mean || attrInts(*mean, "axes") != std::vector<int64_t>{0} ||
+          attrInt(*mean, "keepdims", 1) != 0)
+        return bad(*mm) << "the router must score each token by its time "
+                           "mean (ReduceMean over axis 0) or by one time "
+                           "step (Gather on axis 0); per-step routing is not "
+                           "supported by snn.moe_router";
+      routerNodes.insert(mean);
+      cur = mean->input(0);
+    }
+    m.routerInput = cur;
+    const auto xShape = info(cur).shape;
+    if (!xShape || xShape->size() != 4 || (*xShape)[1] != B ||
+        (*xShape)[2] != N || (*xShape)[3] != w->shape[0])
+      return bad(*mm) << "the router input must be [T, B, N, D] = [T, " << B
+                      << ", " << N << ", " << w->shape[0] << "]";
+    const int64_t T = (*xShape)[0];
+    if (m.timeStep && (*m.timeStep < 0 || *m.timeStep >= T))
+      return bad(*mm) << "routes on time step " << *m.timeStep << " of " << T;
+    m.dispatchInput = dispatchE->input(0);
+    if (info(m.dispatchInput).shape != xShape &&
+        (!info(m.dispatchInput).shape ||
+         info(m.dispatchInput).shape->size() != 4 ||
+         (*info(m.dispatchInput).shape)[0] != T ||
+         (*info(m.dispatchInput).shape)[1] != B ||
+         (*info(m.dispatchInput).shape)[2] != N))
+      return bad(*dispatchE) << "the dispatched tokens must be [T, B, N, D] = ["
+                             << T << ", " << B << ", " << N << ", D]";
+
+    // The experts: Gather(buffers, e, axis 1) -> body -> Concat input e.
+    const onnx::NodeProto *stack = producerOf(combineE->input(0), "Concat");
+    if (!stack || attrInt(*stack, "axis", 0) != 1 || stack->input_size() != E)
+      return bad(*combineE) << "the expert outputs must be a Concat of " << E
+                            << " tensors on axis 1 ([T, E, B, C, D])";
+    std::set<const onnx::NodeProto *> moeNodes = routerNodes;
+    moeNodes.insert(coneSet.begin(), coneSet.end());
+    moeNodes.insert({dispatchE, combineE, stack, sm});
+    m.experts.resize(E);
+    for (int64_t e = 0; e < E; ++e) {
+      MoEMatch::Expert &ex = m.experts[e];
+      ex.output = stack->input(e);
+      if (const Constant *c = constantOf(ex.output)) {
+        if (!c->values || llvm::any_of(c->values->data,
+                                       [](double v) { return v != 0.0; }))
+          return bad(*stack) << "expert " << e
+                             << " is a constant that is not zero";
+        continue; // compiled out by the exporter: a zero expert
+      }
+      for (const onnx::NodeProto *u : consumers[dispatchE->output(0)]) {
+        const Constant *idx =
+            u->input_size() > 1 ? constantOf(u->input(1)) : nullptr;
+        if (u->op_type() == "Gather" && attrInt(*u, "axis", 0) == 1 && idx &&
+            idx->values && idx->values->numel() == 1 &&
+            idx->shape.empty() &&
+            (int64_t(idx->values->data[0]) + E) % E == e) {
+          ex.input = u->output(0);
+          moeNodes.insert(u);
+        }
+      }
+      if (ex.input.empty())
+        return bad(*dispatchE) << "expert " << e
+                               << " does not read its buffer with "
+                                  "Gather(buffers, "
+                               << e << ", axis = 1)";
+      // Body: nodes downstream of the buffer and upstream of the output.
+      std::set<std::string> down = {ex.input};
+      std::set<const onnx::NodeProto *> downNodes;
+      for (const onnx::NodeProto *n : g.nodes)
+        for (const std::string &in : n->input())
+          if (down.count(in)) {
+            downNodes.insert(n);
+            down.insert(n->output().begin(), n->output().end());
+            break;
+          }
+      std::set<std::string> up = {ex.output};
+      for (auto it = g.nodes.rbegin(); it != g.nodes.rend(); ++it) {
+        const onnx::NodeProto *n = *it;
+        if (!downNodes.count(n) ||
+            llvm::none_of(n->output(),
+                          [&](const std::string &o) { return up.count(o); }))
+          continue;
+        ex.nodes.push_back(n);
+        up.insert(n->input().begin(), n->input().end());
+      }
+      std::reverse(ex.nodes.begin(), ex.nodes.end());
+      if (ex.nodes.empty())
+        return bad(*stack) << "expert " << e << " has no body";
+      std::set<std::string> inside = {ex.input};
+      for (const onnx::NodeProto *n : ex.nodes) {
+        for (const std::string &in : n->input())
+          if (!in.empty() && !inside.count(in) && !constantOf(in))
+            return bad(*n) << "expert " << e << " reads '" << in
+                           << "', which is neither its buffer nor a "
+                              "constant; an expert must be self-contained";
+        inside.insert(n->output().begin(), n->output().end());
+        moeNodes.insert(n);
+      }
+    }
+    if (llvm::all_of(m.experts, [](auto &x) { return x.nodes.empty(); }))
+      return bad(*stack) << "every expert is a constant";
+    // Nothing of the layer may be read outside it.
+    for (const onnx::NodeProto *n : moeNodes)
+      for (const std::string &o : n->output())
+        if (n != combineE && !usedOnlyBy(o, moeNodes))
+          return bad(*n) << "its output '" << o
+                         << "' is used outside the mixture-of-experts layer "
+                            "(only the combined output may be)";
+
+    // Verify the cone against snn.moe_router on test logits.
+    std::mt19937 rng(20261121);
+    auto uniform = [&] { return double(rng()) / 4294967296.0 * 8.0 - 4.0; };
+    std::vector<ref::Tensor> tests;
+    for (int variant = 0; variant < 4; ++variant) {
+      ref::Tensor t({B, N, E});
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        const int64_t e = i % E;
+        double v = uniform();
+        // Crowd one expert (and a second choice) to exceed the capacity.
+        if (variant == 1 && e == 0)
+          v += 6.0;
+        if (variant == 2 && e == E - 1)
+          v += 6.0;
+        if (variant == 2 && e == E / 2)
+          v += 3.0;
+        if (variant == 3)
+          v = e == (i / E) % E ? 2.0 : 0.0; // exact ties between the rest
+        t.data[i] = float(v);
+      }
+      tests.push_back(std::move(t));
+    }
+    std::string mismatch;
+    auto check = [&](bool normalize) -> bool {
+      for (const ref::Tensor &L : tests) {
+        std::map<std::string, std::shared_ptr<const Constant>> vals;
+        vals[logits] = makeConstant(onnx::TensorProto::FLOAT, L);
+        for (const onnx::NodeProto *n : cone) {
+          std::vector<std::shared_ptr<const Constant>> ins;
+          for (const std::string &in : n->input()) {
+            if (in.empty()) {
+              ins.push_back(nullptr);
+            } else if (auto v = vals.find(in); v != vals.end()) {
+              ins.push_back(v->second);
+            } else {
+              auto it = g.values.find(in);
+              ins.push_back(it == g.values.end() ? nullptr
+                                                 : it->second.constant);
+            }
+          }
+          auto r = evaluateNode(*n, ins);
+          if (!r.ok() || !*r) {
+            mismatch = absl::StrCat(
+                "cannot evaluate ", describeNode(*n, g), " of the router",
+                r.ok() ? "" : absl::StrCat(": ", r.status().message()));
+            return false;
+          }
+          for (int i = 0; i < n->output_size() && i < int((*r)->size()); ++i)
+            vals[n->output(i)] = (**r)[i];
+        }
+        ref::RouterParams p;
+        p.topK = K;
+        p.capacity = C;
+        p.normalizeGates = normalize;
+        auto routing = ref::routeLogits(L, p);
+        if (!routing.ok()) {
+          mismatch = std::string(routing.status().message());
+          return false;
+        }
+        ref::Tensor dispatch({B, N, E, C}), combine({B, N, E, C});
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t n = 0; n < N; ++n)
+            for (int64_t i = 0; i < K; ++i) {
+              const int64_t o = (b * N + n) * K + i;
+              const int64_t e = int64_t(routing->expertIndex.data[o]);
+              const int64_t s = int64_t(routing->slot.data[o]);
+              if (s < 0)
+                continue;
+              const int64_t at = ((b * N + n) * E + e) * C + s;
+              dispatch.data[at] = 1.0;
+              combine.data[at] += routing->gate.data[o];
+            }
+        for (auto [name, expected, isCombine] :
+             {std::tuple{dispatchT, &dispatch, false},
+              std::tuple{combineT, &combine, true}}) {
+          const ref::Tensor &got = *vals[name]->values;
+          for (int64_t i = 0; i < got.numel(); ++i) {
+            const int64_t e = (i / C) % E;
+            if (m.experts[e].nodes.empty())
+              continue; // a zero expert: what it receives does not matter
+            const double want = expected->data[i];
+            const double tol = isCombine ? 4e-7 * std::abs(want) : 0.0;
+            if (std::abs(got.data[i] - want) > tol) {
+              mismatch = absl::StrCat(
+                  isCombine ? "combine" : "dispatch", "[", i / (N * E * C),
+                  ", ", (i / (E * C)) % N, ", ", e, ", ", i % C, "] is ",
+                  got.data[i], ", snn.moe_router gives ", want);
+              return false;
+            }
+          }
+        }
+      }
+      return true;
+    };
+    std::string firstMismatch;
+    if (check(false)) {
+      m.normalize = false;
+    } else {
+      firstMismatch = mismatch;
+      if (!check(true))
+        return bad(*sm) << "this GShard-style router (top-" << K
+                        << ", capacity " << C
+                        << ") does not compute snn.moe_router's routing on "
+                           "test logits: without gate renormalisation "
+                        << firstMismatch << "; with it " << mismatch;
+      m.normalize = true;
+    }
+    m.anchor = combineE;
+    for (const onnx::NodeProto *n : moeNodes)
+      if (n != combineE)
+        moeAbsorbed.insert(n);
+    moeAt[combineE] = std::move(m);
+  }
+  return success();
+}
+
+LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
+  Location l = loc(n);
+  auto x = operand(n, m.routerInput);
+  auto tokens = operand(n, m.dispatchInput);
+  if (failed(x) || failed(tokens))
+    return failure();
+  auto xt = cast<RankedTensorType>(x->getType());
+  auto tt = cast<RankedTensorType>(tokens->getType());
+  const int64_t T = tt.getDimSize(0), B = tt.getDimSize(1),
+                N = tt.getDimSize(2), D = tt.getDimSize(3), E = m.numExperts,
+                K = m.topK, C = m.capacity;
+  (void)xt;
+  // Router: W [D, E] -> gate_weight [E, D].
+  const Constant *w = constantOf(m.gateWeight);
+  const int64_t Din = w->shape[0];
+  std::vector<float> src = floatsOf(*w), wt(E * Din);
+  for (int64_t e = 0; e < E; ++e)
+    for (int64_t d = 0; d < Din; ++d)
+      wt[e * Din + d] = src[d * E + e];
+  Value gw = f32Constant(m.gateWeight, {E, Din}, std::move(wt));
+  Value gb;
+  if (m.gateBias)
+    gb = f32Constant(*m.gateBias, {E}, floatsOf(*constantOf(*m.gateBias)));
+  auto i32 = [&](ArrayRef<int64_t> s) {
+    return RankedTensorType::get(s, builder.getI32Type());
+  };
+  auto router = snn::MoeRouterOp::create(
+      builder, l, i32({B, N, K}), f32Type({B, N, K}), i32({B, N, K}), *x, gw,
+      gb, builder.getI64IntegerAttr(K), builder.getI64IntegerAttr(C),
+      builder.getBoolAttr(m.normalize),
+      m.timeStep ? builder.getI64IntegerAttr(*m.timeStep) : IntegerAttr());
+  auto bufType =
+      RankedTensorType::get({E, T, B, C, D}, tt.getElementType());
+  Value buffers = snn::MoeDispatchOp::create(
+      builder, l, bufType, *tokens, router.getExpertIndex(), router.getSlot(),
+      builder.getI64IntegerAttr(E), builder.getI64IntegerAttr(C));
+
+  // Each expert's body in its own block, with the ordinary emitters.
+  auto argType = RankedTensorType::get({T, B, C, D}, tt.getElementType());
+  std::vector<std::unique_ptr<Block>> blocks(E);
+  // Blocks not moved into the op are deleted on return; their ops may use
+  // one another, so drop those uses first.
+  llvm::scope_exit dropUses([&] {
+    for (auto &b : blocks)
+      if (b)
+        b->dropAllReferences();
+  });
+  int64_t first = -1;
+  OpBuilder::InsertionGuard guard(builder);
+  for (int64_t e = 0; e < E; ++e) {
+    const MoEMatch::Expert &ex = m.experts[e];
+    if (ex.nodes.empty())
+      continue;
+    if (first < 0)
+      first = e;
+    blocks[e] = std::make_unique<Block>();
+    Block *block = blocks[e].get();
+    Value arg = block->addArgument(argType, l);
+    builder.setInsertionPointToEnd(block);
+    std::map<std::string, Value> saved = std::move(env);
+    env.clear();
+    env[ex.input] = arg;
+    LogicalResult ok = success();
+    for (const onnx::NodeProto *b : ex.nodes) {
+      if (absorbed.count(b) && !neuronAt.count(b))
+        continue;
+      if (failed(emit(*b))) {
+        ok = failure();
+        break;
+      }
+    }
+    Value out = succeeded(ok) && env.count(ex.output) ? env[ex.output] : Value();
+    env = std::move(saved);
+    if (!out)
+      return error(n) << "cannot import the body of expert " << e;
+    auto ot = cast<RankedTensorType>(out.getType());
+    if (ot.getRank() != 5 || ot.getDimSize(0) != T || ot.getDimSize(1) != 1 ||
+        ot.getDimSize(2) != B || ot.getDimSize(3) != C)
+      return error(n) << "expert " << e << " must yield [T, 1, B, C, D'] = ["
+                      << T << ", 1, " << B << ", " << C << ", D'], got "
+                      << ot;
+    Value y = reshape(l, out,
+                      {T, B, C, ot.getDimSize(4)});
+    snn::YieldOp::create(builder, l, y);
+  }
+
+  // The bodies must agree op for op; their f32 constants become params.
+  Block &body = *blocks[first];
+  std::vector<Operation *> ops0;
+  for (Operation &op : body)
+    ops0.push_back(&op);
+  std::vector<std::vector<float>> stacked;
+  std::vector<arith::ConstantOp> paramConsts;
+  for (Operation *op : ops0)
+    if (isF32Constant(*op))
+      paramConsts.push_back(cast<arith::ConstantOp>(op));
+  stacked.resize(paramConsts.size());
+  for (int64_t e = 0; e < E; ++e) {
+    std::size_t pi = 0;
+    if (!blocks[e]) { // a zero expert
+      for (auto [j, c] : llvm::enumerate(paramConsts))
+        stacked[j].resize(stacked[j].size() +
+                          cast<ShapedType>(c.getType()).getNumElements());
+      continue;
+    }
+    Block &other = *blocks[e];
+    if (other.getOperations().size() != ops0.size())
+      return error(n) << "expert " << e << " is not the same computation as "
+                      << "expert " << first << " (" << other.getOperations().size()
+                      << " ops versus " << ops0.size() << ")";
+    llvm::DenseMap<Value, Value> map; // expert e value -> expert `first`
+    map[other.getArgument(0)] = body.getArgument(0);
+    std::size_t k = 0;
+    for (Operation &op : other) {
+      Operation *ref = ops0[k++];
+      bool same = op.getName() == ref->getName() &&
+                  op.getNumOperands() == ref->getNumOperands() &&
+                  llvm::equal(op.getResultTypes(), ref->getResultTypes());
+      for (unsigned i = 0; same && i < op.getNumOperands(); ++i)
+        same = map.lookup(op.getOperand(i)) == ref->getOperand(i);
+      if (same && isF32Constant(op)) {
+        std::vector<float> v =
+            floatsOfAttr(cast<arith::ConstantOp>(op).getValue());
+        same = int64_t(v.size()) ==
+               cast<ShapedType>(op.getResultTypes()[0]).getNumElements();
+        stacked[pi].insert(stacked[pi].end(), v.begin(), v.end());
+        ++pi;
+      } else if (same) {
+        same = op.getAttrDictionary() == ref->getAttrDictionary() &&
+               op.getPropertiesAsAttribute() == ref->getPropertiesAsAttribute();
+      }
+      if (!same)
+        return error(n) << "expert " << e << " is not the same computation as "
+                        << "expert " << first << ": '"
+                        << op.getName().getStringRef() << "' at op " << k
+                        << " of its body differs";
+      for (auto [a, b] : llvm::zip(op.getResults(), ref->getResults()))
+        map[a] = b;
+    }
+  }
+  if (llvm::any_of(m.experts, [](auto &ex) { return ex.nodes.empty(); }) &&
+      !zeroWithZeroConstants(body.getTerminator()->getOperand(0)))
+    return error(n) << "some experts are compiled out of the graph (constant "
+                       "zero outputs), and expert "
+                    << first
+                    << " does not provably give zeros with all-zero "
+                       "parameters; cannot represent the missing experts";
+  SmallVector<Value> params;
+  for (auto [pi, c] : llvm::enumerate(paramConsts)) {
+    auto t = cast<RankedTensorType>(c.getType());
+    SmallVector<int64_t> shape = {E};
+    llvm::append_range(shape, t.getShape());
+    std::string name = absl::StrCat(n.name().empty() ? n.output(0) : n.name(),
+                                     "_expert_param", pi);
+    if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
+      name = (r.getRawHandle().getKey() + "_experts").str();
+    builder.setInsertionPoint(buffers.getDefiningOp());
+    params.push_back(f32Constant(name, shape, std::move(stacked[pi])));
+    Value arg = body.addArgument(t, c.getLoc());
+    c.getResult().replaceAllUsesWith(arg);
+    c.erase();
+  }
+  builder.setInsertionPointAfter(buffers.getDefiningOp());
+  auto yt = cast<RankedTensorType>(body.getTerminator()->getOperand(0).getType());
+  auto outType = RankedTensorType::get({E, T, B, C, yt.getDimSize(3)},
+                                       yt.getElementType());
+  SmallVector<int64_t> zero;
+  for (auto [e, ex] : llvm::enumerate(m.experts))
+    if (ex.nodes.empty())
+      zero.push_back(int64_t(e));
+  auto experts = snn::MoeExpertsOp::create(
+      builder, l, outType, buffers, params,
+      zero.empty() ? DenseI64ArrayAttr() : builder.getDenseI64ArrayAttr(zero));
+  experts.getBody().push_back(blocks[first].release());
+  auto combined = snn::MoeCombineOp::create(
+      builder, l, f32Type({T, B, N, yt.getDimSize(3)}), experts.getOutput(),
+      router.getExpertIndex(), router.getGate(), router.getSlot());
+  env[n.output(0)] = combined;
+  return success();
+}
