@@ -55,10 +55,18 @@ struct MoEMatch {
   std::string routerInput, dispatchInput, gateWeight;
   std::optional<std::string> gateBias;
   std::optional<int64_t> timeStep;
-  int64_t topK = 1, capacity = 0, numExperts = 0;
+  int64_t topK = 1, numExperts = 0;
+  std::optional<int64_t> capacity; ///< GShard: the router's capacity
   bool normalize = false;
+  /// Dense gates (every expert on every token, Sum_e gate_e * y_e): raised
+  /// to the sparse form, which is equivalent for token-wise experts
+  /// (checked on the emitted body).
+  bool dense = false;
+  int64_t stackAxis = 1; ///< the expert axis of the stacked outputs
   std::vector<Expert> experts;
 };
+
+enum class ExitKind { Dispatch, Combine, DenseGate };
 
 class Importer {
 public:
@@ -260,6 +268,10 @@ private:
   /// does not compute snn.moe_router's routing.
   LogicalResult matchMoE();
   LogicalResult emitMoE(const onnx::NodeProto &n, const MoEMatch &m);
+  /// Runs an expert body on shifted tokens: an error unless each token's
+  /// output depends on that token alone.
+  LogicalResult checkTokenWise(const onnx::NodeProto &n, Block &body,
+                               int64_t expert);
   std::map<const onnx::NodeProto *, MoEMatch> moeAt;
   std::set<const onnx::NodeProto *> moeAbsorbed;
   LogicalResult emitLinear(const onnx::NodeProto &n, Value x, ArrayRef<int64_t> xShape,

@@ -30,6 +30,9 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "spikestack/Interpreter/Interpreter.h"
+
+#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/ScopeExit.h"
 
 #include <random>
@@ -161,42 +164,90 @@ LogicalResult Importer::matchMoE() {
       for (const std::string &o : n->output())
         coneValues.insert(o);
     }
-    // Its exits and the two Einsums they feed.
-    const onnx::NodeProto *dispatchE = nullptr, *combineE = nullptr;
-    std::string dispatchT, combineT;
+
+    // Which form the cone's exits feed: the GShard Einsum pair, or the
+    // dense Sum_e(Mul(G, Concat(expert outputs, axis 0)), axis 0).
+    MoEMatch m;
+    std::vector<std::pair<std::string, ExitKind>> exits;
+    const onnx::NodeProto *dispatchE = nullptr, *combineE = nullptr,
+                          *stack = nullptr, *anchor = nullptr;
+    std::set<const onnx::NodeProto *> moeNodes(coneSet);
     bool einsumFed = false;
     for (const onnx::NodeProto *n : cone)
       for (const std::string &o : n->output())
         for (const onnx::NodeProto *u : consumers[o]) {
-          if (coneSet.count(u) || u->op_type() != "Einsum")
+          if (coneSet.count(u))
             continue;
-          einsumFed = true;
-          const std::string eq = compactEquation(*u);
-          if (u->input_size() == 2 && u->input(1) == o &&
-              sameEquation(eq, "tbnd,bnec->tebcd")) {
-            dispatchE = u;
-            dispatchT = o;
-          } else if (u->input_size() == 2 && u->input(1) == o &&
-                     sameEquation(eq, "tebcd,bnec->tbnd")) {
-            combineE = u;
-            combineT = o;
+          if (u->op_type() == "Einsum") {
+            einsumFed = true;
+            const std::string eq = compactEquation(*u);
+            if (u->input_size() == 2 && u->input(1) == o &&
+                sameEquation(eq, "tbnd,bnec->tebcd")) {
+              dispatchE = u;
+              exits.push_back({o, ExitKind::Dispatch});
+            } else if (u->input_size() == 2 && u->input(1) == o &&
+                       sameEquation(eq, "tebcd,bnec->tbnd")) {
+              combineE = u;
+              exits.push_back({o, ExitKind::Combine});
+            }
+          } else if (u->op_type() == "Mul" && !m.dense) {
+            // Dense gates: the other factor stacks the expert outputs.
+            const std::string other =
+                u->input(0) == o ? u->input(1) : u->input(0);
+            const onnx::NodeProto *cat = producerOf(other, "Concat");
+            const onnx::NodeProto *sum = onlyUser(u->output(0));
+            const Constant *axes =
+                sum && sum->op_type() == "ReduceSum" && sum->input_size() > 1
+                    ? constantOf(sum->input(1))
+                    : nullptr;
+            if (cat && attrInt(*cat, "axis", 0) == 0 &&
+                cat->input_size() == E && axes && axes->values &&
+                axes->values->data == std::vector<double>{0.0} &&
+                attrInt(*sum, "keepdims", 1) == 0) {
+              m.dense = true;
+              stack = cat;
+              anchor = sum;
+              moeNodes.insert({u, cat, sum});
+              exits.push_back({o, ExitKind::DenseGate});
+            }
           }
         }
-    if (!einsumFed)
-      continue; // not GShard-style routing (dense gates, head gates)
+    if (!einsumFed && !m.dense)
+      continue; // not an MoE router (head gates: the attention matcher)
     auto bad = [&](const onnx::NodeProto &at) { return error(at); };
-    if (!dispatchE || !combineE)
-      return bad(*sm) << "this router feeds an Einsum, but not the GShard "
-                         "pair 'tbnd,bnec->tebcd' (dispatch) and "
-                         "'tebcd,bnec->tbnd' (combine) that snn.moe_dispatch "
-                         "and snn.moe_combine implement";
-    const auto dShape = info(dispatchT).shape, cShape = info(combineT).shape;
-    if (!dShape || !cShape || *dShape != *cShape || dShape->size() != 4 ||
-        (*dShape)[0] != B || (*dShape)[1] != N || (*dShape)[2] != E)
-      return bad(*dispatchE) << "dispatch and combine tensors must both be "
-                                "[B, N, E, C] = ["
-                             << B << ", " << N << ", " << E << ", C]";
-    const int64_t C = (*dShape)[3];
+    int64_t C = N;
+    if (!m.dense) {
+      if (!dispatchE || !combineE)
+        return bad(*sm) << "this router feeds an Einsum, but not the GShard "
+                           "pair 'tbnd,bnec->tebcd' (dispatch) and "
+                           "'tebcd,bnec->tbnd' (combine) that "
+                           "snn.moe_dispatch and snn.moe_combine implement";
+      const auto dShape = info(exits[0].first).shape,
+                 cShape = info(exits[1].first).shape;
+      if (!dShape || !cShape || *dShape != *cShape || dShape->size() != 4 ||
+          (*dShape)[0] != B || (*dShape)[1] != N || (*dShape)[2] != E)
+        return bad(*dispatchE) << "dispatch and combine tensors must both be "
+                                  "[B, N, E, C] = ["
+                               << B << ", " << N << ", " << E << ", C]";
+      C = (*dShape)[3];
+      m.capacity = C;
+      stack = producerOf(combineE->input(0), "Concat");
+      if (!stack || attrInt(*stack, "axis", 0) != 1 ||
+          stack->input_size() != E)
+        return bad(*combineE) << "the expert outputs must be a Concat of "
+                              << E << " tensors on axis 1 ([T, E, B, C, D])";
+      anchor = combineE;
+      m.stackAxis = 1;
+      moeNodes.insert({dispatchE, combineE, stack});
+    } else {
+      if (exits.size() != 1 ||
+          info(exits[0].first).shape != std::vector<int64_t>{E, 1, B, N, 1})
+        return bad(*sm) << "a dense-gate router must produce one gate tensor "
+                           "[E, 1, B, N, 1] = ["
+                        << E << ", 1, " << B << ", " << N
+                        << ", 1] that scales the stacked expert outputs";
+      m.stackAxis = 0;
+    }
     const Constant *kc = constantOf(topk->input(1));
     if (!kc || !kc->values || kc->values->numel() != 1 ||
         attrInt(*topk, "largest", 1) != 1 ||
@@ -206,14 +257,11 @@ LogicalResult Importer::matchMoE() {
     const int64_t K = int64_t(kc->values->data[0]);
     if (K < 1 || K > E)
       return bad(*topk) << "K = " << K << " is not in 1.." << E;
+    m.topK = K;
+    m.numExperts = E;
 
     // Where the logits come from.
-    MoEMatch m;
-    m.topK = K;
-    m.capacity = C;
-    m.numExperts = E;
     std::string cur = logits;
-    std::set<const onnx::NodeProto *> routerNodes;
     if (const onnx::NodeProto *gt = producerOf(cur, "Gather")) {
       const Constant *idx = constantOf(gt->input(1));
       const auto src = info(gt->input(0)).shape;
@@ -221,7 +269,7 @@ LogicalResult Importer::matchMoE() {
           idx->values->numel() == 1 && idx->shape.empty() && src) {
         int64_t t = int64_t(idx->values->data[0]);
         m.timeStep = t < 0 ? t + (*src)[0] : t;
-        routerNodes.insert(gt);
+        moeNodes.insert(gt);
         cur = gt->input(0);
       }
     }
@@ -230,7 +278,7 @@ LogicalResult Importer::matchMoE() {
         const Constant *c = constantOf(add->input(1 - i));
         if (c && ref::numElements(c->shape) == E) {
           m.gateBias = add->input(1 - i);
-          routerNodes.insert(add);
+          moeNodes.insert(add);
           cur = add->input(i);
           break;
         }
@@ -244,7 +292,7 @@ LogicalResult Importer::matchMoE() {
                       << E << "] (plus an optional bias), on one time step "
                               "(Gather on axis 0) or the time mean "
                               "(ReduceMean over axis 0)";
-    routerNodes.insert(mm);
+    moeNodes.insert({mm, sm});
     m.gateWeight = mm->input(1);
     cur = mm->input(0);
     if (!m.timeStep) {
@@ -255,7 +303,7 @@ LogicalResult Importer::matchMoE() {
                            "mean (ReduceMean over axis 0) or by one time "
                            "step (Gather on axis 0); per-step routing is not "
                            "supported by snn.moe_router";
-      routerNodes.insert(mean);
+      moeNodes.insert(mean);
       cur = mean->input(0);
     }
     m.routerInput = cur;
@@ -267,24 +315,16 @@ LogicalResult Importer::matchMoE() {
     const int64_t T = (*xShape)[0];
     if (m.timeStep && (*m.timeStep < 0 || *m.timeStep >= T))
       return bad(*mm) << "routes on time step " << *m.timeStep << " of " << T;
-    m.dispatchInput = dispatchE->input(0);
-    if (info(m.dispatchInput).shape != xShape &&
-        (!info(m.dispatchInput).shape ||
-         info(m.dispatchInput).shape->size() != 4 ||
-         (*info(m.dispatchInput).shape)[0] != T ||
-         (*info(m.dispatchInput).shape)[1] != B ||
-         (*info(m.dispatchInput).shape)[2] != N))
-      return bad(*dispatchE) << "the dispatched tokens must be [T, B, N, D] = ["
-                             << T << ", " << B << ", " << N << ", D]";
+    // Dense experts read the router's input; GShard ones their buffers.
+    m.dispatchInput = m.dense ? m.routerInput : dispatchE->input(0);
+    const auto tShape = info(m.dispatchInput).shape;
+    if (!tShape || tShape->size() != 4 || (*tShape)[0] != T ||
+        (*tShape)[1] != B || (*tShape)[2] != N)
+      return bad(m.dense ? *anchor : *dispatchE)
+             << "the dispatched tokens must be [T, B, N, D] = [" << T << ", "
+             << B << ", " << N << ", D]";
 
-    // The experts: Gather(buffers, e, axis 1) -> body -> Concat input e.
-    const onnx::NodeProto *stack = producerOf(combineE->input(0), "Concat");
-    if (!stack || attrInt(*stack, "axis", 0) != 1 || stack->input_size() != E)
-      return bad(*combineE) << "the expert outputs must be a Concat of " << E
-                            << " tensors on axis 1 ([T, E, B, C, D])";
-    std::set<const onnx::NodeProto *> moeNodes = routerNodes;
-    moeNodes.insert(coneSet.begin(), coneSet.end());
-    moeNodes.insert({dispatchE, combineE, stack, sm});
+    // The experts: buffer -> body -> stack input e.
     m.experts.resize(E);
     for (int64_t e = 0; e < E; ++e) {
       MoEMatch::Expert &ex = m.experts[e];
@@ -296,22 +336,26 @@ LogicalResult Importer::matchMoE() {
                              << " is a constant that is not zero";
         continue; // compiled out by the exporter: a zero expert
       }
-      for (const onnx::NodeProto *u : consumers[dispatchE->output(0)]) {
-        const Constant *idx =
-            u->input_size() > 1 ? constantOf(u->input(1)) : nullptr;
-        if (u->op_type() == "Gather" && attrInt(*u, "axis", 0) == 1 && idx &&
-            idx->values && idx->values->numel() == 1 &&
-            idx->shape.empty() &&
-            (int64_t(idx->values->data[0]) + E) % E == e) {
-          ex.input = u->output(0);
-          moeNodes.insert(u);
+      if (m.dense) {
+        ex.input = m.dispatchInput;
+      } else {
+        for (const onnx::NodeProto *u : consumers[dispatchE->output(0)]) {
+          const Constant *idx =
+              u->input_size() > 1 ? constantOf(u->input(1)) : nullptr;
+          if (u->op_type() == "Gather" && attrInt(*u, "axis", 0) == 1 &&
+              idx && idx->values && idx->values->numel() == 1 &&
+              idx->shape.empty() &&
+              (int64_t(idx->values->data[0]) + E) % E == e) {
+            ex.input = u->output(0);
+            moeNodes.insert(u);
+          }
         }
+        if (ex.input.empty())
+          return bad(*dispatchE) << "expert " << e
+                                 << " does not read its buffer with "
+                                    "Gather(buffers, "
+                                 << e << ", axis = 1)";
       }
-      if (ex.input.empty())
-        return bad(*dispatchE) << "expert " << e
-                               << " does not read its buffer with "
-                                  "Gather(buffers, "
-                               << e << ", axis = 1)";
       // Body: nodes downstream of the buffer and upstream of the output.
       std::set<std::string> down = {ex.input};
       std::set<const onnx::NodeProto *> downNodes;
@@ -351,7 +395,7 @@ LogicalResult Importer::matchMoE() {
     // Nothing of the layer may be read outside it.
     for (const onnx::NodeProto *n : moeNodes)
       for (const std::string &o : n->output())
-        if (n != combineE && !usedOnlyBy(o, moeNodes))
+        if (n != anchor && !usedOnlyBy(o, moeNodes))
           return bad(*n) << "its output '" << o
                          << "' is used outside the mixture-of-experts layer "
                             "(only the combined output may be)";
@@ -415,34 +459,50 @@ LogicalResult Importer::matchMoE() {
           mismatch = std::string(routing.status().message());
           return false;
         }
-        ref::Tensor dispatch({B, N, E, C}), combine({B, N, E, C});
+        // What each exit must hold, laid out [B, N, E, C] (C = 1 for the
+        // dense gates, whose [E, 1, B, N, 1] layout is mapped below).
+        const int64_t slots = m.dense ? 1 : C;
+        ref::Tensor dispatch({B, N, E, slots}), combine({B, N, E, slots});
         for (int64_t b = 0; b < B; ++b)
           for (int64_t n = 0; n < N; ++n)
             for (int64_t i = 0; i < K; ++i) {
               const int64_t o = (b * N + n) * K + i;
               const int64_t e = int64_t(routing->expertIndex.data[o]);
-              const int64_t s = int64_t(routing->slot.data[o]);
+              const int64_t s = m.dense ? 0 : int64_t(routing->slot.data[o]);
               if (s < 0)
                 continue;
-              const int64_t at = ((b * N + n) * E + e) * C + s;
+              const int64_t at = ((b * N + n) * E + e) * slots + s;
               dispatch.data[at] = 1.0;
               combine.data[at] += routing->gate.data[o];
             }
-        for (auto [name, expected, isCombine] :
-             {std::tuple{dispatchT, &dispatch, false},
-              std::tuple{combineT, &combine, true}}) {
+        for (auto &[name, kind] : exits) {
           const ref::Tensor &got = *vals[name]->values;
+          const bool isDispatch = kind == ExitKind::Dispatch;
           for (int64_t i = 0; i < got.numel(); ++i) {
-            const int64_t e = (i / C) % E;
+            int64_t b, n, e, c = 0;
+            if (m.dense) { // [E, 1, B, N, 1]
+              e = i / (B * N);
+              b = (i / N) % B;
+              n = i % N;
+            } else { // [B, N, E, C]
+              b = i / (N * E * C);
+              n = (i / (E * C)) % N;
+              e = (i / C) % E;
+              c = i % C;
+            }
             if (m.experts[e].nodes.empty())
               continue; // a zero expert: what it receives does not matter
-            const double want = expected->data[i];
-            const double tol = isCombine ? 4e-7 * std::abs(want) : 0.0;
+            const int64_t at = ((b * N + n) * E + e) * slots + c;
+            const double want = (isDispatch ? dispatch : combine).data[at];
+            const double tol = isDispatch ? 0.0 : 4e-7 * std::abs(want);
             if (std::abs(got.data[i] - want) > tol) {
               mismatch = absl::StrCat(
-                  isCombine ? "combine" : "dispatch", "[", i / (N * E * C),
-                  ", ", (i / (E * C)) % N, ", ", e, ", ", i % C, "] is ",
-                  got.data[i], ", snn.moe_router gives ", want);
+                  kind == ExitKind::Dispatch  ? "dispatch"
+                  : kind == ExitKind::Combine ? "combine"
+                                              : "gate",
+                  "[", b, ", ", n, ", ", e, m.dense ? "" : ", ",
+                  m.dense ? "" : std::to_string(c), "] is ", got.data[i],
+                  ", snn.moe_router gives ", want);
               return false;
             }
           }
@@ -450,24 +510,24 @@ LogicalResult Importer::matchMoE() {
       }
       return true;
     };
-    std::string firstMismatch;
+    const std::string form = m.dense ? "dense-gate" : "GShard-style";
     if (check(false)) {
       m.normalize = false;
     } else {
-      firstMismatch = mismatch;
+      const std::string first = mismatch;
       if (!check(true))
-        return bad(*sm) << "this GShard-style router (top-" << K
-                        << ", capacity " << C
+        return bad(*sm) << "this " << form << " router (top-" << K
+                        << (m.dense ? "" : absl::StrCat(", capacity ", C))
                         << ") does not compute snn.moe_router's routing on "
                            "test logits: without gate renormalisation "
-                        << firstMismatch << "; with it " << mismatch;
+                        << first << "; with it " << mismatch;
       m.normalize = true;
     }
-    m.anchor = combineE;
+    m.anchor = anchor;
     for (const onnx::NodeProto *n : moeNodes)
-      if (n != combineE)
+      if (n != anchor)
         moeAbsorbed.insert(n);
-    moeAt[combineE] = std::move(m);
+    moeAt[anchor] = std::move(m);
   }
   return success();
 }
@@ -482,7 +542,7 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
   auto tt = cast<RankedTensorType>(tokens->getType());
   const int64_t T = tt.getDimSize(0), B = tt.getDimSize(1),
                 N = tt.getDimSize(2), D = tt.getDimSize(3), E = m.numExperts,
-                K = m.topK, C = m.capacity;
+                K = m.topK, C = m.capacity.value_or(N);
   (void)xt;
   // Router: W [D, E] -> gate_weight [E, D].
   const Constant *w = constantOf(m.gateWeight);
@@ -500,7 +560,8 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
   };
   auto router = snn::MoeRouterOp::create(
       builder, l, i32({B, N, K}), f32Type({B, N, K}), i32({B, N, K}), *x, gw,
-      gb, builder.getI64IntegerAttr(K), builder.getI64IntegerAttr(C),
+      gb, builder.getI64IntegerAttr(K),
+      m.capacity ? builder.getI64IntegerAttr(C) : IntegerAttr(),
       builder.getBoolAttr(m.normalize),
       m.timeStep ? builder.getI64IntegerAttr(*m.timeStep) : IntegerAttr());
   auto bufType =
@@ -548,16 +609,23 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
     if (!out)
       return error(n) << "cannot import the body of expert " << e;
     auto ot = cast<RankedTensorType>(out.getType());
-    if (ot.getRank() != 5 || ot.getDimSize(0) != T || ot.getDimSize(1) != 1 ||
-        ot.getDimSize(2) != B || ot.getDimSize(3) != C)
-      return error(n) << "expert " << e << " must yield [T, 1, B, C, D'] = ["
-                      << T << ", 1, " << B << ", " << C << ", D'], got "
+    SmallVector<int64_t> os(ot.getShape());
+    if (os.size() != 5 || os[m.stackAxis] != 1)
+      return error(n) << "expert " << e << " must give a 5-D tensor with a "
+                      << "unit expert dimension " << m.stackAxis << ", got "
                       << ot;
-    Value y = reshape(l, out,
-                      {T, B, C, ot.getDimSize(4)});
+    os.erase(os.begin() + m.stackAxis);
+    if (os[0] != T || os[1] != B || os[2] != C)
+      return error(n) << "expert " << e << " must yield [T, B, C, D'] = ["
+                      << T << ", " << B << ", " << C << ", D'], got " << ot;
+    Value y = reshape(l, out, os);
     snn::YieldOp::create(builder, l, y);
   }
 
+  if (m.dense) {
+    if (failed(checkTokenWise(n, *blocks[first], first)))
+      return failure();
+  }
   // The bodies must agree op for op; their f32 constants become params.
   Block &body = *blocks[first];
   std::vector<Operation *> ops0;
@@ -650,5 +718,73 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
       builder, l, f32Type({T, B, N, yt.getDimSize(3)}), experts.getOutput(),
       router.getExpertIndex(), router.getGate(), router.getSlot());
   env[n.output(0)] = combined;
+  return success();
+}
+
+LogicalResult Importer::checkTokenWise(const onnx::NodeProto &n, Block &body,
+                                       int64_t expert) {
+  // The dense form runs every expert on all tokens; the sparse form on the
+  // tokens routed to it, at other positions. They agree when the expert
+  // treats each token on its own, wherever it is: run the body on random
+  // tokens x1 and on x2 = x1 shifted by one token with every other token
+  // replaced, and require bit-identical outputs for the shifted tokens.
+  Location l = loc(n);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(l);
+  OpBuilder b(module->getBodyRegion());
+  auto argType = cast<RankedTensorType>(body.getArgument(0).getType());
+  Value yielded = body.getTerminator()->getOperand(0);
+  auto func = func::FuncOp::create(
+      b, l, "expert", b.getFunctionType({argType}, {yielded.getType()}));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+  IRMapping map;
+  map.map(body.getArgument(0), entry->getArgument(0));
+  for (Operation &op : body.without_terminator())
+    b.clone(op, map);
+  func::ReturnOp::create(b, l, map.lookup(yielded));
+
+  const auto shape = argType.getShape();
+  const int64_t T = shape[0], B = shape[1], C = shape[2], D = shape[3];
+  std::mt19937 rng(7);
+  auto countMax = snn::getCountMax(argType.getElementType());
+  auto draw = [&]() -> double {
+    if (countMax)
+      return double(rng() % uint32_t(*countMax + 1));
+    return float(double(rng()) / 4294967296.0 * 4.0 - 1.0);
+  };
+  ref::Tensor x1({T, B, C, D}), x2({T, B, C, D});
+  for (double &v : x1.data)
+    v = draw();
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t bb = 0; bb < B; ++bb)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t d = 0; d < D; ++d) {
+          const int64_t to = (c + 1) % C;
+          x2.data[((t * B + bb) * C + to) * D + d] =
+              to % 2 ? x1.data[((t * B + bb) * C + c) * D + d] : draw();
+        }
+  auto y1 = interpretFunction(func, {x1});
+  auto y2 = interpretFunction(func, {x2});
+  if (failed(y1) || failed(y2))
+    return error(n) << "cannot run the body of expert " << expert
+                    << " to check that it is token-wise";
+  const ref::Tensor &a = (*y1)[0], &r = (*y2)[0];
+  const int64_t Dout = a.dim(3);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t bb = 0; bb < B; ++bb)
+      for (int64_t c = 0; c < C; ++c) {
+        const int64_t to = (c + 1) % C;
+        if (to % 2 == 0)
+          continue;
+        for (int64_t d = 0; d < Dout; ++d)
+          if (a.data[((t * B + bb) * C + c) * Dout + d] !=
+              r.data[((t * B + bb) * C + to) * Dout + d])
+            return error(n)
+                   << "the experts of this dense-gate MoE layer are not "
+                      "token-wise (expert "
+                   << expert << "'s output for a token depends on the other "
+                   << "tokens or on its position), so it cannot run as "
+                      "snn.moe_dispatch/snn.moe_experts/snn.moe_combine";
+      }
   return success();
 }
