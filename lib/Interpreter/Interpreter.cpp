@@ -536,8 +536,18 @@ private:
           p.neuron = neuronParams(a.getNeuron());
           if (auto r = a.getHeadKeepRatio())
             p.headKeepRatio = r->convertToDouble();
+          Tensor gate;
+          if (a.getHeadGate()) {
+            gate = in(a.getHeadGate());
+            p.headGate = &gate;
+          }
           return put(ref::spikingAttention(in(a.getQ()), in(a.getK()),
                                            in(a.getV()), p));
+        })
+        .Case([&](MoeGatesOp m) -> LogicalResult {
+          return put(ref::moeGates(in(m.getExpertIndex()), in(m.getGate()),
+                                   m.getNumExperts(),
+                                   m.getScale().convertToDouble()));
         })
         .Case([&](MoeRouterOp r) -> LogicalResult {
           ref::RouterParams p;

@@ -742,6 +742,11 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
   if (H < 1 || C % H)
     return InvalidArgumentError("attention: C not divisible by heads");
   const int64_t d = C / H;
+  if (p.headGate && (p.spikeDriven || p.neuron.membrane ||
+                     p.headGate->shape != std::vector<int64_t>{B, N, H}))
+    return InvalidArgumentError(
+        "attention: a head gate needs SSA in the float domain and shape "
+        "[B, N, H]");
   std::vector<std::vector<bool>> active(B, std::vector<bool>(H, true));
   if (p.headKeepRatio) {
     auto kept = keptHeads(q, H, *p.headKeepRatio);
@@ -803,6 +808,9 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
               auto value = scaled(x, p.scale, p.neuron);
               if (!value.ok())
                 return value.status();
+              if (p.headGate)
+                *value = f32(f32(*value) *
+                             f32(p.headGate->data[(b * N + n) * H + h]));
               pre.data[((t * B + b) * N + n) * C + h * d + j] = *value;
             }
         }
@@ -948,6 +956,27 @@ absl::StatusOr<Routing> routeLogits(const Tensor &logitsIn,
       }
   }
   return routing;
+}
+
+absl::StatusOr<Tensor> moeGates(const Tensor &index, const Tensor &gate,
+                                int64_t numExperts, double scale) {
+  if (index.rank() != 3 || index.shape != gate.shape)
+    return InvalidArgumentError("moe_gates: index and gate must be [B, N, K]");
+  const int64_t B = index.dim(0), N = index.dim(1), K = index.dim(2);
+  Tensor out({B, N, numExperts});
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t i = 0; i < K; ++i) {
+        const int64_t o = (b * N + n) * K + i;
+        const int64_t e = int64_t(index.data[o]);
+        if (e < 0 || e >= numExperts)
+          return InvalidArgumentError(absl::StrCat(
+              "moe_gates: expert index ", e, " is out of range for ",
+              numExperts, " experts"));
+        out.data[(b * N + n) * numExperts + e] =
+            f32(f32(gate.data[o]) * f32(scale));
+      }
+  return out;
 }
 
 static absl::Status checkRouting(const Tensor &index, const Tensor &slot,

@@ -142,8 +142,8 @@ TEST(Evaluate, CumSumInclusiveExclusiveAndReverse) {
 TEST(Evaluate, PadAddsAndCropsWithAConstant) {
   auto n = node("Pad");
   // [[1, 2], [3, 4]]: one row of 9 in front, drop the last column.
-  auto out = run(n, {f32({2, 2}, {1, 2, 3, 4}), i64({4}, {1, 0, 0, -1}),
-                     f32({}, {9})});
+  auto out = run(
+      n, {f32({2, 2}, {1, 2, 3, 4}), i64({4}, {1, 0, 0, -1}), f32({}, {9})});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]->shape, (std::vector<int64_t>{3, 1}));
   EXPECT_THAT(out[0]->values->data, ElementsAre(9, 1, 3));
@@ -172,16 +172,16 @@ TEST(Evaluate, ReductionsWithAxesAndKeepdims) {
 TEST(Evaluate, ScatterNDWritesSlicesAndAccumulates) {
   auto n = node("ScatterND");
   // data [2, 2]; index tuples of length 1 address rows.
-  auto out = run(n, {f32({2, 2}, {0, 0, 0, 0}), i64({1, 1}, {1}),
-                     f32({1, 2}, {7, 8})});
+  auto out = run(
+      n, {f32({2, 2}, {0, 0, 0, 0}), i64({1, 1}, {1}), f32({1, 2}, {7, 8})});
   EXPECT_THAT(out[0]->values->data, ElementsAre(0, 0, 7, 8));
   auto add = node("ScatterND");
   auto *a = add.add_attribute();
   a->set_name("reduction");
   a->set_type(onnx::AttributeProto::STRING);
   a->set_s("add");
-  auto acc = run(add, {f32({3}, {1, 1, 1}), i64({2, 1}, {2, 2}),
-                       f32({2}, {10, 20})});
+  auto acc =
+      run(add, {f32({3}, {1, 1, 1}), i64({2, 1}, {2, 2}), f32({2}, {10, 20})});
   EXPECT_THAT(acc[0]->values->data, ElementsAre(1, 1, 31));
 }
 
@@ -200,8 +200,8 @@ TEST(Evaluate, ScatterRejectsOutOfRangeIndices) {
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("out of range"));
   auto nd = node("ScatterND");
-  auto r2 = evaluateNode(nd, {f32({2}, {0, 0}), i64({1, 1}, {-3}),
-                              f32({1}, {1})});
+  auto r2 =
+      evaluateNode(nd, {f32({2}, {0, 0}), i64({1, 1}, {-3}), f32({1}, {1})});
   ASSERT_FALSE(r2.ok());
 }
 

@@ -540,5 +540,48 @@ TEST(AttentionTest, Errors) {
   EXPECT_THAT(std::string(out.status().message()), HasSubstr("tau"));
 }
 
+TEST(AttentionTest, SsaHeadGateWeightsEachHeadPerToken) {
+  // T = B = 1, N = 2, C = 2, two heads of d = 1; Q = K = V = 1: each head
+  // gives X = sum_m 1 * 1 = 2 for every token. Gates [B, N, H] =
+  // [[0.5, 0.25], [0, 1]] give pre-activations [[1, 0.5], [0, 2]]; IF with
+  // threshold 0.75 fires on (n0, h0) and (n1, h1) only. Without the gate
+  // every head fires.
+  Tensor ones({1, 1, 2, 2}, 1.0);
+  Tensor gate({1, 2, 2}, {0.5, 0.25, 0.0, 1.0});
+  AttentionParams p;
+  p.numHeads = 2;
+  p.neuron.leaky = false;
+  p.neuron.vThreshold = 0.75;
+  auto plain = spikingAttention(ones, ones, ones, p);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT(plain->data, ElementsAre(1, 1, 1, 1));
+  p.headGate = &gate;
+  auto out = spikingAttention(ones, ones, ones, p);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT(out->data, ElementsAre(1, 0, 0, 1));
+  // The gate is one f32 multiply after the scale: 2 * 0.25 * 0.3 with the
+  // threshold at exactly f32(f32(2 * 0.25) * f32(0.3)) fires (ge).
+  p.scale = 0.25;
+  Tensor third({1, 2, 2}, {0.3, 0.3, 0.3, 0.3});
+  p.headGate = &third;
+  p.neuron.vThreshold = static_cast<float>(0.5f * 0.3f);
+  out = spikingAttention(ones, ones, ones, p);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT(out->data, ElementsAre(1, 1, 1, 1));
+}
+
+TEST(AttentionTest, HeadGateNeedsSsaAndShapeBNH) {
+  Tensor ones({1, 1, 2, 2}, 1.0);
+  Tensor gate({1, 2, 3}, 1.0);
+  AttentionParams p;
+  p.numHeads = 2;
+  p.headGate = &gate;
+  EXPECT_FALSE(spikingAttention(ones, ones, ones, p).ok());
+  Tensor good({1, 2, 2}, 1.0);
+  p.headGate = &good;
+  p.spikeDriven = true;
+  EXPECT_FALSE(spikingAttention(ones, ones, ones, p).ok());
+}
+
 } // namespace
 } // namespace spikestack::ref

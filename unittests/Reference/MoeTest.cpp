@@ -453,5 +453,39 @@ TEST(MoeRoundTripTest, IdentityExpertsGiveGateTimesInput) {
       }
 }
 
+
+TEST(MoeGatesTest, ScatterScaledGatesToTheirExperts) {
+  // Token 0 chose experts 2 then 0 with gates 0.75, 0.25; token 1 chose
+  // 1 then 2 with 0.5, 0.5. Scale 2 (mixture of heads: K = 2).
+  Tensor index({1, 2, 2}, {2, 0, 1, 2});
+  Tensor gate({1, 2, 2}, {0.75, 0.25, 0.5, 0.5});
+  auto out = moeGates(index, gate, 3, 2.0);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->shape, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_THAT(out->data, ElementsAre(0.5, 0, 1.5, 0, 1, 1));
+  Tensor bad({1, 2, 2}, {3, 0, 1, 2});
+  EXPECT_FALSE(moeGates(bad, gate, 3, 1.0).ok());
+}
+
+TEST(MoeRouteTest, RouteLogitsMatchesMoeRouteOnItsLogits) {
+  // moeRoute = rates -> linear -> routeLogits: with identity weights and
+  // one time step the logits are the input, so both agree exactly.
+  Tensor x({1, 1, 3, 2}, {0.0, 1.0, 2.0, 0.0, 1.0, 1.0});
+  Tensor w({2, 2}, {1, 0, 0, 1});
+  RouterParams p;
+  p.topK = 1;
+  p.capacity = 1;
+  auto a = moeRoute(x, w, nullptr, p);
+  auto b = routeLogits(Tensor({1, 3, 2}, x.data), p);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->expertIndex.data, b->expertIndex.data);
+  EXPECT_EQ(a->gate.data, b->gate.data);
+  EXPECT_EQ(a->slot.data, b->slot.data);
+  // Token 0 -> expert 1 (slot 0), token 1 -> expert 0 (slot 0), token 2
+  // ties -> expert 0, over the capacity of 1: dropped.
+  EXPECT_THAT(b->expertIndex.data, ElementsAre(1, 0, 0));
+  EXPECT_THAT(b->slot.data, ElementsAre(0, 0, -1));
+}
+
 } // namespace
 } // namespace spikestack::ref

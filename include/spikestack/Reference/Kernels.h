@@ -206,6 +206,8 @@ struct AttentionParams {
   double scale = 1.0;
   NeuronParams neuron;
   std::optional<double> headKeepRatio;
+  /// SSA mixture of heads: [B, N, H] f32 weights of the head outputs.
+  const Tensor *headGate = nullptr;
 };
 
 /// Heads kept per batch element by dynamic head pruning (sorted indices).
@@ -238,6 +240,9 @@ absl::StatusOr<Routing> moeRoute(const Tensor &input, const Tensor &gateWeight,
 /// capacity slots).
 absl::StatusOr<Routing> routeLogits(const Tensor &logits,
                                     const RouterParams &p);
+/// Dense gates [B, N, E]: gate[b, n, i] * scale at expert index[b, n, i].
+absl::StatusOr<Tensor> moeGates(const Tensor &index, const Tensor &gate,
+                                int64_t numExperts, double scale);
 absl::StatusOr<Tensor> moeDispatch(const Tensor &input, const Tensor &index,
                                    const Tensor &slot, int64_t numExperts,
                                    int64_t capacity);

@@ -147,7 +147,7 @@ void Importer::matchSpikeDrivenAttention() {
   }
 }
 
-void Importer::matchAttention() {
+LogicalResult Importer::matchAttention() {
   auto permOf = [&](const onnx::NodeProto *t) {
     return attrInts(*t, "perm").value_or(std::vector<int64_t>{});
   };
@@ -162,8 +162,16 @@ void Importer::matchAttention() {
     if (!outT || permOf(outT) != std::vector<int64_t>{0, 1, 3, 2, 4})
       continue;
     const onnx::NodeProto *av = producerOf(outT->input(0), "MatMul");
-    if (!av)
-      continue;
+    const onnx::NodeProto *gated = nullptr;
+    if (!av) {
+      // Mixture of heads: Mul(A V, gate [1, B, H, N, 1]).
+      gated = producerOf(outT->input(0), "Mul");
+      for (int i = 0; gated && i < 2 && !av; ++i)
+        if ((av = producerOf(gated->input(i), "MatMul")))
+          m.headGate = gated->input(1 - i);
+      if (!av || constantOf(m.headGate))
+        continue;
+    }
     const onnx::NodeProto *scaled = producerOf(av->input(0), "Mul");
     const onnx::NodeProto *qk = nullptr;
     if (scaled) {
@@ -188,6 +196,11 @@ void Importer::matchAttention() {
     m.absorbed.insert({outReshape, outT, av, qk});
     if (scaled)
       m.absorbed.insert(scaled);
+    if (gated) {
+      m.absorbed.insert(gated);
+      if (failed(matchHeadGate(m)))
+        return failure();
+    }
     std::set<const onnx::NodeProto *> inside = m.absorbed;
     inside.insert(r.absorbed.begin(), r.absorbed.end());
     inside.insert(r.concat); // the neuron itself (an snn::LIF node)
@@ -199,6 +212,7 @@ void Importer::matchAttention() {
     absorbed.insert(m.absorbed.begin(), m.absorbed.end());
     attentionAt[r.concat] = m;
   }
+  return success();
 }
 
 LogicalResult Importer::emitLinear(const onnx::NodeProto &n, Value x,
@@ -245,8 +259,15 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
               cast<RankedTensorType>(x.getType()).getElementType()))
         return error(n) << "spiking attention needs spike inputs, got "
                         << x.getType();
+    Value headGate;
+    if (m.headRouter) {
+      auto gates = emitHeadGates(n, *m.headRouter, m.headGateScale, m.heads);
+      if (failed(gates))
+        return failure();
+      headGate = *gates;
+    }
     Value att = snn::SpikingAttentionOp::create(
-        builder, l, q.getType(), q, k, v,
+        builder, l, q.getType(), q, k, v, headGate,
         snn::AttentionVariantAttr::get(ctx, m.spikeDriven
                                                 ? snn::AttentionVariant::SDSA
                                                 : snn::AttentionVariant::SSA),
@@ -609,7 +630,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     neurons.push_back({n, n->input(0), *params, {}});
   }
   index();
-  matchAttention();
+  if (failed(matchAttention()))
+    return nullptr;
   matchSpikeDrivenAttention();
   if (failed(matchMoE()))
     return nullptr;

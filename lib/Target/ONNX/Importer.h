@@ -30,7 +30,6 @@ namespace snn = spikestack::snn;
 // .cpp files that include it.
 using namespace mlir;
 
-
 /// Spikformer's SSA as traced: attention neuron on
 /// Reshape(Transpose(MatMul(Mul(MatMul(Qh, KhT), s), Vh))), where Qh, Vh =
 /// Transpose(Reshape(q|v, [T,B,N,H,d]), [0,1,3,2,4]) and KhT =
@@ -42,6 +41,11 @@ struct AttentionMatch {
   double scale = 1.0;
   const RaisedNeuron *neuron = nullptr;
   std::set<const onnx::NodeProto *> absorbed;
+  /// Mixture of heads: the value [1, B, H, N, 1] that weights the head
+  /// outputs, and the router it was verified to compute (RaiseMoE.cpp).
+  std::string headGate;
+  std::shared_ptr<struct MoEMatch> headRouter;
+  double headGateScale = 1.0;
 };
 
 /// A GShard mixture-of-experts layer (RaiseMoE.cpp), emitted at `anchor`,
@@ -94,9 +98,9 @@ private:
   std::set<std::string> blobNames;
 
   Location loc(const onnx::NodeProto &n) {
-    return NameLoc::get(StringAttr::get(ctx, n.name().empty() ? n.output(0)
-                                                              : n.name()),
-                        fileLoc);
+    return NameLoc::get(
+        StringAttr::get(ctx, n.name().empty() ? n.output(0) : n.name()),
+        fileLoc);
   }
   InFlightDiagnostic error(const onnx::NodeProto &n) {
     return emitError(loc(n)) << describeNode(n, g) << ": ";
@@ -250,7 +254,7 @@ private:
 
   FailureOr<ref::NeuronParams> snnDomainNeuron(const onnx::NodeProto &n);
   void index();
-  void matchAttention();
+  LogicalResult matchAttention();
   void matchSpikeDrivenAttention();
   /// name = Transpose(Reshape(x [T,B,N,C], [T,B,N,H,d]), perm): records x
   /// and H in `m`, and the two nodes in m.absorbed.
@@ -267,6 +271,30 @@ private:
   /// Finds GShard MoE layers; an error when a router is recognised but
   /// does not compute snn.moe_router's routing.
   LogicalResult matchMoE();
+  /// Verifies that `m.headGate` is a top-k router's dense gates (times 1 or
+  /// K) and records the router; adds its nodes to m.absorbed.
+  LogicalResult matchHeadGate(AttentionMatch &m);
+  /// snn.moe_router + snn.moe_gates for a mixture-of-heads router: the
+  /// dense gates [B, N, H].
+  FailureOr<Value> emitHeadGates(const onnx::NodeProto &n, const MoEMatch &r,
+                                 double scale, int64_t heads);
+  /// The routing cone of `logits`: nodes whose non-constant inputs all
+  /// come from it, in graph order.
+  void routingCone(const std::string &logits,
+                   std::vector<const onnx::NodeProto *> &cone,
+                   std::set<const onnx::NodeProto *> &coneSet);
+  /// Finds what Softmax `sm`'s logits are computed from (MatMul with
+  /// constant weights, optional bias, on one time step or the time mean)
+  /// and records it in `m`, adding the nodes to `nodes`.
+  LogicalResult traceRouter(const onnx::NodeProto &sm, MoEMatch &m,
+                            std::set<const onnx::NodeProto *> &nodes);
+  /// Evaluates `cone` with the logits set to `L`; false (and why) when a
+  /// node cannot be evaluated.
+  bool
+  evaluateCone(const std::vector<const onnx::NodeProto *> &cone,
+               const std::string &logits, const ref::Tensor &L,
+               std::map<std::string, std::shared_ptr<const Constant>> &vals,
+               std::string &why);
   LogicalResult emitMoE(const onnx::NodeProto &n, const MoEMatch &m);
   /// Runs an expert body on shifted tokens: an error unless each token's
   /// output depends on that token alone.
@@ -274,7 +302,8 @@ private:
                                int64_t expert);
   std::map<const onnx::NodeProto *, MoEMatch> moeAt;
   std::set<const onnx::NodeProto *> moeAbsorbed;
-  LogicalResult emitLinear(const onnx::NodeProto &n, Value x, ArrayRef<int64_t> xShape,
+  LogicalResult emitLinear(const onnx::NodeProto &n, Value x,
+                           ArrayRef<int64_t> xShape,
                            std::vector<float> weightNK, int64_t N, int64_t K,
                            const std::string &weightName,
                            std::optional<std::vector<float>> bias,

@@ -1,4 +1,5 @@
-//===- RaiseMoE.cpp - GShard mixture-of-experts routing to snn.moe_* -------===//
+//===- RaiseMoE.cpp - GShard mixture-of-experts routing to snn.moe_*
+//-------===//
 //
 // A GShard-style MoE layer as exporters trace it:
 //
@@ -126,6 +127,126 @@ bool zeroWithZeroConstants(Value v) {
 
 } // namespace
 
+void Importer::routingCone(const std::string &logits,
+                           std::vector<const onnx::NodeProto *> &cone,
+                           std::set<const onnx::NodeProto *> &coneSet) {
+  // Every node whose non-constant inputs all come from the logits.
+  std::set<std::string> coneValues = {logits};
+  for (const onnx::NodeProto *n : g.nodes) {
+    bool fed = false, closed = true;
+    for (const std::string &in : n->input()) {
+      if (in.empty() || constantOf(in))
+        continue;
+      if (coneValues.count(in))
+        fed = true;
+      else
+        closed = false;
+    }
+    if (!fed || !closed)
+      continue;
+    cone.push_back(n);
+    coneSet.insert(n);
+    for (const std::string &o : n->output())
+      coneValues.insert(o);
+  }
+}
+
+LogicalResult Importer::traceRouter(const onnx::NodeProto &sm, MoEMatch &m,
+                                    std::set<const onnx::NodeProto *> &nodes) {
+  const std::string &logits = sm.input(0);
+  const int64_t E = (*info(logits).shape)[2], B = (*info(logits).shape)[0],
+                N = (*info(logits).shape)[1];
+  // Where the logits come from.
+  std::string cur = logits;
+  if (const onnx::NodeProto *gt = producerOf(cur, "Gather")) {
+    const Constant *idx = constantOf(gt->input(1));
+    const auto src = info(gt->input(0)).shape;
+    if (attrInt(*gt, "axis", 0) == 0 && idx && idx->values &&
+        idx->values->numel() == 1 && idx->shape.empty() && src) {
+      int64_t t = int64_t(idx->values->data[0]);
+      m.timeStep = t < 0 ? t + (*src)[0] : t;
+      nodes.insert(gt);
+      cur = gt->input(0);
+    }
+  }
+  if (const onnx::NodeProto *add = producerOf(cur, "Add")) {
+    for (int i = 0; i < 2; ++i) {
+      const Constant *c = constantOf(add->input(1 - i));
+      if (c && ref::numElements(c->shape) == E) {
+        m.gateBias = add->input(1 - i);
+        nodes.insert(add);
+        cur = add->input(i);
+        break;
+      }
+    }
+  }
+  const onnx::NodeProto *mm = producerOf(cur, "MatMul");
+  const Constant *w = mm ? constantOf(mm->input(1)) : nullptr;
+  if (!w || w->shape.size() != 2 || w->shape[1] != E)
+    return error(sm) << "the router logits must be MatMul(x, W) with a "
+                        "constant W of [D, "
+                     << E
+                     << "] (plus an optional bias), on one time step "
+                        "(Gather on axis 0) or the time mean "
+                        "(ReduceMean over axis 0)";
+  nodes.insert(mm);
+  nodes.insert(&sm);
+  m.gateWeight = mm->input(1);
+  cur = mm->input(0);
+  if (!m.timeStep) {
+    const onnx::NodeProto *mean = producerOf(cur, "ReduceMean");
+    if (!mean || attrInts(*mean, "axes") != std::vector<int64_t>{0} ||
+        attrInt(*mean, "keepdims", 1) != 0)
+      return error(*mm) << "the router must score each token by its time "
+                           "mean (ReduceMean over axis 0) or by one time "
+                           "step (Gather on axis 0); per-step routing is not "
+                           "supported by snn.moe_router";
+    nodes.insert(mean);
+    cur = mean->input(0);
+  }
+  m.routerInput = cur;
+  const auto xShape = info(cur).shape;
+  if (!xShape || xShape->size() != 4 || (*xShape)[1] != B ||
+      (*xShape)[2] != N || (*xShape)[3] != w->shape[0])
+    return error(*mm) << "the router input must be [T, B, N, D] = [T, " << B
+                      << ", " << N << ", " << w->shape[0] << "]";
+  const int64_t T = (*xShape)[0];
+  if (m.timeStep && (*m.timeStep < 0 || *m.timeStep >= T))
+    return error(*mm) << "routes on time step " << *m.timeStep << " of " << T;
+  return success();
+}
+
+bool Importer::evaluateCone(
+    const std::vector<const onnx::NodeProto *> &cone, const std::string &logits,
+    const ref::Tensor &L,
+    std::map<std::string, std::shared_ptr<const Constant>> &vals,
+    std::string &why) {
+  vals[logits] = makeConstant(onnx::TensorProto::FLOAT, L);
+  for (const onnx::NodeProto *n : cone) {
+    std::vector<std::shared_ptr<const Constant>> ins;
+    for (const std::string &in : n->input()) {
+      if (in.empty()) {
+        ins.push_back(nullptr);
+      } else if (auto v = vals.find(in); v != vals.end()) {
+        ins.push_back(v->second);
+      } else {
+        auto it = g.values.find(in);
+        ins.push_back(it == g.values.end() ? nullptr : it->second.constant);
+      }
+    }
+    auto r = evaluateNode(*n, ins);
+    if (!r.ok() || !*r) {
+      why = absl::StrCat(
+          "cannot evaluate ", describeNode(*n, g), " of the router",
+          r.ok() ? "" : absl::StrCat(": ", r.status().message()));
+      return false;
+    }
+    for (int i = 0; i < n->output_size() && i < int((*r)->size()); ++i)
+      vals[n->output(i)] = (**r)[i];
+  }
+  return true;
+}
+
 LogicalResult Importer::matchMoE() {
   for (const onnx::NodeProto *sm : g.nodes) {
     if (sm->op_type() != "Softmax" || absorbed.count(sm))
@@ -143,27 +264,9 @@ LogicalResult Importer::matchMoE() {
     if (!topk)
       continue;
 
-    // The routing cone: nodes fed only by the logits and constants.
-    std::set<std::string> coneValues = {logits};
     std::vector<const onnx::NodeProto *> cone;
     std::set<const onnx::NodeProto *> coneSet;
-    for (const onnx::NodeProto *n : g.nodes) {
-      bool fed = false, closed = true;
-      for (const std::string &in : n->input()) {
-        if (in.empty() || constantOf(in))
-          continue;
-        if (coneValues.count(in))
-          fed = true;
-        else
-          closed = false;
-      }
-      if (!fed || !closed)
-        continue;
-      cone.push_back(n);
-      coneSet.insert(n);
-      for (const std::string &o : n->output())
-        coneValues.insert(o);
-    }
+    routingCone(logits, cone, coneSet);
 
     // Which form the cone's exits feed: the GShard Einsum pair, or the
     // dense Sum_e(Mul(G, Concat(expert outputs, axis 0)), axis 0).
@@ -232,10 +335,9 @@ LogicalResult Importer::matchMoE() {
       C = (*dShape)[3];
       m.capacity = C;
       stack = producerOf(combineE->input(0), "Concat");
-      if (!stack || attrInt(*stack, "axis", 0) != 1 ||
-          stack->input_size() != E)
-        return bad(*combineE) << "the expert outputs must be a Concat of "
-                              << E << " tensors on axis 1 ([T, E, B, C, D])";
+      if (!stack || attrInt(*stack, "axis", 0) != 1 || stack->input_size() != E)
+        return bad(*combineE) << "the expert outputs must be a Concat of " << E
+                              << " tensors on axis 1 ([T, E, B, C, D])";
       anchor = combineE;
       m.stackAxis = 1;
       moeNodes.insert({dispatchE, combineE, stack});
@@ -260,61 +362,10 @@ LogicalResult Importer::matchMoE() {
     m.topK = K;
     m.numExperts = E;
 
-    // Where the logits come from.
-    std::string cur = logits;
-    if (const onnx::NodeProto *gt = producerOf(cur, "Gather")) {
-      const Constant *idx = constantOf(gt->input(1));
-      const auto src = info(gt->input(0)).shape;
-      if (attrInt(*gt, "axis", 0) == 0 && idx && idx->values &&
-          idx->values->numel() == 1 && idx->shape.empty() && src) {
-        int64_t t = int64_t(idx->values->data[0]);
-        m.timeStep = t < 0 ? t + (*src)[0] : t;
-        moeNodes.insert(gt);
-        cur = gt->input(0);
-      }
-    }
-    if (const onnx::NodeProto *add = producerOf(cur, "Add")) {
-      for (int i = 0; i < 2; ++i) {
-        const Constant *c = constantOf(add->input(1 - i));
-        if (c && ref::numElements(c->shape) == E) {
-          m.gateBias = add->input(1 - i);
-          moeNodes.insert(add);
-          cur = add->input(i);
-          break;
-        }
-      }
-    }
-    const onnx::NodeProto *mm = producerOf(cur, "MatMul");
-    const Constant *w = mm ? constantOf(mm->input(1)) : nullptr;
-    if (!w || w->shape.size() != 2 || w->shape[1] != E)
-      return bad(*sm) << "the router logits must be MatMul(x, W) with a "
-                         "constant W of [D, "
-                      << E << "] (plus an optional bias), on one time step "
-                              "(Gather on axis 0) or the time mean "
-                              "(ReduceMean over axis 0)";
-    moeNodes.insert({mm, sm});
-    m.gateWeight = mm->input(1);
-    cur = mm->input(0);
-    if (!m.timeStep) {
-      const onnx::NodeProto *mean = producerOf(cur, "ReduceMean");
-      if (!mean || attrInts(*mean, "axes") != std::vector<int64_t>{0} ||
-          attrInt(*mean, "keepdims", 1) != 0)
-        return bad(*mm) << "the router must score each token by its time "
-                           "mean (ReduceMean over axis 0) or by one time "
-                           "step (Gather on axis 0); per-step routing is not "
-                           "supported by snn.moe_router";
-      moeNodes.insert(mean);
-      cur = mean->input(0);
-    }
-    m.routerInput = cur;
-    const auto xShape = info(cur).shape;
-    if (!xShape || xShape->size() != 4 || (*xShape)[1] != B ||
-        (*xShape)[2] != N || (*xShape)[3] != w->shape[0])
-      return bad(*mm) << "the router input must be [T, B, N, D] = [T, " << B
-                      << ", " << N << ", " << w->shape[0] << "]";
+    if (failed(traceRouter(*sm, m, moeNodes)))
+      return failure();
+    const auto xShape = info(m.routerInput).shape;
     const int64_t T = (*xShape)[0];
-    if (m.timeStep && (*m.timeStep < 0 || *m.timeStep >= T))
-      return bad(*mm) << "routes on time step " << *m.timeStep << " of " << T;
     // Dense experts read the router's input; GShard ones their buffers.
     m.dispatchInput = m.dense ? m.routerInput : dispatchE->input(0);
     const auto tShape = info(m.dispatchInput).shape;
@@ -330,10 +381,10 @@ LogicalResult Importer::matchMoE() {
       MoEMatch::Expert &ex = m.experts[e];
       ex.output = stack->input(e);
       if (const Constant *c = constantOf(ex.output)) {
-        if (!c->values || llvm::any_of(c->values->data,
-                                       [](double v) { return v != 0.0; }))
-          return bad(*stack) << "expert " << e
-                             << " is a constant that is not zero";
+        if (!c->values ||
+            llvm::any_of(c->values->data, [](double v) { return v != 0.0; }))
+          return bad(*stack)
+                 << "expert " << e << " is a constant that is not zero";
         continue; // compiled out by the exporter: a zero expert
       }
       if (m.dense) {
@@ -342,9 +393,8 @@ LogicalResult Importer::matchMoE() {
         for (const onnx::NodeProto *u : consumers[dispatchE->output(0)]) {
           const Constant *idx =
               u->input_size() > 1 ? constantOf(u->input(1)) : nullptr;
-          if (u->op_type() == "Gather" && attrInt(*u, "axis", 0) == 1 &&
-              idx && idx->values && idx->values->numel() == 1 &&
-              idx->shape.empty() &&
+          if (u->op_type() == "Gather" && attrInt(*u, "axis", 0) == 1 && idx &&
+              idx->values && idx->values->numel() == 1 && idx->shape.empty() &&
               (int64_t(idx->values->data[0]) + E) % E == e) {
             ex.input = u->output(0);
             moeNodes.insert(u);
@@ -426,30 +476,8 @@ LogicalResult Importer::matchMoE() {
     auto check = [&](bool normalize) -> bool {
       for (const ref::Tensor &L : tests) {
         std::map<std::string, std::shared_ptr<const Constant>> vals;
-        vals[logits] = makeConstant(onnx::TensorProto::FLOAT, L);
-        for (const onnx::NodeProto *n : cone) {
-          std::vector<std::shared_ptr<const Constant>> ins;
-          for (const std::string &in : n->input()) {
-            if (in.empty()) {
-              ins.push_back(nullptr);
-            } else if (auto v = vals.find(in); v != vals.end()) {
-              ins.push_back(v->second);
-            } else {
-              auto it = g.values.find(in);
-              ins.push_back(it == g.values.end() ? nullptr
-                                                 : it->second.constant);
-            }
-          }
-          auto r = evaluateNode(*n, ins);
-          if (!r.ok() || !*r) {
-            mismatch = absl::StrCat(
-                "cannot evaluate ", describeNode(*n, g), " of the router",
-                r.ok() ? "" : absl::StrCat(": ", r.status().message()));
-            return false;
-          }
-          for (int i = 0; i < n->output_size() && i < int((*r)->size()); ++i)
-            vals[n->output(i)] = (**r)[i];
-        }
+        if (!evaluateCone(cone, logits, L, vals, mismatch))
+          return false;
         ref::RouterParams p;
         p.topK = K;
         p.capacity = C;
@@ -496,13 +524,13 @@ LogicalResult Importer::matchMoE() {
             const double want = (isDispatch ? dispatch : combine).data[at];
             const double tol = isDispatch ? 0.0 : 4e-7 * std::abs(want);
             if (std::abs(got.data[i] - want) > tol) {
-              mismatch = absl::StrCat(
-                  kind == ExitKind::Dispatch  ? "dispatch"
-                  : kind == ExitKind::Combine ? "combine"
-                                              : "gate",
-                  "[", b, ", ", n, ", ", e, m.dense ? "" : ", ",
-                  m.dense ? "" : std::to_string(c), "] is ", got.data[i],
-                  ", snn.moe_router gives ", want);
+              mismatch =
+                  absl::StrCat(kind == ExitKind::Dispatch  ? "dispatch"
+                               : kind == ExitKind::Combine ? "combine"
+                                                           : "gate",
+                               "[", b, ", ", n, ", ", e, m.dense ? "" : ", ",
+                               m.dense ? "" : std::to_string(c), "] is ",
+                               got.data[i], ", snn.moe_router gives ", want);
               return false;
             }
           }
@@ -564,8 +592,7 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
       m.capacity ? builder.getI64IntegerAttr(C) : IntegerAttr(),
       builder.getBoolAttr(m.normalize),
       m.timeStep ? builder.getI64IntegerAttr(*m.timeStep) : IntegerAttr());
-  auto bufType =
-      RankedTensorType::get({E, T, B, C, D}, tt.getElementType());
+  auto bufType = RankedTensorType::get({E, T, B, C, D}, tt.getElementType());
   Value buffers = snn::MoeDispatchOp::create(
       builder, l, bufType, *tokens, router.getExpertIndex(), router.getSlot(),
       builder.getI64IntegerAttr(E), builder.getI64IntegerAttr(C));
@@ -604,7 +631,8 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
         break;
       }
     }
-    Value out = succeeded(ok) && env.count(ex.output) ? env[ex.output] : Value();
+    Value out =
+        succeeded(ok) && env.count(ex.output) ? env[ex.output] : Value();
     env = std::move(saved);
     if (!out)
       return error(n) << "cannot import the body of expert " << e;
@@ -616,8 +644,8 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
                       << ot;
     os.erase(os.begin() + m.stackAxis);
     if (os[0] != T || os[1] != B || os[2] != C)
-      return error(n) << "expert " << e << " must yield [T, B, C, D'] = ["
-                      << T << ", " << B << ", " << C << ", D'], got " << ot;
+      return error(n) << "expert " << e << " must yield [T, B, C, D'] = [" << T
+                      << ", " << B << ", " << C << ", D'], got " << ot;
     Value y = reshape(l, out, os);
     snn::YieldOp::create(builder, l, y);
   }
@@ -648,8 +676,9 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
     Block &other = *blocks[e];
     if (other.getOperations().size() != ops0.size())
       return error(n) << "expert " << e << " is not the same computation as "
-                      << "expert " << first << " (" << other.getOperations().size()
-                      << " ops versus " << ops0.size() << ")";
+                      << "expert " << first << " ("
+                      << other.getOperations().size() << " ops versus "
+                      << ops0.size() << ")";
     llvm::DenseMap<Value, Value> map; // expert e value -> expert `first`
     map[other.getArgument(0)] = body.getArgument(0);
     std::size_t k = 0;
@@ -693,7 +722,7 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
     SmallVector<int64_t> shape = {E};
     llvm::append_range(shape, t.getShape());
     std::string name = absl::StrCat(n.name().empty() ? n.output(0) : n.name(),
-                                     "_expert_param", pi);
+                                    "_expert_param", pi);
     if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
       name = (r.getRawHandle().getKey() + "_experts").str();
     builder.setInsertionPoint(buffers.getDefiningOp());
@@ -703,7 +732,8 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
     c.erase();
   }
   builder.setInsertionPointAfter(buffers.getDefiningOp());
-  auto yt = cast<RankedTensorType>(body.getTerminator()->getOperand(0).getType());
+  auto yt =
+      cast<RankedTensorType>(body.getTerminator()->getOperand(0).getType());
   auto outType = RankedTensorType::get({E, T, B, C, yt.getDimSize(3)},
                                        yt.getElementType());
   SmallVector<int64_t> zero;
@@ -787,4 +817,169 @@ LogicalResult Importer::checkTokenWise(const onnx::NodeProto &n, Block &body,
                       "snn.moe_dispatch/snn.moe_experts/snn.moe_combine";
       }
   return success();
+}
+
+LogicalResult Importer::matchHeadGate(AttentionMatch &am) {
+  // The one Softmax the gate is computed from (through constants only).
+  const onnx::NodeProto *sm = nullptr;
+  int softmaxes = 0;
+  std::set<std::string> seen;
+  std::vector<std::string> todo = {am.headGate};
+  while (!todo.empty()) {
+    std::string name = todo.back();
+    todo.pop_back();
+    if (name.empty() || !seen.insert(name).second || constantOf(name))
+      continue;
+    auto p = producer.find(name);
+    if (p == producer.end()) {
+      softmaxes = -1; // reaches a graph input without a router
+      break;
+    }
+    if (p->second->op_type() == "Softmax") {
+      if (p->second != sm)
+        ++softmaxes;
+      sm = p->second;
+      continue;
+    }
+    todo.insert(todo.end(), p->second->input().begin(),
+                p->second->input().end());
+  }
+  const onnx::NodeProto &gated = *producer[am.headGate];
+  if (softmaxes != 1)
+    return error(gated) << "the attention heads are weighted by '"
+                        << am.headGate
+                        << "', which is not computed by one Softmax router "
+                           "(a mixture of heads needs Softmax + TopK gates)";
+  const std::string logits = sm->input(0);
+  const auto lShape = info(logits).shape;
+  if (!lShape || lShape->size() != 3 || (*lShape)[2] != am.heads)
+    return error(*sm) << "a head router must give logits [B, N, H] with H = "
+                      << am.heads << " heads";
+  const int64_t B = (*lShape)[0], N = (*lShape)[1], H = (*lShape)[2];
+  if (info(am.headGate).shape != std::vector<int64_t>{1, B, H, N, 1})
+    return error(gated) << "the head gate must be [1, B, H, N, 1] = [1, " << B
+                        << ", " << H << ", " << N << ", 1]";
+  std::vector<const onnx::NodeProto *> cone;
+  std::set<const onnx::NodeProto *> coneSet;
+  routingCone(logits, cone, coneSet);
+  const onnx::NodeProto *topk = nullptr;
+  for (const onnx::NodeProto *n : cone)
+    if (n->op_type() == "TopK" && n->input(0) == sm->output(0))
+      topk = n;
+  const Constant *kc = topk ? constantOf(topk->input(1)) : nullptr;
+  if (!kc || !kc->values || kc->values->numel() != 1 ||
+      attrInt(*topk, "largest", 1) != 1)
+    return error(*sm) << "a head router needs a TopK of the largest "
+                         "probabilities with a constant K";
+  const int64_t K = int64_t(kc->values->data[0]);
+  if (K < 1 || K > H)
+    return error(*topk) << "K = " << K << " is not in 1.." << H;
+  auto r = std::make_shared<MoEMatch>();
+  r->topK = K;
+  r->numExperts = H;
+  std::set<const onnx::NodeProto *> nodes(coneSet);
+  if (failed(traceRouter(*sm, *r, nodes)))
+    return failure();
+
+  // Verify: gate[0, b, h, n, 0] = scale * (top-k gate of head h or 0).
+  std::mt19937 rng(20261122);
+  auto uniform = [&] { return double(rng()) / 4294967296.0 * 8.0 - 4.0; };
+  std::vector<ref::Tensor> tests;
+  for (int variant = 0; variant < 3; ++variant) {
+    ref::Tensor t({B, N, H});
+    for (int64_t i = 0; i < t.numel(); ++i)
+      t.data[i] =
+          float(variant == 2 ? ((i / H) % H == i % H ? 2.0 : 0.0)
+                             : uniform() + (variant && i % H == 0 ? 5.0 : 0.0));
+    tests.push_back(std::move(t));
+  }
+  std::string mismatch;
+  auto check = [&](bool normalize, double scale) {
+    for (const ref::Tensor &L : tests) {
+      std::map<std::string, std::shared_ptr<const Constant>> vals;
+      if (!evaluateCone(cone, logits, L, vals, mismatch))
+        return false;
+      if (!vals.count(am.headGate)) {
+        mismatch = "the gate is not computed from the router alone";
+        return false;
+      }
+      ref::RouterParams p;
+      p.topK = K;
+      p.normalizeGates = normalize;
+      auto routing = ref::routeLogits(L, p);
+      if (!routing.ok()) {
+        mismatch = std::string(routing.status().message());
+        return false;
+      }
+      auto dense = ref::moeGates(routing->expertIndex, routing->gate, H, scale);
+      if (!dense.ok()) {
+        mismatch = std::string(dense.status().message());
+        return false;
+      }
+      const ref::Tensor &got = *vals[am.headGate]->values;
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t n = 0; n < N; ++n) {
+            const double g = got.data[(b * H + h) * N + n];
+            const double want = dense->data[(b * N + n) * H + h];
+            if (std::abs(g - want) > 4e-7 * std::abs(want)) {
+              mismatch = absl::StrCat("gate[", b, ", ", h, ", ", n, "] is ", g,
+                                      ", snn.moe_gates gives ", want);
+              return false;
+            }
+          }
+    }
+    return true;
+  };
+  bool found = false;
+  std::string first;
+  for (double scale : {1.0, double(K)})
+    for (bool normalize : {false, true})
+      if (!found && check(normalize, scale)) {
+        found = true;
+        r->normalize = normalize;
+        am.headGateScale = scale;
+      } else if (first.empty()) {
+        first = mismatch;
+      }
+  if (!found)
+    return error(*sm) << "this head router (top-" << K << " of " << H
+                      << " heads) does not compute snn.moe_router + "
+                         "snn.moe_gates (with or without renormalisation, "
+                         "scaled by 1 or K) on test logits: "
+                      << first;
+  am.absorbed.insert(nodes.begin(), nodes.end());
+  am.headRouter = std::move(r);
+  return success();
+}
+
+FailureOr<Value> Importer::emitHeadGates(const onnx::NodeProto &n,
+                                         const MoEMatch &r, double scale,
+                                         int64_t heads) {
+  Location l = loc(n);
+  auto x = operand(n, r.routerInput);
+  if (failed(x))
+    return failure();
+  auto xt = cast<RankedTensorType>(x->getType());
+  const int64_t B = xt.getDimSize(1), N = xt.getDimSize(2), K = r.topK;
+  const Constant *w = constantOf(r.gateWeight);
+  const int64_t D = w->shape[0];
+  std::vector<float> src = floatsOf(*w), wt(heads * D);
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t d = 0; d < D; ++d)
+      wt[h * D + d] = src[d * heads + h];
+  Value gw = f32Constant(r.gateWeight, {heads, D}, std::move(wt));
+  Value gb;
+  if (r.gateBias)
+    gb = f32Constant(*r.gateBias, {heads}, floatsOf(*constantOf(*r.gateBias)));
+  auto i32 = RankedTensorType::get({B, N, K}, builder.getI32Type());
+  auto router = snn::MoeRouterOp::create(
+      builder, l, i32, f32Type({B, N, K}), i32, *x, gw, gb,
+      builder.getI64IntegerAttr(K), IntegerAttr(),
+      builder.getBoolAttr(r.normalize),
+      r.timeStep ? builder.getI64IntegerAttr(*r.timeStep) : IntegerAttr());
+  return Value(snn::MoeGatesOp::create(
+      builder, l, f32Type({B, N, heads}), router.getExpertIndex(),
+      router.getGate(), builder.getI64IntegerAttr(heads),
+      builder.getF64FloatAttr(scale)));
 }

@@ -188,3 +188,27 @@ func.func @neuron_invalid(%q: tensor<2x1x4x8x!snn.spike>) {
   %0 = snn.spiking_attention <ssa> %q, %q, %q {num_heads = 2 : i64, neuron = #snn.neuron<tau = 0.5>} : tensor<2x1x4x8x!snn.spike>
   return
 }
+
+// -----
+
+func.func @head_gate_shape(%q: tensor<2x1x4x8x!snn.spike>, %g: tensor<1x4x3xf32>) {
+  // expected-error @+1 {{'snn.spiking_attention' op head_gate must be [B, N, H] = [1, 4, 2], got [1, 4, 3]}}
+  %0 = snn.spiking_attention <ssa> %q, %q, %q head_gate(%g : tensor<1x4x3xf32>) {num_heads = 2 : i64, neuron = #snn.neuron<>} : tensor<2x1x4x8x!snn.spike>
+  return
+}
+
+// -----
+
+func.func @head_gate_sdsa(%q: tensor<2x1x4x8x!snn.spike>, %g: tensor<1x4x2xf32>) {
+  // expected-error @+1 {{'snn.spiking_attention' op head_gate is defined for ssa only}}
+  %0 = snn.spiking_attention <sdsa> %q, %q, %q head_gate(%g : tensor<1x4x2xf32>) {num_heads = 2 : i64, neuron = #snn.neuron<>} : tensor<2x1x4x8x!snn.spike>
+  return
+}
+
+// -----
+
+func.func @head_gate_fixed(%q: tensor<2x1x4x8x!snn.spike>, %g: tensor<1x4x2xf32>) {
+  // expected-error @+1 {{'snn.spiking_attention' op head_gate needs a float-domain attention neuron (no membrane_type)}}
+  %0 = snn.spiking_attention <ssa> %q, %q, %q head_gate(%g : tensor<1x4x2xf32>) {num_heads = 2 : i64, neuron = #snn.neuron<membrane_type = !snn.fixed<16, 4>>} : tensor<2x1x4x8x!snn.spike>
+  return
+}

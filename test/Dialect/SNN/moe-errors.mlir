@@ -479,3 +479,49 @@ func.func @router_dynamic_experts(%x: tensor<4x1x8x4x!snn.spike>, %w: tensor<?x4
       -> (tensor<1x8x1xi32>, tensor<1x8x1xf32>, tensor<1x8x1xi32>)
   return
 }
+
+// -----
+
+// snn.moe_gates and zero_experts
+
+func.func @gates_shape(%i: tensor<1x4x2xi32>, %g: tensor<1x4x1xf32>) {
+  // expected-error @+1 {{'snn.moe_gates' op expert_index and gate must be one [B, N, K] shape, got [1, 4, 2] and [1, 4, 1]}}
+  %0 = snn.moe_gates %i, %g {num_experts = 4 : i64} : (tensor<1x4x2xi32>, tensor<1x4x1xf32>) -> tensor<1x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @gates_result(%i: tensor<1x4x2xi32>, %g: tensor<1x4x2xf32>) {
+  // expected-error @+1 {{'snn.moe_gates' op result must be [B, N, num_experts] = [1, 4, 4], got [1, 4, 3]}}
+  %0 = snn.moe_gates %i, %g {num_experts = 4 : i64} : (tensor<1x4x2xi32>, tensor<1x4x2xf32>) -> tensor<1x4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gates_too_many_choices(%i: tensor<1x4x3xi32>, %g: tensor<1x4x3xf32>) {
+  // expected-error @+1 {{'snn.moe_gates' op K = 3 choices exceed num_experts = 2}}
+  %0 = snn.moe_gates %i, %g {num_experts = 2 : i64} : (tensor<1x4x3xi32>, tensor<1x4x3xf32>) -> tensor<1x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @gates_scale(%i: tensor<1x4x2xi32>, %g: tensor<1x4x2xf32>) {
+  // expected-error @+1 {{'snn.moe_gates' op scale must be positive and finite, got -1.000000e+00}}
+  %0 = snn.moe_gates %i, %g {num_experts = 4 : i64, scale = -1.0} : (tensor<1x4x2xi32>, tensor<1x4x2xf32>) -> tensor<1x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @zero_experts_order(%d: tensor<2x2x1x4x8x!snn.spike>) {
+  // expected-error @+1 {{'snn.moe_experts' op zero_experts must be increasing expert indices below 2, got 2}}
+  %y = snn.moe_experts %d {zero_experts = array<i64: 0, 2>}
+      : tensor<2x2x1x4x8x!snn.spike> -> tensor<2x2x1x4x8x!snn.spike> {
+  ^bb0(%t: tensor<2x1x4x8x!snn.spike>):
+    snn.yield %t : tensor<2x1x4x8x!snn.spike>
+  }
+  return
+}

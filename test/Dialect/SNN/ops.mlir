@@ -619,3 +619,31 @@ func.func @moe_f32(%x: tensor<1x2x3x4xf32>, %i: tensor<2x3x1xi32>,
          tensor<2x3x1xi32>) -> tensor<1x2x3x4xf32>
   return %r : tensor<1x2x3x4xf32>
 }
+
+// Mixture of heads: dense gates from a routing (scaled by K = 2) weight the
+// SSA heads per token; zero_experts marks experts an export compiled out.
+// CHECK-LABEL: func.func @mixture_of_heads(
+// CHECK: %[[G:.+]] = snn.moe_gates %{{.+}}, %{{.+}} {num_experts = 2 : i64, scale = 2.000000e+00 : f64} : (tensor<1x4x1xi32>, tensor<1x4x1xf32>) -> tensor<1x4x2xf32>
+// CHECK-NEXT: %[[U:.+]] = snn.moe_gates %{{.+}}, %{{.+}} {num_experts = 2 : i64} : (tensor<1x4x1xi32>, tensor<1x4x1xf32>) -> tensor<1x4x2xf32>
+// CHECK-NEXT: snn.spiking_attention <ssa> %{{.+}}, %{{.+}}, %{{.+}} head_gate(%[[G]] : tensor<1x4x2xf32>) {neuron = #snn.neuron<v_threshold = 0.5>, num_heads = 2 : i64, scale = 1.250000e-01 : f64} : tensor<2x1x4x8x!snn.spike>
+// CHECK: snn.moe_experts %{{.+}} {zero_experts = array<i64: 1>} : tensor<2x2x1x4x8x!snn.spike> -> tensor<2x2x1x4x8x!snn.spike>
+func.func @mixture_of_heads(%q: tensor<2x1x4x8x!snn.spike>,
+                            %i: tensor<1x4x1xi32>, %g: tensor<1x4x1xf32>,
+                            %d: tensor<2x2x1x4x8x!snn.spike>)
+    -> (tensor<2x1x4x8x!snn.spike>, tensor<1x4x2xf32>,
+        tensor<2x2x1x4x8x!snn.spike>) {
+  %gates = snn.moe_gates %i, %g {num_experts = 2 : i64, scale = 2.0}
+      : (tensor<1x4x1xi32>, tensor<1x4x1xf32>) -> tensor<1x4x2xf32>
+  %unit = snn.moe_gates %i, %g {num_experts = 2 : i64, scale = 1.0}
+      : (tensor<1x4x1xi32>, tensor<1x4x1xf32>) -> tensor<1x4x2xf32>
+  %a = snn.spiking_attention <ssa> %q, %q, %q head_gate(%gates : tensor<1x4x2xf32>)
+         {num_heads = 2 : i64, scale = 0.125,
+          neuron = #snn.neuron<v_threshold = 0.5>} : tensor<2x1x4x8x!snn.spike>
+  %y = snn.moe_experts %d {zero_experts = array<i64: 1>}
+      : tensor<2x2x1x4x8x!snn.spike> -> tensor<2x2x1x4x8x!snn.spike> {
+  ^bb0(%t: tensor<2x1x4x8x!snn.spike>):
+    snn.yield %t : tensor<2x1x4x8x!snn.spike>
+  }
+  return %a, %unit, %y : tensor<2x1x4x8x!snn.spike>, tensor<1x4x2xf32>,
+                         tensor<2x2x1x4x8x!snn.spike>
+}

@@ -652,6 +652,20 @@ LogicalResult SpikingAttentionOp::verify() {
       return emitOpError() << "head_keep_ratio must be in (0, 1], got "
                            << ratio;
   }
+  if (Value gate = getHeadGate()) {
+    auto g = rankedType(gate);
+    if (getVariant() != AttentionVariant::SSA)
+      return emitOpError() << "head_gate is defined for ssa only";
+    if (getNeuron().getMembraneType())
+      return emitOpError() << "head_gate needs a float-domain attention "
+                              "neuron (no membrane_type)";
+    if (g.getRank() != 3 || !dimsMatch(g.getDimSize(0), type.getDimSize(1)) ||
+        !dimsMatch(g.getDimSize(1), type.getDimSize(2)) ||
+        !dimsMatch(g.getDimSize(2), h))
+      return emitOpError() << "head_gate must be [B, N, H] = ["
+                           << type.getDimSize(1) << ", " << type.getDimSize(2)
+                           << ", " << h << "], got " << shapeStr(g.getShape());
+  }
   if (FixedType m = getNeuron().getMembraneType()) {
     // Power-of-two scales keep (A V) * scale exact in the membrane format.
     if (!ref::isPowerOfTwo(scale) ||
@@ -720,6 +734,31 @@ LogicalResult MoeRouterOp::verify() {
     if (failed(checkShape(*this, "routing result", rankedType(v).getShape(),
                           expected)))
       return failure();
+  return success();
+}
+
+LogicalResult MoeGatesOp::verify() {
+  auto idx = getExpertIndex().getType(), gate = getGate().getType(),
+       out = getOutput().getType();
+  if (idx.getRank() != 3 || gate.getRank() != 3 ||
+      failed(verifyCompatibleShape(idx.getShape(), gate.getShape())))
+    return emitOpError() << "expert_index and gate must be one [B, N, K] "
+                            "shape, got "
+                         << shapeStr(idx.getShape()) << " and "
+                         << shapeStr(gate.getShape());
+  const int64_t e = getNumExperts();
+  if (out.getRank() != 3 || !dimsMatch(out.getDimSize(0), idx.getDimSize(0)) ||
+      !dimsMatch(out.getDimSize(1), idx.getDimSize(1)) ||
+      !dimsMatch(out.getDimSize(2), e))
+    return emitOpError() << "result must be [B, N, num_experts] = ["
+                         << idx.getDimSize(0) << ", " << idx.getDimSize(1)
+                         << ", " << e << "], got " << shapeStr(out.getShape());
+  if (!ShapedType::isDynamic(idx.getDimSize(2)) && idx.getDimSize(2) > e)
+    return emitOpError() << "K = " << idx.getDimSize(2)
+                         << " choices exceed num_experts = " << e;
+  double scale = getScale().convertToDouble();
+  if (!(scale > 0) || !std::isfinite(scale))
+    return emitOpError() << "scale must be positive and finite, got " << scale;
   return success();
 }
 

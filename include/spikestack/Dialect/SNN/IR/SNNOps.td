@@ -385,15 +385,25 @@ def SNN_SpikingAttentionOp : SNN_Op<"spiking_attention", [Pure,
     element the `ceil(p * num_heads)` heads with the most spikes in `Q`
     (summed over time, tokens and channels; ties keep the lower head index)
     are computed, the others output zero spikes.
+
+    `head_gate : [B, N, H]` (SSA, float domain) weights the heads per token,
+    a mixture of heads: `X_h[t, b, n, :]` is multiplied by
+    `head_gate[b, n, h]` (one f32 multiply after the scale) before the
+    attention neuron. A head whose gate is zero needs no compute for that
+    token; the gates come from a router (`snn.moe_router` +
+    `snn.moe_gates`).
   }];
   let arguments = (ins SNN_SpikeTensor:$q, SNN_SpikeTensor:$k,
-    SNN_SpikeTensor:$v, SNN_AttentionVariantAttr:$variant,
+    SNN_SpikeTensor:$v, Optional<SNN_F32Tensor>:$head_gate,
+    SNN_AttentionVariantAttr:$variant,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
     DefaultValuedAttr<F64Attr, "1.0">:$scale, SNN_NeuronAttr:$neuron,
     OptionalAttr<F64Attr>:$head_keep_ratio);
   let results = (outs SNN_SpikeTensor:$output);
   let assemblyFormat = [{
-    $variant $q `,` $k `,` $v attr-dict `:` type($q)
+    $variant $q `,` $k `,` $v
+      (`head_gate` `(` $head_gate^ `:` type($head_gate) `)`)?
+      attr-dict `:` type($q)
   }];
   let hasVerifier = 1;
 }
@@ -438,6 +448,27 @@ def SNN_MoeRouterOp : SNN_Op<"moe_router", [Pure]> {
                       SNN_F32Tensor:$gate, RankedTensorOf<[I32]>:$slot);
   let assemblyFormat = [{
     $input `,` $gate_weight (`,` $gate_bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SNN_MoeGatesOp : SNN_Op<"moe_gates", [Pure]> {
+  let summary = "dense per-expert gates from a routing";
+  let description = [{
+    `expert_index, gate : [B, N, K]` from `snn.moe_router` give
+    `out : [B, N, num_experts]` with `out[b, n, e] = gate[b, n, i] * scale`
+    (one f32 multiply) for the choice `i` with `expert_index[b, n, i] = e`,
+    and 0 for experts not chosen. Used where the experts are parts of one
+    op rather than separate bodies: the heads of a mixture-of-heads
+    attention (`snn.spiking_attention`'s `head_gate`), whose exporters scale
+    the renormalised gates by `K` so that they average 1.
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$expert_index,
+    SNN_F32Tensor:$gate, ConfinedAttr<I64Attr, [IntPositive]>:$num_experts,
+    DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs SNN_F32Tensor:$output);
+  let assemblyFormat = [{
+    $expert_index `,` $gate attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
