@@ -512,13 +512,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     const bool transB = gemm && attrInt(n, "transB", 0) != 0;
     const int64_t K = transB ? b->shape[1] : b->shape[0];
     const int64_t N = transB ? b->shape[0] : b->shape[1];
-    std::vector<float> w(N * K);
-    {
-      const std::vector<float> src = floatsOf(*b);
-      for (int64_t i = 0; i < N; ++i)
-        for (int64_t j = 0; j < K; ++j)
-          w[i * K + j] = transB ? src[i * K + j] : src[j * N + i];
-    }
+    std::vector<float> w = transB ? floatsOf(*b) : transposed(*b);
     // The [N, K] copy replaces the weight: free the original now if nothing
     // else reads it (keeps peak memory near one copy of the weights).
     if (usedOnlyBy(n.input(1), {&n}))

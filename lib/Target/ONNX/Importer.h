@@ -179,6 +179,18 @@ private:
     return f32Constant(name, c.shape, floatsOf(c));
   }
 
+  /// A 2-D constant [R, C] as f32 [C, R] (MatMul's [in, out] weights in
+  /// the [out, in] layout of snn.linear and snn.moe_router).
+  std::vector<float> transposed(const Constant &c) {
+    const int64_t rows = c.shape[0], cols = c.shape[1];
+    const std::vector<float> src = floatsOf(c);
+    std::vector<float> out(src.size());
+    for (int64_t i = 0; i < cols; ++i)
+      for (int64_t j = 0; j < rows; ++j)
+        out[i * rows + j] = src[j * cols + i];
+    return out;
+  }
+
   std::vector<float> floatsOf(const Constant &c) {
     std::vector<float> out(ref::numElements(c.shape));
     if (c.elemType == onnx::TensorProto::FLOAT) {
@@ -274,6 +286,8 @@ private:
   /// Verifies that `m.headGate` is a top-k router's dense gates (times 1 or
   /// K) and records the router; adds its nodes to m.absorbed.
   LogicalResult matchHeadGate(AttentionMatch &m);
+  /// snn.moe_router on `x` [T, B, N, D] for the router `r`.
+  snn::MoeRouterOp emitRouter(Location l, const MoEMatch &r, Value x);
   /// snn.moe_router + snn.moe_gates for a mixture-of-heads router: the
   /// dense gates [B, N, H].
   FailureOr<Value> emitHeadGates(const onnx::NodeProto &n, const MoEMatch &r,

@@ -125,6 +125,33 @@ bool zeroWithZeroConstants(Value v) {
   return false;
 }
 
+/// Logits [B, N, E] a router is verified on: random; one expert crowded
+/// (past any capacity); two crowded (first and second choices); exact ties
+/// between all but one expert per token.
+std::vector<ref::Tensor> routerTestLogits(int64_t B, int64_t N, int64_t E) {
+  std::mt19937 rng(20261121);
+  auto uniform = [&] { return double(rng()) / 4294967296.0 * 8.0 - 4.0; };
+  std::vector<ref::Tensor> tests;
+  for (int variant = 0; variant < 4; ++variant) {
+    ref::Tensor t({B, N, E});
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      const int64_t e = i % E;
+      double v = uniform();
+      if (variant == 1 && e == 0)
+        v += 6.0;
+      if (variant == 2 && e == E - 1)
+        v += 6.0;
+      if (variant == 2 && e == E / 2)
+        v += 3.0;
+      if (variant == 3)
+        v = e == (i / E) % E ? 2.0 : 0.0;
+      t.data[i] = float(v);
+    }
+    tests.push_back(std::move(t));
+  }
+  return tests;
+}
+
 } // namespace
 
 void Importer::routingCone(const std::string &logits,
@@ -451,27 +478,7 @@ LogicalResult Importer::matchMoE() {
                             "(only the combined output may be)";
 
     // Verify the cone against snn.moe_router on test logits.
-    std::mt19937 rng(20261121);
-    auto uniform = [&] { return double(rng()) / 4294967296.0 * 8.0 - 4.0; };
-    std::vector<ref::Tensor> tests;
-    for (int variant = 0; variant < 4; ++variant) {
-      ref::Tensor t({B, N, E});
-      for (int64_t i = 0; i < t.numel(); ++i) {
-        const int64_t e = i % E;
-        double v = uniform();
-        // Crowd one expert (and a second choice) to exceed the capacity.
-        if (variant == 1 && e == 0)
-          v += 6.0;
-        if (variant == 2 && e == E - 1)
-          v += 6.0;
-        if (variant == 2 && e == E / 2)
-          v += 3.0;
-        if (variant == 3)
-          v = e == (i / E) % E ? 2.0 : 0.0; // exact ties between the rest
-        t.data[i] = float(v);
-      }
-      tests.push_back(std::move(t));
-    }
+    const std::vector<ref::Tensor> tests = routerTestLogits(B, N, E);
     std::string mismatch;
     auto check = [&](bool normalize) -> bool {
       for (const ref::Tensor &L : tests) {
@@ -566,32 +573,11 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
   auto tokens = operand(n, m.dispatchInput);
   if (failed(x) || failed(tokens))
     return failure();
-  auto xt = cast<RankedTensorType>(x->getType());
   auto tt = cast<RankedTensorType>(tokens->getType());
   const int64_t T = tt.getDimSize(0), B = tt.getDimSize(1),
                 N = tt.getDimSize(2), D = tt.getDimSize(3), E = m.numExperts,
-                K = m.topK, C = m.capacity.value_or(N);
-  (void)xt;
-  // Router: W [D, E] -> gate_weight [E, D].
-  const Constant *w = constantOf(m.gateWeight);
-  const int64_t Din = w->shape[0];
-  std::vector<float> src = floatsOf(*w), wt(E * Din);
-  for (int64_t e = 0; e < E; ++e)
-    for (int64_t d = 0; d < Din; ++d)
-      wt[e * Din + d] = src[d * E + e];
-  Value gw = f32Constant(m.gateWeight, {E, Din}, std::move(wt));
-  Value gb;
-  if (m.gateBias)
-    gb = f32Constant(*m.gateBias, {E}, floatsOf(*constantOf(*m.gateBias)));
-  auto i32 = [&](ArrayRef<int64_t> s) {
-    return RankedTensorType::get(s, builder.getI32Type());
-  };
-  auto router = snn::MoeRouterOp::create(
-      builder, l, i32({B, N, K}), f32Type({B, N, K}), i32({B, N, K}), *x, gw,
-      gb, builder.getI64IntegerAttr(K),
-      m.capacity ? builder.getI64IntegerAttr(C) : IntegerAttr(),
-      builder.getBoolAttr(m.normalize),
-      m.timeStep ? builder.getI64IntegerAttr(*m.timeStep) : IntegerAttr());
+                C = m.capacity.value_or(N);
+  snn::MoeRouterOp router = emitRouter(l, m, *x);
   auto bufType = RankedTensorType::get({E, T, B, C, D}, tt.getElementType());
   Value buffers = snn::MoeDispatchOp::create(
       builder, l, bufType, *tokens, router.getExpertIndex(), router.getSlot(),
@@ -882,17 +868,7 @@ LogicalResult Importer::matchHeadGate(AttentionMatch &am) {
     return failure();
 
   // Verify: gate[0, b, h, n, 0] = scale * (top-k gate of head h or 0).
-  std::mt19937 rng(20261122);
-  auto uniform = [&] { return double(rng()) / 4294967296.0 * 8.0 - 4.0; };
-  std::vector<ref::Tensor> tests;
-  for (int variant = 0; variant < 3; ++variant) {
-    ref::Tensor t({B, N, H});
-    for (int64_t i = 0; i < t.numel(); ++i)
-      t.data[i] =
-          float(variant == 2 ? ((i / H) % H == i % H ? 2.0 : 0.0)
-                             : uniform() + (variant && i % H == 0 ? 5.0 : 0.0));
-    tests.push_back(std::move(t));
-  }
+  const std::vector<ref::Tensor> tests = routerTestLogits(B, N, H);
   std::string mismatch;
   auto check = [&](bool normalize, double scale) {
     for (const ref::Tensor &L : tests) {
@@ -953,6 +929,25 @@ LogicalResult Importer::matchHeadGate(AttentionMatch &am) {
   return success();
 }
 
+snn::MoeRouterOp Importer::emitRouter(Location l, const MoEMatch &r, Value x) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  const int64_t B = xt.getDimSize(1), N = xt.getDimSize(2), K = r.topK;
+  // W [D, E] -> gate_weight [E, D].
+  Value gw = f32Constant(r.gateWeight, {r.numExperts, xt.getDimSize(3)},
+                         transposed(*constantOf(r.gateWeight)));
+  Value gb;
+  if (r.gateBias)
+    gb = f32Constant(*r.gateBias, {r.numExperts},
+                     floatsOf(*constantOf(*r.gateBias)));
+  auto i32 = RankedTensorType::get({B, N, K}, builder.getI32Type());
+  return snn::MoeRouterOp::create(
+      builder, l, i32, f32Type({B, N, K}), i32, x, gw, gb,
+      builder.getI64IntegerAttr(K),
+      r.capacity ? builder.getI64IntegerAttr(*r.capacity) : IntegerAttr(),
+      builder.getBoolAttr(r.normalize),
+      r.timeStep ? builder.getI64IntegerAttr(*r.timeStep) : IntegerAttr());
+}
+
 FailureOr<Value> Importer::emitHeadGates(const onnx::NodeProto &n,
                                          const MoEMatch &r, double scale,
                                          int64_t heads) {
@@ -961,23 +956,8 @@ FailureOr<Value> Importer::emitHeadGates(const onnx::NodeProto &n,
   if (failed(x))
     return failure();
   auto xt = cast<RankedTensorType>(x->getType());
-  const int64_t B = xt.getDimSize(1), N = xt.getDimSize(2), K = r.topK;
-  const Constant *w = constantOf(r.gateWeight);
-  const int64_t D = w->shape[0];
-  std::vector<float> src = floatsOf(*w), wt(heads * D);
-  for (int64_t h = 0; h < heads; ++h)
-    for (int64_t d = 0; d < D; ++d)
-      wt[h * D + d] = src[d * heads + h];
-  Value gw = f32Constant(r.gateWeight, {heads, D}, std::move(wt));
-  Value gb;
-  if (r.gateBias)
-    gb = f32Constant(*r.gateBias, {heads}, floatsOf(*constantOf(*r.gateBias)));
-  auto i32 = RankedTensorType::get({B, N, K}, builder.getI32Type());
-  auto router = snn::MoeRouterOp::create(
-      builder, l, i32, f32Type({B, N, K}), i32, *x, gw, gb,
-      builder.getI64IntegerAttr(K), IntegerAttr(),
-      builder.getBoolAttr(r.normalize),
-      r.timeStep ? builder.getI64IntegerAttr(*r.timeStep) : IntegerAttr());
+  const int64_t B = xt.getDimSize(1), N = xt.getDimSize(2);
+  snn::MoeRouterOp router = emitRouter(l, r, *x);
   return Value(snn::MoeGatesOp::create(
       builder, l, f32Type({B, N, heads}), router.getExpertIndex(),
       router.getGate(), builder.getI64IntegerAttr(heads),
