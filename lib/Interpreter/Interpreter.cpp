@@ -269,7 +269,8 @@ std::vector<int64_t> staticShape(Value v) {
 
 class Interpreter {
 public:
-  explicit Interpreter(ModuleOp module) : symbols(module) {}
+  explicit Interpreter(ModuleOp module, InterpretObserver observe = {})
+      : symbols(module), observe(std::move(observe)) {}
 
   FailureOr<std::vector<Tensor>> runFunction(func::FuncOp func,
                                              const std::vector<Tensor> &args) {
@@ -298,6 +299,7 @@ public:
 
 private:
   SymbolTable symbols;
+  InterpretObserver observe;
   int depth = 0;
 
   /// Runs `block` with its arguments bound to `args`; returns the values of
@@ -335,8 +337,11 @@ private:
           return op.emitError() << "internal error: produced shape "
                                 << ref::shapeToString(t.shape) << " for "
                                 << type;
-        env[value] = std::move(t);
       }
+      if (observe)
+        observe(op, results);
+      for (auto [value, t] : llvm::zip(op.getResults(), results))
+        env[value] = std::move(t);
     }
     return block.getParentOp()->emitError() << "block has no terminator";
   }
@@ -775,9 +780,16 @@ private:
 FailureOr<std::vector<Tensor>>
 spikestack::interpretFunction(func::FuncOp func,
                               const std::vector<Tensor> &inputs) {
+  return interpretFunction(func, inputs, InterpretObserver());
+}
+
+FailureOr<std::vector<Tensor>>
+spikestack::interpretFunction(func::FuncOp func,
+                              const std::vector<Tensor> &inputs,
+                              const InterpretObserver &observe) {
   auto module = func->getParentOfType<ModuleOp>();
   if (!module)
     return func.emitError() << "function is not inside a module";
-  Interpreter interpreter(module);
+  Interpreter interpreter(module, observe);
   return interpreter.runFunction(func, inputs);
 }

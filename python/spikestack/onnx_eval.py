@@ -227,15 +227,19 @@ def _slice(a, i):
     starts, ends = _ints(i[1]), _ints(i[2])
     axes = _ints(i[3]) if len(i) > 3 and i[3] is not None else list(range(len(starts)))
     steps = _ints(i[4]) if len(i) > 4 and i[4] is not None else [1] * len(starts)
-    index = [slice(None)] * x.dim()
     for s, e, ax, st in zip(starts, ends, axes, steps):
+        ax = ax % x.dim()
         n = x.shape[ax]
-        if st <= 0:
-            raise NotImplementedError("Slice with a non-positive step")
-        s = max(0, min(n, s + n if s < 0 else s))
-        e = max(0, min(n, e + n if e < 0 else e))
-        index[ax] = slice(s, e, st)
-    return x[tuple(index)]
+        if st == 0:
+            raise NotImplementedError("Slice with step 0")
+        s = s + n if s < 0 else s
+        e = e + n if e < 0 else e
+        if st > 0:  # clamp to [0, n]
+            s, e = max(0, min(n, s)), max(0, min(n, e))
+        else:  # ONNX: start in [0, n-1], end in [-1, n-1]
+            s, e = max(0, min(n - 1, s)), max(-1, min(n - 1, e))
+        x = torch.index_select(x, ax, torch.tensor(list(range(s, e, st)), dtype=torch.long))
+    return x
 
 
 @_op("Gather")

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
 #include "spikestack/Interpreter/Interpreter.h"
+#include "spikestack/Support/FileUtil.h"
 #include "spikestack/Support/Npy.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -53,6 +54,12 @@ static cl::opt<std::string>
     entry("entry", cl::desc("Function to run (default: @main, else the "
                             "first function)"),
           cl::value_desc("NAME"));
+static cl::opt<std::string> dumpTagged(
+    "dump-tagged",
+    cl::desc("Also write the value of every op of the entry function that "
+             "carries snn.onnx_name (imported neurons and attention) to "
+             "DIR/tap<k>.npy, listed in DIR/tagged.tsv"),
+    cl::value_desc("DIR"));
 static cl::opt<std::string> program(cl::Positional, cl::desc("[PROGRAM]"),
                                     cl::init(""));
 
@@ -67,7 +74,7 @@ int main(int argc, char **argv) {
       argc, argv,
       "SpikeStack runner\n\n"
       "  snn-run --interpret FILE.mlir [--input NAME=FILE.npy ...] "
-      "[--input-dir DIR] --output-dir DIR\n");
+      "[--input-dir DIR] --output-dir DIR [--dump-tagged DIR]\n");
 
   if (interpretFile.empty()) {
     if (!program.empty())
@@ -160,9 +167,41 @@ int main(int argc, char **argv) {
     args.push_back(std::move(*tensor));
   }
 
-  auto results = interpretFunction(func, args);
+  // Tagged values of the entry function's own ops (not of called
+  // functions or regions, which may run many times).
+  struct Tap {
+    std::string onnxName, opName;
+    NpyArray array;
+  };
+  std::vector<Tap> taps;
+  std::string tapError;
+  InterpretObserver observe;
+  if (!dumpTagged.empty())
+    observe = [&](Operation &op, const std::vector<ref::Tensor> &values) {
+      auto tag = op.getAttrOfType<StringAttr>("snn.onnx_name");
+      if (!tag || op.getParentOp() != func.getOperation() || values.empty() ||
+          !tapError.empty())
+        return;
+      auto array = tensorToNpy(values[0],
+                               cast<RankedTensorType>(op.getResultTypes()[0]));
+      if (!array.ok()) {
+        tapError = "value of " + op.getName().getStringRef().str() + " (" +
+                   tag.getValue().str() +
+                   "): " + std::string(array.status().message());
+        return;
+      }
+      std::string name = tag.getValue().str();
+      for (char &c : name) // keep tagged.tsv one line per tap
+        if (c == '\t' || c == '\n' || c == '\r')
+          c = ' ';
+      taps.push_back({std::move(name),
+                      op.getName().getStringRef().str(), std::move(*array)});
+    };
+  auto results = interpretFunction(func, args, observe);
   if (failed(results))
     return 1;
+  if (!tapError.empty())
+    return error(tapError);
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     return error("cannot create output directory '" + outputDir +
@@ -182,5 +221,24 @@ int main(int argc, char **argv) {
   for (auto &[path, array] : outputs)
     if (auto st = writeNpy(path, array); !st.ok())
       return error(std::string(st.message()));
+
+  if (dumpTagged.empty())
+    return 0;
+  if (std::error_code ec = llvm::sys::fs::create_directories(dumpTagged))
+    return error("cannot create directory '" + dumpTagged +
+                 "': " + ec.message());
+  std::string index = "# file\tonnx tensor\top\n";
+  for (auto [k, tap] : llvm::enumerate(taps)) {
+    const std::string file = "tap" + std::to_string(k) + ".npy";
+    llvm::SmallString<256> path(dumpTagged);
+    llvm::sys::path::append(path, file);
+    if (auto st = writeNpy(path.str().str(), tap.array); !st.ok())
+      return error(std::string(st.message()));
+    index += file + "\t" + tap.onnxName + "\t" + tap.opName + "\n";
+  }
+  llvm::SmallString<256> indexPath(dumpTagged);
+  llvm::sys::path::append(indexPath, "tagged.tsv");
+  if (auto st = writeFileAtomically(indexPath.str().str(), index); !st.ok())
+    return error(std::string(st.message()));
   return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,17 @@ namespace spikestack {
 mlir::FailureOr<std::vector<ref::Tensor>>
 interpretFunction(mlir::func::FuncOp func,
                   const std::vector<ref::Tensor> &inputs);
+
+/// Called after each op the interpreter runs (also ops inside called
+/// functions and regions, once per execution) with the op's results.
+using InterpretObserver =
+    std::function<void(mlir::Operation &op, const std::vector<ref::Tensor> &)>;
+
+/// As above, calling `observe` after every op (a tap for per-layer dumps).
+mlir::FailureOr<std::vector<ref::Tensor>>
+interpretFunction(mlir::func::FuncOp func,
+                  const std::vector<ref::Tensor> &inputs,
+                  const InterpretObserver &observe);
 
 /// Name of argument `i` (`snn.name` argument attribute, else "arg<i>").
 std::string argumentName(mlir::func::FuncOp func, unsigned i);

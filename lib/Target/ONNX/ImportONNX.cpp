@@ -281,6 +281,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
                                      t.getDimSize(2), m.heads, C / m.heads});
       att = transpose(l, split, {0, 1, 3, 2, 4});
     }
+    tagONNX(att, out);
     env[out] = att;
     return success();
   }
@@ -310,6 +311,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
                             builder.getF64FloatAttr(p.vThreshold),
                             builder.getF64FloatAttr(p.vReset), reset, compare,
                             FloatAttr(), IntegerAttr(), TypeAttr(), rounding);
+    tagONNX(s, out);
     env[out] = s;
     return success();
   }

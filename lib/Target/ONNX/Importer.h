@@ -106,6 +106,13 @@ private:
     return emitError(loc(n)) << describeNode(n, g) << ": ";
   }
 
+  /// Records on the op defining `v` that it computes ONNX tensor `name`
+  /// (`snn.onnx_name`, read by `snn-run --dump-tagged`).
+  void tagONNX(Value v, const std::string &name) {
+    if (Operation *op = v.getDefiningOp())
+      op->setAttr("snn.onnx_name", builder.getStringAttr(name));
+  }
+
   const ValueInfo &info(const std::string &name) { return g.values[name]; }
   std::vector<int64_t> shapeOf(const std::string &name) {
     return *info(name).shape;

@@ -620,6 +620,8 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
     Value out =
         succeeded(ok) && env.count(ex.output) ? env[ex.output] : Value();
     env = std::move(saved);
+    // One body stands for all experts: it computes no single ONNX tensor.
+    block->walk([](Operation *op) { op->removeAttr("snn.onnx_name"); });
     if (!out)
       return error(n) << "cannot import the body of expert " << e;
     auto ot = cast<RankedTensorType>(out.getType());

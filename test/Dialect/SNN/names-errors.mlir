@@ -28,3 +28,20 @@ func.func private @not_string(tensor<2xf32> {snn.name = 3 : i64})
 
 // expected-error @+1 {{unknown snn attribute 'snn.nmae' on argument 0 (only snn.name is defined)}}
 func.func private @typo(tensor<2xf32> {snn.nmae = "x"})
+
+// -----
+
+// snn.onnx_name on an op records the ONNX tensor the op computes.
+func.func @onnx_name(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{snn.onnx_name must be a non-empty string}}
+  %y = snn.scale %x by 2.0 {snn.onnx_name = 7 : i64} : tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+func.func @op_typo(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{unknown snn attribute 'snn.onnx' (only snn.onnx_name is defined on ops)}}
+  %y = snn.scale %x by 2.0 {snn.onnx = "y"} : tensor<2xf32>
+  return %y : tensor<2xf32>
+}

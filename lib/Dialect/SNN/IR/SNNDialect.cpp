@@ -71,6 +71,18 @@ static LogicalResult verifyName(Operation *op, unsigned index,
   return success();
 }
 
+LogicalResult SNNDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  if (attr.getName() != "snn.onnx_name")
+    return op->emitError() << "unknown snn attribute '"
+                           << attr.getName().getValue()
+                           << "' (only snn.onnx_name is defined on ops)";
+  auto name = dyn_cast<StringAttr>(attr.getValue());
+  if (!name || name.getValue().empty())
+    return op->emitError() << "snn.onnx_name must be a non-empty string";
+  return success();
+}
+
 LogicalResult SNNDialect::verifyRegionArgAttribute(Operation *op, unsigned,
                                                    unsigned argIndex,
                                                    NamedAttribute attr) {

@@ -37,6 +37,12 @@ def SNN_Dialect : Dialect {
     `!snn.count<N>` (unsigned spike counts in `0..N`), `!snn.fixed<W, F>`
     (signed fixed point) and `f32` (real values, float reference
     semantics). See `docs/rationale.md` for the numerics conventions.
+
+    Discardable attributes: `snn.name` (a string on function arguments and
+    results) names the tensors that tools read and write (`<name>.npy`);
+    `snn.onnx_name` (a string on any op) records the ONNX tensor an
+    imported op computes, so that tools can compare the op's value with
+    that tensor (`snn-run --dump-tagged`).
   }];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
@@ -45,6 +51,8 @@ def SNN_Dialect : Dialect {
   // tools read and write (<name>.npy).
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
+  // `snn.onnx_name` on an op records the ONNX tensor it computes.
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerTypes();
     void registerAttributes();
