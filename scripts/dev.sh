@@ -4,6 +4,8 @@
 #   scripts/dev.sh demo   install what is missing, build, run the main job
 #   scripts/dev.sh test   install what is missing, build, run every test, then
 #                         run them again in an ASan+UBSan build (build-asan/)
+#                         and fuzz the ONNX importer for FUZZ_SECONDS
+#                         (default 60; scripts/fuzz.sh, build-fuzz/)
 #   scripts/dev.sh build  install what is missing and build
 #
 # Works on a fresh Debian bookworm machine as root. Environment:
@@ -25,6 +27,7 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev
   python3 python3-numpy python3-onnx python3-torch
+  clang-22 libclang-rt-22-dev time
 )
 
 install_deps() {
@@ -82,6 +85,8 @@ run_tests() {
   if [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]]; then
     echo "== the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
     BUILD_DIR="$ROOT/build-asan" SPIKESTACK_SANITIZE=1 bash "$ROOT/scripts/dev.sh" test
+    echo "== libFuzzer on the ONNX importer"
+    bash "$ROOT/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
   fi
 }
 

@@ -99,6 +99,26 @@ std::string randomSuffix() {
 
 } // namespace
 
+absl::StatusOr<OpenedFile> openForReading(const std::string &path) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return errnoStatus(errno, "cannot read", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    closeFd(fd);
+    return errnoStatus(err, "cannot read", path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    closeFd(fd);
+    return errnoStatus(EISDIR, "cannot read", path);
+  }
+  return OpenedFile{fd, S_ISREG(st.st_mode) ? int64_t(st.st_size) : -1};
+}
+
 absl::StatusOr<std::string> readFile(const std::string &path) {
   int fd;
   do {

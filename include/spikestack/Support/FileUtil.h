@@ -12,6 +12,7 @@
 #ifndef SPIKESTACK_SUPPORT_FILEUTIL_H
 #define SPIKESTACK_SUPPORT_FILEUTIL_H
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,14 @@ namespace spikestack {
 /// `path` is a directory). Messages have the form
 /// "cannot read '<path>': <strerror>".
 absl::StatusOr<std::string> readFile(const std::string &path);
+
+/// A file opened for reading (not a directory) and its size in bytes (-1
+/// if it is not a regular file). The caller owns `fd` and closes it.
+struct OpenedFile {
+  int fd = -1;
+  int64_t size = -1;
+};
+absl::StatusOr<OpenedFile> openForReading(const std::string &path);
 
 /// Atomically replaces (or creates) the file at `path` with `contents`.
 ///

@@ -5,6 +5,7 @@
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 
+#include "llvm/Support/MemoryBuffer.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -698,7 +699,23 @@ importONNXImpl(const std::string &path, std::optional<llvm::StringRef> contents,
 OwningOpRef<ModuleOp>
 spikestack::importONNX(const std::string &path, MLIRContext *context,
                        const ONNXImportOptions &options) {
+  if (path == "-") {
+    auto in = llvm::MemoryBuffer::getSTDIN();
+    if (!in) {
+      emitError(UnknownLoc::get(context))
+          << "cannot read standard input: " << in.getError().message();
+      return nullptr;
+    }
+    return importONNXImpl("<stdin>", (*in)->getBuffer(), context, options);
+  }
   return importONNXImpl(path, std::nullopt, context, options);
+}
+
+OwningOpRef<ModuleOp>
+spikestack::importONNXFromBuffer(llvm::StringRef contents,
+                                 const std::string &name, MLIRContext *context,
+                                 const ONNXImportOptions &options) {
+  return importONNXImpl(name, contents, context, options);
 }
 
 //===----------------------------------------------------------------------===//
@@ -710,6 +727,40 @@ static llvm::cl::list<std::string> inputShapeOption(
     llvm::cl::desc("Static shape of a dynamic ONNX input, NAME=1x3x32x32"),
     llvm::cl::value_desc("NAME=DxDx..."));
 
+bool spikestack::parseInputShapeSpecs(const std::vector<std::string> &specs,
+                                      ONNXImportOptions &options,
+                                      std::string &error) {
+  for (const std::string &spec : specs) {
+    const size_t eq = spec.find('=');
+    std::vector<int64_t> dims;
+    bool ok = eq != std::string::npos && eq > 0;
+    for (size_t pos = eq + 1; ok && pos <= spec.size();) {
+      size_t x = spec.find('x', pos);
+      if (x == std::string::npos)
+        x = spec.size();
+      const std::string d = spec.substr(pos, x - pos);
+      ok = !d.empty() && d.size() < 12 &&
+           d.find_first_not_of("0123456789") == std::string::npos &&
+           std::stoll(d) > 0;
+      if (ok)
+        dims.push_back(std::stoll(d));
+      pos = x + 1;
+    }
+    if (!ok) {
+      error = "--input-shape expects NAME=DxDx... with positive sizes, got '" +
+              spec + "'";
+      return false;
+    }
+    options.inputShapes[spec.substr(0, eq)] = dims;
+  }
+  return true;
+}
+
+std::vector<std::string> spikestack::inputShapeSpecsFromCommandLine() {
+  return std::vector<std::string>(inputShapeOption.begin(),
+                                  inputShapeOption.end());
+}
+
 void spikestack::registerONNXImportTranslation() {
   TranslateToMLIRRegistration registration(
       "import-onnx", "import an ONNX model into the snn dialect",
@@ -718,30 +769,11 @@ void spikestack::registerONNXImportTranslation() {
         const auto *buffer = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
         const std::string path = buffer->getBufferIdentifier().str();
         ONNXImportOptions options;
-        for (const std::string &spec : inputShapeOption) {
-          const size_t eq = spec.find('=');
-          std::vector<int64_t> dims;
-          bool ok = eq != std::string::npos && eq > 0;
-          for (size_t pos = eq + 1; ok && pos <= spec.size();) {
-            size_t x = spec.find('x', pos);
-            if (x == std::string::npos)
-              x = spec.size();
-            const std::string d = spec.substr(pos, x - pos);
-            ok = !d.empty() && d.size() < 12 &&
-                 d.find_first_not_of("0123456789") == std::string::npos &&
-                 std::stoll(d) > 0;
-            if (ok)
-              dims.push_back(std::stoll(d));
-            pos = x + 1;
-          }
-          if (!ok) {
-            emitError(UnknownLoc::get(context))
-                << "--input-shape expects NAME=DxDx... with positive sizes, "
-                   "got '"
-                << spec << "'";
-            return nullptr;
-          }
-          options.inputShapes[spec.substr(0, eq)] = dims;
+        std::string error;
+        if (!parseInputShapeSpecs(inputShapeSpecsFromCommandLine(), options,
+                                  error)) {
+          emitError(UnknownLoc::get(context)) << error;
+          return nullptr;
         }
         auto module =
             importONNXImpl(path, buffer->getBuffer(), context, options);

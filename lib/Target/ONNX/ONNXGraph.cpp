@@ -12,6 +12,7 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 
 #include <algorithm>
 #include <chrono>
@@ -319,7 +320,9 @@ loadTensor(const TensorProto &tensor, const std::string &modelDir,
     c->bytes = std::make_shared<const std::string>(encode(type, t));
   }
   if (n <= kMaxFoldElements)
-    c->values = decode(type, shape, *c->bytes);
+    c->values.defer([type, shape, bytes = c->bytes] {
+      return decode(type, shape, *bytes);
+    });
   return c;
 }
 
@@ -1124,29 +1127,49 @@ evaluateNode(const onnx::NodeProto &node,
 // Loading
 //===----------------------------------------------------------------------===//
 
+/// Parses `contents` (the model given in memory) or, without it, the file
+/// at `path` as a stream, so that the file's bytes are never held in memory
+/// next to the parsed model.
 static StatusOr<std::unique_ptr<onnx::ModelProto>>
 parseModel(const std::string &path, std::optional<std::string_view> given) {
-  std::optional<std::string> owned;
-  if (!given) {
-    auto read = readFile(path);
-    if (!read.ok())
-      return read.status();
-    owned = std::move(*read);
-    given = *owned;
-  }
-  const std::string_view *contents = &*given;
+  constexpr int64_t kLimit = INT32_MAX; // protobuf's hard message limit
+  auto tooLarge = [&] {
+    return InvalidArgumentError(absl::StrCat(
+        "'", path,
+        "' is larger than 2 GiB; keep the weights in external data "
+        "files (onnx.save(..., save_as_external_data=True))"));
+  };
   auto model = std::make_unique<onnx::ModelProto>();
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>(contents->data()),
-      static_cast<int>(std::min<size_t>(contents->size(), INT32_MAX)));
-  stream.SetTotalBytesLimit(INT32_MAX);
-  if (contents->size() > size_t(INT32_MAX))
+  int64_t size = 0;
+  bool parsed = false;
+  if (given) {
+    size = int64_t(given->size());
+    if (size > kLimit)
+      return tooLarge();
+    google::protobuf::io::CodedInputStream stream(
+        reinterpret_cast<const uint8_t *>(given->data()), int(size));
+    stream.SetTotalBytesLimit(int(kLimit));
+    parsed = model->ParseFromCodedStream(&stream) &&
+             stream.ConsumedEntireMessage();
+  } else {
+    auto file = openForReading(path);
+    if (!file.ok())
+      return file.status();
+    google::protobuf::io::FileInputStream raw(file->fd);
+    raw.SetCloseOnDelete(true);
+    size = file->size;
+    if (size > kLimit)
+      return tooLarge();
+    google::protobuf::io::CodedInputStream stream(&raw);
+    stream.SetTotalBytesLimit(int(kLimit));
+    parsed = model->ParseFromCodedStream(&stream) &&
+             stream.ConsumedEntireMessage() && raw.GetErrno() == 0;
+    if (size < 0) // not a regular file: report what was read
+      size = stream.CurrentPosition();
+  }
+  if (!parsed)
     return InvalidArgumentError(absl::StrCat(
-        "'", path, "' is larger than 2 GiB; keep the weights in external data "
-                   "files (onnx.save(..., save_as_external_data=True))"));
-  if (!model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
-    return InvalidArgumentError(absl::StrCat(
-        "cannot parse '", path, "' (", contents->size(),
+        "cannot parse '", path, "' (", size,
         " bytes) as an ONNX model: the protobuf is truncated or corrupt"));
   if (!model->has_graph() || model->ir_version() <= 0)
     return InvalidArgumentError(absl::StrCat(
@@ -1362,7 +1385,18 @@ static StatusOr<int> runShapeInference(Graph &g) {
         continue;
       declared.insert(name);
       const ValueInfo &v = it->second;
-      if (v.constant && v.constant->values) {
+      // ONNX's inference reads the data of shape-like inputs (Reshape's
+      // shape, Slice's starts, Resize's scales ...): integer constants and
+      // tiny float ones. Weights only need their declared type and shape,
+      // which keeps them out of the copy sent to the inference process.
+      const bool shapeLike =
+          v.constant &&
+          (v.constant->elemType == TensorProto::INT64 ||
+           v.constant->elemType == TensorProto::INT32 ||
+           safeNumElements(v.constant->shape) <= 16) &&
+          safeNumElements(v.constant->shape) >= 0 &&
+          safeNumElements(v.constant->shape) <= kMaxFoldElements;
+      if (shapeLike) {
         TensorProto *t = graph->add_initializer();
         t->set_name(name);
         t->set_data_type(v.constant->elemType);

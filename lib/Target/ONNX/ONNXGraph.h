@@ -17,6 +17,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,12 +31,47 @@ inline constexpr int64_t kMinOpset = 13, kMaxOpset = 17, kMaxIRVersion = 8;
 
 /// A constant tensor: raw little-endian bytes as stored in the model (or an
 /// external file), plus a numeric copy for small tensors that folding uses.
+/// A tensor of doubles that may be decoded from bytes on first use: the
+/// weights of a model are decoded only if folding or raising reads them
+/// (doubles take twice the memory of float32 weights).
+class LazyTensor {
+public:
+  LazyTensor &operator=(ref::Tensor t) {
+    value = std::move(t);
+    decoder = nullptr;
+    return *this;
+  }
+  /// Defers `decode` until the value is first read.
+  void defer(std::function<ref::Tensor()> decode) {
+    value.reset();
+    decoder = std::move(decode);
+  }
+  explicit operator bool() const { return force().has_value(); }
+  const ref::Tensor &operator*() const { return *force(); }
+  const ref::Tensor *operator->() const { return &*force(); }
+  ref::Tensor *operator->() {
+    force();
+    return &*value;
+  }
+
+private:
+  const std::optional<ref::Tensor> &force() const {
+    if (decoder) {
+      value = decoder();
+      decoder = nullptr;
+    }
+    return value;
+  }
+  mutable std::optional<ref::Tensor> value;
+  mutable std::function<ref::Tensor()> decoder;
+};
+
 struct Constant {
   int32_t elemType = 0; ///< onnx::TensorProto_DataType
   std::vector<int64_t> shape;
   std::shared_ptr<const std::string> bytes; ///< element data, C order
   /// Values as doubles, present for tensors of at most kMaxFoldElements.
-  std::optional<ref::Tensor> values;
+  LazyTensor values;
 };
 inline constexpr int64_t kMaxFoldElements = int64_t(1) << 20;
 

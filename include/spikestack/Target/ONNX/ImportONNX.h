@@ -30,6 +30,23 @@ mlir::OwningOpRef<mlir::ModuleOp> importONNX(const std::string &path,
                                              const ONNXImportOptions &options);
 
 /// Registers the `--import-onnx` translation (and `--input-shape`).
+/// Imports a model given in memory; `name` is the path used in diagnostics
+/// and the directory for external data files.
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXFromBuffer(llvm::StringRef contents, const std::string &name,
+                     mlir::MLIRContext *context,
+                     const ONNXImportOptions &options);
+
+/// Parses `--input-shape` specs (NAME=DxDx...) into `options`; on a bad
+/// spec returns false with `error` set.
+bool parseInputShapeSpecs(const std::vector<std::string> &specs,
+                          ONNXImportOptions &options, std::string &error);
+/// The `--input-shape` values given on the command line.
+std::vector<std::string> inputShapeSpecsFromCommandLine();
+
+/// Registers `import-onnx` for mlir-translate style drivers. (snn-translate
+/// serves `--import-onnx` with its own driver, which parses the file as a
+/// stream instead of holding a copy of it.)
 void registerONNXImportTranslation();
 
 } // namespace spikestack
