@@ -707,9 +707,10 @@ StatusOr<std::optional<Folded>> evaluate(const onnx::NodeProto &node,
       return bad("starts, ends, axes and steps differ in length");
     std::vector<int64_t> begin(r, 0), step(r, 1), count(data.shape);
     for (size_t k = 0; k < starts.size(); ++k) {
-      const int64_t a = axes[k], dim = data.shape[a], s = steps[k];
+      const int64_t a = axes[k], s = steps[k];
       if (a < 0 || a >= r || s == 0)
         return bad("bad axis or zero step");
+      const int64_t dim = data.shape[a];
       auto clampIndex = [&](int64_t v) {
         if (v < 0)
           v += dim;
@@ -1272,6 +1273,11 @@ static StatusOr<onnx::GraphProto> inferShapesIsolated(onnx::ModelProto &m) {
     // user's concern (the parent reports the outcome).
     if (int devnull = open("/dev/null", O_WRONLY); devnull >= 0)
       dup2(devnull, STDERR_FILENO);
+    // A crash in ONNX's code must end the child with the signal the parent
+    // reports, not run handlers inherited from the parent (sanitizers,
+    // libFuzzer's crash reporter, LLVM's stack printer).
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
+      std::signal(sig, SIG_DFL);
     int code = 0;
     try {
       onnx::ShapeInferenceOptions options{/*check_type=*/false,
