@@ -27,5 +27,5 @@ config.substitutions.append(("%src_root", config.spikestack_src_root))
 config.substitutions.append(
     ("%testdata", os.path.join(config.spikestack_src_root, "test", "data")))
 
-tools = ["snn-opt", "snn-run", "snn-translate"]
+tools = ["snn-opt", "snn-run", "snn-translate", "snn-target"]
 llvm_config.add_tool_substitutions(tools, [config.spikestack_tools_dir])
