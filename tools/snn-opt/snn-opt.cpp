@@ -16,9 +16,11 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Dialect/SNN/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
+  spikestack::snn::registerSNNPasses();
   mlir::DialectRegistry registry;
   registry.insert<spikestack::snn::SNNDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect,

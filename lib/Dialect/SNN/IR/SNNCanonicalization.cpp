@@ -13,29 +13,53 @@
 #include "spikestack/Reference/Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace spikestack::snn;
 namespace ref = spikestack::ref;
 
-namespace {
-
-/// Values of a constant f32 tensor, or nullopt.
-std::optional<SmallVector<float>> constantF32(Value v) {
-  DenseElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)) ||
-      !attr.getElementType().isF32())
+std::optional<SmallVector<float>>
+spikestack::snn::getConstantF32Values(Value v) {
+  auto c = v ? v.getDefiningOp<arith::ConstantOp>() : nullptr;
+  if (!c)
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(c.getType());
+  if (!type || !type.getElementType().isF32())
     return std::nullopt;
   SmallVector<float> values;
-  values.reserve(attr.getNumElements());
-  for (float f : attr.getValues<float>())
-    values.push_back(f);
-  return values;
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    values.reserve(dense.getNumElements());
+    for (float f : dense.getValues<float>())
+      values.push_back(f);
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    const int64_t n = type.getNumElements();
+    if (int64_t(bytes.size()) != n * int64_t(sizeof(float)))
+      return std::nullopt;
+    values.resize(n);
+    std::memcpy(values.data(), bytes.data(), bytes.size());
+    return values;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+/// Values of a constant f32 tensor (dense or dense_resource), or nullopt.
+std::optional<SmallVector<float>> constantF32(Value v) {
+  return getConstantF32Values(v);
 }
 
 Value makeF32Constant(PatternRewriter &rewriter, Location loc,

@@ -23,4 +23,11 @@ class NeuronAttr;
 #define GET_OP_CLASSES
 #include "spikestack/Dialect/SNN/IR/SNNOps.h.inc"
 
+namespace spikestack::snn {
+/// The values of `v` if it is a constant f32 tensor, held either as a dense
+/// attribute or as a `dense_resource` blob (what the ONNX importer emits);
+/// nullopt otherwise (also for a blob whose size does not match its type).
+std::optional<llvm::SmallVector<float>> getConstantF32Values(mlir::Value v);
+} // namespace spikestack::snn
+
 #endif

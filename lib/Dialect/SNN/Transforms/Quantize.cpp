@@ -1,0 +1,308 @@
+//===- Quantize.cpp - integer synapses, fixed-point neurons ---------------===//
+//
+// --snn-quantize: see Passes.td for the rewrite and its arithmetic.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <string>
+
+namespace spikestack::snn {
+#define GEN_PASS_DEF_SNNQUANTIZE
+#include "spikestack/Dialect/SNN/Transforms/Passes.h.inc"
+} // namespace spikestack::snn
+
+using namespace mlir;
+using namespace spikestack::snn;
+
+namespace {
+
+/// What one layer becomes; computed before the IR is touched.
+struct LayerPlan {
+  Operation *neuron = nullptr, *pool = nullptr, *synaptic = nullptr;
+  int64_t channelDim = 0;
+  std::vector<int8_t> weights;         // raw q, the weight's shape
+  std::vector<int64_t> bias;           // raw, per channel (empty: none)
+  std::vector<float> threshold, reset; // raw, per channel (reset: if != 0)
+};
+
+int64_t roundHalfEven(double v) { return int64_t(std::nearbyint(v)); }
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (weightBits < 2 || weightBits > 8)
+      return fail(module, "weight-bits must be in 2..8, got " +
+                              std::to_string(weightBits));
+    if (membraneBits < 4 || membraneBits > 32)
+      return fail(module, "membrane-bits must be in 4..32, got " +
+                              std::to_string(membraneBits));
+    if (accumulatorBits < membraneBits || accumulatorBits > 32)
+      return fail(module, "accumulator-bits must be in membrane-bits.." +
+                              std::string("32, got ") +
+                              std::to_string(accumulatorBits));
+
+    // Batch norm folds into the producing synaptic op first.
+    RewritePatternSet patterns(&getContext());
+    BatchNormOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsGreedily(module, std::move(patterns))))
+      return fail(module, "batch-norm folding did not converge");
+
+    SmallVector<Operation *> neurons;
+    module.walk([&](Operation *op) {
+      if (isa<LIFOp, IFOp>(op))
+        neurons.push_back(op);
+    });
+    for (Operation *n : neurons) {
+      if (n->getAttr("membrane_type"))
+        continue; // already fixed point
+      std::string why;
+      auto plan = planLayer(n, why);
+      if (!plan) {
+        ++numFloat;
+        if (strict) {
+          n->emitError() << "cannot quantize this neuron: " << why;
+          return signalPassFailure();
+        }
+        if (remarks)
+          n->emitRemark() << "stays in the float domain: " << why;
+        continue;
+      }
+      rewrite(*plan);
+      ++numQuantized;
+    }
+  }
+
+  void fail(ModuleOp m, const std::string &msg) {
+    m.emitError() << "snn-quantize: " << msg;
+    signalPassFailure();
+  }
+
+  std::optional<LayerPlan> planLayer(Operation *n, std::string &why) {
+    LayerPlan p;
+    p.neuron = n;
+    auto get = [&](StringRef name) {
+      return n->getAttrOfType<FloatAttr>(name);
+    };
+    const bool leaky = isa<LIFOp>(n);
+    Value chTh = leaky ? cast<LIFOp>(n).getChannelThreshold()
+                       : cast<IFOp>(n).getChannelThreshold();
+    Value chR = leaky ? cast<LIFOp>(n).getChannelReset()
+                      : cast<IFOp>(n).getChannelReset();
+    Value chTau = leaky ? cast<LIFOp>(n).getChannelTau() : Value();
+    if (chTh || chR || chTau) {
+      why = "it already has per-channel parameters";
+      return std::nullopt;
+    }
+    if (get("v_init")) {
+      why = "it sets v_init";
+      return std::nullopt;
+    }
+    Value in = n->getOperand(0);
+    Operation *def = in.getDefiningOp();
+    if (auto mp = dyn_cast_or_null<MaxPool2dOp>(def)) {
+      if (!mp->hasOneUse()) {
+        why = "its max-pooled input has other users";
+        return std::nullopt;
+      }
+      p.pool = mp;
+      def = mp.getInput().getDefiningOp();
+    }
+    if (!isa_and_nonnull<LinearOp, Conv2dOp>(def)) {
+      why = "its input is not an snn.linear or snn.conv2d result (e.g. a "
+            "real-valued residual or shortcut)";
+      return std::nullopt;
+    }
+    p.synaptic = def;
+    if (!def->hasOneUse()) {
+      why = "the synaptic op's result has other users";
+      return std::nullopt;
+    }
+    auto inType = cast<RankedTensorType>(def->getOperand(0).getType());
+    if (!isa<SpikeType, CountType>(inType.getElementType())) {
+      why = "the synaptic input is " +
+            (isa<FixedType>(inType.getElementType())
+                 ? std::string("fixed point")
+                 : std::string("real-valued (f32), e.g. the image stem")) +
+            ", not spikes or counts";
+      return std::nullopt;
+    }
+    auto w = getConstantF32Values(def->getOperand(1));
+    if (!w) {
+      why = "the weights are not a constant f32 tensor";
+      return std::nullopt;
+    }
+    std::optional<SmallVector<float>> b;
+    if (def->getNumOperands() > 2) {
+      b = getConstantF32Values(def->getOperand(2));
+      if (!b) {
+        why = "the bias is not a constant f32 tensor";
+        return std::nullopt;
+      }
+    }
+    auto wType = cast<RankedTensorType>(def->getOperand(1).getType());
+    const int64_t channels = wType.getDimSize(0);
+    const int64_t row = channels ? int64_t(w->size()) / channels : 0;
+    const int64_t rank = cast<RankedTensorType>(in.getType()).getRank();
+    p.channelDim = isa<LinearOp>(def) ? rank - 1 : rank - 3;
+
+    const double qmax = double((int64_t(1) << (weightBits - 1)) - 1);
+    const double memMax = double((int64_t(1) << (membraneBits - 1)) - 1);
+    const double accMax = double((int64_t(1) << (accumulatorBits - 1)) - 1);
+    const double th =
+        get("v_threshold") ? get("v_threshold").getValueAsDouble() : 1.0;
+    const double vr = get("v_reset") ? get("v_reset").getValueAsDouble() : 0.0;
+    p.weights.resize(w->size());
+    for (int64_t c = 0; c < channels; ++c) {
+      double m = 0;
+      for (int64_t i = 0; i < row; ++i)
+        m = std::max(m, double(std::fabs((*w)[c * row + i])));
+      if (!std::isfinite(m)) {
+        why = "channel " + std::to_string(c) + " has a non-finite weight";
+        return std::nullopt;
+      }
+      const double s = m > 0 ? m / qmax : 1.0;
+      for (int64_t i = 0; i < row; ++i)
+        p.weights[c * row + i] = int8_t(std::clamp<double>(
+            double(roundHalfEven((*w)[c * row + i] / s)), -qmax, qmax));
+      const double t = th / s;
+      if (!(std::nearbyint(t) >= 1) || std::nearbyint(t) > memMax ||
+          t > double(1 << 24)) {
+        why = "channel " + std::to_string(c) + ": threshold " + fmt(th) +
+              " / weight scale " + fmt(s) + " = " + fmt(t) +
+              (std::nearbyint(t) < 1
+                   ? " rounds to 0"
+                   : " does not fit the " + std::to_string(membraneBits) +
+                         "-bit membrane (max " + fmt(memMax) +
+                         "); try a larger membrane-bits");
+        return std::nullopt;
+      }
+      p.threshold.push_back(float(roundHalfEven(t)));
+      if (vr != 0) {
+        const double r = vr / s;
+        if (std::fabs(std::nearbyint(r)) > memMax) {
+          why = "channel " + std::to_string(c) + ": reset " + fmt(vr) +
+                " / weight scale " + fmt(s) + " does not fit the membrane";
+          return std::nullopt;
+        }
+        p.reset.push_back(float(roundHalfEven(r)));
+      }
+      if (b) {
+        const double q = (*b)[c] / s;
+        if (!std::isfinite(q) || std::fabs(std::nearbyint(q)) > accMax) {
+          why = "channel " + std::to_string(c) + ": bias " + fmt((*b)[c]) +
+                " / weight scale " + fmt(s) + " does not fit the " +
+                std::to_string(accumulatorBits) + "-bit accumulator";
+          return std::nullopt;
+        }
+        p.bias.push_back(roundHalfEven(q));
+      }
+    }
+    return p;
+  }
+
+  void rewrite(const LayerPlan &p) {
+    MLIRContext *ctx = &getContext();
+    Operation *syn = p.synaptic;
+    OpBuilder b(syn);
+    Location loc = syn->getLoc();
+    auto wType = cast<RankedTensorType>(syn->getOperand(1).getType());
+    auto raw8 = RankedTensorType::get(wType.getShape(), b.getI8Type());
+    auto weight = ConstantOp::create(
+        b, loc,
+        RankedTensorType::get(wType.getShape(),
+                              FixedType::get(ctx, weightBits, 0)),
+        DenseElementsAttr::get(raw8, ArrayRef<int8_t>(p.weights)));
+    auto accType = FixedType::get(ctx, accumulatorBits, 0);
+    Value bias;
+    if (!p.bias.empty()) {
+      const int64_t n = int64_t(p.bias.size());
+      auto raw = RankedTensorType::get({n}, b.getI64Type());
+      bias = ConstantOp::create(b, loc, RankedTensorType::get({n}, accType),
+                                DenseElementsAttr::get(raw, ArrayRef(p.bias)));
+    }
+    auto retype = [&](Value v) {
+      return RankedTensorType::get(
+          cast<RankedTensorType>(v.getType()).getShape(), accType);
+    };
+    Operation *newSyn = b.clone(*syn);
+    newSyn->setOperand(1, weight);
+    if (bias)
+      newSyn->setOperand(2, bias);
+    newSyn->getResult(0).setType(retype(syn->getResult(0)));
+    Value current = newSyn->getResult(0);
+    if (p.pool) {
+      b.setInsertionPoint(p.pool);
+      Operation *newPool = b.clone(*p.pool);
+      newPool->setOperand(0, current);
+      newPool->getResult(0).setType(retype(p.pool->getResult(0)));
+      current = newPool->getResult(0);
+    }
+
+    Operation *n = p.neuron;
+    b.setInsertionPoint(n);
+    const int64_t channels = int64_t(p.threshold.size());
+    auto vecType = RankedTensorType::get({channels}, b.getF32Type());
+    Value th = arith::ConstantOp::create(
+        b, n->getLoc(), vecType,
+        DenseElementsAttr::get(vecType, ArrayRef(p.threshold)));
+    Value reset;
+    if (!p.reset.empty())
+      reset = arith::ConstantOp::create(
+          b, n->getLoc(), vecType,
+          DenseElementsAttr::get(vecType, ArrayRef(p.reset)));
+    auto membrane = TypeAttr::get(FixedType::get(ctx, membraneBits, 0));
+    auto dim = b.getI64IntegerAttr(p.channelDim);
+    // Scalars stay representable in the membrane format; the per-channel
+    // operands override them.
+    auto vth = b.getF64FloatAttr(p.threshold.front());
+    auto vr = b.getF64FloatAttr(p.reset.empty() ? 0.0 : p.reset.front());
+    Operation *newNeuron =
+        TypeSwitch<Operation *, Operation *>(n)
+            .Case([&](LIFOp l) {
+              return LIFOp::create(b, l.getLoc(), l.getType(), current, th,
+                                   reset, Value(), l.getTauAttr(), vth, vr,
+                                   l.getResetAttr(), l.getDecayInputAttr(),
+                                   l.getCompareAttr(), FloatAttr(), dim,
+                                   membrane, l.getRoundingAttr())
+                  .getOperation();
+            })
+            .Case([&](IFOp f) {
+              return IFOp::create(b, f.getLoc(), f.getType(), current, th,
+                                  reset, Value(), vth, vr, f.getResetAttr(),
+                                  f.getCompareAttr(), FloatAttr(), dim,
+                                  membrane, f.getRoundingAttr())
+                  .getOperation();
+            });
+    for (NamedAttribute a : n->getDiscardableAttrs())
+      newNeuron->setAttr(a.getName(), a.getValue());
+    n->replaceAllUsesWith(newNeuron);
+
+    SmallVector<Value> maybeDead(syn->getOperands().begin() + 1,
+                                 syn->getOperands().end());
+    n->erase();
+    if (p.pool)
+      p.pool->erase();
+    syn->erase();
+    for (Value v : maybeDead)
+      if (Operation *d = v.getDefiningOp(); d && d->use_empty() && isPure(d))
+        d->erase();
+  }
+};
+
+} // namespace
