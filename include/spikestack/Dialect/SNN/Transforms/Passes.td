@@ -43,11 +43,14 @@ def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
     the image stem or membrane shortcuts, neurons with `v_init` or
     per-channel operands already, thresholds that do not fit the membrane)
     stay in the float domain; `remarks=true` names each with the reason, and
-    `strict=true` makes any of them an error. The pass statistics count both.
+    `strict=true` makes any of them an error.
+
+    Not yet handled: layout ops (`tensor.reshape`, `linalg.transpose`)
+    between the synaptic op and the neuron, as the ONNX importer emits them
+    around every layer, and batch norms that sit behind such ops.
 
     The reference interpreter runs the quantized IR; the executor must
-    reproduce it bit for bit. `python -m spikestack.quantreport` compares a
-    quantized run with the float one (spike agreement per layer, logits).
+    reproduce it bit for bit.
   }];
   let options = [
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"8",
