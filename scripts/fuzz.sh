@@ -13,7 +13,8 @@
 # (30 s per input) or sanitizer report; the reproducer is left in
 # build-fuzz/artifacts/. Replay one with:
 #   build-fuzz/bin/onnx-import-fuzzer build-fuzz/artifacts/crash-...
-# Environment: BUILD_DIR (build-fuzz), JOBS (nproc).
+# Environment: BUILD_DIR (build-fuzz), JOBS (nproc), FUZZ_SEED (1: CI runs
+# are reproducible; pick another to explore elsewhere).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-fuzz}"
@@ -50,7 +51,7 @@ echo "== the fixtures under the fuzz harness"
 echo "== fuzzing the ONNX importer for ${SECONDS_TO_RUN}s ($(ls "$seeds" | wc -l) seeds)"
 status=0
 "$BUILD_DIR/bin/onnx-import-fuzzer" "$corpus" "$seeds" \
-  -max_total_time="$SECONDS_TO_RUN" -timeout=30 -rss_limit_mb=4096 \
+  -max_total_time="$SECONDS_TO_RUN" -seed="${FUZZ_SEED:-1}" -timeout=30 -rss_limit_mb=4096 \
   -max_len=262144 -print_final_stats=1 -artifact_prefix="$artifacts/" \
   >"$BUILD_DIR/fuzz.log" 2>&1 || status=$?
 grep -vE "^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)" "$BUILD_DIR/fuzz.log" | tail -40

@@ -239,6 +239,24 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
   auto in = [&](int i) { return operand(n, n.input(i)); };
   const std::string out = n.output_size() ? n.output(0) : "";
 
+  // No value the importer emits may be absurdly large: a malformed shape
+  // constant must not make us allocate (or tile) billions of elements.
+  for (const std::string &o : n.output()) {
+    auto it = g.values.find(o);
+    if (it == g.values.end() || !it->second.shape)
+      continue;
+    int64_t count = 1;
+    for (int64_t d : *it->second.shape) {
+      if (d < 0 || (d > 0 && count > kMaxImportElements / d))
+        return error(n) << "output '" << o << "' would have more than "
+                        << kMaxImportElements << " elements (shape ["
+                        << llvm::make_range(it->second.shape->begin(),
+                                            it->second.shape->end())
+                        << "]); the model's shapes are not plausible";
+      count *= d;
+    }
+  }
+
   if (auto moe = moeAt.find(&n); moe != moeAt.end())
     return emitMoE(n, moe->second);
   // Raised neurons and attention.
@@ -415,7 +433,7 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     std::vector<int64_t> padded(outShape.size() - inShape.size(), 1);
     padded.insert(padded.end(), inShape.begin(), inShape.end());
     for (size_t d = 0; d < padded.size(); ++d)
-      if (outShape[d] % padded[d])
+      if (padded[d] <= 0 || outShape[d] % padded[d])
         return error(n) << "output dimension " << outShape[d]
                         << " is not a multiple of " << padded[d];
     env[out] = repeatTo(l, reshape(l, *x, padded), outShape);

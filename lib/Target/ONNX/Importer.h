@@ -72,6 +72,10 @@ struct MoEMatch {
 
 enum class ExitKind { Dispatch, Combine, DenseGate };
 
+/// Largest element count of any value the importer emits (2^31; the
+/// interpreter's own limit is lower, 2^28).
+inline constexpr int64_t kMaxImportElements = int64_t(1) << 31;
+
 class Importer {
 public:
   Importer(Graph &g, MLIRContext *ctx)
