@@ -120,24 +120,14 @@ absl::StatusOr<OpenedFile> openForReading(const std::string &path) {
 }
 
 absl::StatusOr<std::string> readFile(const std::string &path) {
-  int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0)
-    return errnoStatus(errno, "cannot read", path);
-
+  auto file = openForReading(path);
+  if (!file.ok())
+    return file.status();
+  const int fd = file->fd;
   std::string contents;
-  struct stat st {};
-  if (::fstat(fd, &st) == 0) {
-    if (S_ISDIR(st.st_mode)) {
-      closeFd(fd);
-      return errnoStatus(EISDIR, "cannot read", path);
-    }
-    // Only a hint: the file may change size while we read it.
-    if (S_ISREG(st.st_mode) && st.st_size > 0)
-      contents.reserve(static_cast<size_t>(st.st_size));
-  }
+  // Only a hint: the file may change size while we read it.
+  if (file->size > 0)
+    contents.reserve(static_cast<size_t>(file->size));
 
   char buf[64 * 1024];
   while (true) {
@@ -157,8 +147,10 @@ absl::StatusOr<std::string> readFile(const std::string &path) {
   return contents;
 }
 
-absl::Status writeFileAtomically(const std::string &path,
-                                 std::string_view contents) {
+absl::Status writeFileAtomically(
+    const std::string &path,
+    const std::function<absl::Status(int fd, const std::string &tmpPath)>
+        &write) {
   if (path.empty())
     return absl::InvalidArgumentError("cannot write file: empty path");
 
@@ -174,39 +166,48 @@ absl::Status writeFileAtomically(const std::string &path,
       break;
   }
   if (fd < 0)
-    return errnoStatus(errno, "cannot create temporary file for", path);
+    return errnoStatus(errno, "cannot write", path);
 
-  auto fail = [&](int err, const char *what) {
+  auto cleanup = [&] {
     if (fd >= 0)
       closeFd(fd);
     ::unlink(tmpPath.c_str());
-    return errnoStatus(err, what, path);
   };
-
-  const char *p = contents.data();
-  size_t remaining = contents.size();
-  while (remaining > 0) {
-    ssize_t n = ::write(fd, p, remaining);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return fail(errno, "cannot write");
-    }
-    if (n == 0) // Should not happen for regular files; avoid spinning.
-      return fail(EIO, "cannot write");
-    p += n;
-    remaining -= static_cast<size_t>(n);
+  if (absl::Status st = write(fd, tmpPath); !st.ok()) {
+    cleanup();
+    return st;
   }
-
   // Delayed write errors (e.g. on NFS or when out of quota) surface here.
   int rc = closeFd(fd);
   fd = -1;
-  if (rc != 0)
-    return fail(errno, "cannot write");
-
-  if (::rename(tmpPath.c_str(), path.c_str()) != 0)
-    return fail(errno, "cannot write");
+  if (rc != 0 || ::rename(tmpPath.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    cleanup();
+    return errnoStatus(err, "cannot write", path);
+  }
   return absl::OkStatus();
+}
+
+absl::Status writeFileAtomically(const std::string &path,
+                                 std::string_view contents) {
+  return writeFileAtomically(
+      path, [&](int fd, const std::string &) -> absl::Status {
+        const char *p = contents.data();
+        size_t remaining = contents.size();
+        while (remaining > 0) {
+          ssize_t n = ::write(fd, p, remaining);
+          if (n < 0) {
+            if (errno == EINTR)
+              continue;
+            return errnoStatus(errno, "cannot write", path);
+          }
+          if (n == 0) // Should not happen for regular files; avoid spinning.
+            return errnoStatus(EIO, "cannot write", path);
+          p += n;
+          remaining -= static_cast<size_t>(n);
+        }
+        return absl::OkStatus();
+      });
 }
 
 } // namespace spikestack

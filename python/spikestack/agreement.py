@@ -126,18 +126,18 @@ def main(argv=None) -> int:
     p.add_argument("--min-agreement", type=float, default=99.9, metavar="PCT",
                    help="fail below this per-layer agreement (default 99.9)")
     args = p.parse_args(argv)
-    feeds = {}
-    for spec in args.input:
-        name, eq, path = spec.partition("=")
-        if not eq or not name or not path:
-            p.error(f"--input expects NAME=FILE.npy, got {spec!r}")
-        feeds[name] = np.load(path)
-    expected = {}
-    for spec in args.expect:
-        name, eq, path = spec.partition("=")
-        if not eq or not name or not path:
-            p.error(f"--expect expects NAME=FILE.npy, got {spec!r}")
-        expected[name] = np.load(path)
+
+    def arrays(specs, flag):
+        out = {}
+        for spec in specs:
+            name, eq, path = spec.partition("=")
+            if not eq or not name or not path:
+                p.error(f"{flag} expects NAME=FILE.npy, got {spec!r}")
+            out[name] = np.load(path)
+        return out
+
+    feeds = arrays(args.input, "--input")
+    expected = arrays(args.expect, "--expect")
     try:
         ok = compare(args.model, feeds, args.taps, args.min_agreement,
                      expected=expected)

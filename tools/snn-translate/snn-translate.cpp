@@ -1,7 +1,7 @@
 //===- snn-translate.cpp - SpikeStack translations ------------------------===//
 //
-//   snn-translate --import-onnx MODEL.onnx -o OUT.mlir [--input-shape
-//   N=1x3x32x32]
+//   snn-translate --import-onnx MODEL.onnx -o OUT.mlir \
+//       [--input-shape N=1x3x32x32]
 //
 // mlir-translate with SpikeStack's translations registered. `--import-onnx`
 // has a driver of its own: mlir-translate's copies the whole input file
@@ -11,16 +11,14 @@
 // failed or interrupted import never leaves a partial OUT.mlir.
 //
 //===----------------------------------------------------------------------===//
+#include "spikestack/Support/FileUtil.h"
 #include "spikestack/Target/ONNX/ImportONNX.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
-#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/SourceMgr.h"
@@ -31,45 +29,39 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-/// Writes `path` ("-": standard output) through a temporary file in the
-/// same directory that is renamed into place once complete.
+/// Writes `path` ("-": standard output) atomically (a temporary file
+/// beside it, renamed into place once complete; removed on failure or on a
+/// fatal signal).
 static LogicalResult
-writeAtomically(llvm::StringRef path,
-                llvm::function_ref<void(llvm::raw_ostream &)> write) {
+writeOutput(const std::string &path,
+            llvm::function_ref<void(llvm::raw_ostream &)> print) {
   if (path == "-") {
-    write(llvm::outs());
+    print(llvm::outs());
     llvm::outs().flush();
     return success();
   }
-  llvm::SmallString<256> tmp;
-  int fd = -1;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tmp)) {
-    llvm::errs() << "snn-translate: error: cannot write '" << path
-                 << "': " << ec.message() << "\n";
-    return failure();
-  }
-  llvm::sys::RemoveFileOnSignal(tmp);
-  auto fail = [&](const llvm::Twine &why) {
-    llvm::sys::fs::remove(tmp);
+  std::string tmp;
+  absl::Status st = spikestack::writeFileAtomically(
+      path, [&](int fd, const std::string &tmpPath) -> absl::Status {
+        tmp = tmpPath;
+        llvm::sys::RemoveFileOnSignal(tmp);
+        llvm::raw_fd_ostream os(fd, /*shouldClose=*/false);
+        print(os);
+        os.flush();
+        std::error_code ec = os.error();
+        os.clear_error();
+        if (ec)
+          return absl::InternalError("cannot write '" + path +
+                                     "': " + ec.message());
+        return absl::OkStatus();
+      });
+  if (!tmp.empty())
     llvm::sys::DontRemoveFileOnSignal(tmp);
-    llvm::errs() << "snn-translate: error: cannot write '" << path
-                 << "': " << why << "\n";
+  if (!st.ok()) {
+    llvm::errs() << "snn-translate: error: " << std::string(st.message())
+                 << "\n";
     return failure();
-  };
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    write(os);
-    os.close();
-    if (os.has_error()) {
-      std::string why = os.error().message();
-      os.clear_error();
-      return fail(why);
-    }
   }
-  if (std::error_code ec = llvm::sys::fs::rename(tmp, path))
-    return fail(ec.message());
-  llvm::sys::DontRemoveFileOnSignal(tmp);
   return success();
 }
 
@@ -103,11 +95,11 @@ static int importONNXMain(int argc, char **argv) {
   auto module = spikestack::importONNX(input, &context, options);
   if (!module)
     return 1;
-  return failed(writeAtomically(output,
-                                [&](llvm::raw_ostream &os) {
-                                  module->print(os);
-                                  os << "\n";
-                                }))
+  return failed(writeOutput(output,
+                            [&](llvm::raw_ostream &os) {
+                              module->print(os);
+                              os << "\n";
+                            }))
              ? 1
              : 0;
 }

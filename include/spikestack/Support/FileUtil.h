@@ -13,6 +13,7 @@
 #define SPIKESTACK_SUPPORT_FILEUTIL_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,15 @@ absl::StatusOr<OpenedFile> openForReading(const std::string &path);
 /// link, the link itself is replaced.
 absl::Status writeFileAtomically(const std::string &path,
                                  std::string_view contents);
+
+/// As above, for output produced as a stream: `write` fills the temporary
+/// file through `fd` (which it must not close; `tmpPath` names the file,
+/// e.g. for signal-time cleanup). A non-OK status from `write` is returned
+/// as is, after the temporary file is removed.
+absl::Status writeFileAtomically(
+    const std::string &path,
+    const std::function<absl::Status(int fd, const std::string &tmpPath)>
+        &write);
 
 } // namespace spikestack
 

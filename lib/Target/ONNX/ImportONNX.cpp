@@ -245,16 +245,13 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
     auto it = g.values.find(o);
     if (it == g.values.end() || !it->second.shape)
       continue;
-    int64_t count = 1;
-    for (int64_t d : *it->second.shape) {
-      if (d < 0 || (d > 0 && count > kMaxImportElements / d))
-        return error(n) << "output '" << o << "' would have more than "
-                        << kMaxImportElements << " elements (shape ["
-                        << llvm::make_range(it->second.shape->begin(),
-                                            it->second.shape->end())
-                        << "]); the model's shapes are not plausible";
-      count *= d;
-    }
+    const int64_t count = safeNumElements(*it->second.shape);
+    if (count < 0 || count > kMaxImportElements)
+      return error(n) << "output '" << o << "' would have more than "
+                      << kMaxImportElements << " elements (shape ["
+                      << llvm::make_range(it->second.shape->begin(),
+                                          it->second.shape->end())
+                      << "]); the model's shapes are not plausible";
   }
 
   if (auto moe = moeAt.find(&n); moe != moeAt.end())

@@ -330,10 +330,6 @@ loadTensor(const TensorProto &tensor, const std::string &modelDir,
 // Folding the exporter's shape plumbing
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// Product of `shape`, or -1 on a negative dimension or overflow past
-/// 2^62 (shapes come from untrusted models).
 int64_t safeNumElements(const std::vector<int64_t> &shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
@@ -343,6 +339,8 @@ int64_t safeNumElements(const std::vector<int64_t> &shape) {
   }
   return n;
 }
+
+namespace {
 
 /// Numpy broadcasting of two shapes.
 std::optional<std::vector<int64_t>> broadcastShape(std::vector<int64_t> a,
@@ -1395,13 +1393,12 @@ static StatusOr<int> runShapeInference(Graph &g) {
       // shape, Slice's starts, Resize's scales ...): integer constants and
       // tiny float ones. Weights only need their declared type and shape,
       // which keeps them out of the copy sent to the inference process.
+      const int64_t count =
+          v.constant ? safeNumElements(v.constant->shape) : -1;
       const bool shapeLike =
-          v.constant &&
+          count >= 0 && count <= kMaxFoldElements &&
           (v.constant->elemType == TensorProto::INT64 ||
-           v.constant->elemType == TensorProto::INT32 ||
-           safeNumElements(v.constant->shape) <= 16) &&
-          safeNumElements(v.constant->shape) >= 0 &&
-          safeNumElements(v.constant->shape) <= kMaxFoldElements;
+           v.constant->elemType == TensorProto::INT32 || count <= 16);
       if (shapeLike) {
         TensorProto *t = graph->add_initializer();
         t->set_name(name);

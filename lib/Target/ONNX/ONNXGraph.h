@@ -29,8 +29,6 @@ namespace spikestack::onnx_import {
 /// Opsets of the default domain the importer understands.
 inline constexpr int64_t kMinOpset = 13, kMaxOpset = 17, kMaxIRVersion = 8;
 
-/// A constant tensor: raw little-endian bytes as stored in the model (or an
-/// external file), plus a numeric copy for small tensors that folding uses.
 /// A tensor of doubles that may be decoded from bytes on first use: the
 /// weights of a model are decoded only if folding or raising reads them
 /// (doubles take twice the memory of float32 weights).
@@ -66,6 +64,8 @@ private:
   mutable std::function<ref::Tensor()> decoder;
 };
 
+/// A constant tensor: raw little-endian bytes as stored in the model (or an
+/// external file), plus a numeric copy for small tensors that folding uses.
 struct Constant {
   int32_t elemType = 0; ///< onnx::TensorProto_DataType
   std::vector<int64_t> shape;
@@ -74,6 +74,10 @@ struct Constant {
   LazyTensor values;
 };
 inline constexpr int64_t kMaxFoldElements = int64_t(1) << 20;
+
+/// Product of `shape`, or -1 on a negative dimension or overflow past
+/// 2^62 (shapes come from untrusted models).
+int64_t safeNumElements(const std::vector<int64_t> &shape);
 
 /// What is known about one value of the graph.
 struct ValueInfo {

@@ -29,7 +29,6 @@ mlir::OwningOpRef<mlir::ModuleOp> importONNX(const std::string &path,
                                              mlir::MLIRContext *context,
                                              const ONNXImportOptions &options);
 
-/// Registers the `--import-onnx` translation (and `--input-shape`).
 /// Imports a model given in memory; `name` is the path used in diagnostics
 /// and the directory for external data files.
 mlir::OwningOpRef<mlir::ModuleOp>
@@ -44,7 +43,8 @@ bool parseInputShapeSpecs(const std::vector<std::string> &specs,
 /// The `--input-shape` values given on the command line.
 std::vector<std::string> inputShapeSpecsFromCommandLine();
 
-/// Registers `import-onnx` for mlir-translate style drivers. (snn-translate
+/// Registers the `--import-onnx` translation (and `--input-shape`) for
+/// mlir-translate style drivers. (snn-translate
 /// serves `--import-onnx` with its own driver, which parses the file as a
 /// stream instead of holding a copy of it.)
 void registerONNXImportTranslation();
