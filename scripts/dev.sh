@@ -11,7 +11,8 @@
 # Works on a fresh Debian bookworm machine as root. Environment:
 #   BUILD_DIR (default: build), JOBS (default: nproc),
 #   SPIKESTACK_SANITIZE=1 (build with sanitizers), QUICK=1 (test: skip the
-#   sanitizer pass)
+#   large zoo models, the sanitizer pass and fuzzing),
+#   SPIKESTACK_LARGE_TESTS=0|1 (override whether the large zoo models run)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -81,7 +82,12 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 run_tests() {
   build
-  (cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS")
+  # The large zoo models (test/onnx/zoo-large.test, ~7 min, 4 GB) run in the
+  # full normal pass only: under sanitizers they would take far longer.
+  local large=0
+  [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]] && large=1
+  (cd "$BUILD_DIR" && SPIKESTACK_LARGE_TESTS="${SPIKESTACK_LARGE_TESTS:-$large}" \
+    ctest --output-on-failure -j "$JOBS")
   if [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]]; then
     echo "== the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
     BUILD_DIR="$ROOT/build-asan" SPIKESTACK_SANITIZE=1 bash "$ROOT/scripts/dev.sh" test
