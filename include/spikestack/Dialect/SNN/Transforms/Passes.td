@@ -11,6 +11,47 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SNNFoldLayout : Pass<"snn-fold-layout", "mlir::ModuleOp"> {
+  let summary = "Move neurons and batch norms across layout ops and cancel "
+                "the reshapes and transposes that meet";
+  let description = [{
+    ONNX exports wrap every layer in layout plumbing: a `Reshape` that
+    splits time from batch before each neuron and merges them after, and
+    `Transpose` pairs around each `BatchNorm1d` over tokens. The importer
+    keeps them (`tensor.reshape`, `linalg.transpose`), so a synaptic op is
+    rarely followed directly by its neuron. This pass rewrites, to a fixed
+    point:
+
+    * `neuron(reshape(x))` to `reshape(neuron(x))` when the reshape keeps
+      dimension 0 (time), and `neuron(transpose(x, p))` to
+      `transpose(neuron(x), p)` when `p[0] = 0`: a neuron without
+      per-channel operands treats every element alike, so it commutes with
+      any layout change that keeps time in place;
+    * `batch_norm(transpose(x, p))` to `transpose(batch_norm(x), p)` with
+      the channel dimension `p[channel_dim]`;
+    * `transpose(transpose(x, p), q)` to `transpose(x, r)` with
+      `r[i] = p[q[i]]`, or to `x` when `r` is the identity;
+    * `reshape(reshape(x))` to `reshape(x)`, and a reshape to its source
+      type to its source;
+    * batch norm into the producing `snn.linear` / `snn.conv2d` (the
+      dialect's canonicalization).
+
+    Every rewrite is exact (the same values in the same places), except the
+    batch-norm fold, which is exact in real arithmetic. Afterwards a
+    synaptic op usually feeds its neuron directly, which is the form
+    `--snn-quantize` and the tiler work on. Only single-use layout ops are
+    moved, so nothing is computed twice. With `remarks=true` every neuron
+    still behind a reshape or transpose gets a remark with the reason.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit a remark on every neuron left behind a layout op">,
+  ];
+  let dependentDialects = ["spikestack::snn::SNNDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
 def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
   let summary = "Integer synapses and fixed-point neurons with per-channel "
                 "weight scales";
@@ -45,9 +86,10 @@ def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
     stay in the float domain; `remarks=true` names each with the reason, and
     `strict=true` makes any of them an error.
 
-    Not yet handled: layout ops (`tensor.reshape`, `linalg.transpose`)
-    between the synaptic op and the neuron, as the ONNX importer emits them
-    around every layer, and batch norms that sit behind such ops.
+    The synaptic op must feed the neuron directly: run `--snn-fold-layout`
+    first on imported IR, which moves neurons and batch norms across the
+    exporter's reshapes and transposes. Real-valued residual streams (the
+    membrane shortcuts of Spike-driven Transformer) are not quantized yet.
 
     The reference interpreter runs the quantized IR; the executor must
     reproduce it bit for bit.
