@@ -456,7 +456,8 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
       } else if (*bk == "sram") {
         if (auto st = r.object(
                 bj, bpath,
-                {"name", "kind", "capacity_bytes", "width_bits", "ports"});
+                {"name", "kind", "capacity_bytes", "width_bits", "ports",
+                 "holds"});
             !st.ok())
           return st;
         b.kind = BlockKind::Sram;
@@ -469,7 +470,21 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
         if (*width % 8)
           return r.error(Reader::join(bpath, "width_bits"),
                          absl::StrCat("must be a multiple of 8, got ", *width));
-        b.sram = {*cap, *width, *ports};
+        b.sram = {*cap, *width, *ports, SramRole::Any};
+        if (bj.contains("holds")) {
+          auto holds = r.string(bj, bpath, "holds");
+          if (!holds.ok())
+            return holds.status();
+          if (*holds == "weights")
+            b.sram.holds = SramRole::Weights;
+          else if (*holds == "activations")
+            b.sram.holds = SramRole::Activations;
+          else if (*holds != "any")
+            return r.error(Reader::join(bpath, "holds"),
+                           absl::StrCat("must be \"weights\", "
+                                        "\"activations\" or \"any\", got \"",
+                                        *holds, "\""));
+        }
       } else {
         return r.error(
             Reader::join(bpath, "kind"),

@@ -59,9 +59,12 @@ static void describe(const PhysicalModel &m) {
                     (long long)b.core.cols, (long long)b.core.lifUnits,
                     (long long)b.core.scratchpadBytes);
       else
-        std::printf("  sram %-8s %lld KiB, %lld-bit x %lld port(s)",
+        std::printf("  sram %-8s %lld KiB, %lld-bit x %lld port(s), %s",
                     b.name.c_str(), (long long)(b.sram.capacityBytes / 1024),
-                    (long long)b.sram.widthBits, (long long)b.sram.ports);
+                    (long long)b.sram.widthBits, (long long)b.sram.ports,
+                    b.sram.holds == SramRole::Weights       ? "weights"
+                    : b.sram.holds == SramRole::Activations ? "activations"
+                                                            : "any data");
       std::printf("  area %.4f mm^2 at (%.3f, %.3f)\n", m.blockArea({ti, bi}),
                   r.cx(), r.cy());
     }

@@ -229,6 +229,12 @@ INSTANTIATE_TEST_SUITE_P(
             "duplicate name",
             replace(tinyTarget(true, 1), R"("name": "m")", R"("name": "c")"),
             "tiers[1].blocks[0].name: 'c' is empty or not unique"},
+        BadTarget{
+            "unknown role",
+            replace(tinyTarget(true, 1), R"("ports": 1)",
+                    R"("ports": 1, "holds": "spikes")"),
+            "tiers[1].blocks[0].holds: must be \"weights\", \"activations\" "
+            "or \"any\", got \"spikes\""},
         BadTarget{"not JSON", "{\n  \"format\": \"spikestack-target\",\n  oops",
                   "bad.json:3:3: not valid JSON"},
         BadTarget{"no tiers",
@@ -236,6 +242,20 @@ INSTANTIATE_TEST_SUITE_P(
                       "technology": "tech-28nm", "clock_mhz": 500,
                       "tiers": []})",
                   "tiers: must be a non-empty array"}));
+
+TEST(Target, BankRoles) {
+  auto t = loadTarget("3d-mol");
+  ASSERT_TRUE(t.ok()) << t.status();
+  int weights = 0, activations = 0;
+  for (BlockRef r : t->blocksOfKind(BlockKind::Sram))
+    (t->block(r).sram.holds == SramRole::Weights ? weights : activations)++;
+  EXPECT_EQ(weights, 8);
+  EXPECT_EQ(activations, 4);
+  auto tiny = parseTarget(tinyTarget(true, 1), "tiny.json");
+  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  EXPECT_EQ(tiny->block(tiny->blocksOfKind(BlockKind::Sram)[0]).sram.holds,
+            SramRole::Any);
+}
 
 TEST(Target, OverridesCarryTheirSource) {
   auto t = parseTarget(

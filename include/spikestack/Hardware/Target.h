@@ -58,10 +58,16 @@ struct CoreSpec {
 };
 
 /// An SRAM bank (weight / activation global buffer).
+/// What a bank may hold: the placer puts weights only in `Weights` or
+/// `Any` banks and activations (spikes, attention scores, router state)
+/// only in `Activations` or `Any` banks.
+enum class SramRole { Any, Weights, Activations };
+
 struct SramSpec {
   int64_t capacityBytes = 0;
   int64_t widthBits = 0; ///< port width
   int64_t ports = 0;
+  SramRole holds = SramRole::Any;
 };
 
 struct Block {
