@@ -454,10 +454,9 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
             return s->status();
         b.core = {*rows, *cols, *lif, *spad};
       } else if (*bk == "sram") {
-        if (auto st = r.object(
-                bj, bpath,
-                {"name", "kind", "capacity_bytes", "width_bits", "ports",
-                 "holds"});
+        if (auto st = r.object(bj, bpath,
+                               {"name", "kind", "capacity_bytes", "width_bits",
+                                "ports", "holds"});
             !st.ok())
           return st;
         b.kind = BlockKind::Sram;

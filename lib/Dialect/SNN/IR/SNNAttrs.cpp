@@ -109,16 +109,32 @@ LogicalResult spikestack::snn::verifyNeuronScalars(
 
 LogicalResult NeuronAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  bool leaky, llvm::APFloat tau,
-                                 llvm::APFloat vThreshold,
-                                 llvm::APFloat vReset, ResetMode,
-                                 bool, CompareMode,
+                                 llvm::APFloat vThreshold, llvm::APFloat vReset,
+                                 ResetMode, bool, CompareMode,
                                  std::optional<llvm::APFloat> vInit,
                                  FixedType membraneType, RoundingMode) {
   std::optional<double> init;
   if (vInit)
     init = vInit->convertToDouble();
-  return verifyNeuronScalars(emitError, "neuron ", leaky,
-                             tau.convertToDouble(),
+  return verifyNeuronScalars(emitError, "neuron ", leaky, tau.convertToDouble(),
                              vThreshold.convertToDouble(),
                              vReset.convertToDouble(), init, membraneType);
+}
+
+LogicalResult spikestack::snn::TilingAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, TileKind, int64_t rows,
+    int64_t cols, int64_t reduction, int64_t outputs, int64_t groups,
+    int64_t vectors, int64_t bundle, int64_t heldBits) {
+  if (heldBits < 0 || heldBits > 64)
+    return emitError() << "tiling held_bits must be in 0..64, got " << heldBits;
+  for (auto [name, v] : {std::pair{"rows", rows},
+                         {"cols", cols},
+                         {"reduction", reduction},
+                         {"outputs", outputs},
+                         {"groups", groups},
+                         {"vectors", vectors},
+                         {"bundle", bundle}})
+    if (v <= 0)
+      return emitError() << "tiling " << name << " must be positive, got " << v;
+  return success();
 }

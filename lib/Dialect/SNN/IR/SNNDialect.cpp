@@ -41,16 +41,14 @@ static LogicalResult verifyName(Operation *op, unsigned index,
   const char *what = isResult ? "result" : "argument";
   if (attr.getName() != "snn.name")
     return op->emitError() << "unknown snn attribute '"
-                           << attr.getName().getValue()
-                           << "' on " << what << " " << index
-                           << " (only snn.name is defined)";
+                           << attr.getName().getValue() << "' on " << what
+                           << " " << index << " (only snn.name is defined)";
   auto name = dyn_cast<StringAttr>(attr.getValue());
   if (!name || name.getValue().empty())
     return op->emitError() << "snn.name of " << what << " " << index
                            << " must be a non-empty string";
   StringRef n = name.getValue();
-  if (n.front() == '.' ||
-      llvm::any_of(n, [](char c) {
+  if (n.front() == '.' || llvm::any_of(n, [](char c) {
         return !(llvm::isAlnum(c) || c == '_' || c == '-' || c == '.');
       }))
     return op->emitError() << "snn.name \"" << n << "\" of " << what << " "
@@ -73,14 +71,65 @@ static LogicalResult verifyName(Operation *op, unsigned index,
 
 LogicalResult SNNDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
-  if (attr.getName() != "snn.onnx_name")
-    return op->emitError() << "unknown snn attribute '"
-                           << attr.getName().getValue()
-                           << "' (only snn.onnx_name is defined on ops)";
-  auto name = dyn_cast<StringAttr>(attr.getValue());
-  if (!name || name.getValue().empty())
-    return op->emitError() << "snn.onnx_name must be a non-empty string";
-  return success();
+  StringRef key = attr.getName().getValue();
+  if (key == "snn.onnx_name" || key == "snn.pin" || key == "snn.pin_weights" ||
+      key == "snn.pin_output" || key == "snn.target") {
+    auto name = dyn_cast<StringAttr>(attr.getValue());
+    if (!name || name.getValue().empty())
+      return op->emitError() << key << " must be a non-empty string";
+    if (key == "snn.target" && !isa<ModuleOp>(op))
+      return op->emitError() << "snn.target belongs on the module";
+    return success();
+  }
+  if (key == "snn.tiling") {
+    auto list = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!list || list.empty() ||
+        !llvm::all_of(list, [](Attribute a) { return isa<TilingAttr>(a); }))
+      return op->emitError()
+             << "snn.tiling must be a non-empty array of #snn.tiling";
+    return success();
+  }
+  if (key == "snn.placement") {
+    auto list = dyn_cast<ArrayAttr>(attr.getValue());
+    auto tiling = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    if (!list ||
+        !llvm::all_of(list, [](Attribute a) { return isa<PlacementAttr>(a); }))
+      return op->emitError()
+             << "snn.placement must be an array of #snn.placement";
+    if (!tiling || tiling.size() != list.size())
+      return op->emitError()
+             << "snn.placement needs one entry per "
+                "snn.tiling entry ("
+             << (tiling ? tiling.size() : 0) << "), got " << list.size();
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(tiling, list))) {
+      auto t = dyn_cast<TilingAttr>(std::get<0>(pair));
+      auto p = cast<PlacementAttr>(std::get<1>(pair));
+      if (!t)
+        continue; // reported on snn.tiling
+      const int64_t tasks = t.numTasks();
+      if (int64_t(p.getCores().asArrayRef().size()) != tasks)
+        return op->emitError() << "snn.placement[" << i << "] places "
+                               << p.getCores().asArrayRef().size()
+                               << " task(s), the tiling has " << tasks;
+      if (!p.getWeightBanks().asArrayRef().empty() &&
+          int64_t(p.getWeightBanks().asArrayRef().size()) != tasks)
+        return op->emitError() << "snn.placement[" << i << "] gives "
+                               << p.getWeightBanks().asArrayRef().size()
+                               << " weight bank(s) for " << tasks << " task(s)";
+      if (llvm::any_of(p.getCores().asArrayRef(),
+                       [](int64_t c) { return c < 0; }) ||
+          llvm::any_of(p.getWeightBanks().asArrayRef(),
+                       [](int64_t b) { return b < 0; }) ||
+          p.getOutputBank() < -1)
+        return op->emitError()
+               << "snn.placement[" << i << "] has a negative index";
+    }
+    return success();
+  }
+  return op->emitError() << "unknown snn attribute '" << key
+                         << "' (ops may carry snn.onnx_name, snn.pin, "
+                            "snn.pin_weights, snn.pin_output, snn.tiling, "
+                            "snn.placement; modules snn.target)";
 }
 
 LogicalResult SNNDialect::verifyRegionArgAttribute(Operation *op, unsigned,

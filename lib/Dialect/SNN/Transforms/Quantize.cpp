@@ -89,7 +89,7 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
   }
 
   void fail(ModuleOp m, const std::string &msg) {
-    m.emitError() << "snn-quantize: " << msg;
+    mlir::emitError(m.getLoc()) << "snn-quantize: " << msg;
     signalPassFailure();
   }
 

@@ -63,4 +63,80 @@ def SNN_NeuronAttr : AttrDef<SNN_Dialect, "Neuron"> {
   let genVerifyDecl = 1;
 }
 
+def SNN_TilingAttr : AttrDef<SNN_Dialect, "Tiling"> {
+  let mnemonic = "tiling";
+  let summary = "how one matrix product (or vector job) of an op maps onto "
+                "core arrays";
+  let description = [{
+    Written by `--snn-tile` in the op's `snn.tiling` array (one entry per
+    product: a linear has one, SSA attention two). The product is
+    `groups` independent matrices (attention heads times batch, experts,
+    convolution groups) of `reduction x outputs`, each cut into
+    `k_tiles x n_tiles` blocks of at most `rows x cols` (the core's array;
+    the last block in each direction holds the remainder). Each block
+    streams `vectors` input vectors (tokens times time steps, or value
+    columns for `score_value`) in bundles of at most `bundle` vectors: all
+    `T` steps of a group of tokens, so that the partial sums of a bundle
+    fit the core scratchpad and membranes stay next to the array.
+    `held_bits` is the width of one element of the held operand: the
+    weight bits for `synaptic`, 1 for the spikes of `K^T`, the score width
+    for `A` (the accumulator), 0 for `vector`.
+
+    The placer assigns one core per `(group, n-tile)` pair, a *column
+    task*: all `k_tiles` blocks of a column accumulate on that core, whose
+    LIF units then run the fused neuron. Task `i` is group
+    `i / n_tiles`, column block `i % n_tiles`.
+
+    ```mlir
+    #snn.tiling<kind = synaptic, rows = 32, cols = 32, reduction = 128,
+                outputs = 512, groups = 1, vectors = 256, bundle = 32,
+                held_bits = 8>
+    ```
+  }];
+  let parameters = (ins
+    "TileKind":$kind,
+    "int64_t":$rows, "int64_t":$cols,
+    "int64_t":$reduction, "int64_t":$outputs,
+    "int64_t":$groups, "int64_t":$vectors, "int64_t":$bundle,
+    "int64_t":$held_bits
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t kTiles() const { return (getReduction() + getRows() - 1) / getRows(); }
+    int64_t nTiles() const { return (getOutputs() + getCols() - 1) / getCols(); }
+    /// Column tasks: one core each.
+    int64_t numTasks() const { return getGroups() * nTiles(); }
+    int64_t numBundles() const { return (getVectors() + getBundle() - 1) / getBundle(); }
+  }];
+}
+
+def SNN_PlacementAttr : AttrDef<SNN_Dialect, "Placement"> {
+  let mnemonic = "placement";
+  let summary = "where the tasks and buffers of one tiling live";
+  let description = [{
+    Written by `--snn-place`, parallel to `snn.tiling`: for each column
+    task of the tiling, the core that runs it (`cores`, an index into the
+    target's cores in tier-then-block order) and, for products with
+    weights, the SRAM bank that holds that task's weight columns
+    (`weight_banks`, an index into the target's SRAM banks; empty for
+    weightless products). `output_bank` is the bank receiving the op's
+    result (spikes, scores, routing state), or -1 when the result stays in
+    the cores (a neuron fused into its synaptic op keeps its membrane in
+    the LIF units). Bank and core indices refer to the module's
+    `snn.target`.
+
+    ```mlir
+    #snn.placement<cores = array<i64: 0, 1, 2, 3>,
+                   weight_banks = array<i64: 0, 0, 1, 1>, output_bank = 8>
+    ```
+  }];
+  let parameters = (ins
+    "::mlir::DenseI64ArrayAttr":$cores,
+    "::mlir::DenseI64ArrayAttr":$weight_banks,
+    "int64_t":$output_bank
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
 #endif // SPIKESTACK_DIALECT_SNN_IR_SNNATTRS_TD

@@ -70,4 +70,27 @@ def SNN_AttentionVariantAttr
   let assemblyFormat = "`<` $value `>`";
 }
 
+def SNN_TileKind : I32EnumAttr<"TileKind", "what a core does with a tile", [
+    I32EnumAttrCase<"Synaptic", 0, "synaptic">,
+    I32EnumAttrCase<"AndAccumulate", 1, "and_accumulate">,
+    I32EnumAttrCase<"ScoreValue", 2, "score_value">,
+    I32EnumAttrCase<"Vector", 3, "vector">]> {
+  let cppNamespace = "::spikestack::snn";
+  let genSpecializedAttr = 0;
+  let description = [{
+    `synaptic`: weight-stationary spike accumulate, a `rows x cols` block of
+    the weight matrix held in the array while input spike vectors stream
+    through. `and_accumulate`: attention scores `Q K^T`, a block of `K^T`
+    (spikes) held in the array, query spike vectors streaming (AND then
+    accumulate). `score_value`: `A V` with a block of the multi-bit scores
+    `A` held in the array and value spike columns streaming. `vector`: work
+    on the core's LIF units only (neurons not fused with a synaptic op,
+    residual adds, pooling, readout, MoE routing, dispatch and combine),
+    `lif_units` elements per cycle.
+  }];
+}
+def SNN_TileKindAttr : EnumAttr<SNN_Dialect, SNN_TileKind, "tile_kind"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // SPIKESTACK_DIALECT_SNN_IR_SNNENUMS_TD

@@ -116,4 +116,93 @@ def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
+  let summary = "Cut every compute op into array-sized tiles and "
+                "(token x time-step) bundles";
+  let description = [{
+    Records on every compute op of a function an `snn.tiling` array of
+    `#snn.tiling` (see there), one entry per matrix product, from the
+    target's core shape (`rows x cols` array, scratchpad, LIF units):
+
+    * `snn.linear`: `reduction = K`, `outputs = N`, vectors = all leading
+      positions (time x batch x tokens); `snn.conv2d`: im2col, `reduction =
+      C/groups x KH x KW`, `outputs = O/groups`, one group per convolution
+      group, vectors = output positions;
+    * `snn.spiking_attention` SSA: per head and batch, `Q K^T` as
+      `and_accumulate` (`d x N` spikes of `K^T` held, `T x N` query rows
+      streamed) and `A V` as `score_value` (`N x N` scores held, `T x d`
+      value columns streamed); SDSA is `vector` work per head;
+    * `snn.moe_experts`: every synaptic op of the body, per expert
+      (`groups` = experts), streaming the expert's `capacity` slots;
+    * other snn ops (neurons not fused with a synaptic op, adds, pooling,
+      readout, MoE routing, dispatch, combine): `vector` work on the LIF
+      units.
+
+    A neuron whose input is the single-use result of an `snn.linear` or
+    `snn.conv2d` is fused into it (runs on the same cores' LIF units) and
+    gets no tiling of its own; layout ops (reshape, transpose, concat,
+    constants) need none. Any shape is legal: the last block in each
+    direction holds the remainder (`ceil` division), and a bundle holds all
+    `T` steps of as many tokens as keep `cols x accumulator-bits` partial
+    sums per vector in the scratchpad.
+
+    `target` names a preset or a target file; it is recorded as the
+    module's `snn.target` for the later passes (default: the module's
+    `snn.target`, else `3d-mol`). Fails on a target whose cores differ,
+    dynamic shapes, and ops with no mapping onto the cores.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"\"",
+           "Target preset or file (default: the module's snn.target, else "
+           "3d-mol)">,
+  ];
+  let dependentDialects = ["spikestack::snn::SNNDialect"];
+}
+
+def SNNPlace : Pass<"snn-place", "mlir::ModuleOp"> {
+  let summary = "Logical -> placed: put every tile on a core and every "
+                "buffer in a memory bank";
+  let description = [{
+    Rewrites the logical (tiled) IR into placed IR: every op with an
+    `snn.tiling` gets an `snn.placement` array (one `#snn.placement` per
+    tiling entry) naming, for each column task, the core that runs it and
+    the bank holding its weight columns, plus the bank that receives the
+    op's result. Indices refer to the module's `snn.target` (cores and SRAM
+    banks in tier-then-block order, as `snn-target` lists them).
+
+    Cost-driven and greedy, in program order:
+
+    * **cores**: each task goes to the core on which it would finish first
+      (estimated cycles so far plus the task's closed-form cycles, see
+      `#snn.tiling`), so attention heads, experts and column blocks spread
+      across cores and, in a logic-on-logic stack, across tiers; among
+      equally loaded cores the one with the cheapest path (pJ per bit:
+      horizontal wire plus bond crossings, from the target's physical
+      model) to a weight bank with room wins;
+    * **weights**: the nearest weight-capable bank with room for the task's
+      columns, then the emptiest; capacity is checked for the whole model
+      first and per bank afterwards;
+    * **results**: the activation bank with the cheapest mean path from the
+      op's cores, weighted by the traffic the bank already carries (port
+      pressure).
+
+    A neuron fused into its synaptic op runs on that op's cores and keeps
+    its membrane in their LIF units (never in a bank). Users pin with
+    string attributes naming a block or a tier: `snn.pin` (cores),
+    `snn.pin_weights` and `snn.pin_output` (banks). `seed` only breaks
+    exact ties, deterministically: the same input and seed give the same
+    placement. Later passes reject ops without `snn.placement`.
+
+    Errors: an op without `snn.tiling`, a pin naming no block or tier, and
+    weights that do not fit, with the numbers (`the weights need 1.40 MiB,
+    the weight banks of target '3d-mol' hold 1.00 MiB; try
+    --snn-quantize=weight-bits=4 or a target with more SRAM`).
+  }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of the deterministic tie-break">,
+  ];
+  let dependentDialects = ["spikestack::snn::SNNDialect"];
+}
+
 #endif

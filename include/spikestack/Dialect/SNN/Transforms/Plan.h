@@ -1,0 +1,59 @@
+//===- Plan.h - shared queries of the tiling and placement passes -*- C++
+//-*-===//
+//
+// What counts as a compute op, which neurons are fused into their synaptic
+// op, the module's target, and the closed-form cost of one column task.
+// Used by --snn-tile, --snn-place and every later pass, so they agree.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPIKESTACK_DIALECT_SNN_TRANSFORMS_PLAN_H
+#define SPIKESTACK_DIALECT_SNN_TRANSFORMS_PLAN_H
+
+#include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
+#include "spikestack/Hardware/Target.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+
+namespace spikestack::snn {
+
+/// Ops that only rename or re-address data (reshape, transpose, concat,
+/// constants, empty tensors, terminators): no core runs them.
+bool isLayoutOp(mlir::Operation *op);
+
+/// A neuron whose input is the single-use result of a synaptic op: it runs
+/// on the LIF units of the cores of that op's column tasks.
+bool isFusedNeuron(mlir::Operation *op);
+
+/// Ops that must carry snn.tiling (and, after --snn-place, snn.placement):
+/// everything directly in a function body that is neither a layout op nor
+/// a fused neuron. Ops inside an snn.moe_experts body are planned as part
+/// of the experts op.
+bool needsPlan(mlir::Operation *op);
+
+/// The target named by the module's snn.target, or `fallback` when the
+/// module has none. Emits the loader's error on the module on failure.
+mlir::FailureOr<std::shared_ptr<const hw::Target>>
+loadModuleTarget(mlir::ModuleOp module, llvm::StringRef fallback);
+
+/// Closed-form cost of one column task of a tiling on a core: a dense
+/// upper bound (every streamed vector processed; zero skipping is the
+/// executor's business).
+struct TaskCost {
+  int64_t cycles = 0;     ///< held loads + fill/drain + streaming
+  int64_t heldBits = 0;   ///< bits of the held operand fetched (per reload)
+  int64_t heldBytes = 0;  ///< bytes of the held operand stored once
+  int64_t streamBits = 0; ///< input bits streamed into the array
+  int64_t outputBits = 0; ///< result bits leaving the core
+};
+/// `columns` is the number of output columns the task owns (cols, or the
+/// remainder for the last column block); `portBits` the width of the bank
+/// port the held operand comes through.
+TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits);
+/// Output columns of task `task` of `t`.
+int64_t taskColumns(TilingAttr t, int64_t task);
+
+} // namespace spikestack::snn
+
+#endif

@@ -1,0 +1,311 @@
+//===- Place.cpp - put tiles on cores and buffers in banks ----------------===//
+//
+// --snn-place: see Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/Transforms/Passes.h"
+#include "spikestack/Dialect/SNN/Transforms/Plan.h"
+#include "spikestack/Hardware/PhysicalModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/Hashing.h"
+
+#include <cstdio>
+
+namespace spikestack::snn {
+#define GEN_PASS_DEF_SNNPLACE
+#include "spikestack/Dialect/SNN/Transforms/Passes.h.inc"
+} // namespace spikestack::snn
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::snn;
+
+namespace {
+
+std::string kib(int64_t bytes) {
+  char buf[48];
+  if (bytes >= (int64_t(1) << 20))
+    std::snprintf(buf, sizeof buf, "%.2f MiB", double(bytes) / (1 << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f KiB", double(bytes) / 1024);
+  return buf;
+}
+
+struct Place : public snn::impl::SNNPlaceBase<Place> {
+  using Base::Base;
+
+  std::shared_ptr<const hw::Target> target;
+  std::optional<hw::PhysicalModel> model;
+  std::vector<hw::BlockRef> cores, banks;
+  std::vector<int64_t> load;      // estimated cycles per core
+  std::vector<int64_t> freeBytes; // per bank
+  std::vector<int64_t> traffic;   // bits per bank (port pressure)
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto t = loadModuleTarget(module, "3d-mol");
+    if (failed(t))
+      return signalPassFailure();
+    target = *t;
+    auto m = hw::PhysicalModel::build(*target);
+    if (!m.ok()) {
+      mlir::emitError(module.getLoc()) << std::string(m.status().message());
+      return signalPassFailure();
+    }
+    model.emplace(*std::move(m));
+    cores = target->blocksOfKind(hw::BlockKind::Core);
+    banks = target->blocksOfKind(hw::BlockKind::Sram);
+    load.assign(cores.size(), 0);
+    traffic.assign(banks.size(), 0);
+    freeBytes.clear();
+    for (hw::BlockRef b : banks)
+      freeBytes.push_back(target->block(b).sram.capacityBytes);
+
+    SmallVector<Operation *> ops;
+    bool missing = false;
+    module.walk([&](Operation *op) {
+      if (!isa_and_nonnull<func::FuncOp>(op->getParentOp()) || !needsPlan(op))
+        return;
+      if (!op->getAttr("snn.tiling")) {
+        op->emitError() << "snn-place: op has no snn.tiling; run --snn-tile "
+                           "first";
+        missing = true;
+      }
+      ops.push_back(op);
+    });
+    if (missing || failed(checkTotalWeights(module, ops)))
+      return signalPassFailure();
+    for (auto [index, op] : llvm::enumerate(ops))
+      if (failed(placeOp(op, index)))
+        return signalPassFailure();
+  }
+
+  bool holdsWeights(size_t b) const {
+    return target->block(banks[b]).sram.holds != hw::SramRole::Activations;
+  }
+  bool holdsActivations(size_t b) const {
+    return target->block(banks[b]).sram.holds != hw::SramRole::Weights;
+  }
+
+  /// All weights must fit the weight-capable banks at once (they stay
+  /// resident: every inference reads them).
+  LogicalResult checkTotalWeights(ModuleOp module, ArrayRef<Operation *> ops) {
+    int64_t need = 0, have = 0, largest = 0, wide = 0;
+    Operation *largestOp = nullptr;
+    for (Operation *op : ops) {
+      int64_t bytes = 0;
+      for (Attribute a : op->getAttrOfType<ArrayAttr>("snn.tiling")) {
+        auto t = cast<TilingAttr>(a);
+        if (t.getKind() != TileKind::Synaptic)
+          continue;
+        int64_t tb = 0;
+        for (int64_t i = 0; i < t.numTasks(); ++i)
+          tb += taskCost(t, taskColumns(t, i), 8).heldBytes;
+        if (t.getHeldBits() > 8)
+          wide += tb;
+        bytes += tb;
+      }
+      need += bytes;
+      if (bytes > largest)
+        largest = bytes, largestOp = op;
+    }
+    for (size_t b = 0; b < banks.size(); ++b)
+      if (holdsWeights(b))
+        have += freeBytes[b];
+    if (need <= have)
+      return success();
+    auto diag = mlir::emitError(module.getLoc())
+                << "snn-place: the weights need " << kib(need) << ", the "
+                << "weight banks of target '" << target->name << "' hold "
+                << kib(have);
+    if (wide)
+      diag << " (" << kib(wide) << " of it are weights wider than 8 bits "
+           << "that --snn-quantize left in the float domain)";
+    diag << "; try --snn-quantize=weight-bits=4 or a target with more SRAM";
+    if (largestOp)
+      diag.attachNote(largestOp->getLoc())
+          << "the largest layer needs " << kib(largest);
+    return failure();
+  }
+
+  /// Resolve a pin: a block of `kind` or a tier; the matching indices.
+  FailureOr<SmallVector<size_t>> resolvePin(Operation *op, StringRef key,
+                                            ArrayRef<hw::BlockRef> pool,
+                                            const char *what) {
+    SmallVector<size_t> all;
+    for (size_t i = 0; i < pool.size(); ++i)
+      all.push_back(i);
+    auto pin = op->getAttrOfType<StringAttr>(key);
+    if (!pin)
+      return all;
+    SmallVector<size_t> chosen;
+    std::string names;
+    for (size_t i = 0; i < pool.size(); ++i) {
+      const std::string &blockName = target->block(pool[i]).name;
+      const std::string &tierName = target->tiers[pool[i].tier].name;
+      if (blockName == pin.getValue() || tierName == pin.getValue())
+        chosen.push_back(i);
+      names += (names.empty() ? "" : ", ") + blockName;
+    }
+    if (chosen.empty()) {
+      op->emitError() << key << " = \"" << pin.getValue() << "\" names no "
+                      << what << " or tier of target '" << target->name << "' ("
+                      << what << "s: " << names << ")";
+      return failure();
+    }
+    return chosen;
+  }
+
+  /// Deterministic tie-break in [0, 1): depends on the seed, the op, the
+  /// task and the candidate only.
+  double jitter(size_t op, int64_t task, size_t candidate) const {
+    const uint64_t h = llvm::hash_combine(uint64_t(seed), op, task, candidate);
+    return double(h % 1024) / 1024.0;
+  }
+
+  /// The held operand's port: the widest bank it may come from.
+  int64_t portBits(ArrayRef<size_t> pool) const {
+    int64_t w = 8;
+    for (size_t b : pool)
+      w = std::max(w, target->block(banks[b]).sram.widthBits);
+    return w;
+  }
+
+  double pjPerBit(size_t core, size_t bank) const {
+    return model->path(cores[core], banks[bank]).energyPjPerBit;
+  }
+
+  LogicalResult placeOp(Operation *op, size_t index) {
+    auto corePool = resolvePin(op, "snn.pin", cores, "core");
+    if (failed(corePool))
+      return failure();
+    SmallVector<size_t> weightPool, outputPool;
+    {
+      auto w = resolvePin(op, "snn.pin_weights", banks, "bank");
+      auto o = resolvePin(op, "snn.pin_output", banks, "bank");
+      if (failed(w) || failed(o))
+        return failure();
+      for (size_t b : *w)
+        if (holdsWeights(b))
+          weightPool.push_back(b);
+      for (size_t b : *o)
+        if (holdsActivations(b))
+          outputPool.push_back(b);
+      if (weightPool.empty() || outputPool.empty())
+        return op->emitError()
+               << "snn-place: no bank that holds "
+               << (weightPool.empty() ? "weights" : "activations")
+               << " among the pinned ones";
+    }
+
+    SmallVector<Attribute> placements;
+    SmallVector<size_t> used;
+    for (Attribute a : op->getAttrOfType<ArrayAttr>("snn.tiling")) {
+      auto t = cast<TilingAttr>(a);
+      const bool weights = t.getKind() == TileKind::Synaptic;
+      SmallVector<int64_t> coreOf, bankOf;
+      for (int64_t task = 0; task < t.numTasks(); ++task) {
+        // The core that finishes the task first (load balance); weight
+        // traffic energy and the seed break ties.
+        const int64_t cols = taskColumns(t, task);
+        TaskCost c =
+            taskCost(t, cols, portBits(weights ? weightPool : outputPool));
+        size_t best = (*corePool)[0];
+        double bestScore = 0;
+        for (size_t k = 0; k < corePool->size(); ++k) {
+          size_t cand = (*corePool)[k];
+          double score = double(load[cand] + c.cycles);
+          if (weights) {
+            double e = 1e30;
+            for (size_t b : weightPool)
+              if (freeBytes[b] >= c.heldBytes)
+                e = std::min(e, pjPerBit(cand, b));
+            // Energy in cycle units: one cycle per pJ per held bit is a
+            // soft preference, far below one task of imbalance.
+            score += e < 1e29 ? e : 0;
+          }
+          score += jitter(index, task, cand) * 1e-3;
+          if (k == 0 || score < bestScore)
+            best = cand, bestScore = score;
+        }
+        load[best] += c.cycles;
+        coreOf.push_back(int64_t(best));
+        used.push_back(best);
+        if (!weights)
+          continue;
+        // The nearest weight bank with room; then the emptiest.
+        std::optional<size_t> bank;
+        for (size_t b : weightPool) {
+          if (freeBytes[b] < c.heldBytes)
+            continue;
+          if (!bank || pjPerBit(best, b) < pjPerBit(best, *bank) ||
+              (pjPerBit(best, b) == pjPerBit(best, *bank) &&
+               freeBytes[b] > freeBytes[*bank]))
+            bank = b;
+        }
+        if (!bank) {
+          int64_t free = 0;
+          for (size_t b : weightPool)
+            free += freeBytes[b];
+          return op->emitError()
+                 << "snn-place: weight columns " << task << " need "
+                 << kib(c.heldBytes) << " in one bank; the "
+                 << (op->getAttr("snn.pin_weights") ? "pinned " : "")
+                 << "weight banks have " << kib(free)
+                 << " free in total but no bank has that much; try "
+                    "--snn-quantize=weight-bits=4, a target with larger "
+                    "banks, or another snn.pin_weights";
+        }
+        freeBytes[*bank] -= c.heldBytes;
+        traffic[*bank] += c.heldBits;
+        bankOf.push_back(int64_t(*bank));
+      }
+      placements.push_back(PlacementAttr::get(
+          &getContext(), DenseI64ArrayAttr::get(&getContext(), coreOf),
+          DenseI64ArrayAttr::get(&getContext(), bankOf),
+          outputBank(op, used, outputPool)));
+    }
+    op->setAttr("snn.placement", ArrayAttr::get(&getContext(), placements));
+    return success();
+  }
+
+  /// The activation bank for the op's result: cheapest mean path from the
+  /// op's cores, then the least loaded port. -1 when no result leaves the
+  /// cores (only fused neurons consume it... they are part of the op).
+  int64_t outputBank(Operation *op, ArrayRef<size_t> used,
+                     ArrayRef<size_t> pool) {
+    int64_t bits = 0;
+    for (Type t : op->getResultTypes())
+      if (auto s = dyn_cast<ShapedType>(t)) {
+        Type e = s.getElementType();
+        bits += s.getNumElements() *
+                (isa<SpikeType>(e) ? 1
+                 : isa<FixedType>(e)
+                     ? cast<FixedType>(e).getWidth()
+                     : (e.isIntOrFloat() ? int64_t(e.getIntOrFloatBitWidth())
+                                         : 16));
+      }
+    if (bits == 0)
+      return -1;
+    std::optional<size_t> best;
+    double bestScore = 0;
+    for (size_t b : pool) {
+      double e = 0;
+      for (size_t c : used)
+        e += pjPerBit(c, b);
+      e /= double(std::max<size_t>(1, used.size()));
+      // Port pressure: prefer banks with less traffic so far (1 % of the
+      // energy per equal share of bits).
+      double score = e * (1.0 + 0.01 * double(traffic[b]) /
+                                    double(std::max<int64_t>(1, bits)));
+      if (!best || score < bestScore)
+        best = b, bestScore = score;
+    }
+    traffic[*best] += bits;
+    return int64_t(*best);
+  }
+};
+
+} // namespace

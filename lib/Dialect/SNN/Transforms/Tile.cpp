@@ -1,0 +1,206 @@
+//===- Tile.cpp - cut every compute op into array-sized tiles -------------===//
+//
+// --snn-tile: see Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/Transforms/Passes.h"
+#include "spikestack/Dialect/SNN/Transforms/Plan.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace spikestack::snn {
+#define GEN_PASS_DEF_SNNTILE
+#include "spikestack/Dialect/SNN/Transforms/Passes.h.inc"
+} // namespace spikestack::snn
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::snn;
+
+namespace {
+
+int64_t elementBits(Type t) {
+  if (auto f = dyn_cast<FixedType>(t))
+    return f.getWidth();
+  if (isa<SpikeType>(t))
+    return 1;
+  if (auto c = dyn_cast<CountType>(t))
+    return llvm::Log2_64_Ceil(uint64_t(c.getMax()) + 1);
+  return t.getIntOrFloatBitWidth();
+}
+
+struct Tile : public snn::impl::SNNTileBase<Tile> {
+  using Base::Base;
+
+  hw::CoreSpec core;
+  MLIRContext *ctx = nullptr;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    ctx = &getContext();
+    if (!target.empty())
+      module->setAttr("snn.target", StringAttr::get(ctx, target));
+    auto t = loadModuleTarget(module, "3d-mol");
+    if (failed(t))
+      return signalPassFailure();
+    const auto cores = (*t)->blocksOfKind(hw::BlockKind::Core);
+    core = (*t)->block(cores.front()).core;
+    for (hw::BlockRef r : cores) {
+      const hw::CoreSpec &c = (*t)->block(r).core;
+      if (c.rows != core.rows || c.cols != core.cols ||
+          c.scratchpadBytes != core.scratchpadBytes ||
+          c.lifUnits != core.lifUnits) {
+        mlir::emitError(module.getLoc())
+            << "snn-tile: the target's cores differ ('"
+            << (*t)->block(cores.front()).name << "' " << core.rows << "x"
+            << core.cols << ", " << core.lifUnits << " LIF units, "
+            << core.scratchpadBytes << " B scratchpad; '" << (*t)->block(r).name
+            << "' " << c.rows << "x" << c.cols << ", " << c.lifUnits
+            << " LIF units, " << c.scratchpadBytes
+            << " B scratchpad); heterogeneous cores are not supported";
+        return signalPassFailure();
+      }
+    }
+    if (!module->getAttr("snn.target"))
+      module->setAttr("snn.target", StringAttr::get(ctx, "3d-mol"));
+
+    WalkResult r = module.walk([&](Operation *op) {
+      if (!isa_and_nonnull<func::FuncOp>(op->getParentOp()) || !needsPlan(op))
+        return WalkResult::advance();
+      SmallVector<Attribute> tilings;
+      if (failed(tileOp(op, tilings)))
+        return WalkResult::interrupt();
+      op->setAttr("snn.tiling", ArrayAttr::get(ctx, tilings));
+      return WalkResult::advance();
+    });
+    if (r.wasInterrupted())
+      signalPassFailure();
+  }
+
+  /// Vectors per bundle: all T steps of as many tokens as keep a bundle's
+  /// partial sums (cols x accumulator bits each) in the scratchpad.
+  int64_t bundleFor(int64_t vectors, int64_t steps, int64_t accBits) const {
+    steps = std::max<int64_t>(1, std::min(steps, vectors));
+    const int64_t perVector = core.cols * accBits;
+    const int64_t fit =
+        std::max<int64_t>(1, core.scratchpadBytes * 8 / (perVector * steps));
+    return std::min(vectors, fit * steps);
+  }
+
+  TilingAttr product(TileKind kind, int64_t reduction, int64_t outputs,
+                     int64_t groups, int64_t vectors, int64_t steps,
+                     int64_t accBits, int64_t heldBits) const {
+    return TilingAttr::get(ctx, kind, core.rows, core.cols, reduction, outputs,
+                           groups, vectors, bundleFor(vectors, steps, accBits),
+                           heldBits);
+  }
+
+  TilingAttr vector(int64_t elements, int64_t groups = 1) const {
+    const int64_t perGroup = std::max<int64_t>(1, elements / groups);
+    const int64_t v = (perGroup + core.lifUnits - 1) / core.lifUnits;
+    return TilingAttr::get(ctx, TileKind::Vector, 1, 1, 1, 1, groups,
+                           std::max<int64_t>(1, v), std::max<int64_t>(1, v), 0);
+  }
+
+  static int64_t accBitsOf(Value result) {
+    auto e = cast<RankedTensorType>(result.getType()).getElementType();
+    return isa<FixedType>(e) ? elementBits(e) : int64_t(accumulatorBits);
+  }
+  static constexpr int64_t accumulatorBits = 16;
+
+  LogicalResult synaptic(Operation *op, int64_t experts,
+                         SmallVectorImpl<Attribute> &out) {
+    auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+    auto w = cast<RankedTensorType>(op->getOperand(1).getType());
+    auto res = cast<RankedTensorType>(op->getResult(0).getType());
+    if (!in.hasStaticShape() || !res.hasStaticShape())
+      return op->emitError() << "snn-tile: needs static shapes";
+    const int64_t steps = in.getRank() >= 2 ? in.getDimSize(0) : 1;
+    const int64_t heldBits = elementBits(w.getElementType());
+    const int64_t acc = accBitsOf(op->getResult(0));
+    if (isa<LinearOp>(op)) {
+      const int64_t k = w.getDimSize(1), n = w.getDimSize(0);
+      out.push_back(product(TileKind::Synaptic, k, n, experts,
+                            res.getNumElements() / n, steps, acc, heldBits));
+      return success();
+    }
+    auto conv = cast<Conv2dOp>(op);
+    const int64_t g = conv.getGroups();
+    const int64_t o = w.getDimSize(0);
+    const int64_t k = w.getDimSize(1) * w.getDimSize(2) * w.getDimSize(3);
+    // Output positions (leading dims x OH x OW) are the streamed vectors
+    // (im2col rows).
+    const int64_t vectors = res.getNumElements() / o;
+    out.push_back(product(TileKind::Synaptic, k, o / g, experts * g, vectors,
+                          steps, acc, heldBits));
+    return success();
+  }
+
+  LogicalResult tileOp(Operation *op, SmallVectorImpl<Attribute> &out) {
+    for (Type t : op->getResultTypes())
+      if (auto s = dyn_cast<ShapedType>(t); s && !s.hasStaticShape())
+        return op->emitError() << "snn-tile: needs static shapes";
+    if (isa<LinearOp, Conv2dOp>(op))
+      return synaptic(op, 1, out);
+    if (auto att = dyn_cast<SpikingAttentionOp>(op)) {
+      auto q = cast<RankedTensorType>(att.getQ().getType());
+      const int64_t steps = q.getDimSize(0), batch = q.getDimSize(1),
+                    tokens = q.getDimSize(2), channels = q.getDimSize(3);
+      const int64_t heads = att.getNumHeads(), d = channels / heads;
+      if (att.getVariant() == AttentionVariant::SSA) {
+        // Q K^T: K^T of a head held (d x N spikes), the head's query rows
+        // streamed per step; A V: the scores held (N x N), value columns
+        // streamed.
+        out.push_back(product(TileKind::AndAccumulate, d, tokens, batch * heads,
+                              steps * tokens, steps, accumulatorBits, 1));
+        out.push_back(product(TileKind::ScoreValue, tokens, tokens,
+                              batch * heads, steps * d, steps, accumulatorBits,
+                              accumulatorBits));
+      } else {
+        // SDSA: Q * N(sum_tokens(K * V)), element-wise and column sums on
+        // the LIF units, one group per head.
+        out.push_back(vector(3 * q.getNumElements(), batch * heads));
+      }
+      return success();
+    }
+    if (auto experts = dyn_cast<MoeExpertsOp>(op)) {
+      const int64_t e =
+          cast<RankedTensorType>(experts.getInput().getType()).getDimSize(0);
+      WalkResult r = experts.getBody().walk([&](Operation *inner) {
+        if (isa<LinearOp, Conv2dOp>(inner)) {
+          if (failed(synaptic(inner, e, out)))
+            return WalkResult::interrupt();
+        } else if (!isLayoutOp(inner) &&
+                   !(isa<LIFOp, IFOp>(inner) &&
+                     isa_and_nonnull<LinearOp, Conv2dOp>(
+                         inner->getOperand(0).getDefiningOp()))) {
+          int64_t n = 0;
+          for (Type t : inner->getResultTypes())
+            if (auto s = dyn_cast<ShapedType>(t))
+              n += s.getNumElements();
+          out.push_back(vector(n * e, e));
+        }
+        return WalkResult::advance();
+      });
+      return failure(r.wasInterrupted());
+    }
+    if (op->getDialect() && isa<SNNDialect>(op->getDialect())) {
+      // Neurons not fused with a synaptic op, residual adds, pooling,
+      // readout, routing, dispatch, combine: LIF-unit work over the
+      // largest operand or result.
+      int64_t n = 1;
+      for (Type t :
+           llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+        if (auto s = dyn_cast<ShapedType>(t); s && s.hasStaticShape())
+          n = std::max(n, s.getNumElements());
+      out.push_back(vector(n));
+      return success();
+    }
+    return op->emitError() << "snn-tile: '" << op->getName()
+                           << "' has no mapping onto the cores (supported: "
+                              "snn ops and layout ops)";
+  }
+};
+
+} // namespace
