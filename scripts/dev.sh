@@ -82,13 +82,14 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 run_tests() {
   build
-  # The large zoo models (test/onnx/zoo-large.test, ~7 min, 4 GB) run in the
-  # full normal pass only: under sanitizers they would take far longer.
-  local large=0
-  [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]] && large=1
-  (cd "$BUILD_DIR" && SPIKESTACK_LARGE_TESTS="${SPIKESTACK_LARGE_TESTS:-$large}" \
+  # The full normal pass also runs the large zoo models
+  # (test/onnx/zoo-large.test, ~7 min, 4 GB; under sanitizers they would take
+  # far longer), then the sanitizer pass and fuzzing.
+  local full=0
+  [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]] && full=1
+  (cd "$BUILD_DIR" && SPIKESTACK_LARGE_TESTS="${SPIKESTACK_LARGE_TESTS:-$full}" \
     ctest --output-on-failure -j "$JOBS")
-  if [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]]; then
+  if ((full)); then
     echo "== the same tests under AddressSanitizer + UndefinedBehaviorSanitizer"
     BUILD_DIR="$ROOT/build-asan" SPIKESTACK_SANITIZE=1 bash "$ROOT/scripts/dev.sh" test
     echo "== libFuzzer on the ONNX importer"

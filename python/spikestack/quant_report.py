@@ -68,9 +68,10 @@ def quantized_layers(mlir_path: str) -> set:
     return names
 
 
-def variant(args, work: str, label: str, passes: List[str]) -> Dict:
+def variant(args, work: str, label: str, source: str,
+            passes: List[str]) -> Dict:
     mlir = os.path.join(work, f"{label}.mlir")
-    run([tool(args.bin_dir, "snn-opt"), args.model, *passes, "-o", mlir])
+    run([tool(args.bin_dir, "snn-opt"), source, *passes, "-o", mlir])
     out, taps = os.path.join(work, f"{label}.out"), os.path.join(work, f"{label}.taps")
     cmd = [tool(args.bin_dir, "snn-run"), "--interpret", mlir,
            "--output-dir", out, "--dump-tagged", taps]
@@ -113,12 +114,12 @@ def main(argv=None) -> int:
     work = args.work or tempfile.mkdtemp(prefix="quant_report.")
     os.makedirs(work, exist_ok=True)
     try:
-        base = variant(args, work, "float", ["--snn-fold-layout"])
+        base = variant(args, work, "float", args.model, ["--snn-fold-layout"])
         report = {"model": os.path.basename(args.model), "variants": []}
         for bits in args.weight_bits:
-            q = variant(args, work, f"int{bits}",
-                        ["--snn-fold-layout",
-                         f"--snn-quantize=weight-bits={bits}"])
+            # Quantize the float baseline (already layout folded).
+            q = variant(args, work, f"int{bits}", base["mlir"],
+                        [f"--snn-quantize=weight-bits={bits}"])
             if set(q["layers"]) != set(base["layers"]):
                 print("quant_report: error: the float and quantized runs tap "
                       "different layers", file=sys.stderr)

@@ -33,9 +33,15 @@ bool isPositionFree(Operation *op) {
   return isa<LIFOp, IFOp>(op);
 }
 
-RankedTensorType withElement(Type shaped, Type element) {
-  return RankedTensorType::get(cast<RankedTensorType>(shaped).getShape(),
-                               element);
+/// A copy of neuron `op` reading `input`, its spikes shaped like `input`.
+Operation *cloneOnto(PatternRewriter &rewriter, Operation *op, Value input) {
+  Type spike =
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  Operation *moved = rewriter.clone(*op);
+  moved->setOperand(0, input);
+  moved->getResult(0).setType(RankedTensorType::get(
+      cast<RankedTensorType>(input.getType()).getShape(), spike));
+  return moved;
 }
 
 /// neuron(reshape(x)) -> reshape(neuron(x)) when dimension 0 is kept.
@@ -54,11 +60,7 @@ struct NeuronOverReshape : RewritePattern {
     if (!src || !src.hasStaticShape() || src.getRank() == 0 ||
         src.getDimSize(0) != dst.getDimSize(0))
       return rewriter.notifyMatchFailure(op, "the reshape moves time");
-    Type spike =
-        cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
-    Operation *moved = rewriter.clone(*op);
-    moved->setOperand(0, reshape.getSource());
-    moved->getResult(0).setType(withElement(src, spike));
+    Operation *moved = cloneOnto(rewriter, op, reshape.getSource());
     rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(
         op, op->getResult(0).getType(), moved->getResult(0),
         reshape.getShape());
@@ -78,14 +80,10 @@ struct NeuronOverTranspose : RewritePattern {
     if (!tr || !tr->hasOneUse() || tr.getPermutation().empty() ||
         tr.getPermutation()[0] != 0)
       return failure();
-    Type spike =
-        cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
-    Operation *moved = rewriter.clone(*op);
-    moved->setOperand(0, tr.getInput());
-    moved->getResult(0).setType(withElement(tr.getInput().getType(), spike));
+    Operation *moved = cloneOnto(rewriter, op, tr.getInput());
     auto outType = cast<RankedTensorType>(op->getResult(0).getType());
-    Value init = tensor::EmptyOp::create(rewriter, op->getLoc(),
-                                         outType.getShape(), spike);
+    Value init = tensor::EmptyOp::create(
+        rewriter, op->getLoc(), outType.getShape(), outType.getElementType());
     rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, moved->getResult(0),
                                                      init, tr.getPermutation());
     return success();

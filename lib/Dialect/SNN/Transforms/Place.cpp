@@ -102,7 +102,7 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
           continue;
         int64_t tb = 0;
         for (int64_t i = 0; i < t.numTasks(); ++i)
-          tb += taskCost(t, taskColumns(t, i), 8).heldBytes;
+          tb += taskWeightBytes(t, i);
         if (t.getHeldBits() > 8)
           wide += tb;
         bytes += tb;
@@ -177,6 +177,22 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
     return model->path(cores[core], banks[bank]).energyPjPerBit;
   }
 
+  /// The bank of `pool` with room for `bytes` on the cheapest path from
+  /// `core`; among equally near ones the emptiest, then the first.
+  std::optional<size_t> nearestBank(size_t core, int64_t bytes,
+                                    ArrayRef<size_t> pool) const {
+    std::optional<size_t> bank;
+    for (size_t b : pool) {
+      if (freeBytes[b] < bytes)
+        continue;
+      if (!bank || pjPerBit(core, b) < pjPerBit(core, *bank) ||
+          (pjPerBit(core, b) == pjPerBit(core, *bank) &&
+           freeBytes[b] > freeBytes[*bank]))
+        bank = b;
+    }
+    return bank;
+  }
+
   LogicalResult placeOp(Operation *op, size_t index) {
     auto corePool = resolvePin(op, "snn.pin", cores, "core");
     if (failed(corePool))
@@ -217,15 +233,11 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
         for (size_t k = 0; k < corePool->size(); ++k) {
           size_t cand = (*corePool)[k];
           double score = double(load[cand] + c.cycles);
-          if (weights) {
-            double e = 1e30;
-            for (size_t b : weightPool)
-              if (freeBytes[b] >= c.heldBytes)
-                e = std::min(e, pjPerBit(cand, b));
-            // Energy in cycle units: one cycle per pJ per held bit is a
-            // soft preference, far below one task of imbalance.
-            score += e < 1e29 ? e : 0;
-          }
+          // Energy in cycle units: one cycle per pJ per held bit is a soft
+          // preference, far below one task of imbalance.
+          if (weights)
+            if (auto b = nearestBank(cand, c.heldBytes, weightPool))
+              score += pjPerBit(cand, *b);
           score += jitter(index, task, cand) * 1e-3;
           if (k == 0 || score < bestScore)
             best = cand, bestScore = score;
@@ -235,16 +247,7 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
         used.push_back(best);
         if (!weights)
           continue;
-        // The nearest weight bank with room; then the emptiest.
-        std::optional<size_t> bank;
-        for (size_t b : weightPool) {
-          if (freeBytes[b] < c.heldBytes)
-            continue;
-          if (!bank || pjPerBit(best, b) < pjPerBit(best, *bank) ||
-              (pjPerBit(best, b) == pjPerBit(best, *bank) &&
-               freeBytes[b] > freeBytes[*bank]))
-            bank = b;
-        }
+        std::optional<size_t> bank = nearestBank(best, c.heldBytes, weightPool);
         if (!bank) {
           int64_t free = 0;
           for (size_t b : weightPool)
@@ -272,21 +275,14 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
   }
 
   /// The activation bank for the op's result: cheapest mean path from the
-  /// op's cores, then the least loaded port. -1 when no result leaves the
-  /// cores (only fused neurons consume it... they are part of the op).
+  /// op's cores, weighted by the traffic the bank already carries. -1 when
+  /// the op has no tensor result.
   int64_t outputBank(Operation *op, ArrayRef<size_t> used,
                      ArrayRef<size_t> pool) {
     int64_t bits = 0;
     for (Type t : op->getResultTypes())
-      if (auto s = dyn_cast<ShapedType>(t)) {
-        Type e = s.getElementType();
-        bits += s.getNumElements() *
-                (isa<SpikeType>(e) ? 1
-                 : isa<FixedType>(e)
-                     ? cast<FixedType>(e).getWidth()
-                     : (e.isIntOrFloat() ? int64_t(e.getIntOrFloatBitWidth())
-                                         : 16));
-      }
+      if (auto s = dyn_cast<ShapedType>(t))
+        bits += s.getNumElements() * elementBits(s.getElementType());
     if (bits == 0)
       return -1;
     std::optional<size_t> best;

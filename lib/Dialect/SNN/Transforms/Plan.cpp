@@ -11,6 +11,16 @@ using namespace mlir;
 
 namespace spikestack::snn {
 
+int64_t elementBits(Type t) {
+  if (auto f = dyn_cast<FixedType>(t))
+    return f.getWidth();
+  if (isa<SpikeType>(t))
+    return 1;
+  if (auto c = dyn_cast<CountType>(t))
+    return llvm::Log2_64_Ceil(uint64_t(c.getMax()) + 1);
+  return t.getIntOrFloatBitWidth();
+}
+
 bool isLayoutOp(Operation *op) {
   return isa<arith::ConstantOp, ConstantOp, tensor::ReshapeOp, tensor::EmptyOp,
              tensor::ConcatOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp,
@@ -22,8 +32,7 @@ bool isFusedNeuron(Operation *op) {
   if (!isa<LIFOp, IFOp>(op))
     return false;
   Operation *def = op->getOperand(0).getDefiningOp();
-  return isa_and_nonnull<LinearOp, Conv2dOp>(def) && def->hasOneUse() &&
-         isa<func::FuncOp>(def->getParentOp());
+  return isa_and_nonnull<LinearOp, Conv2dOp>(def) && def->hasOneUse();
 }
 
 bool needsPlan(Operation *op) {
@@ -47,6 +56,12 @@ loadModuleTarget(ModuleOp module, StringRef fallback) {
 int64_t taskColumns(TilingAttr t, int64_t task) {
   const int64_t block = task % t.nTiles();
   return std::min(t.getCols(), t.getOutputs() - block * t.getCols());
+}
+
+int64_t taskWeightBytes(TilingAttr t, int64_t task) {
+  if (t.getKind() != TileKind::Synaptic)
+    return 0;
+  return (t.getReduction() * taskColumns(t, task) * t.getHeldBits() + 7) / 8;
 }
 
 TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {

@@ -20,16 +20,6 @@ using namespace spikestack::snn;
 
 namespace {
 
-int64_t elementBits(Type t) {
-  if (auto f = dyn_cast<FixedType>(t))
-    return f.getWidth();
-  if (isa<SpikeType>(t))
-    return 1;
-  if (auto c = dyn_cast<CountType>(t))
-    return llvm::Log2_64_Ceil(uint64_t(c.getMax()) + 1);
-  return t.getIntOrFloatBitWidth();
-}
-
 struct Tile : public snn::impl::SNNTileBase<Tile> {
   using Base::Base;
 
@@ -171,10 +161,7 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
         if (isa<LinearOp, Conv2dOp>(inner)) {
           if (failed(synaptic(inner, e, out)))
             return WalkResult::interrupt();
-        } else if (!isLayoutOp(inner) &&
-                   !(isa<LIFOp, IFOp>(inner) &&
-                     isa_and_nonnull<LinearOp, Conv2dOp>(
-                         inner->getOperand(0).getDefiningOp()))) {
+        } else if (!isLayoutOp(inner) && !isFusedNeuron(inner)) {
           int64_t n = 0;
           for (Type t : inner->getResultTypes())
             if (auto s = dyn_cast<ShapedType>(t))

@@ -18,6 +18,10 @@
 
 namespace spikestack::snn {
 
+/// Bits of one element in the hardware: 1 for a spike, enough for a
+/// count's range, the width of a fixed-point, integer or float type.
+int64_t elementBits(mlir::Type t);
+
 /// Ops that only rename or re-address data (reshape, transpose, concat,
 /// constants, empty tensors, terminators): no core runs them.
 bool isLayoutOp(mlir::Operation *op);
@@ -53,6 +57,9 @@ struct TaskCost {
 TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits);
 /// Output columns of task `task` of `t`.
 int64_t taskColumns(TilingAttr t, int64_t task);
+/// Bytes of weights task `task` of a synaptic tiling keeps in its bank
+/// (0 for the other kinds): its columns of every k block, stored once.
+int64_t taskWeightBytes(TilingAttr t, int64_t task);
 
 } // namespace spikestack::snn
 
