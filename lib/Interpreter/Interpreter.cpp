@@ -480,6 +480,11 @@ private:
                                  opt(c.getBias()), p,
                                  intDomainOf(c.getOutput().getType())));
         })
+        .Case([&](DequantizeOp d) -> LogicalResult {
+          return put(ref::dequantizeChannels(
+              in(d.getInput()), fracOf(d.getInput().getType().getElementType()),
+              in(d.getScale()), opt(d.getBias()), d.getChannelDim()));
+        })
         .Case([&](BatchNormOp b) -> LogicalResult {
           return put(ref::batchNorm(in(b.getInput()), in(b.getScale()),
                                     in(b.getOffset()), in(b.getMean()),

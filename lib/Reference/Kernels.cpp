@@ -146,7 +146,8 @@ int64_t roundToInt(double value, Rounding mode) {
 }
 
 int64_t leakMultiplier(double tau) {
-  return static_cast<int64_t>(std::nearbyint(std::ldexp(1.0, kLeakShift) / tau));
+  return static_cast<int64_t>(
+      std::nearbyint(std::ldexp(1.0, kLeakShift) / tau));
 }
 
 //===----------------------------------------------------------------------===//
@@ -175,21 +176,20 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
       channelStride *= input.dim(d);
     for (const auto *v : {&p.channelThreshold, &p.channelReset, &p.channelTau})
       if (!v->empty() && int64_t(v->size()) != channels)
-        return InvalidArgumentError(absl::StrCat(
-            "per-channel neuron parameter has ", v->size(),
-            " values for ", channels, " channels"));
+        return InvalidArgumentError(
+            absl::StrCat("per-channel neuron parameter has ", v->size(),
+                         " values for ", channels, " channels"));
   }
   std::vector<ChannelParams> perChannel(channels);
   for (int64_t c = 0; c < channels; ++c) {
     ChannelParams &cp = perChannel[c];
     cp.tau = p.channelTau.empty() ? p.tau : p.channelTau[c];
-    cp.threshold = p.channelThreshold.empty() ? p.vThreshold
-                                              : p.channelThreshold[c];
+    cp.threshold =
+        p.channelThreshold.empty() ? p.vThreshold : p.channelThreshold[c];
     cp.reset = p.channelReset.empty() ? p.vReset : p.channelReset[c];
     if (p.leaky && !(cp.tau >= 1.0))
-      return InvalidArgumentError(
-          absl::StrCat("neuron tau must be >= 1, channel ", c, " has ",
-                       cp.tau));
+      return InvalidArgumentError(absl::StrCat(
+          "neuron tau must be >= 1, channel ", c, " has ", cp.tau));
   }
   auto channelOf = [&](int64_t i) {
     return p.channelDim >= 0 ? (i / channelStride) % channels : 0;
@@ -200,12 +200,10 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
     // Float domain: SpikingJelly's f32 operations, in its order.
     for (int64_t i = 0; i < inner; ++i) {
       const ChannelParams &cp = perChannel[channelOf(i)];
-      const float tau = f32(cp.tau), th = f32(cp.threshold),
-                  vr = f32(cp.reset);
+      const float tau = f32(cp.tau), th = f32(cp.threshold), vr = f32(cp.reset);
       // (1 - 1/tau) is a Python double for a scalar tau, f32 for a tensor.
-      const float keep = p.channelTau.empty()
-                             ? f32(1.0 - 1.0 / cp.tau)
-                             : 1.0f - 1.0f / tau;
+      const float keep =
+          p.channelTau.empty() ? f32(1.0 - 1.0 / cp.tau) : 1.0f - 1.0f / tau;
       float v = p.vInit ? f32(*p.vInit) : (p.hardReset ? vr : 0.0f);
       for (int64_t t = 0; t < T; ++t) {
         const float x = f32(input.data[t * inner + i]);
@@ -236,9 +234,9 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
   auto toRaw = [&](double v, const char *what) -> absl::StatusOr<int64_t> {
     if (auto raw = exactRaw(v, m))
       return *raw;
-    return InvalidArgumentError(absl::StrCat(
-        "neuron ", what, " = ", v, " is not representable in fixed<", m.width,
-        ", ", m.frac, ">"));
+    return InvalidArgumentError(absl::StrCat("neuron ", what, " = ", v,
+                                             " is not representable in fixed<",
+                                             m.width, ", ", m.frac, ">"));
   };
   struct RawParams {
     int64_t threshold, reset, leak;
@@ -274,8 +272,8 @@ absl::StatusOr<Tensor> neuron(const Tensor &input, const NeuronParams &p,
         h = v + roundShiftWide((x - (v - rp.reset)) * rp.leak, kLeakShift,
                                p.rounding);
       else
-        h = v - roundShiftWide((v - rp.reset) * rp.leak, kLeakShift,
-                               p.rounding) +
+        h = v -
+            roundShiftWide((v - rp.reset) * rp.leak, kLeakShift, p.rounding) +
             x;
       h = saturateWide(h, m);
       const bool spike = p.compareGE ? h >= rp.threshold : h > rp.threshold;
@@ -328,14 +326,13 @@ absl::StatusOr<Tensor> linear(const Tensor &x, const Tensor &w,
                               const Tensor *bias,
                               const std::optional<IntDomain> &intDomain) {
   if (x.rank() < 1 || w.rank() != 2 || x.shape.back() != w.dim(1))
-    return InvalidArgumentError(absl::StrCat(
-        "linear: input ", shapeToString(x.shape), " does not match weight ",
-        shapeToString(w.shape)));
+    return InvalidArgumentError(
+        absl::StrCat("linear: input ", shapeToString(x.shape),
+                     " does not match weight ", shapeToString(w.shape)));
   const int64_t K = w.dim(1), N = w.dim(0);
   if (bias && bias->numel() != N)
-    return InvalidArgumentError(absl::StrCat("linear: bias has ",
-                                             bias->numel(), " values for ", N,
-                                             " outputs"));
+    return InvalidArgumentError(absl::StrCat("linear: bias has ", bias->numel(),
+                                             " values for ", N, " outputs"));
   const int64_t rows = K ? x.numel() / K : 0;
   std::vector<int64_t> shape = x.shape;
   shape.back() = N;
@@ -358,7 +355,8 @@ int64_t pooledSize(int64_t in, int64_t padLo, int64_t padHi, int64_t kernel,
   if (in < 0 || padLo < 0 || padHi < 0 || kernel < 1 || stride < 1 ||
       dilation < 1)
     return -1;
-  const Wide span = Wide(in) + padLo + padHi - Wide(dilation) * (kernel - 1) - 1;
+  const Wide span =
+      Wide(in) + padLo + padHi - Wide(dilation) * (kernel - 1) - 1;
   if (span < 0)
     return -1;
   Wide out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
@@ -379,15 +377,16 @@ absl::StatusOr<Tensor> conv2d(const Tensor &x, const Tensor &w,
   if (p.groups < 1 || CG * p.groups != C || O % p.groups)
     return InvalidArgumentError("conv2d: channels do not match groups");
   if (bias && bias->numel() != O)
-    return InvalidArgumentError(absl::StrCat("conv2d: bias has ",
-                                             bias->numel(), " values for ", O,
+    return InvalidArgumentError(absl::StrCat("conv2d: bias has ", bias->numel(),
+                                             " values for ", O,
                                              " output channels"));
   if (p.strideH < 1 || p.strideW < 1 || p.dilationH < 1 || p.dilationW < 1)
-    return InvalidArgumentError("conv2d: strides and dilations must be positive");
-  const int64_t OH = pooledSize(H, p.padTop, p.padBottom, KH, p.strideH,
-                                p.dilationH, false);
-  const int64_t OW = pooledSize(W, p.padLeft, p.padRight, KW, p.strideW,
-                                p.dilationW, false);
+    return InvalidArgumentError(
+        "conv2d: strides and dilations must be positive");
+  const int64_t OH =
+      pooledSize(H, p.padTop, p.padBottom, KH, p.strideH, p.dilationH, false);
+  const int64_t OW =
+      pooledSize(W, p.padLeft, p.padRight, KW, p.strideW, p.dilationW, false);
   if (OH < 1 || OW < 1)
     return InvalidArgumentError("conv2d: kernel larger than padded input");
   std::vector<int64_t> shape(x.shape.begin(), x.shape.end() - 3);
@@ -426,6 +425,30 @@ absl::StatusOr<Tensor> conv2d(const Tensor &x, const Tensor &w,
   return out;
 }
 
+absl::StatusOr<Tensor> dequantizeChannels(const Tensor &x, int frac,
+                                          const Tensor &scale,
+                                          const Tensor *bias,
+                                          int64_t channelDim) {
+  if (channelDim < 0 || channelDim >= x.rank())
+    return InvalidArgumentError("dequantize: channel_dim out of range");
+  const int64_t C = x.dim(channelDim);
+  if (scale.numel() != C || (bias && bias->numel() != C))
+    return InvalidArgumentError(absl::StrCat("dequantize: ", scale.numel(),
+                                             " scales for ", C, " channels"));
+  int64_t stride = 1;
+  for (int64_t d = channelDim + 1; d < x.rank(); ++d)
+    stride *= x.dim(d);
+  Tensor out(x.shape);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const int64_t c = (i / stride) % C;
+    float y = f32(std::ldexp(x.data[i], -frac)) * f32(scale.data[c]);
+    if (bias)
+      y = y + f32(bias->data[c]);
+    out.data[i] = y;
+  }
+  return out;
+}
+
 absl::StatusOr<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
                                  const Tensor &offset, const Tensor &mean,
                                  const Tensor &variance, double epsilon,
@@ -435,9 +458,9 @@ absl::StatusOr<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
   const int64_t C = x.dim(channelDim);
   for (const Tensor *t : {&scale, &offset, &mean, &variance})
     if (t->numel() != C)
-      return InvalidArgumentError(absl::StrCat(
-          "batch_norm: parameters have ", t->numel(), " values for ", C,
-          " channels"));
+      return InvalidArgumentError(absl::StrCat("batch_norm: parameters have ",
+                                               t->numel(), " values for ", C,
+                                               " channels"));
   std::vector<float> a(C), b(C);
   const float eps = f32(epsilon);
   for (int64_t c = 0; c < C; ++c) {
@@ -465,10 +488,10 @@ static absl::StatusOr<Tensor> pool2d(const Tensor &x, const PoolParams &p,
     return InvalidArgumentError("pool2d: kernel and strides must be positive");
   const int64_t r = x.rank();
   const int64_t H = x.dim(r - 2), W = x.dim(r - 1);
-  const int64_t OH = pooledSize(H, p.padTop, p.padBottom, p.kernelH,
-                                p.strideH, 1, p.ceilMode);
-  const int64_t OW = pooledSize(W, p.padLeft, p.padRight, p.kernelW,
-                                p.strideW, 1, p.ceilMode);
+  const int64_t OH =
+      pooledSize(H, p.padTop, p.padBottom, p.kernelH, p.strideH, 1, p.ceilMode);
+  const int64_t OW =
+      pooledSize(W, p.padLeft, p.padRight, p.kernelW, p.strideW, 1, p.ceilMode);
   if (OH < 1 || OW < 1)
     return InvalidArgumentError("pool2d: kernel larger than padded input");
   std::vector<int64_t> shape(x.shape.begin(), x.shape.end() - 2);
@@ -487,39 +510,42 @@ static absl::StatusOr<Tensor> pool2d(const Tensor &x, const PoolParams &p,
 }
 
 absl::StatusOr<Tensor> maxPool2d(const Tensor &x, const PoolParams &p) {
-  return pool2d(x, p, [&](const double *plane, int64_t H, int64_t W,
-                          int64_t h0, int64_t w0) {
-    double best = -std::numeric_limits<double>::infinity();
-    for (int64_t h = std::max<int64_t>(h0, 0);
-         h < std::min(h0 + p.kernelH, H); ++h)
-      for (int64_t w = std::max<int64_t>(w0, 0);
-           w < std::min(w0 + p.kernelW, W); ++w) {
-        const double v = plane[h * W + w];
-        if (std::isnan(v))
-          return v; // PyTorch propagates NaN
-        best = std::max(best, v);
-      }
-    return best;
-  });
+  return pool2d(
+      x, p,
+      [&](const double *plane, int64_t H, int64_t W, int64_t h0, int64_t w0) {
+        double best = -std::numeric_limits<double>::infinity();
+        for (int64_t h = std::max<int64_t>(h0, 0);
+             h < std::min(h0 + p.kernelH, H); ++h)
+          for (int64_t w = std::max<int64_t>(w0, 0);
+               w < std::min(w0 + p.kernelW, W); ++w) {
+            const double v = plane[h * W + w];
+            if (std::isnan(v))
+              return v; // PyTorch propagates NaN
+            best = std::max(best, v);
+          }
+        return best;
+      });
 }
 
 absl::StatusOr<Tensor> avgPool2d(const Tensor &x, const PoolParams &p) {
-  return pool2d(x, p, [&](const double *plane, int64_t H, int64_t W,
-                          int64_t h0, int64_t w0) {
-    // PyTorch: the divisor counts padding up to the padded border.
-    const int64_t hEnd = std::min(h0 + p.kernelH, H + p.padBottom);
-    const int64_t wEnd = std::min(w0 + p.kernelW, W + p.padRight);
-    int64_t divisor = (hEnd - h0) * (wEnd - w0);
-    const int64_t hs = std::max<int64_t>(h0, 0), ws = std::max<int64_t>(w0, 0);
-    const int64_t he = std::min(hEnd, H), we = std::min(wEnd, W);
-    if (!p.countIncludePad)
-      divisor = (he - hs) * (we - ws);
-    double sum = 0.0;
-    for (int64_t h = hs; h < he; ++h)
-      for (int64_t w = ws; w < we; ++w)
-        sum += plane[h * W + w];
-    return double(f32(f32(sum) / f32(double(divisor))));
-  });
+  return pool2d(
+      x, p,
+      [&](const double *plane, int64_t H, int64_t W, int64_t h0, int64_t w0) {
+        // PyTorch: the divisor counts padding up to the padded border.
+        const int64_t hEnd = std::min(h0 + p.kernelH, H + p.padBottom);
+        const int64_t wEnd = std::min(w0 + p.kernelW, W + p.padRight);
+        int64_t divisor = (hEnd - h0) * (wEnd - w0);
+        const int64_t hs = std::max<int64_t>(h0, 0),
+                      ws = std::max<int64_t>(w0, 0);
+        const int64_t he = std::min(hEnd, H), we = std::min(wEnd, W);
+        if (!p.countIncludePad)
+          divisor = (he - hs) * (we - ws);
+        double sum = 0.0;
+        for (int64_t h = hs; h < he; ++h)
+          for (int64_t w = ws; w < we; ++w)
+            sum += plane[h * W + w];
+        return double(f32(f32(sum) / f32(double(divisor))));
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -529,9 +555,9 @@ absl::StatusOr<Tensor> avgPool2d(const Tensor &x, const PoolParams &p) {
 absl::StatusOr<Tensor> add(const Tensor &a, const Tensor &b, AddKind kind,
                            const std::optional<FixedFormat> &fixed) {
   if (a.shape != b.shape)
-    return InvalidArgumentError(absl::StrCat(
-        "add: shapes ", shapeToString(a.shape), " and ",
-        shapeToString(b.shape), " differ"));
+    return InvalidArgumentError(
+        absl::StrCat("add: shapes ", shapeToString(a.shape), " and ",
+                     shapeToString(b.shape), " differ"));
   if (kind == AddKind::Fixed && !fixed)
     return InvalidArgumentError("add: a fixed-point add needs its format");
   Tensor out(a.shape);
@@ -544,8 +570,8 @@ absl::StatusOr<Tensor> add(const Tensor &a, const Tensor &b, AddKind kind,
       out.data[i] = a.data[i] + b.data[i];
       break;
     case AddKind::Fixed:
-      out.data[i] = double(saturate(
-          int64_t(a.data[i]) + int64_t(b.data[i]), *fixed));
+      out.data[i] =
+          double(saturate(int64_t(a.data[i]) + int64_t(b.data[i]), *fixed));
       break;
     }
   }
@@ -576,8 +602,8 @@ Tensor requantize(const Tensor &x, int fromFrac, const FixedFormat &to,
                   Rounding mode) {
   Tensor out(x.shape);
   for (int64_t i = 0; i < x.numel(); ++i)
-    out.data[i] = double(saturate(
-        roundShift(int64_t(x.data[i]), fromFrac - to.frac, mode), to));
+    out.data[i] = double(
+        saturate(roundShift(int64_t(x.data[i]), fromFrac - to.frac, mode), to));
   return out;
 }
 
@@ -593,9 +619,9 @@ absl::Status checkCountRange(const Tensor &x, int64_t max,
   for (int64_t i = 0; i < x.numel(); ++i) {
     const double v = x.data[i];
     if (!(v >= 0.0 && v <= double(max) && v == std::floor(v)))
-      return InvalidArgumentError(absl::StrCat(
-          what, ": value ", v, " at flat index ", i,
-          " is not an integer in [0, ", max, "]"));
+      return InvalidArgumentError(
+          absl::StrCat(what, ": value ", v, " at flat index ", i,
+                       " is not an integer in [0, ", max, "]"));
   }
   return absl::OkStatus();
 }
@@ -706,9 +732,8 @@ std::vector<std::vector<int64_t>> keptHeads(const Tensor &q, int64_t numHeads,
           score[c / d] += int64_t(q.data[((t * B + b) * N + n) * C + c]);
     std::vector<int64_t> order(numHeads);
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
-      return score[x] > score[y];
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t x, int64_t y) { return score[x] > score[y]; });
     order.resize(keep);
     std::sort(order.begin(), order.end());
     result[b] = order;
@@ -723,10 +748,10 @@ static absl::StatusOr<double> scaled(int64_t x, double scale,
   if (n.membrane) {
     const double raw = std::ldexp(double(x) * scale, n.membrane->frac);
     if (raw != std::floor(raw))
-      return InvalidArgumentError(absl::StrCat(
-          "attention: ", x, " * scale ", scale,
-          " is not exact in the membrane's ", n.membrane->frac,
-          " fractional bits"));
+      return InvalidArgumentError(
+          absl::StrCat("attention: ", x, " * scale ", scale,
+                       " is not exact in the membrane's ", n.membrane->frac,
+                       " fractional bits"));
     return raw;
   }
   return f32(f32(double(x)) * f32(scale));
@@ -736,7 +761,8 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
                                         const Tensor &v,
                                         const AttentionParams &p) {
   if (q.rank() != 4 || q.shape != k.shape || q.shape != v.shape)
-    return InvalidArgumentError("attention: q, k, v must be equal [T, B, N, C]");
+    return InvalidArgumentError(
+        "attention: q, k, v must be equal [T, B, N, C]");
   const int64_t T = q.dim(0), B = q.dim(1), N = q.dim(2), C = q.dim(3);
   const int64_t H = p.numHeads;
   if (H < 1 || C % H)
@@ -767,10 +793,11 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
     const bool viaKV = d <= N;
     const int64_t side = viaKV ? d : N;
     if (side > (int64_t(1) << 13))
-      return InvalidArgumentError(absl::StrCat(
-          "attention: ", N, " tokens and head size ", d,
-          " need a ", side, " x ", side, " scratch matrix, more than the "
-          "reference kernel supports (8192 x 8192)"));
+      return InvalidArgumentError(
+          absl::StrCat("attention: ", N, " tokens and head size ", d,
+                       " need a ", side, " x ", side,
+                       " scratch matrix, more than the "
+                       "reference kernel supports (8192 x 8192)"));
     Tensor pre(q.shape);
     std::vector<int64_t> scratch(side * side);
     for (int64_t t = 0; t < T; ++t)
@@ -814,9 +841,8 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
               pre.data[((t * B + b) * N + n) * C + h * d + j] = *value;
             }
         }
-    auto spikes = neuron(pre, p.neuron, p.neuron.membrane
-                                            ? p.neuron.membrane->frac
-                                            : 0);
+    auto spikes =
+        neuron(pre, p.neuron, p.neuron.membrane ? p.neuron.membrane->frac : 0);
     if (!spikes.ok())
       return spikes.status();
     out = std::move(*spikes);
@@ -834,8 +860,8 @@ absl::StatusOr<Tensor> spikingAttention(const Tensor &q, const Tensor &k,
             return value.status();
           pre.data[(t * B + b) * C + c] = *value;
         }
-    auto s = neuron(pre, p.neuron,
-                    p.neuron.membrane ? p.neuron.membrane->frac : 0);
+    auto s =
+        neuron(pre, p.neuron, p.neuron.membrane ? p.neuron.membrane->frac : 0);
     if (!s.ok())
       return s.status();
     for (int64_t t = 0; t < T; ++t)
@@ -932,9 +958,8 @@ absl::StatusOr<Routing> routeLogits(const Tensor &logitsIn,
         prob[e] = prob[e] * inv;
       // 4. Top-k, ties to the lower expert index; gates.
       std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
-        return prob[x] > prob[y];
-      });
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int64_t x, int64_t y) { return prob[x] > prob[y]; });
       float kept = 0.0f;
       for (int64_t i = 0; i < K; ++i)
         kept += prob[order[i]];
@@ -970,9 +995,9 @@ absl::StatusOr<Tensor> moeGates(const Tensor &index, const Tensor &gate,
         const int64_t o = (b * N + n) * K + i;
         const int64_t e = int64_t(index.data[o]);
         if (e < 0 || e >= numExperts)
-          return InvalidArgumentError(absl::StrCat(
-              "moe_gates: expert index ", e, " is out of range for ",
-              numExperts, " experts"));
+          return InvalidArgumentError(absl::StrCat("moe_gates: expert index ",
+                                                   e, " is out of range for ",
+                                                   numExperts, " experts"));
         out.data[(b * N + n) * numExperts + e] =
             f32(f32(gate.data[o]) * f32(scale));
       }
@@ -988,13 +1013,13 @@ static absl::Status checkRouting(const Tensor &index, const Tensor &slot,
   for (int64_t i = 0; i < index.numel(); ++i) {
     const int64_t e = int64_t(index.data[i]), s = int64_t(slot.data[i]);
     if (e < 0 || e >= E)
-      return InvalidArgumentError(absl::StrCat(
-          "moe: expert index ", e, " at flat index ", i, " is outside [0, ",
-          E, ")"));
+      return InvalidArgumentError(absl::StrCat("moe: expert index ", e,
+                                               " at flat index ", i,
+                                               " is outside [0, ", E, ")"));
     if (s < -1 || s >= capacity)
-      return InvalidArgumentError(absl::StrCat(
-          "moe: slot ", s, " at flat index ", i, " is outside [-1, ",
-          capacity, ")"));
+      return InvalidArgumentError(
+          absl::StrCat("moe: slot ", s, " at flat index ", i,
+                       " is outside [-1, ", capacity, ")"));
   }
   return absl::OkStatus();
 }
@@ -1006,8 +1031,7 @@ absl::StatusOr<Tensor> moeDispatch(const Tensor &input, const Tensor &index,
     return InvalidArgumentError("moe_dispatch: input must be [T, B, N, D]");
   const int64_t T = input.dim(0), B = input.dim(1), N = input.dim(2),
                 D = input.dim(3);
-  if (auto st = checkRouting(index, slot, B, N, numExperts, capacity);
-      !st.ok())
+  if (auto st = checkRouting(index, slot, B, N, numExperts, capacity); !st.ok())
     return st;
   const int64_t K = index.dim(2);
   Tensor out({numExperts, T, B, capacity, D});

@@ -82,8 +82,10 @@ def variant(args, work: str, label: str, source: str,
                for f in sorted(os.listdir(out)) if f.endswith(".npy")}
     layers = {name: np.load(os.path.join(taps, file))
               for file, name, _ in read_taps(taps)}
+    with open(mlir) as f:
+        weight_only = sum("snn.dequantize" in line for line in f)
     return {"mlir": mlir, "outputs": outputs, "layers": layers,
-            "quantized": quantized_layers(mlir)}
+            "quantized": quantized_layers(mlir), "weight_only": weight_only}
 
 
 def rate(x: np.ndarray) -> float:
@@ -151,6 +153,7 @@ def main(argv=None) -> int:
                 "weight_bits": bits,
                 "quantized_layers": sum(l["quantized"] for l in layers),
                 "tagged_layers": len(layers),
+                "weight_only_ops": q["weight_only"],
                 "min_agreement_pct": min((l["agreement_pct"] for l in layers),
                                          default=100.0),
                 "mean_agreement_pct": float(np.mean(
@@ -163,7 +166,8 @@ def main(argv=None) -> int:
     print(f"quantization report: {report['model']}")
     for v in report["variants"]:
         print(f"int{v['weight_bits']}: {v['quantized_layers']}/"
-              f"{v['tagged_layers']} tagged layers quantized, spike agreement "
+              f"{v['tagged_layers']} tagged layers quantized, "
+              f"{v['weight_only_ops']} synaptic ops weight-only, spike agreement "
               f"min {v['min_agreement_pct']:.2f} % mean "
               f"{v['mean_agreement_pct']:.2f} %")
         for l in v["layers"]:

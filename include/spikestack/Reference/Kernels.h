@@ -150,6 +150,13 @@ absl::StatusOr<Tensor> conv2d(const Tensor &x, const Tensor &w,
                               const std::optional<IntDomain> &intDomain);
 
 /// PyTorch's CPU inference batch norm in f32 (fma form).
+/// snn.dequantize: y = f32(f32(raw * 2^-frac) * scale[c]) (+ bias[c], one
+/// more f32 rounding) along `channelDim`. `bias` may be null.
+absl::StatusOr<Tensor> dequantizeChannels(const Tensor &x, int frac,
+                                          const Tensor &scale,
+                                          const Tensor *bias,
+                                          int64_t channelDim);
+
 absl::StatusOr<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
                                  const Tensor &offset, const Tensor &mean,
                                  const Tensor &variance, double epsilon,

@@ -154,6 +154,17 @@ func.func @quantize(%f: tensor<4xf32>, %x: tensor<4x!snn.fixed<8, 4>>) {
   return
 }
 
+// CHECK-LABEL: func.func @dequantize(
+// CHECK: snn.dequantize %{{.*}}, %{{.*}}, %{{.*}} {channel_dim = 1 : i64} : tensor<2x3x!snn.fixed<32, 0>>, tensor<3xf32>, tensor<3xf32> -> tensor<2x3xf32>
+// CHECK: snn.dequantize %{{.*}}, %{{.*}} {channel_dim = 0 : i64} : tensor<3x2x!snn.fixed<16, 4>>, tensor<3xf32> -> tensor<3x2xf32>
+func.func @dequantize(%a: tensor<2x3x!snn.fixed<32, 0>>, %b: tensor<3x2x!snn.fixed<16, 4>>, %s: tensor<3xf32>, %o: tensor<3xf32>) {
+  %0 = snn.dequantize %a, %s, %o {channel_dim = 1 : i64}
+         : tensor<2x3x!snn.fixed<32, 0>>, tensor<3xf32>, tensor<3xf32> -> tensor<2x3xf32>
+  %1 = snn.dequantize %b, %s {channel_dim = 0 : i64}
+         : tensor<3x2x!snn.fixed<16, 4>>, tensor<3xf32> -> tensor<3x2xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // Neurons
 //===----------------------------------------------------------------------===//

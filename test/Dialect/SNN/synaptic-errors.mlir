@@ -395,3 +395,30 @@ func.func @conv_huge_dilation(%x: tensor<1x1x8x8xf32>, %w: tensor<1x1x3x3xf32>) 
       : (tensor<1x1x8x8xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x1x6xf32>
   return
 }
+
+// -----
+
+func.func @dequantize_channels(%a: tensor<2x3x!snn.fixed<32, 0>>, %s: tensor<2xf32>) {
+  // expected-error @+1 {{'snn.dequantize' op scale has 2 channels but input dimension 1 has 3}}
+  %0 = snn.dequantize %a, %s {channel_dim = 1 : i64}
+         : tensor<2x3x!snn.fixed<32, 0>>, tensor<2xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_dim(%a: tensor<2x3x!snn.fixed<32, 0>>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{'snn.dequantize' op channel_dim 2 is out of range for rank 2}}
+  %0 = snn.dequantize %a, %s {channel_dim = 2 : i64}
+         : tensor<2x3x!snn.fixed<32, 0>>, tensor<3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_bias(%a: tensor<2x3x!snn.fixed<32, 0>>, %s: tensor<3xf32>, %b: tensor<2xf32>) {
+  // expected-error @+1 {{'snn.dequantize' op bias type 'tensor<2xf32>' differs from the scale type 'tensor<3xf32>'}}
+  %0 = snn.dequantize %a, %s, %b {channel_dim = 1 : i64}
+         : tensor<2x3x!snn.fixed<32, 0>>, tensor<3xf32>, tensor<2xf32> -> tensor<2x3xf32>
+  return
+}

@@ -468,6 +468,24 @@ LogicalResult BatchNormOp::verify() {
   return success();
 }
 
+LogicalResult DequantizeOp::verify() {
+  auto in = getInput().getType();
+  int64_t d = getChannelDim();
+  if (d < 0 || d >= in.getRank())
+    return emitOpError() << "channel_dim " << d << " is out of range for rank "
+                         << in.getRank();
+  int64_t len = getScale().getType().getDimSize(0);
+  if (!dimsMatch(len, in.getDimSize(d)))
+    return emitOpError() << "scale has " << len
+                         << " channels but input dimension " << d << " has "
+                         << in.getDimSize(d);
+  if (getBias() && getBias().getType() != getScale().getType())
+    return emitOpError() << "bias type " << getBias().getType()
+                         << " differs from the scale type "
+                         << getScale().getType();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//

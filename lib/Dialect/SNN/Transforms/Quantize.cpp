@@ -86,6 +86,167 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
       rewrite(*plan);
       ++numQuantized;
     }
+
+    // Synaptic ops whose result stays real-valued (membrane shortcuts,
+    // expert outputs, layers the neuron path could not take): weight-only
+    // quantization with a snn.dequantize epilogue.
+    SmallVector<Operation *> synaptic;
+    module.walk([&](Operation *op) {
+      if (isa<LinearOp, Conv2dOp>(op) &&
+          cast<ShapedType>(op->getOperand(1).getType())
+              .getElementType()
+              .isF32())
+        synaptic.push_back(op);
+    });
+    for (Operation *op : synaptic) {
+      std::string why;
+      if (succeeded(weightOnly(op, why))) {
+        ++numWeightOnly;
+        continue;
+      }
+      if (strict) {
+        op->emitError() << "cannot quantize the weights of this op: " << why;
+        return signalPassFailure();
+      }
+      if (remarks)
+        op->emitRemark() << "weights stay in the float domain: " << why;
+    }
+  }
+
+  /// Per-output-channel symmetric quantization of `count` rows of `row`
+  /// weights each: raw values into `q`, scales into `scale`.
+  bool quantizeRows(ArrayRef<float> w, int64_t count, std::vector<int8_t> &q,
+                    std::vector<float> &scale, std::string &why) const {
+    const double qmax = double((int64_t(1) << (weightBits - 1)) - 1);
+    const int64_t row = count ? int64_t(w.size()) / count : 0;
+    q.resize(w.size());
+    for (int64_t c = 0; c < count; ++c) {
+      double m = 0;
+      for (int64_t i = 0; i < row; ++i)
+        m = std::max(m, double(std::fabs(w[c * row + i])));
+      if (!std::isfinite(m)) {
+        why = "row " + std::to_string(c) + " has a non-finite weight";
+        return false;
+      }
+      // The scale is stored in f32; quantize with the stored value.
+      const float sf = float(m > 0 ? m / qmax : 1.0);
+      const double s = double(sf);
+      for (int64_t i = 0; i < row; ++i)
+        q[c * row + i] = int8_t(std::clamp<double>(
+            double(roundHalfEven(w[c * row + i] / s)), -qmax, qmax));
+      scale.push_back(sf);
+    }
+    return true;
+  }
+
+  /// Weight-only quantization of a synaptic op with spike or count input:
+  /// integer weights, an exact integer accumulator, then snn.dequantize
+  /// (per-channel f32 scale, the bias added in f32). Weights are either a
+  /// constant or a parameter of the enclosing snn.moe_experts (one scale
+  /// vector per expert, passed as an extra parameter).
+  LogicalResult weightOnly(Operation *op, std::string &why) {
+    MLIRContext *ctx = &getContext();
+    auto inType = cast<RankedTensorType>(op->getOperand(0).getType());
+    if (!isa<SpikeType, CountType>(inType.getElementType())) {
+      why = "its input is " +
+            (isa<FixedType>(inType.getElementType())
+                 ? std::string("fixed point")
+                 : std::string("real-valued (f32), e.g. the image stem; that "
+                               "needs activation quantization")) +
+            ", not spikes or counts";
+      return failure();
+    }
+    auto wType = cast<RankedTensorType>(op->getOperand(1).getType());
+    const int64_t channels = wType.getDimSize(0);
+    Value weight = op->getOperand(1);
+    MoeExpertsOp experts;
+    int64_t param = -1;
+    std::optional<SmallVector<float>> values;
+    if (auto arg = dyn_cast<BlockArgument>(weight);
+        arg && isa<MoeExpertsOp>(arg.getOwner()->getParentOp())) {
+      experts = cast<MoeExpertsOp>(arg.getOwner()->getParentOp());
+      if (arg.getArgNumber() == 0 || !arg.hasOneUse()) {
+        why = "the expert weights are used by more than one op";
+        return failure();
+      }
+      param = int64_t(arg.getArgNumber()) - 1;
+      values = getConstantF32Values(experts.getParams()[param]);
+    } else {
+      values = getConstantF32Values(weight);
+    }
+    if (!values) {
+      why = "the weights are not a constant f32 tensor";
+      return failure();
+    }
+    const int64_t groups =
+        experts ? cast<ShapedType>(experts.getParams()[param].getType())
+                      .getDimSize(0)
+                : 1;
+    std::vector<int8_t> q;
+    std::vector<float> scale;
+    if (!quantizeRows(*values, groups * channels, q, scale, why))
+      return failure();
+
+    auto accType = FixedType::get(ctx, accumulatorBits, 0);
+    auto fixedW = FixedType::get(ctx, weightBits, 0);
+    auto vecType = RankedTensorType::get({channels}, Float32Type::get(ctx));
+    Value scaleValue;
+    if (experts) {
+      // Replace the stacked parameter and add the stacked scales.
+      Value stacked = experts.getParams()[param];
+      auto sType = cast<RankedTensorType>(stacked.getType());
+      OpBuilder b(experts);
+      auto newParam = ConstantOp::create(
+          b, stacked.getLoc(), RankedTensorType::get(sType.getShape(), fixedW),
+          DenseElementsAttr::get(
+              RankedTensorType::get(sType.getShape(), b.getI8Type()),
+              ArrayRef<int8_t>(q)));
+      auto scalesType =
+          RankedTensorType::get({groups, channels}, b.getF32Type());
+      Value scales = arith::ConstantOp::create(
+          b, stacked.getLoc(), scalesType,
+          DenseElementsAttr::get(scalesType, ArrayRef<float>(scale)));
+      experts->setOperand(1 + param, newParam);
+      experts.getParamsMutable().append(scales);
+      auto arg = cast<BlockArgument>(weight);
+      arg.setType(RankedTensorType::get(wType.getShape(), fixedW));
+      scaleValue =
+          experts.getBody().front().addArgument(vecType, stacked.getLoc());
+      if (Operation *d = stacked.getDefiningOp();
+          d && d->use_empty() && isPure(d))
+        d->erase();
+    } else {
+      OpBuilder b(op);
+      auto raw = RankedTensorType::get(wType.getShape(), b.getI8Type());
+      op->setOperand(1, ConstantOp::create(
+                            b, op->getLoc(),
+                            RankedTensorType::get(wType.getShape(), fixedW),
+                            DenseElementsAttr::get(raw, ArrayRef<int8_t>(q))));
+      scaleValue = arith::ConstantOp::create(
+          b, op->getLoc(), vecType,
+          DenseElementsAttr::get(vecType, ArrayRef<float>(scale)));
+      if (Operation *d = weight.getDefiningOp();
+          d && d->use_empty() && isPure(d))
+        d->erase();
+    }
+
+    // The op now accumulates integers; its bias moves to the epilogue.
+    OpBuilder b(op);
+    Value bias = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
+    auto resType = cast<RankedTensorType>(op->getResult(0).getType());
+    Operation *acc = b.clone(*op);
+    if (bias)
+      acc->eraseOperand(2);
+    acc->getResult(0).setType(
+        RankedTensorType::get(resType.getShape(), accType));
+    b.setInsertionPointAfter(acc);
+    const int64_t dim =
+        isa<LinearOp>(op) ? resType.getRank() - 1 : resType.getRank() - 3;
+    auto deq = DequantizeOp::create(b, op->getLoc(), resType, acc->getResult(0),
+                                    scaleValue, bias, b.getI64IntegerAttr(dim));
+    op->replaceAllUsesWith(deq);
+    op->erase();
+    return success();
   }
 
   void fail(ModuleOp m, const std::string &msg) {

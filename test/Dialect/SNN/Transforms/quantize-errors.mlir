@@ -25,3 +25,25 @@ func.func @tiny_weights(%x: tensor<2x2x!snn.spike>) -> tensor<2x2x!snn.spike> {
   %s = snn.lif %y : tensor<2x2xf32> -> tensor<2x2x!snn.spike>
   return %s : tensor<2x2x!snn.spike>
 }
+
+// -----
+
+// No neuron here: the stem conv feeds a real-valued add, and weight-only
+// quantization needs spike or count input.
+func.func @stem_residual(%img: tensor<2x1x2x2xf32>) -> tensor<2x1x2x2xf32> {
+  %k = arith.constant dense<0.5> : tensor<1x1x1x1xf32>
+  // expected-error @+1 {{cannot quantize the weights of this op: its input is real-valued (f32), e.g. the image stem; that needs activation quantization, not spikes or counts}}
+  %c = snn.conv2d %img, %k : (tensor<2x1x2x2xf32>, tensor<1x1x1x1xf32>) -> tensor<2x1x2x2xf32>
+  %s = snn.add %c, %img : tensor<2x1x2x2xf32>, tensor<2x1x2x2xf32> -> tensor<2x1x2x2xf32>
+  return %s : tensor<2x1x2x2xf32>
+}
+
+// -----
+
+// Weights computed at run time cannot be quantized ahead of time.
+func.func @runtime_weights(%x: tensor<2x2x!snn.spike>, %w: tensor<2x2xf32>, %r: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{cannot quantize the weights of this op: the weights are not a constant f32 tensor}}
+  %y = snn.linear %x, %w : (tensor<2x2x!snn.spike>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  %s = snn.add %y, %r : tensor<2x2xf32>, tensor<2x2xf32> -> tensor<2x2xf32>
+  return %s : tensor<2x2xf32>
+}

@@ -86,6 +86,35 @@ def SNN_RequantizeOp : SNN_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
+def SNN_DequantizeOp : SNN_Op<"dequantize", [Pure,
+    AllShapesMatch<["input", "output"]>]> {
+  let summary = "per-channel rescale of an integer accumulator to f32";
+  let description = [{
+    The epilogue of a weight-only quantized synaptic op (one whose result
+    feeds a real-valued stream, so no neuron can absorb the weight scale):
+    for channel `c` along `channel_dim`,
+    `y = f32(f32(raw * 2^-F) * scale[c])`, then `y = f32(y + bias[c])` when
+    `bias` is given. Each step is one IEEE-754 binary32 operation rounded to
+    nearest-even, so the result is exact given the accumulator; the
+    executor's vector units perform the same two operations.
+
+    ```mlir
+    %y = snn.dequantize %acc, %scale, %bias {channel_dim = 1 : i64}
+      : tensor<4x128x8x8x!snn.fixed<32, 0>>, tensor<128xf32>, tensor<128xf32>
+      -> tensor<4x128x8x8xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[SNN_FixedType]>:$input,
+    SNN_ChannelParam:$scale, Optional<SNN_ChannelParam>:$bias,
+    I64Attr:$channel_dim);
+  let results = (outs SNN_F32Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? attr-dict `:` type($input) `,`
+      type($scale) (`,` type($bias)^)? `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Neurons
 //===----------------------------------------------------------------------===//

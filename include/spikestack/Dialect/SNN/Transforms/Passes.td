@@ -80,16 +80,27 @@ def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
       leaves `tau`, `decay_input` and the reset mode unchanged.
 
     Spikes leave every quantized neuron, so the ops around it need no
-    change. Layers that do not have this form (real-valued inputs such as
+    change. Neurons that do not have this form (real-valued inputs such as
     the image stem or membrane shortcuts, neurons with `v_init` or
     per-channel operands already, thresholds that do not fit the membrane)
-    stay in the float domain; `remarks=true` names each with the reason, and
-    `strict=true` makes any of them an error.
+    stay in the float domain.
+
+    Every remaining synaptic op with spike or count input and constant f32
+    weights (including the per-expert weights that `snn.moe_experts` takes
+    as parameters) is then quantized weight-only: the same per-channel
+    integer weights, an exact `!snn.fixed<accumulator-bits, 0>` result, and
+    an `snn.dequantize` epilogue that multiplies by the f32 scale and adds
+    the f32 bias. Expert weights get one scale vector per expert, appended
+    to the experts op's parameters. This covers the real-valued residual
+    streams (the membrane shortcuts of Spike-driven Transformer) and the
+    expert bodies; only synaptic ops with real-valued input (the image stem)
+    keep f32 weights. `remarks=true` names each neuron and op left in the
+    float domain with the reason, and `strict=true` makes any of them an
+    error.
 
     The synaptic op must feed the neuron directly: run `--snn-fold-layout`
     first on imported IR, which moves neurons and batch norms across the
-    exporter's reshapes and transposes. Real-valued residual streams (the
-    membrane shortcuts of Spike-driven Transformer) are not quantized yet.
+    exporter's reshapes and transposes.
 
     The reference interpreter runs the quantized IR; the executor must
     reproduce it bit for bit.
@@ -111,6 +122,9 @@ def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
               "Neurons moved to the fixed-point domain">,
     Statistic<"numFloat", "float-neurons",
               "Neurons left in the float domain">,
+    Statistic<"numWeightOnly", "weight-only-ops",
+              "Synaptic ops with integer weights and an snn.dequantize "
+              "epilogue">,
   ];
   let dependentDialects = ["spikestack::snn::SNNDialect",
                            "mlir::arith::ArithDialect"];
