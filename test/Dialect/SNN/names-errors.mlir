@@ -41,7 +41,7 @@ func.func @onnx_name(%x: tensor<2xf32>) -> tensor<2xf32> {
 // -----
 
 func.func @op_typo(%x: tensor<2xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{unknown snn attribute 'snn.onnx' (ops may carry snn.onnx_name, snn.pin, snn.pin_weights, snn.pin_output, snn.tiling, snn.placement; modules snn.target)}}
+  // expected-error @+1 {{unknown snn attribute 'snn.onnx' (ops may carry snn.onnx_name, snn.pin, snn.pin_weights, snn.pin_output, snn.tiling, snn.placement, snn.schedule, snn.barrier, snn.wait, snn.output_buffer, snn.weight_offsets; modules snn.target, snn.makespan)}}
   %y = snn.scale %x by 2.0 {snn.onnx = "y"} : tensor<2xf32>
   return %y : tensor<2xf32>
 }

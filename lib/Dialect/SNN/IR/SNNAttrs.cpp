@@ -138,3 +138,15 @@ LogicalResult spikestack::snn::TilingAttr::verify(
       return emitError() << "tiling " << name << " must be positive, got " << v;
   return success();
 }
+
+LogicalResult spikestack::snn::BufferAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, int64_t bank, int64_t offset,
+    int64_t bytes) {
+  if (bank < -1)
+    return emitError() << "buffer bank must be -1 (DRAM) or a bank index, got "
+                       << bank;
+  if (offset < 0 || bytes < 0)
+    return emitError() << "buffer offset and bytes must be non-negative, got "
+                       << offset << " and " << bytes;
+  return success();
+}

@@ -126,10 +126,85 @@ LogicalResult SNNDialect::verifyOperationAttribute(Operation *op,
     }
     return success();
   }
+  if (key == "snn.schedule") {
+    auto list = dyn_cast<ArrayAttr>(attr.getValue());
+    auto placement = op->getAttrOfType<ArrayAttr>("snn.placement");
+    if (!list ||
+        !llvm::all_of(list, [](Attribute a) { return isa<ScheduleAttr>(a); }))
+      return op->emitError()
+             << "snn.schedule must be an array of #snn.schedule";
+    if (!placement || placement.size() != list.size())
+      return op->emitError()
+             << "snn.schedule needs one entry per "
+                "snn.placement entry ("
+             << (placement ? placement.size() : 0) << "), got " << list.size();
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(placement, list))) {
+      auto p = dyn_cast<PlacementAttr>(std::get<0>(pair));
+      auto s = cast<ScheduleAttr>(std::get<1>(pair));
+      if (!p)
+        continue;
+      const size_t tasks = p.getCores().asArrayRef().size();
+      if (s.getOrder().size() != tasks || s.getStart().size() != tasks ||
+          s.getFinish().size() != tasks)
+        return op->emitError()
+               << "snn.schedule[" << i << "] must give order, "
+               << "start and finish for " << tasks << " task(s)";
+      for (size_t k = 0; k < tasks; ++k)
+        if (s.getOrder()[k] < 0 || s.getStart()[k] < 0 ||
+            s.getFinish()[k] < s.getStart()[k])
+          return op->emitError() << "snn.schedule[" << i << "] task " << k
+                                 << ": order and start must be non-negative "
+                                    "and finish >= start";
+    }
+    return success();
+  }
+  if (key == "snn.barrier") {
+    auto b = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!b || b.getInt() < 0)
+      return op->emitError() << "snn.barrier must be a non-negative integer";
+    return success();
+  }
+  if (key == "snn.wait") {
+    auto w = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!w || llvm::any_of(w.asArrayRef(), [](int64_t b) { return b < 0; }))
+      return op->emitError()
+             << "snn.wait must be an array<i64> of barrier indices";
+    return success();
+  }
+  if (key == "snn.makespan") {
+    auto m = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !m || m.getInt() < 0)
+      return op->emitError()
+             << "snn.makespan must be a non-negative integer on the module";
+    return success();
+  }
+  if (key == "snn.output_buffer") {
+    if (!isa<BufferAttr>(attr.getValue()))
+      return op->emitError() << "snn.output_buffer must be a #snn.buffer";
+    return success();
+  }
+  if (key == "snn.weight_offsets") {
+    auto list = dyn_cast<ArrayAttr>(attr.getValue());
+    auto placement = op->getAttrOfType<ArrayAttr>("snn.placement");
+    if (!list || !placement || list.size() != placement.size())
+      return op->emitError() << "snn.weight_offsets needs one array per "
+                                "snn.placement entry";
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(placement, list))) {
+      auto p = dyn_cast<PlacementAttr>(std::get<0>(pair));
+      auto o = dyn_cast<DenseI64ArrayAttr>(std::get<1>(pair));
+      if (!o || (p && o.size() != p.getWeightBanks().size()))
+        return op->emitError()
+               << "snn.weight_offsets[" << i << "] must give one offset per "
+               << "weight bank of snn.placement[" << i << "]";
+    }
+    return success();
+  }
   return op->emitError() << "unknown snn attribute '" << key
                          << "' (ops may carry snn.onnx_name, snn.pin, "
                             "snn.pin_weights, snn.pin_output, snn.tiling, "
-                            "snn.placement; modules snn.target)";
+                            "snn.placement, snn.schedule, snn.barrier, "
+                            "snn.wait, snn.output_buffer, snn.weight_offsets; "
+                            "modules snn.target, snn.makespan)";
 }
 
 LogicalResult SNNDialect::verifyRegionArgAttribute(Operation *op, unsigned,

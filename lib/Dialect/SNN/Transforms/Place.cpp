@@ -279,10 +279,7 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
   /// the op has no tensor result.
   int64_t outputBank(Operation *op, ArrayRef<size_t> used,
                      ArrayRef<size_t> pool) {
-    int64_t bits = 0;
-    for (Type t : op->getResultTypes())
-      if (auto s = dyn_cast<ShapedType>(t))
-        bits += s.getNumElements() * elementBits(s.getElementType());
+    const int64_t bits = storedBits(op);
     if (bits == 0)
       return -1;
     std::optional<size_t> best;

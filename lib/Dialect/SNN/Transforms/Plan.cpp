@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace mlir;
 
@@ -28,8 +29,8 @@ bool isLayoutOp(Operation *op) {
              YieldOp>(op);
 }
 
-bool isFusedNeuron(Operation *op) {
-  if (!isa<LIFOp, IFOp>(op))
+bool isFusedEpilogue(Operation *op) {
+  if (!isa<LIFOp, IFOp, DequantizeOp>(op))
     return false;
   Operation *def = op->getOperand(0).getDefiningOp();
   return isa_and_nonnull<LinearOp, Conv2dOp>(def) && def->hasOneUse();
@@ -37,7 +38,7 @@ bool isFusedNeuron(Operation *op) {
 
 bool needsPlan(Operation *op) {
   return isa<func::FuncOp>(op->getParentOp()) && !isLayoutOp(op) &&
-         !isFusedNeuron(op);
+         !isFusedEpilogue(op);
 }
 
 FailureOr<std::shared_ptr<const hw::Target>>
@@ -89,6 +90,83 @@ TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {
   c.streamBits = t.getVectors() * t.getReduction();
   c.outputBits = t.getVectors() * columns;
   return c;
+}
+
+SmallVector<Operation *> plannedProducers(Operation *op) {
+  SmallVector<Operation *> out;
+  SmallVector<Value> work(op->getOperands().begin(), op->getOperands().end());
+  // Values used inside a region (experts' bodies) come from above too.
+  op->walk([&](Operation *inner) {
+    if (inner != op)
+      for (Value v : inner->getOperands())
+        if (v.getParentRegion() &&
+            !op->isAncestor(v.getParentRegion()->getParentOp()))
+          work.push_back(v);
+  });
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (!def || !seen.insert(def).second)
+      continue;
+    if (isa_and_nonnull<func::FuncOp>(def->getParentOp()) && needsPlan(def)) {
+      out.push_back(def);
+      continue;
+    }
+    // Layout ops and fused epilogues pass their producers through.
+    work.append(def->getOperands().begin(), def->getOperands().end());
+  }
+  return out;
+}
+
+SmallVector<Operation *> plannedOps(ModuleOp module) {
+  SmallVector<Operation *> ops;
+  module.walk([&](Operation *op) {
+    if (isa_and_nonnull<func::FuncOp>(op->getParentOp()) && needsPlan(op))
+      ops.push_back(op);
+  });
+  return ops;
+}
+
+Operation *fusedEpilogue(Operation *op) {
+  if (op->getNumResults() != 1 || !op->getResult(0).hasOneUse())
+    return nullptr;
+  Operation *user = *op->getResult(0).getUsers().begin();
+  return isFusedEpilogue(user) ? user : nullptr;
+}
+
+int64_t storedBits(Operation *op) {
+  if (Operation *e = fusedEpilogue(op))
+    op = e;
+  int64_t bits = 0;
+  for (Type t : op->getResultTypes())
+    if (auto s = dyn_cast<ShapedType>(t); s && s.hasStaticShape())
+      bits += s.getNumElements() * elementBits(s.getElementType());
+  return bits;
+}
+
+int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits) {
+  if (t.getKind() == TileKind::Vector)
+    return t.getVectors();
+  // Passes: every k block of every bundle, in order. Pass i computes for
+  // fill/drain plus its streamed vectors; its held operand loads into the
+  // shadow registers while pass i - 1 computes.
+  int64_t total = 0, prevCompute = 0;
+  const int64_t bundles = t.numBundles(), kTiles = t.kTiles();
+  for (int64_t b = 0; b < bundles; ++b) {
+    const int64_t vecs =
+        std::min(t.getBundle(), t.getVectors() - b * t.getBundle());
+    for (int64_t k = 0; k < kTiles; ++k) {
+      const int64_t rows =
+          std::min(t.getRows(), t.getReduction() - k * t.getRows());
+      const int64_t load =
+          (rows * columns * t.getHeldBits() + portBits - 1) / portBits;
+      const int64_t compute = t.getRows() + t.getCols() - 2 + vecs;
+      total += (b == 0 && k == 0) ? load : std::max(load, prevCompute);
+      prevCompute = compute;
+    }
+  }
+  return total + prevCompute;
 }
 
 } // namespace spikestack::snn

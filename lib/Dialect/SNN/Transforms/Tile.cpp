@@ -161,7 +161,7 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
         if (isa<LinearOp, Conv2dOp>(inner)) {
           if (failed(synaptic(inner, e, out)))
             return WalkResult::interrupt();
-        } else if (!isLayoutOp(inner) && !isFusedNeuron(inner)) {
+        } else if (!isLayoutOp(inner) && !isFusedEpilogue(inner)) {
           int64_t n = 0;
           for (Type t : inner->getResultTypes())
             if (auto s = dyn_cast<ShapedType>(t))

@@ -139,4 +139,49 @@ def SNN_PlacementAttr : AttrDef<SNN_Dialect, "Placement"> {
   let assemblyFormat = "`<` struct(params) `>`";
 }
 
+def SNN_ScheduleAttr : AttrDef<SNN_Dialect, "Schedule"> {
+  let mnemonic = "schedule";
+  let summary = "when the column tasks of one tiling run";
+  let description = [{
+    Written by `--snn-schedule`, parallel to `snn.tiling` and
+    `snn.placement`: for each column task, its position in its core's
+    instruction stream (`order`, from 0 per core over the whole program)
+    and its estimated `start` and `finish` cycles (a static, dense upper
+    bound: every streamed vector processed, held operands double-buffered
+    when the pass says so). `dynamic` marks tasks whose work the MoE router
+    decides at run time: an expert's tasks are skipped when no token is
+    routed to it and stream only the routed tokens otherwise; the static
+    times assume full capacity.
+
+    ```mlir
+    #snn.schedule<order = array<i64: 3, 3>, start = array<i64: 120, 120>,
+                  finish = array<i64: 410, 398>, dynamic = false>
+    ```
+  }];
+  let parameters = (ins
+    "::mlir::DenseI64ArrayAttr":$order,
+    "::mlir::DenseI64ArrayAttr":$start,
+    "::mlir::DenseI64ArrayAttr":$finish,
+    "bool":$dynamic
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def SNN_BufferAttr : AttrDef<SNN_Dialect, "Buffer"> {
+  let mnemonic = "buffer";
+  let summary = "a byte range in a memory bank or off-chip DRAM";
+  let description = [{
+    Written by `--snn-allocate`: `bytes` bytes at byte `offset` of SRAM bank
+    `bank` (an index into the target's banks in tier-then-block order, as
+    in `#snn.placement`), or of off-chip DRAM when `bank` is -1.
+
+    ```mlir
+    #snn.buffer<bank = 9, offset = 4096, bytes = 2048>
+    ```
+  }];
+  let parameters = (ins "int64_t":$bank, "int64_t":$offset, "int64_t":$bytes);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // SPIKESTACK_DIALECT_SNN_IR_SNNATTRS_TD

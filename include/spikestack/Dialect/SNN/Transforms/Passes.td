@@ -152,9 +152,9 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
       readout, MoE routing, dispatch, combine): `vector` work on the LIF
       units.
 
-    A neuron whose input is the single-use result of an `snn.linear` or
-    `snn.conv2d` is fused into it (runs on the same cores' LIF units) and
-    gets no tiling of its own; layout ops (reshape, transpose, concat,
+    A neuron or `snn.dequantize` whose input is the single-use result of an
+    `snn.linear` or `snn.conv2d` is fused into it (runs on the same cores'
+    LIF units) and gets no tiling of its own; layout ops (reshape, transpose, concat,
     constants) need none. Any shape is legal: the last block in each
     direction holds the remainder (`ceil` division), and a bundle holds all
     `T` steps of as many tokens as keep `cols x accumulator-bits` partial
@@ -219,4 +219,43 @@ def SNNPlace : Pass<"snn-place", "mlir::ModuleOp"> {
   let dependentDialects = ["spikestack::snn::SNNDialect"];
 }
 
-#endif
+def SNNSchedule : Pass<"snn-schedule", "mlir::ModuleOp"> {
+  let summary = "Order the tasks of every core, overlap weight loads with "
+                "compute, and synchronise cores and tiers";
+  let description = [{
+    Turns the placed IR into a static schedule: list scheduling in program
+    order (a topological order of the dataflow), each column task on the
+    core `--snn-place` chose.
+
+    * **per-core order**: each task gets its position in its core's stream
+      (`#snn.schedule` `order`) and estimated `start` / `finish` cycles;
+      the tilings of one op (Q K^T, then A V) run one after the other;
+    * **double buffering** (`double-buffer=true`, the default): a pass's
+      held operand (weights, `K^T`, scores) is loaded into the array's
+      shadow registers while the previous pass computes, so a task costs
+      its first load plus `max(load, compute)` per later pass instead of
+      the sum; the load is a DMA from the task's weight bank overlapped
+      with compute;
+    * **synchronisation**: an op whose tasks consume a result produced on
+      other cores waits on that producer's barrier (`snn.wait`); the
+      producer signals it (`snn.barrier`) when its last task finishes.
+      The waiting task starts one cycle after the barrier completes, plus
+      the vertical link latency when producer and consumer cores sit on
+      different tiers. Results on the same core are ordered by the stream;
+    * **dynamic MoE dispatch**: the tasks of `snn.moe_experts` are marked
+      `dynamic`: the router's decision is known only at run time, so the
+      executor skips an expert with no routed token and streams only the
+      routed ones; the static times assume every slot is filled.
+
+    The module gets `snn.makespan`, the estimated cycles of one inference.
+    Errors: an op without `snn.placement` ("run --snn-place first") and a
+    placement naming a core the target does not have.
+  }];
+  let options = [
+    Option<"doubleBuffer", "double-buffer", "bool", /*default=*/"true",
+           "Overlap each pass's held-operand load with the previous pass">,
+  ];
+  let dependentDialects = ["spikestack::snn::SNNDialect"];
+}
+
+#endif // SPIKESTACK_DIALECT_SNN_TRANSFORMS_PASSES_TD

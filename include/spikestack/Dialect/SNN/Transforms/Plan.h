@@ -26,9 +26,21 @@ int64_t elementBits(mlir::Type t);
 /// constants, empty tensors, terminators): no core runs them.
 bool isLayoutOp(mlir::Operation *op);
 
-/// A neuron whose input is the single-use result of a synaptic op: it runs
-/// on the LIF units of the cores of that op's column tasks.
-bool isFusedNeuron(mlir::Operation *op);
+/// A neuron or snn.dequantize whose input is the single-use result of a
+/// synaptic op: it runs on the LIF units of the cores of that op's column
+/// tasks, and the synaptic result never leaves the cores.
+bool isFusedEpilogue(mlir::Operation *op);
+/// Planned ops (needsPlan, in a function body), in program order.
+llvm::SmallVector<mlir::Operation *> plannedOps(mlir::ModuleOp module);
+/// The planned ops whose results `op` reads, through layout ops and fused
+/// epilogues (and from inside `op`'s regions).
+llvm::SmallVector<mlir::Operation *> plannedProducers(mlir::Operation *op);
+/// The fused epilogue consuming `op`'s result, or null.
+mlir::Operation *fusedEpilogue(mlir::Operation *op);
+/// Bits of what a planned op stores in memory: the result of its fused
+/// epilogue when it has one (spikes, dequantized values), else its own
+/// results.
+int64_t storedBits(mlir::Operation *op);
 
 /// Ops that must carry snn.tiling (and, after --snn-place, snn.placement):
 /// everything directly in a function body that is neither a layout op nor
@@ -55,6 +67,10 @@ struct TaskCost {
 /// remainder for the last column block); `portBits` the width of the bank
 /// port the held operand comes through.
 TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits);
+/// Cycles of the same task when the held operand is double-buffered (the
+/// next pass's weights load into shadow registers while the current pass
+/// computes): the first load, then max(load, compute) per pass.
+int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits);
 /// Output columns of task `task` of `t`.
 int64_t taskColumns(TilingAttr t, int64_t task);
 /// Bytes of weights task `task` of a synaptic tiling keeps in its bank

@@ -1,0 +1,161 @@
+//===- Schedule.cpp - per-core order, double buffering, barriers ----------===//
+//
+// --snn-schedule: see Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/Transforms/Passes.h"
+#include "spikestack/Dialect/SNN/Transforms/Plan.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace spikestack::snn {
+#define GEN_PASS_DEF_SNNSCHEDULE
+#include "spikestack/Dialect/SNN/Transforms/Passes.h.inc"
+} // namespace spikestack::snn
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::snn;
+
+namespace {
+
+struct Done {
+  int64_t finish = 0;                 ///< last task of the op
+  llvm::SmallDenseSet<int64_t> cores; ///< cores its tasks ran on
+  int64_t barrier = -1;
+};
+
+struct Schedule : public snn::impl::SNNScheduleBase<Schedule> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto t = loadModuleTarget(module, "3d-mol");
+    if (failed(t))
+      return signalPassFailure();
+    std::shared_ptr<const hw::Target> target = *t;
+    const auto cores = target->blocksOfKind(hw::BlockKind::Core);
+    const auto banks = target->blocksOfKind(hw::BlockKind::Sram);
+    int64_t widest = 8;
+    for (hw::BlockRef b : banks)
+      widest = std::max(widest, target->block(b).sram.widthBits);
+    auto tierOf = [&](int64_t core) { return cores[core].tier; };
+    auto linkLatency = [&](int a, int b) -> int64_t {
+      if (a == b)
+        return 0;
+      int64_t cycles = 0;
+      for (int lo = std::min(a, b); lo < std::max(a, b); ++lo)
+        if (const hw::VerticalLink *l = target->link(lo, lo + 1))
+          cycles += l->latencyCycles;
+      return cycles;
+    };
+
+    SmallVector<Operation *> ops = plannedOps(module);
+    for (Operation *op : ops) {
+      auto placement = op->getAttrOfType<ArrayAttr>("snn.placement");
+      if (!placement) {
+        op->emitError() << "snn-schedule: op has no snn.placement; run "
+                           "--snn-place first";
+        return signalPassFailure();
+      }
+      for (Attribute a : placement)
+        for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
+          if (c >= int64_t(cores.size())) {
+            op->emitError()
+                << "snn-schedule: placement names core " << c << " but target '"
+                << target->name << "' has " << cores.size() << " cores";
+            return signalPassFailure();
+          }
+    }
+
+    std::vector<int64_t> coreFree(cores.size(), 0), nextOrder(cores.size(), 0);
+    llvm::DenseMap<Operation *, Done> done;
+    int64_t barriers = 0, makespan = 0;
+    MLIRContext *ctx = &getContext();
+    for (Operation *op : ops) {
+      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+      SmallVector<Operation *> producers = plannedProducers(op);
+      SmallVector<int64_t> waits;
+      // Barriers this op waits on: producers with a task on another core
+      // than some task of this op.
+      llvm::SmallDenseSet<int64_t> mine;
+      for (Attribute a : placements)
+        for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
+          mine.insert(c);
+      for (Operation *p : producers) {
+        Done &d = done[p];
+        bool crosses = false;
+        for (int64_t c : mine)
+          if (d.cores.size() > 1 || !d.cores.contains(c))
+            crosses = true;
+        if (!crosses)
+          continue;
+        if (d.barrier < 0) {
+          d.barrier = barriers++;
+          p->setAttr("snn.barrier",
+                     IntegerAttr::get(IntegerType::get(ctx, 64), d.barrier));
+        }
+        waits.push_back(d.barrier);
+      }
+      if (!waits.empty()) {
+        llvm::sort(waits);
+        op->setAttr("snn.wait", DenseI64ArrayAttr::get(ctx, waits));
+      }
+
+      const bool dynamic = isa<MoeExpertsOp>(op);
+      Done &self = done[op];
+      int64_t previousTiling = 0; // the op's earlier product must finish
+      SmallVector<Attribute> schedules;
+      for (auto [ta, pa] : llvm::zip(tilings, placements)) {
+        auto tiling = cast<TilingAttr>(ta);
+        auto placement = cast<PlacementAttr>(pa);
+        SmallVector<int64_t> order, start, finish;
+        int64_t last = 0;
+        for (auto [task, core] :
+             llvm::enumerate(placement.getCores().asArrayRef())) {
+          int64_t ready = std::max(coreFree[core], previousTiling);
+          for (Operation *p : producers) {
+            const Done &d = done[p];
+            int64_t at = d.finish;
+            if (d.cores.size() > 1 || !d.cores.contains(core)) {
+              int64_t hop = 0;
+              for (int64_t c : d.cores)
+                hop = std::max(hop, linkLatency(tierOf(c), tierOf(core)));
+              at += 1 + hop;
+            }
+            ready = std::max(ready, at);
+          }
+          int64_t port = widest;
+          if (!placement.getWeightBanks().empty())
+            port = target->block(banks[placement.getWeightBanks()[task]])
+                       .sram.widthBits;
+          const int64_t cols = taskColumns(tiling, int64_t(task));
+          const int64_t cycles = doubleBuffer
+                                     ? overlappedTaskCycles(tiling, cols, port)
+                                     : taskCost(tiling, cols, port).cycles;
+          order.push_back(nextOrder[core]++);
+          start.push_back(ready);
+          finish.push_back(ready + cycles);
+          coreFree[core] = ready + cycles;
+          self.cores.insert(core);
+          last = std::max(last, ready + cycles);
+        }
+        previousTiling = last;
+        self.finish = std::max(self.finish, last);
+        schedules.push_back(
+            ScheduleAttr::get(ctx, DenseI64ArrayAttr::get(ctx, order),
+                              DenseI64ArrayAttr::get(ctx, start),
+                              DenseI64ArrayAttr::get(ctx, finish), dynamic));
+      }
+      op->setAttr("snn.schedule", ArrayAttr::get(ctx, schedules));
+      makespan = std::max(makespan, self.finish);
+    }
+    module->setAttr("snn.makespan",
+                    IntegerAttr::get(IntegerType::get(ctx, 64), makespan));
+  }
+};
+
+} // namespace

@@ -1,0 +1,71 @@
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule -split-input-file | FileCheck %s
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule="double-buffer=false" -split-input-file | FileCheck %s --check-prefix=SERIAL
+//
+// Inputs/two-core.json: cores c0, c1 (4x4 arrays, 64 B scratchpads), 32-bit
+// weight-bank ports, one logic tier.
+//
+// The linear of place.mlir: K = 10 on 4 rows (k blocks of 4, 4, 2 rows),
+// 6 outputs (column tasks of 4 and 2 columns), 6 vectors in bundles of 4
+// and 2 (64 B hold 2 tokens x 2 steps x 4 columns x 32 bits). A pass
+// computes rows + cols - 2 = 6 fill/drain cycles plus its bundle's vectors:
+// 10 cycles in bundle 0, 8 in bundle 1 (3 passes each).
+// Task 0 (4 columns) loads 4x4x8 / 32 = 4, 4 and 2 cycles per bundle.
+//   Double-buffered: the first load (4), then max(load, previous pass's
+//   compute) for each later pass and the last pass's compute:
+//   4 + 10 + 10 + 10 + 8 + 8 + 8 = 58.
+//   Serial: 2 x (4 + 4 + 2 + 3 x 6) + 3 x 6 = 74 (place.mlir's count).
+// Task 1 (2 columns) loads 2, 2 and 1 cycles per bundle:
+//   double-buffered 2 + 54 = 56; serial 2 x (5 + 18) + 18 = 64.
+// Both tasks start at 0 on their own cores (c0, c1).
+// CHECK-LABEL: module attributes {snn.makespan = 58 : i64
+// CHECK: snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [58, 56], dynamic = false>]
+// SERIAL-LABEL: module attributes {snn.makespan = 74 : i64
+// SERIAL: snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [74, 64], dynamic = false>]
+func.func @linear(%x: tensor<2x3x10x!snn.spike>) -> tensor<2x3x6x!snn.spike> {
+  %w = snn.constant dense<1> : tensor<6x10xi8> -> tensor<6x10x!snn.fixed<8, 0>>
+  %y = snn.linear %x, %w : (tensor<2x3x10x!snn.spike>, tensor<6x10x!snn.fixed<8, 0>>) -> tensor<2x3x6x!snn.fixed<32, 0>>
+  %s = snn.if %y {v_threshold = 4.0 : f64, membrane_type = !snn.fixed<16, 0>} : tensor<2x3x6x!snn.fixed<32, 0>> -> tensor<2x3x6x!snn.spike>
+  return %s : tensor<2x3x6x!snn.spike>
+}
+
+// -----
+
+// A second layer reads the first one's spikes, produced on both cores: it
+// waits on the first layer's barrier. Its single task (4 outputs, K = 6:
+// k blocks of 4 and 2 rows, loads 4 and 2 cycles) goes to c1, which the
+// placer expects to be free first (64 < 74 serial cycles). It starts one
+// cycle after the barrier completes (58 + 1 = 59; same tier, no bond
+// latency) and takes 4 + 10 + 10 + 8 + 8 = 40 cycles double-buffered:
+// finish 99. Serial: 2 x (4 + 2 + 2 x 6) + 2 x 6 = 48 from 74 + 1 = 75.
+// CHECK-LABEL: module attributes {snn.makespan = 99 : i64
+// CHECK: snn.linear {{.*}}snn.barrier = 0 : i64{{.*}}snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [58, 56], dynamic = false>]
+// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [1]{{.*}}snn.schedule = [#snn.schedule<order = [1], start = [59], finish = [99], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
+// SERIAL-LABEL: module attributes {snn.makespan = 123 : i64
+// SERIAL: snn.schedule = [#snn.schedule<order = [1], start = [75], finish = [123], dynamic = false>]
+func.func @two_layers(%x: tensor<2x3x10x!snn.spike>) -> tensor<2x3x4x!snn.spike> {
+  %w = snn.constant dense<1> : tensor<6x10xi8> -> tensor<6x10x!snn.fixed<8, 0>>
+  %y = snn.linear %x, %w : (tensor<2x3x10x!snn.spike>, tensor<6x10x!snn.fixed<8, 0>>) -> tensor<2x3x6x!snn.fixed<32, 0>>
+  %s = snn.if %y {v_threshold = 4.0 : f64, membrane_type = !snn.fixed<16, 0>} : tensor<2x3x6x!snn.fixed<32, 0>> -> tensor<2x3x6x!snn.spike>
+  %w2 = snn.constant dense<1> : tensor<4x6xi8> -> tensor<4x6x!snn.fixed<8, 0>>
+  %y2 = snn.linear %s, %w2 : (tensor<2x3x6x!snn.spike>, tensor<4x6x!snn.fixed<8, 0>>) -> tensor<2x3x4x!snn.fixed<32, 0>>
+  %s2 = snn.if %y2 {v_threshold = 4.0 : f64, membrane_type = !snn.fixed<16, 0>} : tensor<2x3x4x!snn.fixed<32, 0>> -> tensor<2x3x4x!snn.spike>
+  return %s2 : tensor<2x3x4x!snn.spike>
+}
+
+// -----
+
+// Expert tasks are dynamic: the router decides at run time which run.
+// CHECK-LABEL: func.func @experts
+// CHECK: snn.moe_experts {{.*}}snn.schedule = [#snn.schedule<order = [{{.*}}], start = [{{.*}}], finish = [{{.*}}], dynamic = true>]
+func.func @experts(%d: tensor<2x1x1x1x2x!snn.spike>) -> tensor<2x1x1x1x2x!snn.spike> {
+  %w = snn.constant dense<1> : tensor<2x2x2xi8> -> tensor<2x2x2x!snn.fixed<8, 0>>
+  %e = snn.moe_experts %d params(%w : tensor<2x2x2x!snn.fixed<8, 0>>)
+      : tensor<2x1x1x1x2x!snn.spike> -> tensor<2x1x1x1x2x!snn.spike> {
+  ^bb0(%tok: tensor<1x1x1x2x!snn.spike>, %we: tensor<2x2x!snn.fixed<8, 0>>):
+    %h = snn.linear %tok, %we : (tensor<1x1x1x2x!snn.spike>, tensor<2x2x!snn.fixed<8, 0>>)
+        -> tensor<1x1x1x2x!snn.fixed<32, 0>>
+    %s = snn.if %h {v_threshold = 1.0 : f64, membrane_type = !snn.fixed<16, 0>} : tensor<1x1x1x2x!snn.fixed<32, 0>> -> tensor<1x1x1x2x!snn.spike>
+    snn.yield %s : tensor<1x1x1x2x!snn.spike>
+  }
+  return %e : tensor<2x1x1x1x2x!snn.spike>
+}
