@@ -24,14 +24,7 @@ using namespace spikestack::snn;
 
 namespace {
 
-std::string kib(int64_t bytes) {
-  char buf[48];
-  if (bytes >= (int64_t(1) << 20))
-    std::snprintf(buf, sizeof buf, "%.2f MiB", double(bytes) / (1 << 20));
-  else
-    std::snprintf(buf, sizeof buf, "%.1f KiB", double(bytes) / 1024);
-  return buf;
-}
+std::string kib(int64_t bytes) { return formatBytes(bytes); }
 
 struct Place : public snn::impl::SNNPlaceBase<Place> {
   using Base::Base;

@@ -8,6 +8,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
+#include <cstdio>
+
 using namespace mlir;
 
 namespace spikestack::snn {
@@ -90,6 +92,17 @@ TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {
   c.streamBits = t.getVectors() * t.getReduction();
   c.outputBits = t.getVectors() * columns;
   return c;
+}
+
+std::string formatBytes(int64_t bytes) {
+  char buf[48];
+  if (bytes >= (int64_t(1) << 20))
+    std::snprintf(buf, sizeof buf, "%.2f MiB", double(bytes) / (1 << 20));
+  else if (bytes < 1024)
+    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f KiB", double(bytes) / 1024);
+  return buf;
 }
 
 SmallVector<Operation *> plannedProducers(Operation *op) {

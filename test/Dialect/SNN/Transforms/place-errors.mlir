@@ -3,7 +3,7 @@
 // Inputs/two-core.json: two 256 B weight banks (0.5 KiB).
 
 // 40 x 40 int8 weights are 1600 B.
-// expected-error @+1 {{snn-place: the weights need 1.6 KiB, the weight banks of target 'two-core' hold 0.5 KiB; try --snn-quantize=weight-bits=4 or a target with more SRAM}}
+// expected-error @+1 {{snn-place: the weights need 1.6 KiB, the weight banks of target 'two-core' hold 512 B; try --snn-quantize=weight-bits=4 or a target with more SRAM}}
 module {
 func.func @too_big(%x: tensor<1x40x!snn.spike>) -> tensor<1x40x!snn.fixed<32, 0>> {
   %w = snn.constant dense<1> : tensor<40x40xi8> -> tensor<40x40x!snn.fixed<8, 0>>
@@ -19,7 +19,7 @@ func.func @too_big(%x: tensor<1x40x!snn.spike>) -> tensor<1x40x!snn.fixed<32, 0>
 // each bank has 256 B.
 func.func @one_bank_too_small(%x: tensor<1x75x!snn.spike>) -> tensor<1x4x!snn.fixed<32, 0>> {
   %w = snn.constant dense<1> : tensor<4x75xi8> -> tensor<4x75x!snn.fixed<8, 0>>
-  // expected-error @+1 {{snn-place: weight columns 0 need 0.3 KiB in one bank; the weight banks have 0.5 KiB free in total but no bank has that much; try --snn-quantize=weight-bits=4, a target with larger banks, or another snn.pin_weights}}
+  // expected-error @+1 {{snn-place: weight columns 0 need 300 B in one bank; the weight banks have 512 B free in total but no bank has that much; try --snn-quantize=weight-bits=4, a target with larger banks, or another snn.pin_weights}}
   %y = snn.linear %x, %w : (tensor<1x75x!snn.spike>, tensor<4x75x!snn.fixed<8, 0>>) -> tensor<1x4x!snn.fixed<32, 0>>
   return %y : tensor<1x4x!snn.fixed<32, 0>>
 }

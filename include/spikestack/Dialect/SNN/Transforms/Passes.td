@@ -258,4 +258,42 @@ def SNNSchedule : Pass<"snn-schedule", "mlir::ModuleOp"> {
   let dependentDialects = ["spikestack::snn::SNNDialect"];
 }
 
+def SNNAllocate : Pass<"snn-allocate", "mlir::ModuleOp"> {
+  let summary = "Assign every weight and result buffer a bank and an offset, "
+                "reusing activation memory by liveness";
+  let description = [{
+    Runs on scheduled IR and writes, per op:
+
+    * `snn.weight_offsets`: one byte offset per column task, in the weight
+      bank `--snn-place` chose (parallel to `#snn.placement`
+      `weight_banks`). Weights stay resident for the whole inference, so
+      each bank is filled in program order, every buffer aligned to the
+      bank's port width;
+    * `snn.output_buffer = #snn.buffer<bank, offset, bytes>`: where the
+      op's stored result lives (the output of its fused neuron or
+      dequantize epilogue when it has one; spikes take 1 bit, counts the
+      bits of their range). A result is live from the start of its
+      producer's first task to the finish of its last consumer's last task
+      (`#snn.schedule`), or to the end of the inference for a function
+      result; buffers whose lifetimes do not overlap share addresses
+      (first fit by offset). The placed bank is tried first, then the other
+      activation banks, cheapest path first.
+
+    A result that fits no activation bank at that time is spilled to
+    off-chip DRAM (`bank = -1`) when `spill=true` (the default; a remark
+    with `remarks=true`), and is an error with the numbers otherwise
+    ("needs 128.0 KiB; the activation banks hold 256.0 KiB, 200.0 KiB of it
+    live at that time, at most 56.0 KiB in one bank"). Weights that do not
+    fit their bank are an error with the numbers. Graph inputs are read
+    from DRAM.
+  }];
+  let options = [
+    Option<"spill", "spill", "bool", /*default=*/"true",
+           "Spill results that fit no activation bank to off-chip DRAM">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit a remark on every result spilled to DRAM">,
+  ];
+  let dependentDialects = ["spikestack::snn::SNNDialect"];
+}
+
 #endif // SPIKESTACK_DIALECT_SNN_TRANSFORMS_PASSES_TD

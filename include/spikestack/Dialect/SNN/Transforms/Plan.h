@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <memory>
+#include <string>
 
 namespace spikestack::snn {
 
@@ -30,6 +31,8 @@ bool isLayoutOp(mlir::Operation *op);
 /// synaptic op: it runs on the LIF units of the cores of that op's column
 /// tasks, and the synaptic result never leaves the cores.
 bool isFusedEpilogue(mlir::Operation *op);
+/// "1.40 MiB" or "56.0 KiB", for diagnostics.
+std::string formatBytes(int64_t bytes);
 /// Planned ops (needsPlan, in a function body), in program order.
 llvm::SmallVector<mlir::Operation *> plannedOps(mlir::ModuleOp module);
 /// The planned ops whose results `op` reads, through layout ops and fused
