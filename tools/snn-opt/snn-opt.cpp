@@ -17,12 +17,13 @@
 
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
+#include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   spikestack::snn::registerSNNPasses();
   mlir::DialectRegistry registry;
-  registry.insert<spikestack::snn::SNNDialect, mlir::func::FuncDialect,
+  registry.insert<spikestack::snn::SNNDialect, spikestack::snnhw::SNNHWDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
                   mlir::linalg::LinalgDialect>();
   return mlir::asMainReturnCode(mlir::MlirOptMain(

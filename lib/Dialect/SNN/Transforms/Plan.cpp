@@ -94,6 +94,15 @@ TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {
   return c;
 }
 
+SmallVector<Operation *> expertBodyOps(MoeExpertsOp experts) {
+  SmallVector<Operation *> out;
+  for (Operation &inner : experts.getBody().front())
+    if (isa<LinearOp, Conv2dOp>(inner) ||
+        (!isLayoutOp(&inner) && !isFusedEpilogue(&inner)))
+      out.push_back(&inner);
+  return out;
+}
+
 std::string formatBytes(int64_t bytes) {
   char buf[48];
   if (bytes >= (int64_t(1) << 20))

@@ -157,20 +157,19 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
     if (auto experts = dyn_cast<MoeExpertsOp>(op)) {
       const int64_t e =
           cast<RankedTensorType>(experts.getInput().getType()).getDimSize(0);
-      WalkResult r = experts.getBody().walk([&](Operation *inner) {
+      for (Operation *inner : expertBodyOps(experts)) {
         if (isa<LinearOp, Conv2dOp>(inner)) {
           if (failed(synaptic(inner, e, out)))
-            return WalkResult::interrupt();
-        } else if (!isLayoutOp(inner) && !isFusedEpilogue(inner)) {
+            return failure();
+        } else {
           int64_t n = 0;
           for (Type t : inner->getResultTypes())
             if (auto s = dyn_cast<ShapedType>(t))
               n += s.getNumElements();
           out.push_back(vector(n * e, e));
         }
-        return WalkResult::advance();
-      });
-      return failure(r.wasInterrupted());
+      }
+      return success();
     }
     if (op->getDialect() && isa<SNNDialect>(op->getDialect())) {
       // Neurons not fused with a synaptic op, residual adds, pooling,

@@ -4,6 +4,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
 
 #include <memory>
 

@@ -296,4 +296,37 @@ def SNNAllocate : Pass<"snn-allocate", "mlir::ModuleOp"> {
   let dependentDialects = ["spikestack::snn::SNNDialect"];
 }
 
+def SNNLowerToHW : Pass<"snn-lower-to-hw", "mlir::ModuleOp"> {
+  let summary = "Emit the per-core instruction streams (snnhw) of scheduled, "
+                "allocated snn IR";
+  let description = [{
+    Appends an `snnhw.program` to the module with one `snnhw.stream` per
+    core of the target, each listing that core's column tasks in their
+    `#snn.schedule` order as instructions:
+
+    1. `snnhw.wait` on every barrier the layer waits for (`snn.wait`), at
+       the layer's first task on the core, and on the layer's own barrier
+       between its products (Q K^T before A V);
+    2. `snnhw.load input` of each producer's result buffer (DRAM for graph
+       inputs, placed at `input_offsets` after the spilled results), and
+       `snnhw.load weights` of the task's weight columns
+       (`snn.weight_offsets`);
+    3. the compute instruction: `snnhw.spike_acc` (synaptic, `dynamic` for
+       MoE experts), `snnhw.and_acc` then `snnhw.score_value` (SSA
+       attention), `snnhw.vector` with its function, `snnhw.route`,
+       `snnhw.dispatch`, `snnhw.combine`;
+    4. the fused epilogue: `snnhw.lif` (neuron, and the attention neuron) or
+       `snnhw.vector dequantize`;
+    5. `snnhw.store` of the task's share of the result buffer, and
+       `snnhw.signal` of the layer's barrier when a later layer waits on it.
+
+    Every stream ends with `snnhw.halt`. `layer` operands index the planned
+    `snn` ops in program order; the `snn` function stays as the layer table.
+    Errors: ops that are not allocated ("run --snn-allocate first") and ops
+    with no hardware instruction.
+  }];
+  let dependentDialects = ["spikestack::snn::SNNDialect",
+                           "spikestack::snnhw::SNNHWDialect"];
+}
+
 #endif // SPIKESTACK_DIALECT_SNN_TRANSFORMS_PASSES_TD

@@ -10,6 +10,7 @@
 #define SPIKESTACK_DIALECT_SNN_TRANSFORMS_PLAN_H
 
 #include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Hardware/Target.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -31,6 +32,10 @@ bool isLayoutOp(mlir::Operation *op);
 /// synaptic op: it runs on the LIF units of the cores of that op's column
 /// tasks, and the synaptic result never leaves the cores.
 bool isFusedEpilogue(mlir::Operation *op);
+/// The ops of an expert body that get a tiling entry of the experts op, in
+/// entry order: synaptic ops and everything that is neither a layout op nor
+/// a fused epilogue (directly in the body).
+llvm::SmallVector<mlir::Operation *> expertBodyOps(MoeExpertsOp experts);
 /// "1.40 MiB" or "56.0 KiB", for diagnostics.
 std::string formatBytes(int64_t bytes);
 /// Planned ops (needsPlan, in a function body), in program order.

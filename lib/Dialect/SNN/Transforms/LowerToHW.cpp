@@ -1,0 +1,326 @@
+//===- LowerToHW.cpp - scheduled snn IR to per-core instruction streams ---===//
+//
+// --snn-lower-to-hw: see Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/Transforms/Passes.h"
+#include "spikestack/Dialect/SNN/Transforms/Plan.h"
+#include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <map>
+
+namespace spikestack::snn {
+#define GEN_PASS_DEF_SNNLOWERTOHW
+#include "spikestack/Dialect/SNN/Transforms/Passes.h.inc"
+} // namespace spikestack::snn
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::snn;
+namespace hwd = spikestack::snnhw;
+
+namespace {
+
+/// One column task of one tiling of a layer.
+struct Task {
+  Operation *op;
+  int64_t layer, tiling, task, order;
+};
+
+int64_t elementsOf(Operation *op) {
+  int64_t n = 0;
+  for (Type t : op->getResultTypes())
+    if (auto s = dyn_cast<ShapedType>(t); s && s.hasStaticShape())
+      n += s.getNumElements();
+  return n;
+}
+
+struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto t = loadModuleTarget(module, "3d-mol");
+    if (failed(t))
+      return signalPassFailure();
+    const size_t numCores = (*t)->blocksOfKind(hw::BlockKind::Core).size();
+    MLIRContext *ctx = &getContext();
+    for (auto old : llvm::make_early_inc_range(module.getOps<hwd::ProgramOp>()))
+      old->erase();
+
+    SmallVector<Operation *> ops = plannedOps(module);
+    llvm::DenseMap<Operation *, int64_t> layerOf;
+    int64_t barriers = 0, dramTop = 0;
+    for (auto [i, op] : llvm::enumerate(ops)) {
+      layerOf[op] = int64_t(i);
+      if (!op->getAttr("snn.schedule") || !op->getAttr("snn.weight_offsets") ||
+          (storedBits(op) > 0 && !op->getAttr("snn.output_buffer"))) {
+        op->emitError() << "snn-lower-to-hw: op is not allocated; run "
+                           "--snn-allocate first";
+        return signalPassFailure();
+      }
+      if (auto b = op->getAttrOfType<IntegerAttr>("snn.barrier"))
+        barriers = std::max(barriers, b.getInt() + 1);
+      if (auto buf = op->getAttrOfType<BufferAttr>("snn.output_buffer");
+          buf && buf.getBank() < 0)
+        dramTop = std::max(dramTop, buf.getOffset() + buf.getBytes());
+      for (Attribute a : op->getAttrOfType<ArrayAttr>("snn.placement"))
+        for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
+          if (c >= int64_t(numCores)) {
+            op->emitError() << "snn-lower-to-hw: placement names core " << c
+                            << " but the target has " << numCores;
+            return signalPassFailure();
+          }
+    }
+
+    // Graph inputs go to DRAM after the spilled results.
+    SmallVector<int64_t> inputOffsets;
+    llvm::DenseMap<Value, std::pair<int64_t, int64_t>> inputBuffer;
+    dramTop = (dramTop + 63) / 64 * 64;
+    module.walk([&](func::FuncOp f) {
+      for (BlockArgument a : f.getArguments()) {
+        auto s = dyn_cast<ShapedType>(a.getType());
+        const int64_t bytes =
+            s && s.hasStaticShape()
+                ? (s.getNumElements() * elementBits(s.getElementType()) + 7) / 8
+                : 0;
+        inputOffsets.push_back(dramTop);
+        inputBuffer[a] = {dramTop, bytes};
+        dramTop = (dramTop + bytes + 63) / 64 * 64;
+      }
+    });
+
+    // Barriers between the products of one layer (Q K^T before A V).
+    llvm::DenseMap<std::pair<Operation *, int64_t>, int64_t> innerBarrier;
+    for (Operation *op : ops) {
+      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+      for (int64_t i = 0; i + 1 < int64_t(tilings.size()); ++i)
+        if (!isa<MoeExpertsOp>(op))
+          innerBarrier[{op, i}] = barriers++;
+    }
+
+    // Tasks per core, in stream order.
+    std::map<int64_t, std::vector<Task>> perCore;
+    for (Operation *op : ops) {
+      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+      auto schedules = op->getAttrOfType<ArrayAttr>("snn.schedule");
+      for (int64_t i = 0; i < int64_t(placements.size()); ++i) {
+        auto p = cast<PlacementAttr>(placements[i]);
+        auto s = cast<ScheduleAttr>(schedules[i]);
+        for (auto [task, core] : llvm::enumerate(p.getCores().asArrayRef()))
+          perCore[core].push_back(
+              {op, layerOf[op], i, int64_t(task), s.getOrder()[task]});
+      }
+    }
+
+    OpBuilder b(ctx);
+    b.setInsertionPointToEnd(module.getBody());
+    auto makespan = module->getAttrOfType<IntegerAttr>("snn.makespan");
+    std::string target = "3d-mol";
+    if (auto name = module->getAttrOfType<StringAttr>("snn.target"))
+      target = name.str();
+    auto program = hwd::ProgramOp::create(b, module.getLoc(), target,
+                                          makespan ? makespan.getInt() : 0,
+                                          barriers, inputOffsets);
+    program.getBody().emplaceBlock();
+    for (size_t core = 0; core < numCores; ++core) {
+      b.setInsertionPointToEnd(&program.getBody().front());
+      auto stream = hwd::StreamOp::create(b, module.getLoc(), int64_t(core));
+      stream.getBody().emplaceBlock();
+      b.setInsertionPointToEnd(&stream.getBody().front());
+      std::vector<Task> &tasks = perCore[int64_t(core)];
+      llvm::stable_sort(tasks, [](const Task &x, const Task &y) {
+        return x.order < y.order;
+      });
+      llvm::DenseSet<std::pair<Operation *, int64_t>> started;
+      for (const Task &task : tasks)
+        if (failed(emitTask(b, task, started, innerBarrier, inputBuffer)))
+          return signalPassFailure();
+      hwd::HaltOp::create(b, module.getLoc());
+    }
+  }
+
+  /// Which op a tiling entry of `op` stands for: the op itself, or for
+  /// snn.moe_experts the inner op in the order --snn-tile emitted them.
+  static Operation *tilingOwner(Operation *op, int64_t index) {
+    auto experts = dyn_cast<MoeExpertsOp>(op);
+    if (!experts)
+      return op;
+    auto inner = expertBodyOps(experts);
+    return index < int64_t(inner.size()) ? inner[index] : op;
+  }
+
+  /// The number of tasks in the last tiling of `op` (signals per barrier).
+  static int64_t lastTilingTasks(Operation *op) {
+    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    return cast<TilingAttr>(tilings[tilings.size() - 1]).numTasks();
+  }
+
+  LogicalResult
+  emitTask(OpBuilder &b, const Task &t,
+           llvm::DenseSet<std::pair<Operation *, int64_t>> &started,
+           const llvm::DenseMap<std::pair<Operation *, int64_t>, int64_t>
+               &innerBarrier,
+           const llvm::DenseMap<Value, std::pair<int64_t, int64_t>> &inputs) {
+    Operation *op = t.op;
+    Location loc = op->getLoc();
+    auto tiling =
+        cast<TilingAttr>(op->getAttrOfType<ArrayAttr>("snn.tiling")[t.tiling]);
+    auto placement = cast<PlacementAttr>(
+        op->getAttrOfType<ArrayAttr>("snn.placement")[t.tiling]);
+    auto schedule = cast<ScheduleAttr>(
+        op->getAttrOfType<ArrayAttr>("snn.schedule")[t.tiling]);
+    auto weightOffsets = cast<DenseI64ArrayAttr>(
+        op->getAttrOfType<ArrayAttr>("snn.weight_offsets")[t.tiling]);
+    const int64_t numTasks = tiling.numTasks();
+
+    // 1. Synchronisation and inputs, once per layer product on this core.
+    if (started.insert({op, t.tiling}).second) {
+      if (t.tiling == 0) {
+        if (auto waits = op->getAttrOfType<DenseI64ArrayAttr>("snn.wait"))
+          for (int64_t barrier : waits.asArrayRef()) {
+            Operation *producer = nullptr;
+            for (Operation *p : plannedProducers(op))
+              if (auto pb = p->getAttrOfType<IntegerAttr>("snn.barrier");
+                  pb && pb.getInt() == barrier)
+                producer = p;
+            hwd::WaitOp::create(b, loc, barrier,
+                                producer ? lastTilingTasks(producer) : 1);
+          }
+      } else if (auto it = innerBarrier.find({op, t.tiling - 1});
+                 it != innerBarrier.end()) {
+        auto prev = cast<TilingAttr>(
+            op->getAttrOfType<ArrayAttr>("snn.tiling")[t.tiling - 1]);
+        hwd::WaitOp::create(b, loc, it->second, prev.numTasks());
+      }
+      if (t.tiling == 0) {
+        for (Operation *p : plannedProducers(op))
+          if (auto buf = p->getAttrOfType<BufferAttr>("snn.output_buffer"))
+            hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
+                                buf.getBank(), buf.getOffset(),
+                                std::max<int64_t>(1, buf.getBytes()));
+        for (Value v : op->getOperands())
+          if (auto it = inputs.find(v); it != inputs.end())
+            hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
+                                -1, it->second.first,
+                                std::max<int64_t>(1, it->second.second));
+      }
+    }
+
+    // 2. Weights.
+    if (!placement.getWeightBanks().empty())
+      hwd::LoadOp::create(
+          b, loc, hwd::LoadKind::Weights, t.layer, t.task,
+          placement.getWeightBanks()[t.task], weightOffsets[t.task],
+          std::max<int64_t>(1, taskWeightBytes(tiling, t.task)));
+
+    // 3. Compute, 4. epilogue.
+    const int64_t columns = taskColumns(tiling, t.task);
+    Operation *owner = tilingOwner(op, t.tiling);
+    const int64_t perTask =
+        std::max<int64_t>(1, (elementsOf(owner) + numTasks - 1) / numTasks);
+    auto array = [&](auto tag) {
+      using Op = decltype(tag);
+      auto created =
+          Op::create(b, loc, t.layer, t.tiling, t.task, tiling.kTiles(),
+                     columns, tiling.getVectors(), tiling.getBundle());
+      if (schedule.getDynamic())
+        created.setDynamic(true);
+    };
+    switch (tiling.getKind()) {
+    case TileKind::Synaptic:
+      array(hwd::SpikeAccOp());
+      break;
+    case TileKind::AndAccumulate:
+      array(hwd::AndAccOp());
+      break;
+    case TileKind::ScoreValue:
+      array(hwd::ScoreValueOp());
+      // The attention neuron fires on the A V result.
+      hwd::LifOp::create(b, loc, t.layer, t.task,
+                         columns * tiling.getVectors());
+      break;
+    case TileKind::Vector:
+      if (failed(emitVector(b, owner, t, perTask)))
+        return failure();
+      break;
+    }
+    if (tiling.getKind() == TileKind::Synaptic)
+      if (Operation *e = fusedEpilogue(owner)) {
+        const int64_t n = columns * tiling.getVectors();
+        if (isa<DequantizeOp>(e))
+          hwd::VectorOp::create(b, loc, hwd::VectorFn::Dequantize, t.layer,
+                                t.task, n);
+        else
+          hwd::LifOp::create(b, loc, t.layer, t.task, n);
+      }
+
+    // 5. Result and signal, after the layer's last product.
+    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    const bool last = t.tiling + 1 == int64_t(tilings.size());
+    if (last)
+      if (auto buf = op->getAttrOfType<BufferAttr>("snn.output_buffer")) {
+        const int64_t share = (buf.getBytes() + numTasks - 1) / numTasks;
+        const int64_t begin = std::min(buf.getBytes() - 1, t.task * share);
+        const int64_t bytes =
+            std::max<int64_t>(1, std::min(share, buf.getBytes() - begin));
+        hwd::StoreOp::create(b, loc, t.layer, t.task, buf.getBank(),
+                             buf.getOffset() + begin, bytes);
+      }
+    if (auto it = innerBarrier.find({op, t.tiling}); it != innerBarrier.end())
+      hwd::SignalOp::create(b, loc, it->second);
+    if (last)
+      if (auto barrier = op->getAttrOfType<IntegerAttr>("snn.barrier"))
+        hwd::SignalOp::create(b, loc, barrier.getInt());
+    return success();
+  }
+
+  LogicalResult emitVector(OpBuilder &b, Operation *owner, const Task &t,
+                           int64_t elements) {
+    Location loc = owner->getLoc();
+    std::optional<hwd::VectorFn> fn =
+        TypeSwitch<Operation *, std::optional<hwd::VectorFn>>(owner)
+            .Case<AddOp>([](auto) { return hwd::VectorFn::Add; })
+            .Case<MaxPool2dOp>([](auto) { return hwd::VectorFn::MaxPool; })
+            .Case<AvgPool2dOp>([](auto) { return hwd::VectorFn::AvgPool; })
+            .Case<ReadoutOp>([](auto) { return hwd::VectorFn::Readout; })
+            .Case<LIFOp, IFOp>([](auto) { return hwd::VectorFn::Neuron; })
+            .Case<DequantizeOp>([](auto) { return hwd::VectorFn::Dequantize; })
+            .Case<SpikingAttentionOp>(
+                [](auto) { return hwd::VectorFn::SpikeDrivenAttention; })
+            .Case<ScaleOp>([](auto) { return hwd::VectorFn::Scale; })
+            .Case<CastOp, QuantizeOp, RequantizeOp>(
+                [](auto) { return hwd::VectorFn::Convert; })
+            .Case<BatchNormOp>([](auto) { return hwd::VectorFn::BatchNorm; })
+            .Default([](Operation *) { return std::nullopt; });
+    if (fn) {
+      hwd::VectorOp::create(b, loc, *fn, t.layer, t.task, elements);
+      return success();
+    }
+    if (isa<MoeRouterOp, MoeGatesOp>(owner)) {
+      auto in = cast<ShapedType>(owner->getOperand(0).getType());
+      const int64_t tokens =
+          in.getRank() >= 2 ? in.getNumElements() / in.getShape().back() : 1;
+      hwd::RouteOp::create(b, loc, t.layer, t.task,
+                           std::max<int64_t>(1, tokens));
+      return success();
+    }
+    if (isa<MoeDispatchOp>(owner)) {
+      hwd::DispatchOp::create(b, loc, t.layer, t.task, elements);
+      return success();
+    }
+    if (isa<MoeCombineOp>(owner)) {
+      hwd::CombineOp::create(b, loc, t.layer, t.task, elements);
+      return success();
+    }
+    return owner->emitError() << "snn-lower-to-hw: '" << owner->getName()
+                              << "' has no hardware instruction";
+  }
+};
+
+} // namespace
