@@ -22,6 +22,7 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   spikestack::snn::registerSNNPasses();
+  spikestack::snn::registerSNNPipelines();
   mlir::DialectRegistry registry;
   registry.insert<spikestack::snn::SNNDialect, spikestack::snnhw::SNNHWDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect,

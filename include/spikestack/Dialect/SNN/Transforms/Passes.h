@@ -17,6 +17,9 @@ namespace spikestack::snn {
 #define GEN_PASS_REGISTRATION
 #include "spikestack/Dialect/SNN/Transforms/Passes.h.inc"
 
+/// Registers --snn-to-hw="target=... weight-bits=... plan-report=FILE".
+void registerSNNPipelines();
+
 } // namespace spikestack::snn
 
 #endif

@@ -329,4 +329,31 @@ def SNNLowerToHW : Pass<"snn-lower-to-hw", "mlir::ModuleOp"> {
                            "spikestack::snnhw::SNNHWDialect"];
 }
 
+def SNNPlanReport : Pass<"snn-plan-report", "mlir::ModuleOp"> {
+  let summary = "Write the static plan report (JSON) of scheduled, "
+                "allocated IR";
+  let description = [{
+    Writes `file` (atomically: a temporary file renamed into place) with
+    the plan's static estimates, for `--snn-to-hw="plan-report=FILE"`:
+
+    * `target`, `clock_mhz`, `makespan_cycles` (`snn.makespan`) and
+      `latency_us` at the target's effective clock;
+    * `tiers`: per tier its kind, the cores used with their busy cycles
+      (sum of their tasks' `#snn.schedule` durations), and per SRAM bank
+      its capacity, resident weight bytes and activation high-water mark
+      (the end of the highest `#snn.buffer` in it);
+    * `traffic`: `vertical_bits` and `horizontal_bit_mm` of the planned
+      transfers (each task's held-operand loads, its input loads and its
+      result store) along the target's physical paths, and `dram_bits`
+      for results spilled to DRAM and graph inputs.
+
+    It leaves the IR unchanged. Errors: ops without a schedule or
+    allocation, and a file that cannot be written.
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "Where to write the JSON report">,
+  ];
+}
+
 #endif // SPIKESTACK_DIALECT_SNN_TRANSFORMS_PASSES_TD
