@@ -452,33 +452,36 @@ int64_t Conv2dOp::getDenseSynapticOps() {
          w.getDimSize(3);
 }
 
-LogicalResult BatchNormOp::verify() {
-  auto in = getInput().getType();
-  int64_t d = getChannelDim();
+/// `channel_dim` is a dimension of `in` whose size matches the per-channel
+/// parameter vector of `len` values (`what` names it in the message).
+static LogicalResult verifyChannelParams(Operation *op, RankedTensorType in,
+                                         int64_t d, int64_t len,
+                                         StringRef what) {
   if (d < 0 || d >= in.getRank())
-    return emitOpError() << "channel_dim " << d << " is out of range for rank "
-                         << in.getRank();
-  int64_t len = getScale().getType().getDimSize(0);
+    return op->emitOpError() << "channel_dim " << d
+                             << " is out of range for rank " << in.getRank();
   if (!dimsMatch(len, in.getDimSize(d)))
-    return emitOpError() << "parameters have " << len
-                         << " channels but input dimension " << d << " has "
-                         << in.getDimSize(d);
+    return op->emitOpError() << what << " " << len
+                             << " channels but input dimension " << d
+                             << " has " << in.getDimSize(d);
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  if (failed(verifyChannelParams(*this, getInput().getType(), getChannelDim(),
+                                 getScale().getType().getDimSize(0),
+                                 "parameters have")))
+    return failure();
   if (!(getEpsilon().convertToDouble() >= 0))
     return emitOpError() << "epsilon must be non-negative";
   return success();
 }
 
 LogicalResult DequantizeOp::verify() {
-  auto in = getInput().getType();
-  int64_t d = getChannelDim();
-  if (d < 0 || d >= in.getRank())
-    return emitOpError() << "channel_dim " << d << " is out of range for rank "
-                         << in.getRank();
-  int64_t len = getScale().getType().getDimSize(0);
-  if (!dimsMatch(len, in.getDimSize(d)))
-    return emitOpError() << "scale has " << len
-                         << " channels but input dimension " << d << " has "
-                         << in.getDimSize(d);
+  if (failed(verifyChannelParams(*this, getInput().getType(), getChannelDim(),
+                                 getScale().getType().getDimSize(0),
+                                 "scale has")))
+    return failure();
   if (getBias() && getBias().getType() != getScale().getType())
     return emitOpError() << "bias type " << getBias().getType()
                          << " differs from the scale type "

@@ -46,11 +46,9 @@ struct Allocate : public snn::impl::SNNAllocateBase<Allocate> {
     banks = target->blocksOfKind(hw::BlockKind::Sram);
     live.assign(banks.size(), {});
     dramTop = 0;
-    auto m = hw::PhysicalModel::build(*target);
-    if (!m.ok()) {
-      mlir::emitError(module.getLoc()) << std::string(m.status().message());
+    auto m = buildModuleModel(module, *target);
+    if (failed(m))
       return signalPassFailure();
-    }
     const auto cores = target->blocksOfKind(hw::BlockKind::Core);
 
     SmallVector<Operation *> ops = plannedOps(module);
@@ -72,10 +70,7 @@ struct Allocate : public snn::impl::SNNAllocateBase<Allocate> {
       }
       span[op] = {from == INT64_MAX ? 0 : from, to};
     }
-    const int64_t end =
-        module->getAttrOfType<IntegerAttr>("snn.makespan")
-            ? module->getAttrOfType<IntegerAttr>("snn.makespan").getInt()
-            : 0;
+    const int64_t end = moduleMakespan(module);
 
     // Last use of each result: the latest finish of a consumer; function
     // results stay live to the end.

@@ -120,13 +120,12 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
 
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
-    auto makespan = module->getAttrOfType<IntegerAttr>("snn.makespan");
     std::string target = "3d-mol";
     if (auto name = module->getAttrOfType<StringAttr>("snn.target"))
       target = name.str();
-    auto program = hwd::ProgramOp::create(b, module.getLoc(), target,
-                                          makespan ? makespan.getInt() : 0,
-                                          barriers, inputOffsets);
+    auto program =
+        hwd::ProgramOp::create(b, module.getLoc(), target,
+                               moduleMakespan(module), barriers, inputOffsets);
     program.getBody().emplaceBlock();
     for (size_t core = 0; core < numCores; ++core) {
       b.setInsertionPointToEnd(&program.getBody().front());
@@ -182,24 +181,18 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     // 1. Synchronisation and inputs, once per layer product on this core.
     if (started.insert({op, t.tiling}).second) {
       if (t.tiling == 0) {
+        const SmallVector<Operation *> producers = plannedProducers(op);
         if (auto waits = op->getAttrOfType<DenseI64ArrayAttr>("snn.wait"))
           for (int64_t barrier : waits.asArrayRef()) {
             Operation *producer = nullptr;
-            for (Operation *p : plannedProducers(op))
+            for (Operation *p : producers)
               if (auto pb = p->getAttrOfType<IntegerAttr>("snn.barrier");
                   pb && pb.getInt() == barrier)
                 producer = p;
             hwd::WaitOp::create(b, loc, barrier,
                                 producer ? lastTilingTasks(producer) : 1);
           }
-      } else if (auto it = innerBarrier.find({op, t.tiling - 1});
-                 it != innerBarrier.end()) {
-        auto prev = cast<TilingAttr>(
-            op->getAttrOfType<ArrayAttr>("snn.tiling")[t.tiling - 1]);
-        hwd::WaitOp::create(b, loc, it->second, prev.numTasks());
-      }
-      if (t.tiling == 0) {
-        for (Operation *p : plannedProducers(op))
+        for (Operation *p : producers)
           if (auto buf = p->getAttrOfType<BufferAttr>("snn.output_buffer"))
             hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
                                 buf.getBank(), buf.getOffset(),
@@ -209,6 +202,11 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
             hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
                                 -1, it->second.first,
                                 std::max<int64_t>(1, it->second.second));
+      } else if (auto it = innerBarrier.find({op, t.tiling - 1});
+                 it != innerBarrier.end()) {
+        auto prev = cast<TilingAttr>(
+            op->getAttrOfType<ArrayAttr>("snn.tiling")[t.tiling - 1]);
+        hwd::WaitOp::create(b, loc, it->second, prev.numTasks());
       }
     }
 

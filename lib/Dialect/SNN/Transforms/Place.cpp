@@ -24,8 +24,6 @@ using namespace spikestack::snn;
 
 namespace {
 
-std::string kib(int64_t bytes) { return formatBytes(bytes); }
-
 struct Place : public snn::impl::SNNPlaceBase<Place> {
   using Base::Base;
 
@@ -42,11 +40,9 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
     if (failed(t))
       return signalPassFailure();
     target = *t;
-    auto m = hw::PhysicalModel::build(*target);
-    if (!m.ok()) {
-      mlir::emitError(module.getLoc()) << std::string(m.status().message());
+    auto m = buildModuleModel(module, *target);
+    if (failed(m))
       return signalPassFailure();
-    }
     model.emplace(*std::move(m));
     cores = target->blocksOfKind(hw::BlockKind::Core);
     banks = target->blocksOfKind(hw::BlockKind::Sram);
@@ -110,16 +106,18 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
     if (need <= have)
       return success();
     auto diag = mlir::emitError(module.getLoc())
-                << "snn-place: the weights need " << kib(need) << ", the "
+                << "snn-place: the weights need " << formatBytes(need)
+                << ", the "
                 << "weight banks of target '" << target->name << "' hold "
-                << kib(have);
+                << formatBytes(have);
     if (wide)
-      diag << " (" << kib(wide) << " of it are weights wider than 8 bits "
+      diag << " (" << formatBytes(wide)
+           << " of it are weights wider than 8 bits "
            << "that --snn-quantize left in the float domain)";
     diag << "; try --snn-quantize=weight-bits=4 or a target with more SRAM";
     if (largestOp)
       diag.attachNote(largestOp->getLoc())
-          << "the largest layer needs " << kib(largest);
+          << "the largest layer needs " << formatBytes(largest);
     return failure();
   }
 
@@ -247,9 +245,9 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
             free += freeBytes[b];
           return op->emitError()
                  << "snn-place: weight columns " << task << " need "
-                 << kib(c.heldBytes) << " in one bank; the "
+                 << formatBytes(c.heldBytes) << " in one bank; the "
                  << (op->getAttr("snn.pin_weights") ? "pinned " : "")
-                 << "weight banks have " << kib(free)
+                 << "weight banks have " << formatBytes(free)
                  << " free in total but no bank has that much; try "
                     "--snn-quantize=weight-bits=4, a target with larger "
                     "banks, or another snn.pin_weights";

@@ -56,6 +56,21 @@ loadModuleTarget(ModuleOp module, StringRef fallback) {
   return std::make_shared<const hw::Target>(*std::move(target));
 }
 
+FailureOr<hw::PhysicalModel> buildModuleModel(ModuleOp module,
+                                              const hw::Target &target) {
+  auto m = hw::PhysicalModel::build(target);
+  if (!m.ok()) {
+    mlir::emitError(module.getLoc()) << std::string(m.status().message());
+    return failure();
+  }
+  return *std::move(m);
+}
+
+int64_t moduleMakespan(ModuleOp module) {
+  auto m = module->getAttrOfType<IntegerAttr>("snn.makespan");
+  return m ? m.getInt() : 0;
+}
+
 int64_t taskColumns(TilingAttr t, int64_t task) {
   const int64_t block = task % t.nTiles();
   return std::min(t.getCols(), t.getOutputs() - block * t.getCols());

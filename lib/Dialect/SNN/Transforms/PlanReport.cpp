@@ -38,11 +38,9 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     if (failed(t))
       return signalPassFailure();
     const hw::Target &target = **t;
-    auto m = hw::PhysicalModel::build(target);
-    if (!m.ok()) {
-      mlir::emitError(module.getLoc()) << std::string(m.status().message());
+    auto m = buildModuleModel(module, target);
+    if (failed(m))
       return signalPassFailure();
-    }
     const auto cores = target.blocksOfKind(hw::BlockKind::Core);
     const auto banks = target.blocksOfKind(hw::BlockKind::Sram);
     std::vector<int64_t> busy(cores.size(), 0), weights(banks.size(), 0),
@@ -116,10 +114,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
           dram += double(s.getNumElements() * elementBits(s.getElementType()));
     });
 
-    const int64_t makespan =
-        module->getAttrOfType<IntegerAttr>("snn.makespan")
-            ? module->getAttrOfType<IntegerAttr>("snn.makespan").getInt()
-            : 0;
+    const int64_t makespan = moduleMakespan(module);
     llvm::json::Array tiers;
     for (size_t ti = 0; ti < target.tiers.size(); ++ti) {
       const hw::Tier &tier = target.tiers[ti];

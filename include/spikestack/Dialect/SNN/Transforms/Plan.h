@@ -11,6 +11,7 @@
 
 #include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Hardware/PhysicalModel.h"
 #include "spikestack/Hardware/Target.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -60,6 +61,14 @@ bool needsPlan(mlir::Operation *op);
 /// module has none. Emits the loader's error on the module on failure.
 mlir::FailureOr<std::shared_ptr<const hw::Target>>
 loadModuleTarget(mlir::ModuleOp module, llvm::StringRef fallback);
+
+/// The physical model of `target`; emits the builder's error on the module
+/// on failure.
+mlir::FailureOr<hw::PhysicalModel> buildModuleModel(mlir::ModuleOp module,
+                                                    const hw::Target &target);
+
+/// The module's snn.makespan (written by --snn-schedule), or 0.
+int64_t moduleMakespan(mlir::ModuleOp module);
 
 /// Closed-form cost of one column task of a tiling on a core: a dense
 /// upper bound (every streamed vector processed; zero skipping is the
