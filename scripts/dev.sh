@@ -28,7 +28,7 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev
   python3 python3-numpy python3-onnx python3-torch
-  clang-22 libclang-rt-22-dev time nlohmann-json3-dev
+  clang-22 libclang-rt-22-dev time nlohmann-json3-dev zlib1g-dev
 )
 
 install_deps() {

@@ -798,3 +798,16 @@ spikestack::interpretFunction(func::FuncOp func,
   Interpreter interpreter(module, observe);
   return interpreter.runFunction(func, inputs);
 }
+
+ref::NeuronParams spikestack::toNeuronParams(NeuronAttr neuron) {
+  return neuronParams(neuron);
+}
+
+ref::Rounding spikestack::toRounding(RoundingMode mode) {
+  return roundingOf(mode);
+}
+
+FailureOr<std::vector<double>> spikestack::constantValues(Operation *op,
+                                                          ElementsAttr attr) {
+  return attributeValues(op, attr);
+}

@@ -1,5 +1,13 @@
 //===- snn-run.cpp - run snn programs -------------------------------------===//
 //
+//   snn-run PROGRAM [--input NAME=FILE.npy ...] [--input-dir DIR]
+//           --output-dir DIR [--report REPORT.json] [--trace TRACE.json]
+//           [--target PRESET|FILE] [--quiet]
+//
+// runs a compiled program (snn-compile, snn-translate --emit-isa) on the
+// cycle-level executor: outputs as DIR/<output name>.npy, the report as
+// JSON, a summary table on stdout, optionally a Chrome trace.
+//
 //   snn-run --interpret FILE.mlir [--input NAME=FILE.npy ...]
 //           [--input-dir DIR] --output-dir DIR
 //
@@ -9,7 +17,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
 #include "spikestack/Interpreter/Interpreter.h"
+#include "spikestack/Runtime/Executor.h"
 #include "spikestack/Support/FileUtil.h"
 #include "spikestack/Support/Npy.h"
 
@@ -62,10 +72,118 @@ static cl::opt<std::string> dumpTagged(
     cl::value_desc("DIR"));
 static cl::opt<std::string> program(cl::Positional, cl::desc("[PROGRAM]"),
                                     cl::init(""));
+static cl::opt<std::string>
+    reportFile("report", cl::desc("Write the executor's report (JSON)"),
+               cl::value_desc("REPORT.json"));
+static cl::opt<std::string>
+    traceFile("trace", cl::desc("Write a Chrome trace-event file (Perfetto)"),
+              cl::value_desc("TRACE.json"));
+static cl::opt<std::string>
+    targetOverride("target",
+                   cl::desc("Run on this target (default: the one the "
+                            "program names; it must be the same hardware)"),
+                   cl::value_desc("PRESET|FILE"));
+static cl::opt<bool> quiet("quiet", cl::desc("Do not print the summary"));
 
 static int error(const llvm::Twine &message) {
   llvm::errs() << "snn-run: error: " << message << "\n";
   return 1;
+}
+
+/// Binds graph inputs by name from --input and --input-dir.
+static int bindInputs(const std::vector<std::string> &names,
+                      llvm::StringMap<std::string> &files) {
+  for (const std::string &spec : inputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return error("--input expects NAME=FILE.npy, got '" + spec + "'");
+    if (!files.try_emplace(spec.substr(0, eq), spec.substr(eq + 1)).second)
+      return error("input '" + spec.substr(0, eq) + "' is given twice");
+  }
+  for (const auto &entry : files)
+    if (llvm::find(names, entry.getKey()) == names.end())
+      return error("unknown input '" + entry.getKey().str() +
+                   "'; the program takes: " + llvm::join(names, ", "));
+  for (const std::string &name : names) {
+    if (files.count(name) || inputDir.empty())
+      continue;
+    llvm::SmallString<256> path(inputDir);
+    llvm::sys::path::append(path, name + ".npy");
+    if (llvm::sys::fs::exists(path))
+      files[name] = path.str().str();
+  }
+  return 0;
+}
+
+static int runProgram() {
+  auto prog = rt::readProgram(program);
+  if (!prog.ok())
+    return error(std::string(prog.status().message()));
+  const std::string targetName =
+      targetOverride.empty() ? prog->target : targetOverride.getValue();
+  auto target = hw::loadTarget(targetName);
+  if (!target.ok())
+    return error(std::string(target.status().message()));
+  auto exec = rt::Executor::create(std::move(*prog), std::move(*target));
+  if (!exec.ok())
+    return error(program + ": " + std::string(exec.status().message()));
+  const rt::Graph &g = (*exec)->program().graphs[0];
+  llvm::StringMap<std::string> files;
+  if (int rc = bindInputs(g.inputNames, files))
+    return rc;
+  std::vector<ref::Tensor> args;
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    const std::string &name = g.inputNames[i];
+    const rt::ValueInfo &type = g.values[g.inputs[i]];
+    auto it = files.find(name);
+    if (it == files.end())
+      return error("missing input '" + name + "' (" +
+                   ref::shapeToString(type.shape) + "x" + type.type.str() +
+                   "); pass --input " + name + "=FILE.npy");
+    auto array = readNpy(it->second);
+    if (!array.ok())
+      return error("input '" + name +
+                   "': " + std::string(array.status().message()));
+    auto tensor = rt::tensorFromNpy(*array, type);
+    if (!tensor.ok())
+      return error("input '" + name + "' (" + it->second + ") " +
+                   std::string(tensor.status().message()));
+    args.push_back(std::move(*tensor));
+  }
+  rt::RunOptions options;
+  options.trace = !traceFile.empty();
+  auto result = (*exec)->run(args, options);
+  if (!result.ok())
+    return error(program + ": " + std::string(result.status().message()));
+
+  // Convert everything first so that a failure leaves no output behind.
+  std::vector<std::pair<std::string, NpyArray>> outputs;
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    auto array =
+        rt::tensorToNpy(result->outputs[i], g.values[g.outputs[i]].type);
+    if (!array.ok())
+      return error("output '" + g.outputNames[i] +
+                   "': " + std::string(array.status().message()));
+    llvm::SmallString<256> path(outputDir);
+    llvm::sys::path::append(path, g.outputNames[i] + ".npy");
+    outputs.emplace_back(path.str().str(), std::move(*array));
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    return error("cannot create output directory '" + outputDir +
+                 "': " + ec.message());
+  for (auto &[path, array] : outputs)
+    if (auto st = writeNpy(path, array); !st.ok())
+      return error(std::string(st.message()));
+  if (!reportFile.empty())
+    if (auto st = writeFileAtomically(reportFile, result->reportJson + "\n");
+        !st.ok())
+      return error(std::string(st.message()));
+  if (!traceFile.empty())
+    if (auto st = writeFileAtomically(traceFile, result->traceJson); !st.ok())
+      return error(std::string(st.message()));
+  if (!quiet)
+    llvm::outs() << result->summary;
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -73,18 +191,19 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "SpikeStack runner\n\n"
+      "  snn-run PROGRAM [--input NAME=FILE.npy ...] [--input-dir DIR] "
+      "--output-dir DIR [--report REPORT.json] [--trace TRACE.json]\n"
       "  snn-run --interpret FILE.mlir [--input NAME=FILE.npy ...] "
       "[--input-dir DIR] --output-dir DIR [--dump-tagged DIR]\n");
 
   if (interpretFile.empty()) {
     if (!program.empty())
-      return error("running compiled programs is not available yet; use "
-                   "--interpret FILE.mlir");
-    return error("nothing to run; pass --interpret FILE.mlir");
+      return runProgram();
+    return error("nothing to run; pass PROGRAM or --interpret FILE.mlir");
   }
 
   DialectRegistry registry;
-  registry.insert<snn::SNNDialect, func::FuncDialect, arith::ArithDialect,
+  registry.insert<snn::SNNDialect, snnhw::SNNHWDialect, func::FuncDialect, arith::ArithDialect,
                   tensor::TensorDialect, linalg::LinalgDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();

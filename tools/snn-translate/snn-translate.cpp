@@ -1,7 +1,9 @@
 //===- snn-translate.cpp - SpikeStack translations ------------------------===//
 //
-//   snn-translate --import-onnx MODEL.onnx -o OUT.mlir \
-//       [--input-shape N=1x3x32x32]
+//   snn-translate --import-onnx MODEL.onnx -o OUT.mlir
+//                 [--input-shape N=1x3x32x32]
+//   snn-translate --emit-isa HW.mlir -o PROGRAM.snnp   (binary container)
+//   snn-translate --emit-asm HW.mlir -o PROGRAM.s      (assembly)
 //
 // mlir-translate with SpikeStack's translations registered. `--import-onnx`
 // has a driver of its own: mlir-translate's copies the whole input file
@@ -12,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Support/FileUtil.h"
+#include "spikestack/Target/ISA/ExportProgram.h"
 #include "spikestack/Target/ONNX/ImportONNX.h"
 
 #include "mlir/IR/AsmState.h"
@@ -111,6 +114,7 @@ int main(int argc, char **argv) {
         !std::strcmp(argv[i], "-import-onnx"))
       return importONNXMain(argc, argv);
   spikestack::registerONNXImportTranslation();
+  spikestack::registerProgramTranslations();
   return failed(
       mlir::mlirTranslateMain(argc, argv, "SpikeStack translation tool"));
 }

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
 #include "spikestack/Reference/Kernels.h"
 #include "spikestack/Support/Npy.h"
 
@@ -53,6 +54,16 @@ absl::StatusOr<ref::Tensor> tensorFromNpy(const NpyArray &array,
 /// f32 -> float32, fixed -> int32 raw, iN -> int32/int64, i1 -> bool).
 absl::StatusOr<NpyArray> tensorToNpy(const ref::Tensor &tensor,
                                      mlir::RankedTensorType type);
+
+/// The interpreter's reading of the snn numerics attributes, shared with
+/// the program exporter so that both run the kernels with the same
+/// parameters.
+ref::NeuronParams toNeuronParams(snn::NeuronAttr neuron);
+ref::Rounding toRounding(snn::RoundingMode mode);
+/// Elements of a constant attribute as doubles (raw integers for integer
+/// element types); errors are emitted on `op`.
+mlir::FailureOr<std::vector<double>> constantValues(mlir::Operation *op,
+                                                    mlir::ElementsAttr attr);
 
 } // namespace spikestack
 

@@ -1,0 +1,78 @@
+//===- Executor.h - reference cycle-level executor --------------*- C++ -*-===//
+//
+// Runs a compiled Program on a Target: the layer table functionally, with
+// the reference kernels (bit-exact with the interpreter on the quantized
+// IR), then the per-core instruction streams through a cycle-level model
+// of the cores, SRAM bank ports, vertical links, wires, DRAM and barriers,
+// charging every action its energy from the target's technology table.
+// Semantics and cost formulas: docs/isa.md. No MLIR.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPIKESTACK_RUNTIME_EXECUTOR_H
+#define SPIKESTACK_RUNTIME_EXECUTOR_H
+
+#include "spikestack/Hardware/PhysicalModel.h"
+#include "spikestack/Hardware/Target.h"
+#include "spikestack/Runtime/Program.h"
+#include "spikestack/Support/Npy.h"
+
+#include "absl/status/statusor.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spikestack::rt {
+
+/// A stable hash of everything in a target that the compiled program depends
+/// on (tiers, blocks, links, clock, technology values).
+uint64_t targetFingerprint(const hw::Target &target);
+
+struct RunOptions {
+  bool trace = false;            ///< record Chrome trace events
+  int64_t maxTraceEvents = 2000000;
+  int64_t maxElements = int64_t(1) << 28; ///< per tensor
+};
+
+struct RunResult {
+  std::vector<ref::Tensor> outputs; ///< one per graph output
+  std::string reportJson;           ///< docs/isa.md, "Report"
+  std::string summary;              ///< human-readable table
+  std::string traceJson;            ///< when RunOptions::trace
+  int64_t cycles = 0;
+  double energyPj = 0;
+};
+
+class Executor {
+public:
+  /// Checks that `program` was compiled for `target` (fingerprint) and that
+  /// every core, bank and address it names exists on it.
+  static absl::StatusOr<std::unique_ptr<Executor>>
+  create(Program program, hw::Target target);
+
+  const Program &program() const { return prog; }
+  const hw::Target &target() const { return tgt; }
+
+  /// Runs one inference. `inputs` match the main graph's inputs in order
+  /// (shapes and element ranges are checked).
+  absl::StatusOr<RunResult> run(const std::vector<ref::Tensor> &inputs,
+                                const RunOptions &options = {}) const;
+
+private:
+  Executor(Program p, hw::Target t) : prog(std::move(p)), tgt(std::move(t)) {}
+  Program prog;
+  hw::Target tgt;
+  std::unique_ptr<hw::PhysicalModel> model;
+};
+
+/// .npy <-> tensor conversion for a value of the layer table (the same
+/// rules as the interpreter: spike -> uint8, count and fixed -> int32 raw,
+/// f32 -> float32, iN -> int32/int64, i1 -> bool).
+absl::StatusOr<ref::Tensor> tensorFromNpy(const NpyArray &array,
+                                          const ValueInfo &type);
+absl::StatusOr<NpyArray> tensorToNpy(const ref::Tensor &tensor,
+                                     const ElemType &type);
+
+} // namespace spikestack::rt
+
+#endif

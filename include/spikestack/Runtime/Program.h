@@ -1,0 +1,267 @@
+//===- Program.h - compiled programs: the ISA and its container -*- C++ -*-===//
+//
+// A compiled SpikeStack program, as the executor sees it: per-core
+// instruction streams (docs/isa.md), the layer table that gives each layer
+// its semantics and numerics (a graph of reference-kernel nodes), the
+// weight and constant pool, and the target it was compiled for. This
+// library does not link MLIR: the executor, `snn-asm` and the Python
+// bindings embed it.
+//
+// The binary container (`encodeProgram` / `decodeProgram`) and the textual
+// assembly (`disassemble` / `assemble`) round-trip byte for byte.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPIKESTACK_RUNTIME_PROGRAM_H
+#define SPIKESTACK_RUNTIME_PROGRAM_H
+
+#include "spikestack/Reference/Kernels.h"
+
+#include "absl/status/statusor.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spikestack::rt {
+
+/// Container format version this library reads and writes.
+inline constexpr uint32_t kProgramVersion = 1;
+/// The first eight bytes of every program file.
+inline constexpr std::string_view kProgramMagic = "SNNPROG\x1a";
+
+//===----------------------------------------------------------------------===//
+// The layer table: values and reference-kernel nodes
+//===----------------------------------------------------------------------===//
+
+/// Element type of a tensor value (the snn dialect's types, without MLIR).
+enum class ElemKind : uint8_t { F32, Spike, Count, Fixed, Int };
+
+struct ElemType {
+  ElemKind kind = ElemKind::F32;
+  int32_t width = 32;   ///< Fixed and Int: bits
+  int32_t frac = 0;     ///< Fixed: fraction bits
+  int64_t countMax = 0; ///< Count: largest value (Spike: 1)
+  /// "f32", "spike", "count<4>", "fixed<16,8>", "i64".
+  std::string str() const;
+  /// Bits of one element in the hardware.
+  int64_t bits() const;
+  bool isSpikeLike() const {
+    return kind == ElemKind::Spike || kind == ElemKind::Count;
+  }
+  bool operator==(const ElemType &o) const {
+    return kind == o.kind && width == o.width && frac == o.frac &&
+           countMax == o.countMax;
+  }
+};
+
+struct ValueInfo {
+  std::vector<int64_t> shape;
+  ElemType type;
+};
+
+/// What a node computes; the meaning of its `ints` and `reals` is given per
+/// kind (docs/isa.md, "Layer table").
+enum class NodeKind : uint8_t {
+  Constant,     ///< constant pool entry `ints[0]`
+  Neuron,       ///< ref::neuron; operands input, [thr], [reset], [tau]
+  CastCount,    ///< spike/count -> count<ints[0]> (range-checked)
+  CastF32,      ///< fixed (frac ints[0]) or integer -> f32
+  CastFixed,    ///< spike/count -> fixed (frac ints[0], max raw ints[1])
+  Quantize,     ///< f32 -> fixed<ints[0], ints[1]>, rounding ints[2]
+  Requantize,   ///< fixed (frac ints[0]) -> fixed<ints[1], ints[2]>, ints[3]
+  Linear,       ///< ref::linear; ints = {int domain?, width, frac}
+  Conv2d,       ///< ref::conv2d; ints = {stride h w, pad t l b r, dil h w,
+                ///< groups, int domain?, width, frac}
+  Dequantize,   ///< ref::dequantizeChannels; ints = {frac, channel dim}
+  BatchNorm,    ///< ref::batchNorm; ints = {channel dim}, reals = {eps}
+  MaxPool,      ///< ints = {kernel h w, stride h w, pad t l b r, ceil}
+  AvgPool,      ///< as MaxPool plus count_include_pad
+  Add,          ///< ints = {ref::AddKind, width, frac}
+  Scale,        ///< reals = {factor}
+  Readout,      ///< ints = {fixed?, width, frac, input frac, rounding,
+                ///< keep time, token dims...}
+  Attention,    ///< ints = {sdsa, heads, gate?, keep?}, reals = {scale,
+                ///< keep ratio}
+  MoeGates,     ///< ints = {experts}, reals = {scale}
+  MoeRouter,    ///< ints = {top k, capacity (-1: none), normalize, time
+                ///< step (-1: none), input frac (-1: f32)}
+  MoeDispatch,  ///< ints = {experts, capacity}
+  MoeExperts,   ///< ints = {body graph}
+  MoeCombine,   ///< no parameters
+  Reshape,      ///< to the result's shape
+  Empty,        ///< zeros of the result's shape
+  ExtractSlice, ///< ints = offsets, sizes, strides (rank each)
+  InsertSlice,  ///< ints = offsets, sizes, strides (rank each)
+  Concat,       ///< ints = {dim}
+  Transpose,    ///< ints = permutation
+  Binary,       ///< f32 element-wise; ints = {0 add, 1 sub, 2 mul, 3 div,
+                ///< 4 max, 5 min}
+  Neg,          ///< f32 negation
+};
+inline constexpr int kNumNodeKinds = int(NodeKind::Neg) + 1;
+std::string nodeKindName(NodeKind kind);
+
+struct Node {
+  NodeKind kind = NodeKind::Empty;
+  std::string name;              ///< the op, for messages ("snn.conv2d")
+  std::vector<int32_t> operands; ///< value ids, -1 for an absent operand
+  std::vector<int32_t> results;  ///< value ids
+  std::vector<int64_t> ints;
+  std::vector<double> reals;
+  ref::NeuronParams neuron; ///< Neuron and Attention (channel vectors empty)
+  int32_t layer = -1;       ///< index in Program::layers, or -1
+};
+
+/// A function: main graph or an expert body. Values are numbered per graph.
+struct Graph {
+  std::vector<ValueInfo> values;
+  std::vector<Node> nodes; ///< in execution order
+  std::vector<int32_t> inputs, outputs;
+  std::vector<std::string> inputNames, outputNames;
+};
+
+/// Storage of a constant pool entry.
+enum class Storage : uint8_t { I8, I16, I32, I64, F32, F64 };
+int64_t storageBytes(Storage s);
+
+struct Constant {
+  Storage storage = Storage::F32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes; ///< little endian, row-major
+  /// The values as doubles (exact for every storage).
+  std::vector<double> values() const;
+};
+
+//===----------------------------------------------------------------------===//
+// Layers, tilings, instructions
+//===----------------------------------------------------------------------===//
+
+enum class TileKind : uint8_t { Synaptic, AndAccumulate, ScoreValue, Vector };
+
+/// One product of a layer mapped onto core arrays (#snn.tiling).
+struct Tiling {
+  TileKind kind = TileKind::Vector;
+  int64_t rows = 1, cols = 1, reduction = 1, outputs = 1, groups = 1,
+          vectors = 1, bundle = 1, heldBits = 0;
+  int64_t kTiles() const { return (reduction + rows - 1) / rows; }
+  int64_t nTiles() const { return (outputs + cols - 1) / cols; }
+  int64_t numTasks() const { return groups * nTiles(); }
+  int64_t numBundles() const { return (vectors + bundle - 1) / bundle; }
+  int64_t taskColumns(int64_t task) const;
+};
+
+/// A planned op: the node it stands for (in graph 0) and its products.
+/// For an expert layer, tiling i stands for `owners[i]`, a node of the
+/// expert body graph (`ownerGraph`).
+struct Layer {
+  int32_t node = -1;
+  std::string op;
+  std::vector<Tiling> tilings;
+  int32_t ownerGraph = 0;
+  std::vector<int32_t> owners; ///< node per tiling (in ownerGraph)
+  /// Neuron node fused after each tiling's owner (-1: none).
+  std::vector<int32_t> epilogues;
+};
+
+enum class Opcode : uint8_t {
+  Load,
+  Store,
+  SpikeAcc,
+  AndAcc,
+  ScoreValue,
+  Lif,
+  Vector,
+  Route,
+  Dispatch,
+  Combine,
+  Signal,
+  Wait,
+  Halt,
+};
+inline constexpr int kNumOpcodes = int(Opcode::Halt) + 1;
+
+enum class LoadKind : uint8_t { Weights, Input };
+enum class VectorFn : uint8_t {
+  Add,
+  MaxPool,
+  AvgPool,
+  Readout,
+  Neuron,
+  Dequantize,
+  Sdsa,
+  Scale,
+  Convert,
+  BatchNorm,
+};
+inline constexpr int kNumVectorFns = int(VectorFn::BatchNorm) + 1;
+
+std::string opcodeName(Opcode op);
+std::string vectorFnName(VectorFn fn);
+
+/// One instruction. Field use per opcode (docs/isa.md):
+///   load      sub = LoadKind; layer task bank offset bytes
+///   store     layer task bank offset bytes
+///   spike_acc / and_acc / score_value
+///             layer tiling task k_tiles columns vectors bundle; dynamic
+///   lif       layer task elements
+///   vector    sub = VectorFn; layer task elements
+///   route     layer task tokens
+///   dispatch / combine  layer task elements
+///   signal    barrier
+///   wait      barrier count
+struct Instr {
+  Opcode op = Opcode::Halt;
+  uint8_t sub = 0;
+  bool dynamic = false;
+  int64_t layer = 0, tiling = 0, task = 0;
+  int64_t bank = 0, offset = 0, bytes = 0;
+  int64_t kTiles = 0, columns = 0, vectors = 0, bundle = 0;
+  int64_t elements = 0;
+  int64_t barrier = 0, count = 0;
+  bool operator==(const Instr &o) const;
+};
+
+struct Program {
+  std::string target;         ///< preset name or file it was compiled for
+  uint64_t fingerprint = 0;   ///< hw::targetFingerprint of that target
+  int64_t makespan = 0;       ///< the schedule's estimate, cycles
+  int64_t barriers = 0;
+  std::vector<int64_t> inputOffsets; ///< DRAM byte offset per graph input
+  std::vector<Graph> graphs;         ///< [0] is the main function
+  std::vector<Constant> constants;
+  std::vector<Layer> layers;
+  std::vector<std::vector<Instr>> streams; ///< per core
+};
+
+/// Structural checks that need no target: ids and indices in range, every
+/// node's operand count and parameters, every stream ending in halt.
+absl::Status verifyProgram(const Program &p);
+
+/// The binary container (docs/isa.md): header with magic, version, target
+/// fingerprint and section table; META, GRAPH (one per graph), CONSTANTS,
+/// LAYERS and STREAM (one per core) sections; CRC-32 of everything before
+/// it as the last four bytes.
+std::string encodeProgram(const Program &p);
+/// Parses and verifies a container; errors say what is wrong and where
+/// ("truncated: section 3 (STREAM core 1) ends at byte 812 of 640").
+absl::StatusOr<Program> decodeProgram(std::string_view bytes);
+/// Reads `path` and decodes it.
+absl::StatusOr<Program> readProgram(const std::string &path);
+/// Writes the encoded program atomically.
+absl::Status writeProgram(const std::string &path, const Program &p);
+
+/// Textual assembly: header directives, the streams one instruction per
+/// line, the layer table as comments, and the binary sections (graphs,
+/// constants, layers) as hex. `assemble(disassemble(p))` encodes to the
+/// same bytes as `p`.
+std::string disassemble(const Program &p);
+absl::StatusOr<Program> assemble(std::string_view text);
+
+/// One instruction in assembly syntax ("spike_acc layer 3 tiling 0 ...").
+std::string formatInstr(const Instr &i);
+
+} // namespace spikestack::rt
+
+#endif

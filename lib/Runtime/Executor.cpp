@@ -1,0 +1,870 @@
+//===- Executor.cpp - the cycle-level model of the streams ----------------===//
+//
+// Timing, traffic and energy of one run (docs/isa.md, "Execution model").
+// Cores execute their streams in order; the simulation always advances the
+// runnable core with the smallest local time, so shared resources (bank
+// ports, vertical links, the DRAM channel) are claimed in time order.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Runtime/Executor.h"
+
+#include "Functional.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace spikestack::rt {
+
+using json = nlohmann::ordered_json;
+using ref::Tensor;
+
+//===----------------------------------------------------------------------===//
+// Target fingerprint and .npy conversion
+//===----------------------------------------------------------------------===//
+
+uint64_t targetFingerprint(const hw::Target &t) {
+  // FNV-1a over a canonical text of the target.
+  std::string s = absl::StrCat("clock ", t.clockMhz, ";");
+  for (const hw::Tier &tier : t.tiers) {
+    absl::StrAppend(&s, "tier ", tier.name, " ", int(tier.kind), ";");
+    for (const hw::Block &b : tier.blocks)
+      absl::StrAppend(&s, "block ", b.name, " ", int(b.kind), " ", b.core.rows,
+                      " ", b.core.cols, " ", b.core.lifUnits, " ",
+                      b.core.scratchpadBytes, " ", b.sram.capacityBytes, " ",
+                      b.sram.widthBits, " ", b.sram.ports, " ",
+                      int(b.sram.holds), ";");
+  }
+  for (const hw::VerticalLink &l : t.links)
+    absl::StrAppend(&s, "link ", l.lower, " ", l.upper, " ", l.bondPitchUm,
+                    " ", l.signalFraction, " ", l.energyPjPerBit, " ",
+                    l.latencyCycles, ";");
+  for (const auto &[key, v] : t.tech.values)
+    absl::StrAppend(&s, key, "=", v.value, ";");
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+absl::StatusOr<Tensor> tensorFromNpy(const NpyArray &array,
+                                     const ValueInfo &type) {
+  if (array.shape != type.shape)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "has shape ", ref::shapeToString(array.shape), " but the program needs ",
+        ref::shapeToString(type.shape), "x", type.type.str()));
+  Tensor t(type.shape, array.toDoubles());
+  const bool isInt = array.dtype != NpyDType::F32 && array.dtype != NpyDType::F64;
+  switch (type.type.kind) {
+  case ElemKind::F32:
+    if (array.dtype != NpyDType::F32)
+      return absl::InvalidArgumentError(
+          absl::StrCat("has dtype ", std::string(npyDTypeName(array.dtype)),
+                       " but an f32 tensor needs float32"));
+    return t;
+  case ElemKind::Spike:
+  case ElemKind::Count:
+    if (auto st = checkRange(t, type.type, type.type.kind == ElemKind::Spike
+                                               ? "spike input"
+                                               : "count input");
+        !st.ok())
+      return st;
+    return t;
+  case ElemKind::Fixed:
+  case ElemKind::Int:
+    if (!isInt)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "has dtype ", std::string(npyDTypeName(array.dtype)), " but ",
+          type.type.str(), " needs integers"));
+    if (auto st = checkRange(t, type.type, "input"); !st.ok())
+      return st;
+    return t;
+  }
+  return absl::InvalidArgumentError("unsupported element type");
+}
+
+absl::StatusOr<NpyArray> tensorToNpy(const Tensor &tensor,
+                                     const ElemType &type) {
+  NpyDType dtype = NpyDType::F32;
+  switch (type.kind) {
+  case ElemKind::F32:
+    dtype = NpyDType::F32;
+    break;
+  case ElemKind::Spike:
+    dtype = NpyDType::U8;
+    break;
+  case ElemKind::Count:
+  case ElemKind::Fixed:
+    dtype = NpyDType::I32;
+    break;
+  case ElemKind::Int:
+    dtype = type.width == 1    ? NpyDType::Bool
+            : type.width <= 32 ? NpyDType::I32
+                               : NpyDType::I64;
+    break;
+  }
+  return NpyArray::tryFromDoubles(dtype, tensor.shape, tensor.data);
+}
+
+//===----------------------------------------------------------------------===//
+// Executor::create
+//===----------------------------------------------------------------------===//
+
+absl::StatusOr<std::unique_ptr<Executor>> Executor::create(Program program,
+                                                           hw::Target target) {
+  const uint64_t fp = targetFingerprint(target);
+  if (program.fingerprint != fp)
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "the program was compiled for target '%s' (fingerprint %016x), but "
+        "target '%s' has fingerprint %016x; recompile for this target or "
+        "run it on the one it was built for",
+        program.target, program.fingerprint, target.name, fp));
+  if (auto st = verifyProgram(program); !st.ok())
+    return st;
+  const auto cores = target.blocksOfKind(hw::BlockKind::Core);
+  const auto banks = target.blocksOfKind(hw::BlockKind::Sram);
+  if (program.streams.size() > cores.size())
+    return absl::InvalidArgumentError(
+        absl::StrCat("the program has ", program.streams.size(),
+                     " streams but target '", target.name, "' has ",
+                     cores.size(), " cores"));
+  for (size_t c = 0; c < program.streams.size(); ++c)
+    for (size_t i = 0; i < program.streams[c].size(); ++i) {
+      const Instr &in = program.streams[c][i];
+      if (in.op != Opcode::Load && in.op != Opcode::Store)
+        continue;
+      const std::string at = absl::StrCat("core ", c, " instruction ", i, " (",
+                                          formatInstr(in), ")");
+      if (in.bank >= int64_t(banks.size()))
+        return absl::InvalidArgumentError(
+            absl::StrCat(at, ": bank ", in.bank, " does not exist (target '",
+                         target.name, "' has ", banks.size(), " banks)"));
+      if (in.bank >= 0) {
+        const int64_t cap = target.block(banks[in.bank]).sram.capacityBytes;
+        if (in.offset + in.bytes > cap)
+          return absl::InvalidArgumentError(absl::StrCat(
+              at, ": bytes ", in.offset, "..", in.offset + in.bytes,
+              " are outside bank ", in.bank, " ('",
+              target.block(banks[in.bank]).name, "', ", cap, " bytes)"));
+      }
+    }
+  std::unique_ptr<Executor> e(new Executor(std::move(program), std::move(target)));
+  auto model = hw::PhysicalModel::build(e->tgt);
+  if (!model.ok())
+    return model.status();
+  e->model = std::make_unique<hw::PhysicalModel>(std::move(*model));
+  return e;
+}
+
+//===----------------------------------------------------------------------===//
+// The timing model
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+enum Kind { kCompute, kLif, kSram, kWire, kBond, kDram, kLeakage, kNumKinds };
+constexpr const char *kKindNames[kNumKinds] = {
+    "compute", "lif", "sram", "wire", "bond", "dram", "leakage"};
+
+struct TraceEvent {
+  std::string name;
+  int tid;
+  int64_t start, dur;
+  json args;
+};
+
+struct CoreState {
+  size_t pc = 0;
+  int64_t time = 0;
+  int64_t dmaFree = 0; ///< stores drain by then
+  bool halted = false;
+  bool blocked = false;
+  int64_t busy = 0; ///< array + LIF-unit cycles
+  int64_t weightBank = -2, weightOffset = 0;
+  int64_t stallSync = 0, stallMemory = 0;
+};
+
+class Timing {
+public:
+  Timing(const Program &p, const hw::Target &t, const hw::PhysicalModel &m,
+         const Activity &a, const RunOptions &o)
+      : prog(p), tgt(t), model(m), act(a), opts(o) {
+    cores = t.blocksOfKind(hw::BlockKind::Core);
+    banks = t.blocksOfKind(hw::BlockKind::Sram);
+    clockMhz = m.effectiveClockMhz();
+    cycleNs = 1000.0 / clockMhz;
+    bankPorts.resize(banks.size());
+    for (size_t b = 0; b < banks.size(); ++b)
+      bankPorts[b].assign(
+          size_t(std::max<int64_t>(1, t.block(banks[b]).sram.ports)), 0);
+    linkFree.assign(t.tiers.size(), 0.0);
+    energyTier.assign(t.tiers.size() + 1, std::vector<double>(kNumKinds, 0));
+    bankReadBits.assign(banks.size(), 0);
+    bankWriteBits.assign(banks.size(), 0);
+    auto tech = [&](const char *k, double d) {
+      auto it = t.tech.values.find(k);
+      return it == t.tech.values.end() ? d : it->second.value;
+    };
+    eAcc = t.tech["e_accumulate_pj"];
+    eMac = t.tech["e_mac_pj"];
+    eLif = t.tech["e_lif_update_pj"];
+    eScratch = t.tech["e_scratchpad_fj_per_bit"] * 1e-3;
+    eDram = t.tech["dram_energy_pj_per_bit"];
+    wireDelay = t.tech["wire_delay_ns_per_mm"];
+    sramCycles = int64_t(t.tech["sram_access_cycles"]);
+    dramLatency = int64_t(std::ceil(t.tech["dram_latency_ns"] / cycleNs));
+    dramBitsPerCycle = std::max(
+        1.0, tech("dram_bandwidth_gbit_s", 51.2) / clockMhz * 1000.0);
+    state.resize(p.streams.size());
+    layerCycles.assign(p.layers.size(), 0);
+    layerEvents.assign(p.layers.size(), 0);
+  }
+
+  absl::Status run();
+  json report(const Activity &a) const;
+  std::string summary(const json &r) const;
+  std::string trace() const;
+  int64_t totalCycles = 0;
+  double totalEnergy = 0;
+
+private:
+  const Program &prog;
+  const hw::Target &tgt;
+  const hw::PhysicalModel &model;
+  const Activity &act;
+  const RunOptions &opts;
+  std::vector<hw::BlockRef> cores, banks;
+  double clockMhz, cycleNs;
+  double eAcc, eMac, eLif, eScratch, eDram, wireDelay;
+  int64_t sramCycles, dramLatency;
+  double dramBitsPerCycle;
+  std::vector<std::vector<int64_t>> bankPorts;
+  std::vector<double> linkFree; ///< link between tier i and i + 1
+  double dramFree = 0;
+  std::vector<CoreState> state;
+  std::vector<int64_t> barrierCount;
+  std::vector<std::vector<int64_t>> barrierTimes;
+  /// [tier or tiers.size() for off-chip][kind], pJ.
+  std::vector<std::vector<double>> energyTier;
+  std::vector<int64_t> bankReadBits, bankWriteBits;
+  double verticalBits = 0, horizontalBitMm = 0, dramBits = 0;
+  double accessLatencySum = 0;
+  int64_t accesses = 0, bankConflicts = 0, conflictCycles = 0;
+  int64_t synapticEvents = 0, macs = 0, lifUpdates = 0, vectorOps = 0;
+  int64_t passes = 0, skippedPasses = 0, vectorsStreamed = 0,
+          vectorsSkipped = 0, skippedTasks = 0;
+  std::vector<int64_t> layerCycles, layerEvents;
+  std::vector<TraceEvent> events;
+  bool traceFull = false;
+
+  int tierOfCore(size_t c) const { return cores[c].tier; }
+  void charge(int tier, Kind k, double pj) {
+    energyTier[size_t(tier)][k] += pj;
+  }
+  void record(const std::string &name, int tid, int64_t start, int64_t dur,
+              json args = json::object()) {
+    if (!opts.trace || dur <= 0)
+      return;
+    if (int64_t(events.size()) >= opts.maxTraceEvents) {
+      traceFull = true;
+      return;
+    }
+    events.push_back({name, tid, start, dur, std::move(args)});
+  }
+  // Track ids: core c = 3c, its DMA queue 3c + 1; links and DRAM after.
+  int coreTrack(size_t c) const { return int(3 * c); }
+  int dmaTrack(size_t c) const { return int(3 * c + 1); }
+  int linkTrack(int lower) const { return int(3 * cores.size()) + lower; }
+  int dramTrack() const { return int(3 * cores.size() + tgt.tiers.size()); }
+
+  /// Moves `bits` between core `c` and bank `bank` (-1: DRAM), requested at
+  /// `request`; returns the cycle the last bit arrives.
+  int64_t transfer(size_t c, int64_t bank, int64_t bits, bool write,
+                   int64_t request, const std::string &what);
+  absl::Status step(size_t c);
+  int64_t arrayOp(size_t c, const Instr &in);
+  absl::Status deadlock() const;
+};
+
+int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
+                         int64_t request, const std::string &what) {
+  const int coreTier = tierOfCore(c);
+  int64_t start = request, latency = 0, serial = 0;
+  if (bank < 0) {
+    start = std::max<int64_t>(start, int64_t(std::ceil(dramFree)));
+    serial = int64_t(std::ceil(double(bits) / dramBitsPerCycle));
+    latency = dramLatency;
+    dramFree = double(start) + double(bits) / dramBitsPerCycle;
+    dramBits += double(bits);
+    charge(int(tgt.tiers.size()), kDram, double(bits) * eDram);
+    record(what, dramTrack(), start, serial, {{"bits", bits}, {"core", c}});
+  } else {
+    const hw::BlockRef b = banks[bank];
+    const hw::SramSpec &s = tgt.block(b).sram;
+    const hw::Path path = model.path(cores[c], b);
+    int64_t width = std::max<int64_t>(1, s.widthBits);
+    const int lo = std::min(coreTier, b.tier), hi = std::max(coreTier, b.tier);
+    double linkBits = 1e300;
+    for (int i = lo; i < hi; ++i)
+      if (const hw::VerticalLink *l = tgt.link(i, i + 1))
+        linkBits = std::min(
+            linkBits, double(std::max<int64_t>(1, model.verticalBitsPerCycle(*l))));
+    // The earliest free port of the bank.
+    auto &ports = bankPorts[bank];
+    auto port = std::min_element(ports.begin(), ports.end());
+    if (*port > start) {
+      ++bankConflicts;
+      conflictCycles += *port - start;
+      start = *port;
+    }
+    for (int i = lo; i < hi; ++i)
+      start = std::max<int64_t>(start, int64_t(std::ceil(linkFree[i])));
+    serial = (bits + width - 1) / width;
+    *port = start + serial;
+    for (int i = lo; i < hi; ++i) {
+      linkFree[i] = double(start) + double(bits) / linkBits;
+      record(what, linkTrack(i), start,
+             std::max<int64_t>(1, int64_t(std::ceil(double(bits) / linkBits))),
+             {{"bits", bits}, {"core", c}, {"bank", bank}});
+    }
+    const int64_t wireCycles =
+        path.horizontalMm > 0
+            ? int64_t(std::ceil(path.horizontalMm * wireDelay / cycleNs))
+            : 0;
+    latency = sramCycles + path.latencyCycles + wireCycles;
+    // Energy: the bank access, the wire (half to each end's tier), bonds.
+    const double kb = double(s.capacityBytes) / 1024.0;
+    double readFj = tgt.tech["e_sram_read_32k_fj_per_bit"];
+    if (kb > 32 && kb <= 128)
+      readFj = readFj + (tgt.tech["e_sram_read_128k_fj_per_bit"] - readFj) *
+                            (kb - 32) / 96;
+    else if (kb > 128)
+      readFj = tgt.tech["e_sram_read_128k_fj_per_bit"] +
+               (tgt.tech["e_sram_read_512k_fj_per_bit"] -
+                tgt.tech["e_sram_read_128k_fj_per_bit"]) *
+                   std::min(1.0, (kb - 128) / 384);
+    const double writeFj = readFj * tgt.tech["e_sram_write_32k_fj_per_bit"] /
+                           tgt.tech["e_sram_read_32k_fj_per_bit"];
+    charge(b.tier, kSram, double(bits) * (write ? writeFj : readFj) * 1e-3);
+    (write ? bankWriteBits : bankReadBits)[bank] += bits;
+    const double wirePj =
+        double(bits) * path.horizontalMm * tgt.tech["wire_energy_pj_per_bit_mm"];
+    charge(coreTier, kWire, wirePj / 2);
+    charge(b.tier, kWire, wirePj / 2);
+    horizontalBitMm += double(bits) * path.horizontalMm;
+    for (int i = lo; i < hi; ++i)
+      if (const hw::VerticalLink *l = tgt.link(i, i + 1)) {
+        charge(i, kBond, double(bits) * l->energyPjPerBit);
+        verticalBits += double(bits);
+      }
+  }
+  ++accesses;
+  accessLatencySum += double(start - request + latency);
+  state[c].stallMemory += start - request;
+  return start + latency + serial;
+}
+
+int64_t Timing::arrayOp(size_t c, const Instr &in) {
+  CoreState &st = state[c];
+  const Layer &layer = prog.layers[in.layer];
+  const Tiling &t = layer.tilings[in.tiling];
+  const TilingActivity &a = act.layers[in.layer][in.tiling];
+  const int64_t group = in.task / t.nTiles();
+  const int64_t columns = in.columns, kT = t.kTiles();
+  const int coreTier = tierOfCore(c);
+  const bool weightsFromBank =
+      in.op == Opcode::SpikeAcc && st.weightBank >= -1 && t.heldBits > 0;
+  const bool ran = !a.nonzero.empty();
+  // A dynamic task whose group received nothing is skipped whole.
+  if (ran && in.dynamic && !a.realValued) {
+    bool any = false;
+    for (int64_t v = 0; v < t.vectors && !any; ++v)
+      for (int64_t k = 0; k < kT && !any; ++k)
+        any = a.nonzero[size_t((group * t.vectors + v) * kT + k)] != 0;
+    if (!any) {
+      ++skippedTasks;
+      vectorsSkipped += t.vectors * kT;
+      return st.time + 1;
+    }
+  }
+  const int64_t t0 = st.time;
+  int64_t prevComputeStart = t0, prevComputeEnd = t0, computeCycles = 0,
+          loadCycles = 0, myPasses = 0, mySkipped = 0, events = 0;
+  for (int64_t b = 0; b < t.numBundles(); ++b) {
+    const int64_t v0 = b * t.bundle, vn = std::min(t.bundle, t.vectors - v0);
+    for (int64_t k = 0; k < kT; ++k) {
+      const int64_t rows = std::min(t.rows, t.reduction - k * t.rows);
+      int64_t nzVectors = vn, nzElems = vn * rows;
+      if (ran && !a.realValued) {
+        nzVectors = nzElems = 0;
+        for (int64_t v = v0; v < v0 + vn; ++v) {
+          const int32_t nz = a.nonzero[size_t((group * t.vectors + v) * kT + k)];
+          nzVectors += nz != 0;
+          nzElems += nz;
+        }
+      }
+      vectorsStreamed += nzVectors;
+      vectorsSkipped += vn - nzVectors;
+      if (nzVectors == 0) {
+        ++mySkipped;
+        continue;
+      }
+      ++myPasses;
+      // Held block: weights from their bank (double-buffered: the load may
+      // start once the previous pass started computing), or K^T / scores
+      // from the scratchpad, one array row per cycle.
+      const int64_t heldBits = rows * columns * t.heldBits;
+      int64_t loadEnd;
+      if (weightsFromBank) {
+        loadEnd = transfer(c, st.weightBank, heldBits, false, prevComputeStart,
+                           absl::StrCat("weights L", in.layer, " t", in.task));
+      } else {
+        loadEnd = prevComputeStart + rows;
+        charge(coreTier, kSram, double(heldBits) * eScratch);
+      }
+      loadCycles += loadEnd - prevComputeStart;
+      const int64_t start = std::max(prevComputeEnd, loadEnd);
+      const int64_t compute = t.rows + t.cols - 2 + nzVectors;
+      computeCycles += compute;
+      prevComputeStart = start;
+      prevComputeEnd = start + compute;
+      // Energy: spikes gate the PEs (one accumulate per non-zero input per
+      // column); multi-bit inputs multiply-accumulate densely.
+      if (a.realValued) {
+        macs += nzElems * columns;
+        charge(coreTier, kCompute, double(nzElems * columns) * eMac);
+      } else {
+        synapticEvents += nzElems * columns;
+        events += nzElems * columns;
+        charge(coreTier, kCompute, double(nzElems * columns) * eAcc);
+      }
+      // Input vectors read from, partial sums written to the scratchpad.
+      charge(coreTier, kSram,
+             double(nzVectors * rows + nzVectors * columns * 16) * eScratch);
+    }
+  }
+  passes += myPasses;
+  skippedPasses += mySkipped;
+  st.busy += computeCycles;
+  layerEvents[in.layer] += events;
+  const int64_t end = std::max(prevComputeEnd, t0 + 1);
+  record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task),
+         coreTrack(c), t0, end - t0,
+         {{"layer", in.layer},
+          {"op", layer.op},
+          {"task", in.task},
+          {"compute_cycles", computeCycles},
+          {"load_cycles", loadCycles},
+          {"passes", myPasses},
+          {"skipped_passes", mySkipped},
+          {"synaptic_events", events}});
+  return end;
+}
+
+absl::Status Timing::step(size_t c) {
+  CoreState &st = state[c];
+  const Instr &in = prog.streams[c][st.pc];
+  const hw::CoreSpec &core = tgt.block(cores[c]).core;
+  const int coreTier = tierOfCore(c);
+  const int64_t lanes = std::max<int64_t>(1, core.lifUnits);
+  const int64_t start = st.time;
+  switch (in.op) {
+  case Opcode::Load:
+    if (in.sub == uint8_t(LoadKind::Weights)) {
+      st.weightBank = in.bank;
+      st.weightOffset = in.offset;
+      st.time += 1;
+    } else {
+      st.time = transfer(c, in.bank, in.bytes * 8, false, st.time,
+                         absl::StrCat("load L", in.layer));
+      charge(coreTier, kSram, double(in.bytes * 8) * eScratch);
+      record(absl::StrCat("load input L", in.layer), dmaTrack(c), start,
+             st.time - start, {{"bank", in.bank}, {"bytes", in.bytes}});
+    }
+    break;
+  case Opcode::Store: {
+    const int64_t begin = std::max(st.time, st.dmaFree);
+    st.dmaFree = transfer(c, in.bank, in.bytes * 8, true, begin,
+                          absl::StrCat("store L", in.layer));
+    record(absl::StrCat("store L", in.layer), dmaTrack(c), begin,
+           st.dmaFree - begin, {{"bank", in.bank}, {"bytes", in.bytes}});
+    st.time += 1;
+    break;
+  }
+  case Opcode::SpikeAcc:
+  case Opcode::AndAcc:
+  case Opcode::ScoreValue:
+    st.time = arrayOp(c, in);
+    break;
+  case Opcode::Lif:
+  case Opcode::Vector:
+  case Opcode::Dispatch:
+  case Opcode::Combine: {
+    const int64_t cycles = (in.elements + lanes - 1) / lanes;
+    const bool neuron = in.op == Opcode::Lif ||
+                        (in.op == Opcode::Vector &&
+                         (in.sub == uint8_t(VectorFn::Neuron) ||
+                          in.sub == uint8_t(VectorFn::Sdsa)));
+    if (neuron) {
+      lifUpdates += in.elements;
+      charge(coreTier, kLif, double(in.elements) * eLif);
+    } else {
+      vectorOps += in.elements;
+      charge(coreTier, kCompute, double(in.elements) * eAcc);
+    }
+    st.time += std::max<int64_t>(1, cycles);
+    st.busy += cycles;
+    record(in.op == Opcode::Vector
+               ? absl::StrCat("vector ", vectorFnName(VectorFn(in.sub)), " L",
+                              in.layer)
+               : absl::StrCat(opcodeName(in.op), " L", in.layer),
+           coreTrack(c), start, st.time - start,
+           {{"layer", in.layer}, {"elements", in.elements}});
+    break;
+  }
+  case Opcode::Route: {
+    // Gate scores: tokens x D x E multiply-accumulates on the array.
+    const Node &n = prog.graphs[0].nodes[prog.layers[in.layer].node];
+    int64_t gateMacs = in.elements;
+    if (n.kind == NodeKind::MoeRouter && n.operands.size() >= 2) {
+      const auto &w = prog.graphs[0].values[n.operands[1]].shape;
+      gateMacs = in.elements * ref::numElements(w);
+    }
+    const int64_t cycles = (gateMacs + core.rows * core.cols - 1) /
+                               (core.rows * core.cols) +
+                           core.rows + core.cols - 2;
+    macs += gateMacs;
+    charge(coreTier, kCompute, double(gateMacs) * eMac);
+    st.time += cycles;
+    st.busy += cycles;
+    record(absl::StrCat("route L", in.layer), coreTrack(c), start, cycles,
+           {{"layer", in.layer}, {"tokens", in.elements}});
+    break;
+  }
+  case Opcode::Signal: {
+    st.time = std::max(st.time, st.dmaFree) + 1;
+    ++barrierCount[in.barrier];
+    barrierTimes[in.barrier].push_back(st.time);
+    break;
+  }
+  case Opcode::Wait: {
+    if (barrierCount[in.barrier] < in.count) {
+      st.blocked = true;
+      return absl::OkStatus(); // retried when the barrier moves
+    }
+    // Signals arrive in time order: the count-th one released the wait.
+    const int64_t ready = barrierTimes[in.barrier][in.count - 1];
+    if (ready > st.time) {
+      st.stallSync += ready - st.time;
+      record(absl::StrCat("wait b", in.barrier), coreTrack(c), st.time,
+             ready - st.time, {{"barrier", in.barrier}, {"count", in.count}});
+      st.time = ready;
+    }
+    break;
+  }
+  case Opcode::Halt:
+    st.time = std::max(st.time, st.dmaFree);
+    st.halted = true;
+    return absl::OkStatus();
+  }
+  if (in.op != Opcode::Signal && in.op != Opcode::Wait &&
+      in.op != Opcode::Load && in.op != Opcode::Store)
+    layerCycles[in.layer] += st.time - start;
+  ++st.pc;
+  return absl::OkStatus();
+}
+
+absl::Status Timing::deadlock() const {
+  std::vector<std::string> parts;
+  for (size_t c = 0; c < state.size(); ++c)
+    if (!state[c].halted) {
+      const Instr &in = prog.streams[c][state[c].pc];
+      parts.push_back(absl::StrCat("core ", c, " waits for barrier ",
+                                   in.barrier, " to reach ", in.count,
+                                   " (it has ", barrierCount[in.barrier],
+                                   ")"));
+    }
+  return absl::FailedPreconditionError(
+      absl::StrCat("deadlock: every unfinished core waits on a barrier no "
+                   "core can signal any more: ",
+                   absl::StrJoin(parts, "; ")));
+}
+
+absl::Status Timing::run() {
+  barrierCount.assign(size_t(prog.barriers), 0);
+  barrierTimes.assign(size_t(prog.barriers), {});
+  while (true) {
+    // The runnable core with the smallest time.
+    size_t best = state.size();
+    bool anyLeft = false;
+    for (size_t c = 0; c < state.size(); ++c) {
+      CoreState &st = state[c];
+      if (st.halted)
+        continue;
+      anyLeft = true;
+      if (st.blocked) {
+        const Instr &in = prog.streams[c][st.pc];
+        if (barrierCount[in.barrier] >= in.count)
+          st.blocked = false;
+        else
+          continue;
+      }
+      if (best == state.size() || st.time < state[best].time)
+        best = c;
+    }
+    if (!anyLeft)
+      break;
+    if (best == state.size())
+      return deadlock();
+    if (auto s = step(best); !s.ok())
+      return s;
+  }
+  for (const CoreState &st : state)
+    totalCycles = std::max(totalCycles, st.time);
+  // Leakage of every bank over the run.
+  const double seconds = double(totalCycles) * cycleNs * 1e-9;
+  for (hw::BlockRef b : banks) {
+    const double mw = tgt.tech["sram_leakage_mw_per_32k"] *
+                      double(tgt.block(b).sram.capacityBytes) / 32768.0;
+    charge(b.tier, kLeakage, mw * 1e-3 * seconds * 1e12);
+  }
+  for (const auto &tier : energyTier)
+    for (double e : tier)
+      totalEnergy += e;
+  return absl::OkStatus();
+}
+
+json Timing::report(const Activity &a) const {
+  json r;
+  r["target"] = tgt.name;
+  r["cycles"] = totalCycles;
+  r["clock_mhz"] = clockMhz;
+  r["latency_us"] = double(totalCycles) * cycleNs * 1e-3;
+  r["schedule_estimate_cycles"] = prog.makespan;
+  json byTier = json::object(), byKind = json::object();
+  for (int k = 0; k < kNumKinds; ++k)
+    byKind[kKindNames[k]] = 0.0;
+  for (size_t i = 0; i <= tgt.tiers.size(); ++i) {
+    json kinds = json::object();
+    double sum = 0;
+    for (int k = 0; k < kNumKinds; ++k) {
+      kinds[kKindNames[k]] = energyTier[i][k];
+      sum += energyTier[i][k];
+      byKind[kKindNames[k]] = byKind[kKindNames[k]].get<double>() +
+                              energyTier[i][k];
+    }
+    const std::string name =
+        i < tgt.tiers.size() ? tgt.tiers[i].name : std::string("off-chip");
+    if (i == tgt.tiers.size() && sum == 0)
+      continue;
+    byTier[name] = {{"total", sum}, {"by_kind", kinds}};
+  }
+  r["energy_pj"] = {{"total", totalEnergy}, {"by_tier", byTier},
+                    {"by_kind", byKind}};
+  json area = json::object();
+  for (size_t i = 0; i < tgt.tiers.size(); ++i)
+    area[tgt.tiers[i].name] = model.tierFootprint(int(i));
+  r["area_mm2"] = {{"by_tier", area}, {"silicon", model.siliconArea()}};
+  r["footprint_mm2"] = model.stackFootprint();
+  r["traffic_bits"] = {{"vertical", verticalBits},
+                       {"horizontal_bit_mm", horizontalBitMm},
+                       {"dram", dramBits}};
+  const double meanLat = accesses ? accessLatencySum / double(accesses) : 0;
+  r["memory_access_latency_cycles"] = {{"mean", meanLat},
+                                       {"accesses", accesses}};
+  r["memory_access_latency_ns"] = {{"mean", meanLat * cycleNs}};
+  json util = json::object();
+  for (size_t c = 0; c < state.size(); ++c)
+    util[tgt.block(cores[c]).name] =
+        totalCycles ? double(state[c].busy) / double(totalCycles) : 0.0;
+  r["utilization"] = util;
+  json fr = json::object();
+  for (const auto &[key, n] : a.neurons) {
+    std::string name = n.name;
+    if (fr.contains(name))
+      name = absl::StrCat(name, "#", key.first, ".", key.second);
+    fr[name] = n.elements ? double(n.spikes) / double(n.elements) : 0.0;
+  }
+  r["firing_rate"] = fr;
+  json banksJ = json::array();
+  for (size_t b = 0; b < banks.size(); ++b)
+    banksJ.push_back({{"name", tgt.block(banks[b]).name},
+                      {"tier", tgt.tiers[banks[b].tier].name},
+                      {"read_bits", bankReadBits[b]},
+                      {"write_bits", bankWriteBits[b]}});
+  json stalls = json::object();
+  for (size_t c = 0; c < state.size(); ++c)
+    stalls[tgt.block(cores[c]).name] = {{"sync", state[c].stallSync},
+                                        {"memory", state[c].stallMemory}};
+  json layers = json::array();
+  for (size_t l = 0; l < prog.layers.size(); ++l) {
+    bool dense = false, real = false;
+    for (const TilingActivity &t : a.layers[l]) {
+      dense |= t.dense;
+      real |= t.realValued;
+    }
+    layers.push_back({{"op", prog.layers[l].op},
+                      {"cycles", layerCycles[l]},
+                      {"synaptic_events", layerEvents[l]},
+                      {"multi_bit_input", real},
+                      {"dense_fallback", dense}});
+  }
+  r["counters"] = {{"synaptic_events", synapticEvents},
+                   {"macs", macs},
+                   {"lif_updates", lifUpdates},
+                   {"vector_ops", vectorOps},
+                   {"array_passes", passes},
+                   {"skipped_passes", skippedPasses},
+                   {"vectors_streamed", vectorsStreamed},
+                   {"vectors_skipped", vectorsSkipped},
+                   {"skipped_expert_tasks", skippedTasks},
+                   {"bank_conflicts", bankConflicts},
+                   {"bank_conflict_cycles", conflictCycles},
+                   {"banks", banksJ},
+                   {"stall_cycles", stalls},
+                   {"layers", layers}};
+  r["sparsity"] = {
+      {"pe", "gated: a zero input spike costs no accumulate energy, its "
+             "vector still streams"},
+      {"array", "skipped: a vector that is zero in a k block is not "
+                "streamed; a pass with no non-zero vector is skipped (no "
+                "weight load, no fill or drain)"},
+      {"lif", "dense: every neuron updates every time step"}};
+  if (traceFull)
+    r["trace_truncated"] = true;
+  return r;
+}
+
+std::string Timing::summary(const json &r) const {
+  std::string s;
+  absl::StrAppendFormat(&s, "SpikeStack executor: target %s, %d cores\n",
+                        tgt.name, int(cores.size()));
+  absl::StrAppendFormat(&s, "  cycles        %12d  (schedule estimate %d)\n",
+                        totalCycles, prog.makespan);
+  absl::StrAppendFormat(&s, "  clock         %12.1f MHz\n", clockMhz);
+  absl::StrAppendFormat(&s, "  latency       %12.2f us\n",
+                        r["latency_us"].get<double>());
+  absl::StrAppendFormat(&s, "  energy        %12.1f nJ\n", totalEnergy * 1e-3);
+  absl::StrAppendFormat(&s, "  footprint     %12.3f mm^2 (silicon %.3f)\n",
+                        model.stackFootprint(), model.siliconArea());
+  absl::StrAppendFormat(&s, "  vertical      %12.3g bits\n", verticalBits);
+  absl::StrAppendFormat(&s, "  horizontal    %12.3g bit-mm\n", horizontalBitMm);
+  absl::StrAppendFormat(&s, "  DRAM          %12.3g bits\n", dramBits);
+  absl::StrAppendFormat(
+      &s, "  mem latency   %12.2f cycles (%.2f ns) mean over %d accesses\n",
+      r["memory_access_latency_cycles"]["mean"].get<double>(),
+      r["memory_access_latency_ns"]["mean"].get<double>(), accesses);
+  absl::StrAppendFormat(&s, "  synaptic ev.  %12d  (%d vectors streamed, %d "
+                            "skipped)\n",
+                        synapticEvents, vectorsStreamed, vectorsSkipped);
+  s += "\n  energy (nJ)   ";
+  for (int k = 0; k < kNumKinds; ++k)
+    absl::StrAppendFormat(&s, "%9s", kKindNames[k]);
+  s += "     total\n";
+  for (size_t i = 0; i <= tgt.tiers.size(); ++i) {
+    double sum = 0;
+    for (double e : energyTier[i])
+      sum += e;
+    if (i == tgt.tiers.size() && sum == 0)
+      continue;
+    absl::StrAppendFormat(&s, "  %-12s  ",
+                          i < tgt.tiers.size() ? tgt.tiers[i].name
+                                               : std::string("off-chip"));
+    for (int k = 0; k < kNumKinds; ++k)
+      absl::StrAppendFormat(&s, "%9.2f", energyTier[i][k] * 1e-3);
+    absl::StrAppendFormat(&s, "%10.2f\n", sum * 1e-3);
+  }
+  s += "\n  core          utilization\n";
+  for (size_t c = 0; c < state.size(); ++c)
+    absl::StrAppendFormat(&s, "  %-12s  %10.1f %%\n",
+                          tgt.block(cores[c]).name,
+                          totalCycles ? 100.0 * double(state[c].busy) /
+                                            double(totalCycles)
+                                      : 0.0);
+  return s;
+}
+
+std::string Timing::trace() const {
+  json ev = json::array();
+  auto meta = [&](int tid, const std::string &name) {
+    ev.push_back({{"name", "thread_name"},
+                  {"ph", "M"},
+                  {"pid", 0},
+                  {"tid", tid},
+                  {"args", {{"name", name}}}});
+    ev.push_back({{"name", "thread_sort_index"},
+                  {"ph", "M"},
+                  {"pid", 0},
+                  {"tid", tid},
+                  {"args", {{"sort_index", tid}}}});
+  };
+  ev.push_back({{"name", "process_name"},
+                {"ph", "M"},
+                {"pid", 0},
+                {"args", {{"name", "SpikeStack " + tgt.name}}}});
+  for (size_t c = 0; c < cores.size(); ++c) {
+    meta(coreTrack(c), tgt.block(cores[c]).name);
+    meta(dmaTrack(c), tgt.block(cores[c]).name + " DMA");
+  }
+  for (size_t i = 0; i + 1 < tgt.tiers.size(); ++i)
+    meta(linkTrack(int(i)), "bonds " + tgt.tiers[i].name + "-" +
+                                tgt.tiers[i + 1].name);
+  meta(dramTrack(), "DRAM");
+  const double usPerCycle = cycleNs * 1e-3;
+  for (const TraceEvent &e : events)
+    ev.push_back({{"name", e.name},
+                  {"ph", "X"},
+                  {"pid", 0},
+                  {"tid", e.tid},
+                  {"ts", double(e.start) * usPerCycle},
+                  {"dur", double(e.dur) * usPerCycle},
+                  {"args", e.args}});
+  json doc = {{"traceEvents", ev}, {"displayTimeUnit", "ns"}};
+  return doc.dump();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Executor::run
+//===----------------------------------------------------------------------===//
+
+absl::StatusOr<RunResult> Executor::run(const std::vector<Tensor> &inputs,
+                                        const RunOptions &options) const {
+  const Graph &g = prog.graphs[0];
+  if (inputs.size() != g.inputs.size())
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the program takes ", g.inputs.size(), " inputs, got ", inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (auto st = checkRange(inputs[i], g.values[g.inputs[i]].type,
+                             "input '" + g.inputNames[i] + "'");
+        !st.ok())
+      return st;
+  FunctionalRunner f(prog, options);
+  auto outputs = f.runGraph(0, inputs);
+  if (!outputs.ok())
+    return outputs.status();
+  Timing timing(prog, tgt, *model, f.activity, options);
+  if (auto st = timing.run(); !st.ok())
+    return st;
+  RunResult r;
+  r.outputs = std::move(*outputs);
+  json report = timing.report(f.activity);
+  r.reportJson = report.dump(2);
+  r.summary = timing.summary(report);
+  if (options.trace)
+    r.traceJson = timing.trace();
+  r.cycles = timing.totalCycles;
+  r.energyPj = timing.totalEnergy;
+  return r;
+}
+
+} // namespace spikestack::rt

@@ -1,0 +1,675 @@
+//===- Functional.cpp - the layer table on the reference kernels ----------===//
+//
+// Runs a program's graphs node by node with spikestack::ref, the kernels
+// the interpreter uses, and records what the timing model needs: per layer
+// tiling, the non-zero elements of every streamed vector in every k block
+// (event-driven skipping) and, per neuron, the spikes it fired.
+//
+//===----------------------------------------------------------------------===//
+#include "Functional.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace spikestack::rt {
+
+using ref::Tensor;
+
+namespace {
+
+absl::Status fail(const Graph &g, const Node &n, size_t index,
+                  const std::string &msg) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "node ", index, " (", n.name.empty() ? std::string(nodeKindName(n.kind))
+                                           : n.name,
+      "): ", msg));
+}
+
+std::optional<ref::IntDomain> intDomain(const std::vector<int64_t> &ints,
+                                        size_t at) {
+  if (!ints[at])
+    return std::nullopt;
+  ref::IntDomain d;
+  d.output.width = int(ints[at + 1]);
+  d.output.frac = int(ints[at + 2]);
+  return d;
+}
+
+bool validFormat(int64_t width, int64_t frac) {
+  return width >= 2 && width <= 62 && frac >= 0 && frac <= 60;
+}
+
+bool validRounding(int64_t r) {
+  return r >= 0 && r <= int64_t(ref::Rounding::TowardZero);
+}
+
+/// Non-zero count of `x[base + i * stride]` for i in [0, n).
+int32_t countNonZero(const std::vector<double> &x, int64_t base,
+                     int64_t stride, int64_t n) {
+  int32_t c = 0;
+  for (int64_t i = 0; i < n; ++i)
+    c += x[base + i * stride] != 0;
+  return c;
+}
+
+} // namespace
+
+absl::Status checkRange(const Tensor &t, const ElemType &type,
+                        const std::string &what) {
+  double lo, hi;
+  switch (type.kind) {
+  case ElemKind::Spike:
+    lo = 0, hi = 1;
+    break;
+  case ElemKind::Count:
+    lo = 0, hi = double(type.countMax);
+    break;
+  case ElemKind::Fixed:
+    lo = -std::ldexp(1.0, type.width - 1);
+    hi = std::ldexp(1.0, type.width - 1) - 1;
+    break;
+  case ElemKind::Int:
+    if (type.width > 53)
+      return absl::OkStatus();
+    lo = type.width == 1 ? 0.0 : -std::ldexp(1.0, type.width - 1);
+    hi = type.width == 1 ? 1.0 : std::ldexp(1.0, type.width - 1) - 1;
+    break;
+  default:
+    return absl::OkStatus();
+  }
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const double v = t.data[i];
+    if (!(v >= lo && v <= hi) ||
+        (type.kind != ElemKind::F32 && v != std::floor(v)))
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": value ", v, " at flat index ", i,
+                       " does not fit ", type.str()));
+  }
+  return absl::OkStatus();
+}
+
+void FunctionalRunner::recordOccupancy(int32_t graph, int32_t nodeIndex,
+                                       const std::vector<const Tensor *> &in,
+                                       int64_t expert) {
+  auto it = owners.find({graph, nodeIndex});
+  if (it == owners.end())
+    return;
+  const Node &n = prog.graphs[graph].nodes[nodeIndex];
+  for (auto [li, k] : it->second) {
+    const Tiling &t = prog.layers[li].tilings[k];
+    TilingActivity &a = activity.layers[li][k];
+    if (t.kind == TileKind::Vector)
+      continue;
+    const int64_t E = prog.layers[li].ownerGraph == 0 ? 1 : experts[li];
+    const int64_t groupsPer = t.groups / std::max<int64_t>(E, 1);
+    const int64_t kT = t.kTiles();
+    if (a.nonzero.empty()) {
+      a.nonzero.assign(size_t(t.groups * t.vectors * kT), 0);
+      a.vectorElems = t.reduction;
+    }
+    const Tensor &x = *in[0];
+    const ElemType &xt = prog.graphs[graph].values[n.operands[0]].type;
+    a.realValued = !xt.isSpikeLike();
+    auto at = [&](int64_t g, int64_t v, int64_t k) -> int32_t & {
+      return a.nonzero[size_t((g * t.vectors + v) * kT + k)];
+    };
+    const int64_t g0 = expert * groupsPer;
+    bool matched = false;
+    if (n.kind == NodeKind::Linear && groupsPer == 1) {
+      const int64_t D = x.rank() ? x.shape.back() : 1;
+      if (D == t.reduction && D > 0 && x.numel() / D == t.vectors) {
+        matched = true;
+        for (int64_t v = 0; v < t.vectors; ++v)
+          for (int64_t k = 0; k < kT; ++k) {
+            const int64_t r0 = k * t.rows,
+                          rn = std::min(t.rows, t.reduction - r0);
+            at(g0, v, k) = countNonZero(x.data, v * D + r0, 1, rn);
+          }
+      }
+    } else if (n.kind == NodeKind::Conv2d && x.rank() == 4 &&
+               in[1]->rank() == 4) {
+      const Tensor &w = *in[1];
+      const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
+      const int64_t KH = w.dim(2), KW = w.dim(3), Cg = w.dim(1);
+      const auto &p = n.ints;
+      const int64_t sh = p[0], sw = p[1], pt = p[2], pl = p[3], dh = p[6],
+                    dw = p[7], groups = p[8];
+      const ValueInfo &out = prog.graphs[graph].values[n.results[0]];
+      if (out.shape.size() == 4 && groups == groupsPer &&
+          Cg * KH * KW == t.reduction && Cg * groups == C &&
+          N * out.shape[2] * out.shape[3] == t.vectors) {
+        matched = true;
+        const int64_t OH = out.shape[2], OW = out.shape[3];
+        std::vector<int32_t> rowCount(size_t(t.reduction));
+        for (int64_t g = 0; g < groups; ++g)
+          for (int64_t nn = 0; nn < N; ++nn)
+            for (int64_t oh = 0; oh < OH; ++oh)
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                const int64_t v = (nn * OH + oh) * OW + ow;
+                int64_t r = 0;
+                for (int64_t c = 0; c < Cg; ++c)
+                  for (int64_t i = 0; i < KH; ++i)
+                    for (int64_t j = 0; j < KW; ++j, ++r) {
+                      const int64_t h = oh * sh - pt + i * dh,
+                                    ww = ow * sw - pl + j * dw;
+                      rowCount[r] =
+                          h >= 0 && h < H && ww >= 0 && ww < W &&
+                          x.data[((nn * C + g * Cg + c) * H + h) * W + ww] != 0;
+                    }
+                for (int64_t k = 0; k < kT; ++k) {
+                  int32_t s = 0;
+                  const int64_t r0 = k * t.rows,
+                                rn = std::min(t.rows, t.reduction - r0);
+                  for (int64_t q = 0; q < rn; ++q)
+                    s += rowCount[r0 + q];
+                  at(g0 + g, v, k) = s;
+                }
+              }
+      }
+    } else if (n.kind == NodeKind::Attention && x.rank() == 4) {
+      // q, k, v: [T, B, N, C]; groups = B * heads.
+      const int64_t T = x.dim(0), B = x.dim(1), Ntok = x.dim(2),
+                    Ch = x.dim(3), heads = n.ints[1];
+      const int64_t d = heads ? Ch / heads : 0;
+      if (heads > 0 && B * heads == t.groups && d > 0) {
+        if (t.kind == TileKind::AndAccumulate && t.reduction == d &&
+            t.vectors == T * Ntok) {
+          matched = true;
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t h = 0; h < heads; ++h)
+              for (int64_t tt = 0; tt < T; ++tt)
+                for (int64_t q = 0; q < Ntok; ++q)
+                  for (int64_t k = 0; k < kT; ++k) {
+                    const int64_t r0 = k * t.rows,
+                                  rn = std::min(t.rows, d - r0);
+                    at(b * heads + h, tt * Ntok + q, k) = countNonZero(
+                        x.data, ((tt * B + b) * Ntok + q) * Ch + h * d + r0,
+                        1, rn);
+                  }
+        } else if (t.kind == TileKind::ScoreValue && t.reduction == Ntok &&
+                   t.vectors == T * d) {
+          matched = true;
+          const Tensor &v = *in[2];
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t h = 0; h < heads; ++h)
+              for (int64_t tt = 0; tt < T; ++tt)
+                for (int64_t j = 0; j < d; ++j)
+                  for (int64_t k = 0; k < kT; ++k) {
+                    const int64_t r0 = k * t.rows,
+                                  rn = std::min(t.rows, Ntok - r0);
+                    at(b * heads + h, tt * d + j, k) = countNonZero(
+                        v.data, ((tt * B + b) * Ntok + r0) * Ch + h * d + j,
+                        Ch, rn);
+                  }
+        }
+      }
+    }
+    if (!matched) {
+      // The layout is not one the skipping model knows: dense.
+      a.dense = true;
+      for (int64_t g = g0; g < g0 + groupsPer; ++g)
+        for (int64_t v = 0; v < t.vectors; ++v)
+          for (int64_t k = 0; k < kT; ++k)
+            at(g, v, k) = int32_t(std::min(t.rows, t.reduction - k * t.rows));
+    }
+  }
+}
+
+FunctionalRunner::FunctionalRunner(const Program &p, const RunOptions &o)
+    : prog(p), options(o) {
+  activity.layers.resize(p.layers.size());
+  experts.assign(p.layers.size(), 1);
+  for (size_t li = 0; li < p.layers.size(); ++li) {
+    const Layer &l = p.layers[li];
+    activity.layers[li].resize(l.tilings.size());
+    for (size_t k = 0; k < l.owners.size(); ++k)
+      owners[{l.ownerGraph, l.owners[k]}].push_back({int32_t(li), int32_t(k)});
+    const Node &n = p.graphs[0].nodes[l.node];
+    if (n.kind == NodeKind::MoeExperts && !n.operands.empty()) {
+      const auto &shape = p.graphs[0].values[n.operands[0]].shape;
+      experts[li] = shape.empty() ? 1 : std::max<int64_t>(1, shape[0]);
+    }
+    for (size_t k = 0; k < l.epilogues.size(); ++k)
+      if (l.epilogues[k] >= 0)
+        epilogueOf[{l.ownerGraph, l.epilogues[k]}] = int32_t(li);
+  }
+}
+
+absl::StatusOr<std::vector<Tensor>>
+FunctionalRunner::runGraph(int32_t gi, const std::vector<Tensor> &args,
+                           int64_t expert) {
+  const Graph &g = prog.graphs[gi];
+  if (args.size() != g.inputs.size())
+    return absl::InvalidArgumentError(
+        absl::StrCat("graph ", gi, " takes ", g.inputs.size(),
+                     " inputs, got ", args.size()));
+  std::vector<Tensor> env(g.values.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    const ValueInfo &vi = g.values[g.inputs[i]];
+    if (args[i].shape != vi.shape)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input ", i, " of graph ", gi, " has shape ",
+          ref::shapeToString(args[i].shape), ", expected ",
+          ref::shapeToString(vi.shape)));
+    env[g.inputs[i]] = args[i];
+  }
+  for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+    const Node &n = g.nodes[ni];
+    std::vector<const Tensor *> in;
+    for (int32_t v : n.operands)
+      in.push_back(v >= 0 ? &env[v] : nullptr);
+    const ValueInfo &res = g.values[n.results[0]];
+    int64_t numel = ref::numElements(res.shape);
+    if (numel > options.maxElements)
+      return fail(g, n, ni,
+                  absl::StrCat("result has ", numel, " elements, more than "
+                               "the executor's limit of ",
+                               options.maxElements));
+    std::vector<Tensor> out;
+    if (auto st = runNode(gi, ni, in, out, expert); !st.ok())
+      return fail(g, n, ni, std::string(st.message()));
+    if (out.size() != n.results.size())
+      return fail(g, n, ni, "internal error: wrong result count");
+    for (size_t r = 0; r < out.size(); ++r) {
+      const ValueInfo &vi = g.values[n.results[r]];
+      if (out[r].shape != vi.shape ||
+          out[r].numel() != ref::numElements(vi.shape))
+        return fail(g, n, ni,
+                    absl::StrCat("produced shape ",
+                                 ref::shapeToString(out[r].shape),
+                                 ", the layer table says ",
+                                 ref::shapeToString(vi.shape)));
+    }
+    recordOccupancy(gi, int32_t(ni), in, expert);
+    if (n.kind == NodeKind::Neuron ||
+        (n.kind == NodeKind::Attention)) {
+      NeuronActivity &na = activity.neurons[{gi, int32_t(ni)}];
+      na.name = n.name;
+      na.elements += out[0].numel();
+      for (double v : out[0].data)
+        na.spikes += v != 0;
+    }
+    for (size_t r = 0; r < out.size(); ++r)
+      env[n.results[r]] = std::move(out[r]);
+  }
+  std::vector<Tensor> results;
+  for (int32_t v : g.outputs)
+    results.push_back(env[v]);
+  return results;
+}
+
+absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
+                                       const std::vector<const Tensor *> &in,
+                                       std::vector<Tensor> &out,
+                                       int64_t expert) {
+  const Graph &g = prog.graphs[gi];
+  const Node &n = g.nodes[ni];
+  const ValueInfo &res = g.values[n.results[0]];
+  auto put = [&](absl::StatusOr<Tensor> t) -> absl::Status {
+    if (!t.ok())
+      return t.status();
+    out.push_back(std::move(*t));
+    return absl::OkStatus();
+  };
+  auto typeOf = [&](size_t k) -> const ElemType & {
+    return g.values[n.operands[k]].type;
+  };
+  const auto &p = n.ints;
+  switch (n.kind) {
+  case NodeKind::Constant: {
+    const Constant &c = prog.constants[p[0]];
+    Tensor t(res.shape, c.values());
+    if (auto st = checkRange(t, res.type, "constant"); !st.ok())
+      return st;
+    return put(std::move(t));
+  }
+  case NodeKind::Neuron: {
+    ref::NeuronParams np = n.neuron;
+    if (np.membrane && !validFormat(np.membrane->width, np.membrane->frac))
+      return absl::InvalidArgumentError("bad membrane format");
+    if (in.size() > 1 && in[1])
+      np.channelThreshold = in[1]->data;
+    if (in.size() > 2 && in[2])
+      np.channelReset = in[2]->data;
+    if (in.size() > 3 && in[3])
+      np.channelTau = in[3]->data;
+    const int frac = typeOf(0).kind == ElemKind::Fixed ? typeOf(0).frac : 0;
+    return put(ref::neuron(*in[0], np, frac));
+  }
+  case NodeKind::CastCount:
+    if (auto st = ref::checkCountRange(*in[0], p[0], "snn.cast"); !st.ok())
+      return st;
+    return put(*in[0]);
+  case NodeKind::CastF32:
+    if (p[0] < 0 || p[0] > 62)
+      return absl::InvalidArgumentError("bad fraction bits");
+    return put(typeOf(0).kind == ElemKind::Fixed
+                   ? ref::dequantize(*in[0], int(p[0]))
+                   : ref::toF32(*in[0]));
+  case NodeKind::CastFixed: {
+    if (p[0] < 0 || p[0] > 60)
+      return absl::InvalidArgumentError("bad fraction bits");
+    Tensor t(in[0]->shape);
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      const double raw = std::ldexp(in[0]->data[i], int(p[0]));
+      if (raw != std::floor(raw) || raw > double(p[1]))
+        return absl::InvalidArgumentError(
+            absl::StrCat("value ", in[0]->data[i], " at flat index ", i,
+                         " is not representable in ", res.type.str()));
+      t.data[i] = raw;
+    }
+    return put(std::move(t));
+  }
+  case NodeKind::Quantize:
+    if (!validFormat(p[0], p[1]) || !validRounding(p[2]))
+      return absl::InvalidArgumentError("bad quantize parameters");
+    return put(ref::quantize(*in[0], {int(p[0]), int(p[1])},
+                             ref::Rounding(p[2])));
+  case NodeKind::Requantize:
+    if (p[0] < 0 || p[0] > 60 || !validFormat(p[1], p[2]) ||
+        !validRounding(p[3]))
+      return absl::InvalidArgumentError("bad requantize parameters");
+    return put(ref::requantize(*in[0], int(p[0]), {int(p[1]), int(p[2])},
+                               ref::Rounding(p[3])));
+  case NodeKind::Linear:
+    if (p[0] && !validFormat(p[1], p[2]))
+      return absl::InvalidArgumentError("bad accumulator format");
+    return put(ref::linear(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
+                           intDomain(p, 0)));
+  case NodeKind::Conv2d: {
+    if (p[9] && !validFormat(p[10], p[11]))
+      return absl::InvalidArgumentError("bad accumulator format");
+    ref::Conv2dParams c;
+    c.strideH = p[0];
+    c.strideW = p[1];
+    c.padTop = p[2];
+    c.padLeft = p[3];
+    c.padBottom = p[4];
+    c.padRight = p[5];
+    c.dilationH = p[6];
+    c.dilationW = p[7];
+    c.groups = p[8];
+    for (int64_t v : {c.strideH, c.strideW, c.dilationH, c.dilationW,
+                      c.groups})
+      if (v < 1 || v > 4096)
+        return absl::InvalidArgumentError("bad convolution parameters");
+    for (int64_t v : {c.padTop, c.padLeft, c.padBottom, c.padRight})
+      if (v < 0 || v > 4096)
+        return absl::InvalidArgumentError("bad convolution padding");
+    return put(ref::conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, c,
+                           intDomain(p, 9)));
+  }
+  case NodeKind::Dequantize:
+    if (p[0] < 0 || p[0] > 60)
+      return absl::InvalidArgumentError("bad fraction bits");
+    return put(ref::dequantizeChannels(*in[0], int(p[0]), *in[1],
+                                       in.size() > 2 ? in[2] : nullptr, p[1]));
+  case NodeKind::BatchNorm:
+    return put(ref::batchNorm(*in[0], *in[1], *in[2], *in[3], *in[4],
+                              n.reals[0], p[0]));
+  case NodeKind::MaxPool:
+  case NodeKind::AvgPool: {
+    ref::PoolParams q;
+    q.kernelH = p[0];
+    q.kernelW = p[1];
+    q.strideH = p[2];
+    q.strideW = p[3];
+    q.padTop = p[4];
+    q.padLeft = p[5];
+    q.padBottom = p[6];
+    q.padRight = p[7];
+    q.ceilMode = p[8];
+    for (int64_t v : {q.kernelH, q.kernelW, q.strideH, q.strideW})
+      if (v < 1 || v > 4096)
+        return absl::InvalidArgumentError("bad pooling parameters");
+    for (int64_t v : {q.padTop, q.padLeft, q.padBottom, q.padRight})
+      if (v < 0 || v > 4096)
+        return absl::InvalidArgumentError("bad pooling padding");
+    if (n.kind == NodeKind::AvgPool) {
+      q.countIncludePad = p[9];
+      return put(ref::avgPool2d(*in[0], q));
+    }
+    return put(ref::maxPool2d(*in[0], q));
+  }
+  case NodeKind::Add: {
+    if (p[0] < 0 || p[0] > 2 || (p[0] == 2 && !validFormat(p[1], p[2])))
+      return absl::InvalidArgumentError("bad add parameters");
+    std::optional<ref::FixedFormat> f;
+    if (p[0] == int64_t(ref::AddKind::Fixed))
+      f = ref::FixedFormat{int(p[1]), int(p[2])};
+    return put(ref::add(*in[0], *in[1], ref::AddKind(p[0]), f));
+  }
+  case NodeKind::Scale:
+    return put(ref::scale(*in[0], n.reals[0]));
+  case NodeKind::Readout: {
+    if ((p[0] && !validFormat(p[1], p[2])) || p[3] < 0 || p[3] > 60 ||
+        !validRounding(p[4]))
+      return absl::InvalidArgumentError("bad readout parameters");
+    std::optional<ref::FixedFormat> f;
+    if (p[0])
+      f = ref::FixedFormat{int(p[1]), int(p[2])};
+    std::vector<int64_t> dims(p.begin() + 6, p.end());
+    for (int64_t d : dims)
+      if (d < 0 || d >= in[0]->rank())
+        return absl::InvalidArgumentError("bad readout token dimension");
+    return put(ref::readout(*in[0], dims, f, int(p[3]), ref::Rounding(p[4]),
+                            p[5]));
+  }
+  case NodeKind::Attention: {
+    ref::AttentionParams a;
+    a.spikeDriven = p[0];
+    a.numHeads = p[1];
+    a.scale = n.reals[0];
+    a.neuron = n.neuron;
+    if (p[3])
+      a.headKeepRatio = n.reals[1];
+    if (p[2]) {
+      if (in.size() < 4 || !in[3])
+        return absl::InvalidArgumentError("head gate operand missing");
+      a.headGate = in[3];
+    }
+    if (a.numHeads < 1)
+      return absl::InvalidArgumentError("bad head count");
+    return put(ref::spikingAttention(*in[0], *in[1], *in[2], a));
+  }
+  case NodeKind::MoeGates:
+    return put(ref::moeGates(*in[0], *in[1], p[0], n.reals[0]));
+  case NodeKind::MoeRouter: {
+    ref::RouterParams r;
+    r.topK = p[0];
+    if (p[1] >= 0)
+      r.capacity = p[1];
+    r.normalizeGates = p[2];
+    if (p[3] >= 0)
+      r.timeStep = p[3];
+    if (p[4] > 60)
+      return absl::InvalidArgumentError("bad fraction bits");
+    Tensor x = p[4] >= 0 ? ref::dequantize(*in[0], int(p[4])) : *in[0];
+    auto routing =
+        ref::moeRoute(x, *in[1], in.size() > 2 ? in[2] : nullptr, r);
+    if (!routing.ok())
+      return routing.status();
+    out.push_back(std::move(routing->expertIndex));
+    out.push_back(std::move(routing->gate));
+    out.push_back(std::move(routing->slot));
+    return absl::OkStatus();
+  }
+  case NodeKind::MoeDispatch:
+    return put(ref::moeDispatch(*in[0], *in[1], *in[2], p[0], p[1]));
+  case NodeKind::MoeCombine:
+    return put(ref::moeCombine(*in[0], *in[1], *in[2], *in[3]));
+  case NodeKind::MoeExperts: {
+    if (++depth > 8)
+      return absl::InvalidArgumentError("expert bodies nest too deep");
+    const Tensor &x = *in[0];
+    if (x.rank() < 1)
+      return absl::InvalidArgumentError("expert input has rank 0");
+    const int64_t E = x.dim(0);
+    auto slice = [](const Tensor &t, int64_t e) -> absl::StatusOr<Tensor> {
+      if (t.rank() < 1 || e >= t.dim(0))
+        return absl::InvalidArgumentError(
+            "an expert parameter has fewer entries than experts");
+      std::vector<int64_t> shape(t.shape.begin() + 1, t.shape.end());
+      const int64_t m = ref::numElements(shape);
+      return Tensor(shape, std::vector<double>(t.data.begin() + e * m,
+                                               t.data.begin() + (e + 1) * m));
+    };
+    Tensor result(res.shape);
+    const int64_t per = E ? result.numel() / E : 0;
+    for (int64_t e = 0; e < E; ++e) {
+      std::vector<Tensor> args;
+      for (const Tensor *t : in) {
+        auto s = slice(*t, e);
+        if (!s.ok())
+          return s.status();
+        args.push_back(std::move(*s));
+      }
+      auto r = runGraph(int32_t(p[0]), args, e);
+      if (!r.ok())
+        return absl::InvalidArgumentError(absl::StrCat(
+            "expert ", e, ": ", std::string(r.status().message())));
+      if ((*r)[0].numel() != per)
+        return absl::InvalidArgumentError(
+            absl::StrCat("expert ", e, " yielded ", (*r)[0].numel(),
+                         " values, expected ", per));
+      std::copy((*r)[0].data.begin(), (*r)[0].data.end(),
+                result.data.begin() + e * per);
+    }
+    --depth;
+    return put(std::move(result));
+  }
+  case NodeKind::Reshape: {
+    if (in[0]->numel() != ref::numElements(res.shape))
+      return absl::InvalidArgumentError("reshape changes the element count");
+    Tensor t = *in[0];
+    t.shape = res.shape;
+    return put(std::move(t));
+  }
+  case NodeKind::Empty:
+    return put(Tensor(res.shape));
+  case NodeKind::ExtractSlice:
+  case NodeKind::InsertSlice: {
+    const Tensor &src = *in[0];
+    const size_t r = src.shape.size();
+    std::vector<int64_t> off(p.begin(), p.begin() + r),
+        sizes(p.begin() + r, p.begin() + 2 * r),
+        strides(p.begin() + 2 * r, p.end());
+    const Tensor &big = n.kind == NodeKind::ExtractSlice ? src : *in[1];
+    if (big.shape.size() != r)
+      return absl::InvalidArgumentError("slice rank mismatch");
+    for (size_t d = 0; d < r; ++d) {
+      if (off[d] < 0 || sizes[d] < 0 || strides[d] < 1 ||
+          (sizes[d] && off[d] + (sizes[d] - 1) * strides[d] >= big.shape[d]))
+        return absl::InvalidArgumentError("slice out of bounds");
+      if (n.kind == NodeKind::InsertSlice && sizes[d] != src.shape[d])
+        return absl::InvalidArgumentError("slice sizes do not match");
+    }
+    if (n.kind == NodeKind::ExtractSlice) {
+      if (ref::numElements(sizes) != ref::numElements(res.shape))
+        return absl::InvalidArgumentError("slice size mismatch");
+      Tensor t(res.shape);
+      ref::forEachStrided(sizes, off, strides, ref::rowMajorStrides(src.shape),
+                          [&](int64_t i, int64_t flat) {
+                            t.data[i] = src.data[flat];
+                          });
+      return put(std::move(t));
+    }
+    Tensor t = *in[1];
+    ref::forEachStrided(sizes, off, strides, ref::rowMajorStrides(t.shape),
+                        [&](int64_t i, int64_t flat) {
+                          t.data[flat] = src.data[i];
+                        });
+    return put(std::move(t));
+  }
+  case NodeKind::Concat: {
+    const int64_t dim = p[0];
+    const auto &shape = res.shape;
+    if (dim < 0 || dim >= int64_t(shape.size()))
+      return absl::InvalidArgumentError("bad concat dimension");
+    int64_t outer = 1;
+    for (int64_t d = 0; d < dim; ++d)
+      outer *= shape[d];
+    Tensor t(shape);
+    const int64_t rowOut = t.numel() / std::max<int64_t>(outer, 1);
+    int64_t offset = 0;
+    for (const Tensor *part : in) {
+      if (part->shape.size() != shape.size())
+        return absl::InvalidArgumentError("concat rank mismatch");
+      const int64_t row = part->numel() / std::max<int64_t>(outer, 1);
+      if (offset + row > rowOut || row * outer != part->numel())
+        return absl::InvalidArgumentError("concat shape mismatch");
+      for (int64_t o = 0; o < outer; ++o)
+        std::copy_n(part->data.begin() + o * row, row,
+                    t.data.begin() + o * rowOut + offset);
+      offset += row;
+    }
+    if (offset != rowOut)
+      return absl::InvalidArgumentError("concat shape mismatch");
+    return put(std::move(t));
+  }
+  case NodeKind::Transpose: {
+    const Tensor &src = *in[0];
+    if (src.rank() != int64_t(p.size()))
+      return absl::InvalidArgumentError("permutation rank mismatch");
+    std::vector<char> seen(p.size(), 0);
+    const auto srcStrides = ref::rowMajorStrides(src.shape);
+    std::vector<int64_t> permuted;
+    for (size_t d = 0; d < p.size(); ++d) {
+      if (p[d] < 0 || p[d] >= int64_t(p.size()) || seen[p[d]] ||
+          src.shape[p[d]] != res.shape[d])
+        return absl::InvalidArgumentError("bad permutation");
+      seen[p[d]] = 1;
+      permuted.push_back(srcStrides[p[d]]);
+    }
+    Tensor t(res.shape);
+    ref::forEachStrided(res.shape, std::vector<int64_t>(p.size(), 0),
+                        std::vector<int64_t>(p.size(), 1), permuted,
+                        [&](int64_t i, int64_t flat) {
+                          t.data[i] = src.data[flat];
+                        });
+    return put(std::move(t));
+  }
+  case NodeKind::Binary: {
+    const Tensor &a = *in[0], &b = *in[1];
+    if (a.shape != b.shape || p[0] < 0 || p[0] > 5)
+      return absl::InvalidArgumentError("operand shapes differ");
+    Tensor t(a.shape);
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      const float x = float(a.data[i]), y = float(b.data[i]);
+      float r = 0;
+      switch (p[0]) {
+      case 0:
+        r = x + y;
+        break;
+      case 1:
+        r = x - y;
+        break;
+      case 2:
+        r = x * y;
+        break;
+      case 3:
+        r = x / y;
+        break;
+      case 4:
+        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::max(x, y);
+        break;
+      default:
+        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::min(x, y);
+      }
+      t.data[i] = r;
+    }
+    return put(std::move(t));
+  }
+  case NodeKind::Neg: {
+    Tensor t = *in[0];
+    for (double &v : t.data)
+      v = -v;
+    return put(std::move(t));
+  }
+  }
+  return absl::InvalidArgumentError("unknown node kind");
+}
+
+} // namespace spikestack::rt

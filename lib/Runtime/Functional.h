@@ -1,0 +1,62 @@
+//===- Functional.h - the executor's functional side (internal) -*- C++ -*-===//
+#ifndef SPIKESTACK_LIB_RUNTIME_FUNCTIONAL_H
+#define SPIKESTACK_LIB_RUNTIME_FUNCTIONAL_H
+
+#include "spikestack/Runtime/Executor.h"
+
+#include <map>
+
+namespace spikestack::rt {
+
+/// What one tiling of a layer streamed through the arrays.
+struct TilingActivity {
+  /// Non-zero elements of vector v's k block in group g, at
+  /// [(g * vectors + v) * kTiles + k]; empty if the layer never ran.
+  std::vector<int32_t> nonzero;
+  int64_t vectorElems = 0;
+  bool realValued = false; ///< multi-bit inputs: dense multiply-accumulate
+  bool dense = false;      ///< layout unknown to the skipping model
+};
+
+struct NeuronActivity {
+  std::string name;
+  int64_t spikes = 0, elements = 0;
+};
+
+struct Activity {
+  std::vector<std::vector<TilingActivity>> layers;
+  /// Per neuron (graph, node), in first-run order of the map's key.
+  std::map<std::pair<int32_t, int32_t>, NeuronActivity> neurons;
+};
+
+absl::Status checkRange(const ref::Tensor &t, const ElemType &type,
+                        const std::string &what);
+
+class FunctionalRunner {
+public:
+  FunctionalRunner(const Program &p, const RunOptions &o);
+  absl::StatusOr<std::vector<ref::Tensor>>
+  runGraph(int32_t graph, const std::vector<ref::Tensor> &args,
+           int64_t expert = 0);
+  Activity activity;
+  /// Layer whose fused epilogue is (graph, node), if any.
+  std::map<std::pair<int32_t, int32_t>, int32_t> epilogueOf;
+
+private:
+  absl::Status runNode(int32_t graph, size_t node,
+                       const std::vector<const ref::Tensor *> &in,
+                       std::vector<ref::Tensor> &out, int64_t expert);
+  void recordOccupancy(int32_t graph, int32_t node,
+                       const std::vector<const ref::Tensor *> &in,
+                       int64_t expert);
+  const Program &prog;
+  const RunOptions &options;
+  std::map<std::pair<int32_t, int32_t>, std::vector<std::pair<int32_t, int32_t>>>
+      owners;
+  std::vector<int64_t> experts;
+  int depth = 0;
+};
+
+} // namespace spikestack::rt
+
+#endif

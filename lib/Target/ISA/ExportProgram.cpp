@@ -1,0 +1,660 @@
+//===- ExportProgram.cpp - snnhw + layer table -> rt::Program -------------===//
+#include "spikestack/Target/ISA/ExportProgram.h"
+
+#include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/Transforms/Plan.h"
+#include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
+#include "spikestack/Interpreter/Interpreter.h"
+#include "spikestack/Runtime/Executor.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::snn;
+namespace hwd = spikestack::snnhw;
+
+namespace {
+
+class Exporter {
+public:
+  explicit Exporter(rt::Program &p) : prog(p) {}
+
+  /// Converts `block` (function body or expert body) into graph `gi`.
+  LogicalResult convertBlock(Block &block, int32_t gi) {
+    llvm::DenseMap<Value, int32_t> ids;
+    auto idOf = [&](Value v) -> int32_t {
+      auto it = ids.find(v);
+      return it == ids.end() ? -1 : it->second;
+    };
+    auto define = [&](Value v) -> FailureOr<int32_t> {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t || !t.hasStaticShape())
+        return failure();
+      auto elt = elemType(t.getElementType());
+      if (!elt)
+        return failure();
+      rt::Graph &g = prog.graphs[gi];
+      g.values.push_back({{t.getShape().begin(), t.getShape().end()}, *elt});
+      ids[v] = int32_t(g.values.size() - 1);
+      return ids[v];
+    };
+    for (BlockArgument a : block.getArguments()) {
+      auto id = define(a);
+      if (failed(id))
+        return emitError(a.getLoc())
+               << "the program format needs statically shaped tensors of snn "
+                  "element types; argument "
+               << a.getArgNumber() << " is " << a.getType();
+      prog.graphs[gi].inputs.push_back(*id);
+    }
+    for (Operation &op : block) {
+      if (op.hasTrait<OpTrait::IsTerminator>()) {
+        for (Value v : op.getOperands()) {
+          if (idOf(v) < 0)
+            return op.emitError() << "returns a value the exporter did not "
+                                     "convert";
+          prog.graphs[gi].outputs.push_back(idOf(v));
+        }
+        break;
+      }
+      rt::Node n;
+      n.name = op.getName().getStringRef().str();
+      if (auto tag = op.getAttrOfType<StringAttr>("snn.onnx_name"))
+        n.name = tag.str();
+      for (Value v : op.getOperands()) {
+        if (idOf(v) < 0)
+          return op.emitError() << "operand is not a value the exporter "
+                                   "converted";
+        n.operands.push_back(idOf(v));
+      }
+      if (failed(convertOp(op, n, gi)))
+        return failure();
+      for (Value r : op.getResults()) {
+        auto id = define(r);
+        if (failed(id))
+          return op.emitError()
+                 << "the program format needs statically shaped tensors of "
+                    "snn element types, got "
+                 << r.getType();
+        n.results.push_back(*id);
+      }
+      nodeOf[&op] = {gi, int32_t(prog.graphs[gi].nodes.size())};
+      prog.graphs[gi].nodes.push_back(std::move(n));
+    }
+    return success();
+  }
+
+  llvm::DenseMap<Operation *, std::pair<int32_t, int32_t>> nodeOf;
+
+private:
+  rt::Program &prog;
+
+  static std::optional<rt::ElemType> elemType(Type t) {
+    rt::ElemType e;
+    if (t.isF32())
+      return e;
+    if (isa<SpikeType>(t)) {
+      e.kind = rt::ElemKind::Spike;
+      e.countMax = 1;
+      return e;
+    }
+    if (auto max = getCountMax(t)) {
+      e.kind = rt::ElemKind::Count;
+      e.countMax = *max;
+      return e;
+    }
+    if (auto f = dyn_cast<FixedType>(t)) {
+      e.kind = rt::ElemKind::Fixed;
+      e.width = f.getFormat().width;
+      e.frac = f.getFormat().frac;
+      return e;
+    }
+    if (auto i = dyn_cast<IntegerType>(t)) {
+      e.kind = rt::ElemKind::Int;
+      e.width = int32_t(i.getWidth());
+      return e;
+    }
+    return std::nullopt;
+  }
+
+  static int64_t fracOf(Value v) {
+    return getFracBits(cast<ShapedType>(v.getType()).getElementType());
+  }
+
+  static void pushIntDomain(rt::Node &n, Value result) {
+    if (auto f = dyn_cast<FixedType>(
+            cast<ShapedType>(result.getType()).getElementType())) {
+      n.ints.insert(n.ints.end(),
+                    {1, int64_t(f.getFormat().width), int64_t(f.getFormat().frac)});
+    } else {
+      n.ints.insert(n.ints.end(), {0, 0, 0});
+    }
+  }
+
+  LogicalResult constant(Operation *op, ElementsAttr attr, rt::Node &n) {
+    auto values = constantValues(op, attr);
+    if (failed(values))
+      return failure();
+    Type elt = attr.getElementType();
+    rt::Constant c;
+    c.shape.assign(attr.getShapedType().getShape().begin(),
+                   attr.getShapedType().getShape().end());
+    auto pack = [&](auto tag) {
+      using T = decltype(tag);
+      c.bytes.resize(values->size() * sizeof(T));
+      for (size_t i = 0; i < values->size(); ++i) {
+        T v = T((*values)[i]);
+        std::memcpy(c.bytes.data() + i * sizeof(T), &v, sizeof(T));
+      }
+    };
+    if (elt.isF32()) {
+      c.storage = rt::Storage::F32;
+      pack(float());
+    } else if (elt.isF64()) {
+      c.storage = rt::Storage::F64;
+      pack(double());
+    } else if (elt.isInteger(1) || elt.isInteger(8)) {
+      c.storage = rt::Storage::I8;
+      pack(int8_t());
+    } else if (elt.isInteger(16)) {
+      c.storage = rt::Storage::I16;
+      pack(int16_t());
+    } else if (elt.isInteger(32)) {
+      c.storage = rt::Storage::I32;
+      pack(int32_t());
+    } else if (elt.isInteger(64)) {
+      c.storage = rt::Storage::I64;
+      pack(int64_t());
+    } else {
+      return op->emitError() << "constant element type " << elt
+                             << " has no program storage";
+    }
+    n.kind = rt::NodeKind::Constant;
+    n.ints = {int64_t(prog.constants.size())};
+    prog.constants.push_back(std::move(c));
+    return success();
+  }
+
+  static void pool(rt::Node &n, ArrayRef<int64_t> kernel,
+                   ArrayRef<int64_t> strides, ArrayRef<int64_t> pad,
+                   bool ceil) {
+    n.ints = {kernel[0], kernel[1], strides[0], strides[1], pad[0],
+              pad[1],    pad[2],    pad[3],     ceil};
+  }
+
+  LogicalResult convertOp(Operation &op, rt::Node &n, int32_t) {
+    using K = rt::NodeKind;
+    return TypeSwitch<Operation *, LogicalResult>(&op)
+        .Case([&](arith::ConstantOp c) -> LogicalResult {
+          auto attr = dyn_cast<ElementsAttr>(c.getValue());
+          if (!attr)
+            return op.emitError() << "only tensor constants are supported";
+          return constant(&op, attr, n);
+        })
+        .Case([&](ConstantOp c) { return constant(&op, c.getValue(), n); })
+        .Case<LIFOp, IFOp>([&](auto x) -> LogicalResult {
+          n.kind = K::Neuron;
+          n.neuron = toNeuronParams(x.getNeuronAttr());
+          if (auto d = x.getChannelDim())
+            n.neuron.channelDim = int64_t(*d);
+          auto id = [&](Value v) {
+            for (auto [i, o] : llvm::enumerate(op.getOperands()))
+              if (o == v)
+                return n.operands[i];
+            return -1;
+          };
+          n.operands = {id(x.getInput()),
+                        x.getChannelThreshold() ? id(x.getChannelThreshold())
+                                                : -1,
+                        x.getChannelReset() ? id(x.getChannelReset()) : -1,
+                        x.getChannelTau() ? id(x.getChannelTau()) : -1};
+          while (n.operands.size() > 1 && n.operands.back() == -1)
+            n.operands.pop_back();
+          return success();
+        })
+        .Case([&](CastOp c) -> LogicalResult {
+          Type from = c.getInput().getType().getElementType();
+          Type to = c.getOutput().getType().getElementType();
+          if (auto max = getCountMax(to)) {
+            n.kind = K::CastCount;
+            n.ints = {*max};
+          } else if (to.isF32()) {
+            n.kind = K::CastF32;
+            n.ints = {isa<FixedType>(from) ? fracOf(c.getInput()) : 0};
+          } else {
+            auto f = cast<FixedType>(to);
+            n.kind = K::CastFixed;
+            n.ints = {int64_t(f.getFrac()), f.getMaxRaw()};
+          }
+          return success();
+        })
+        .Case([&](QuantizeOp q) {
+          auto f = cast<FixedType>(q.getOutput().getType().getElementType())
+                       .getFormat();
+          n.kind = K::Quantize;
+          n.ints = {f.width, f.frac, int64_t(toRounding(q.getRounding()))};
+          return success();
+        })
+        .Case([&](RequantizeOp q) {
+          auto f = cast<FixedType>(q.getOutput().getType().getElementType())
+                       .getFormat();
+          n.kind = K::Requantize;
+          n.ints = {fracOf(q.getInput()), f.width, f.frac,
+                    int64_t(toRounding(q.getRounding()))};
+          return success();
+        })
+        .Case([&](LinearOp l) {
+          n.kind = K::Linear;
+          pushIntDomain(n, l.getOutput());
+          return success();
+        })
+        .Case([&](Conv2dOp c) {
+          n.kind = K::Conv2d;
+          n.ints = {c.getStrides()[0],  c.getStrides()[1], c.getPad()[0],
+                    c.getPad()[1],      c.getPad()[2],     c.getPad()[3],
+                    c.getDilation()[0], c.getDilation()[1],
+                    int64_t(c.getGroups())};
+          pushIntDomain(n, c.getOutput());
+          return success();
+        })
+        .Case([&](DequantizeOp d) {
+          n.kind = K::Dequantize;
+          n.ints = {fracOf(d.getInput()), int64_t(d.getChannelDim())};
+          return success();
+        })
+        .Case([&](BatchNormOp b) {
+          n.kind = K::BatchNorm;
+          n.ints = {int64_t(b.getChannelDim())};
+          n.reals = {b.getEpsilon().convertToDouble()};
+          return success();
+        })
+        .Case([&](MaxPool2dOp p) {
+          n.kind = K::MaxPool;
+          pool(n, p.getKernel(), p.getStrides(), p.getPad(), p.getCeilMode());
+          return success();
+        })
+        .Case([&](AvgPool2dOp p) {
+          n.kind = K::AvgPool;
+          pool(n, p.getKernel(), p.getStrides(), p.getPad(), p.getCeilMode());
+          n.ints.push_back(p.getCountIncludePad());
+          return success();
+        })
+        .Case([&](AddOp a) {
+          Type out = a.getOutput().getType().getElementType();
+          n.kind = K::Add;
+          n.ints = {int64_t(ref::AddKind::Float), 0, 0};
+          if (isa<CountType>(out))
+            n.ints[0] = int64_t(ref::AddKind::Exact);
+          if (auto f = dyn_cast<FixedType>(out))
+            n.ints = {int64_t(ref::AddKind::Fixed), f.getFormat().width,
+                      f.getFormat().frac};
+          return success();
+        })
+        .Case([&](ScaleOp s) {
+          n.kind = K::Scale;
+          n.reals = {s.getFactor().convertToDouble()};
+          return success();
+        })
+        .Case([&](ReadoutOp r) {
+          n.kind = K::Readout;
+          n.ints = {0, 0, 0};
+          if (auto f = dyn_cast<FixedType>(
+                  r.getOutput().getType().getElementType()))
+            n.ints = {1, f.getFormat().width, f.getFormat().frac};
+          n.ints.push_back(fracOf(r.getInput()));
+          n.ints.push_back(int64_t(toRounding(r.getRounding())));
+          n.ints.push_back(r.getKeepTime());
+          for (int64_t d : r.getTokenDims())
+            n.ints.push_back(d);
+          return success();
+        })
+        .Case([&](SpikingAttentionOp a) {
+          n.kind = K::Attention;
+          const auto ratio = a.getHeadKeepRatio();
+          n.ints = {a.getVariant() == AttentionVariant::SDSA,
+                    int64_t(a.getNumHeads()), a.getHeadGate() ? 1 : 0,
+                    ratio ? 1 : 0};
+          n.reals = {a.getScale().convertToDouble(),
+                     ratio ? ratio->convertToDouble() : 0.0};
+          n.neuron = toNeuronParams(a.getNeuron());
+          return success();
+        })
+        .Case([&](MoeGatesOp m) {
+          n.kind = K::MoeGates;
+          n.ints = {int64_t(m.getNumExperts())};
+          n.reals = {m.getScale().convertToDouble()};
+          return success();
+        })
+        .Case([&](MoeRouterOp r) {
+          n.kind = K::MoeRouter;
+          Type elt = r.getInput().getType().getElementType();
+          n.ints = {int64_t(r.getTopK()),
+                    r.getCapacity() ? int64_t(*r.getCapacity()) : -1,
+                    r.getNormalizeGates() ? 1 : 0,
+                    r.getRouteTimeStep() ? int64_t(*r.getRouteTimeStep()) : -1,
+                    isa<FixedType>(elt) ? fracOf(r.getInput()) : -1};
+          return success();
+        })
+        .Case([&](MoeDispatchOp d) {
+          n.kind = K::MoeDispatch;
+          n.ints = {int64_t(d.getNumExperts()), int64_t(d.getCapacity())};
+          return success();
+        })
+        .Case([&](MoeCombineOp) {
+          n.kind = K::MoeCombine;
+          return success();
+        })
+        .Case([&](MoeExpertsOp x) -> LogicalResult {
+          n.kind = K::MoeExperts;
+          const int32_t body = int32_t(prog.graphs.size());
+          prog.graphs.emplace_back();
+          n.ints = {body};
+          if (failed(convertBlock(x.getBody().front(), body)))
+            return failure();
+          for (size_t i = 0; i < prog.graphs[body].inputs.size(); ++i)
+            prog.graphs[body].inputNames.push_back("arg" + std::to_string(i));
+          prog.graphs[body].outputNames.assign(
+              prog.graphs[body].outputs.size(), "result");
+          return success();
+        })
+        .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+              tensor::ReshapeOp, tensor::CastOp>([&](auto r) {
+          n.kind = K::Reshape;
+          n.operands.resize(1);
+          return success();
+        })
+        .Case([&](tensor::EmptyOp) {
+          n.kind = K::Empty;
+          n.operands.clear();
+          return success();
+        })
+        .Case<tensor::ExtractSliceOp, tensor::InsertSliceOp>(
+            [&](auto s) -> LogicalResult {
+              n.kind = isa<tensor::ExtractSliceOp>(op) ? K::ExtractSlice
+                                                       : K::InsertSlice;
+              for (auto list : {s.getStaticOffsets(), s.getStaticSizes(),
+                                s.getStaticStrides()})
+                for (int64_t v : list) {
+                  if (ShapedType::isDynamic(v))
+                    return op.emitError() << "dynamic slices are not supported";
+                  n.ints.push_back(v);
+                }
+              n.operands.resize(isa<tensor::ExtractSliceOp>(op) ? 1 : 2);
+              return success();
+            })
+        .Case([&](tensor::ConcatOp c) {
+          n.kind = K::Concat;
+          n.ints = {int64_t(c.getDim())};
+          return success();
+        })
+        .Case([&](linalg::TransposeOp t) {
+          n.kind = K::Transpose;
+          n.ints.assign(t.getPermutation().begin(), t.getPermutation().end());
+          n.operands.resize(1);
+          return success();
+        })
+        .Case<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+              arith::MaximumFOp, arith::MinimumFOp>([&](auto) {
+          n.kind = K::Binary;
+          n.ints = {isa<arith::AddFOp>(op)   ? 0
+                    : isa<arith::SubFOp>(op) ? 1
+                    : isa<arith::MulFOp>(op) ? 2
+                    : isa<arith::DivFOp>(op) ? 3
+                    : isa<arith::MaximumFOp>(op) ? 4
+                                                 : 5};
+          return success();
+        })
+        .Case([&](arith::NegFOp) {
+          n.kind = K::Neg;
+          return success();
+        })
+        .Default([&](Operation *) -> LogicalResult {
+          return op.emitError() << "the program format has no node for '"
+                                << op.getName() << "' (inline calls and "
+                                << "lower to snn ops first)";
+        });
+  }
+};
+
+rt::TileKind tileKind(TileKind k) {
+  switch (k) {
+  case TileKind::Synaptic:
+    return rt::TileKind::Synaptic;
+  case TileKind::AndAccumulate:
+    return rt::TileKind::AndAccumulate;
+  case TileKind::ScoreValue:
+    return rt::TileKind::ScoreValue;
+  case TileKind::Vector:
+    return rt::TileKind::Vector;
+  }
+  return rt::TileKind::Vector;
+}
+
+} // namespace
+
+FailureOr<rt::Program> spikestack::exportProgram(ModuleOp module) {
+  auto programs = llvm::to_vector(module.getOps<hwd::ProgramOp>());
+  if (programs.size() != 1)
+    return emitError(module.getLoc())
+           << "the module holds " << programs.size()
+           << " snnhw.program ops; export needs exactly one (run "
+              "--snn-to-hw first)";
+  hwd::ProgramOp hwProgram = programs.front();
+  SmallVector<Operation *> planned = plannedOps(module);
+  func::FuncOp func;
+  for (Operation *op : planned) {
+    auto f = op->getParentOfType<func::FuncOp>();
+    if (func && f != func)
+      return op->emitError() << "planned ops in more than one function; the "
+                                "program format has one layer table";
+    func = f;
+  }
+  if (!func)
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isExternal())
+        func = f;
+  if (!func)
+    return emitError(module.getLoc()) << "no function to export";
+
+  rt::Program prog;
+  prog.target = hwProgram.getTarget().str();
+  auto target = hw::loadTarget(prog.target);
+  if (!target.ok())
+    return hwProgram.emitError() << std::string(target.status().message());
+  prog.fingerprint = rt::targetFingerprint(*target);
+  prog.makespan = int64_t(hwProgram.getMakespan());
+  prog.barriers = int64_t(hwProgram.getBarriers());
+  prog.inputOffsets.assign(hwProgram.getInputOffsets().begin(),
+                           hwProgram.getInputOffsets().end());
+
+  prog.graphs.emplace_back();
+  Exporter ex(prog);
+  if (failed(ex.convertBlock(func.getBody().front(), 0)))
+    return failure();
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    prog.graphs[0].inputNames.push_back(argumentName(func, i));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    prog.graphs[0].outputNames.push_back(resultName(func, i));
+
+  // Layers: the planned ops in program order (--snn-lower-to-hw's numbers).
+  for (Operation *op : planned) {
+    rt::Layer layer;
+    auto [g, node] = ex.nodeOf.lookup(op);
+    layer.node = node;
+    layer.op = op->getName().getStringRef().str();
+    prog.graphs[0].nodes[node].layer = int32_t(prog.layers.size());
+    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    if (!tilings)
+      return op->emitError() << "has no snn.tiling; run --snn-to-hw first";
+    SmallVector<Operation *> owners;
+    if (auto experts = dyn_cast<MoeExpertsOp>(op)) {
+      owners = expertBodyOps(experts);
+      if (owners.size() != tilings.size())
+        return op->emitError() << "has " << tilings.size() << " tilings for "
+                               << owners.size() << " expert body ops";
+      layer.ownerGraph = ex.nodeOf.lookup(owners.front()).first;
+    } else {
+      owners.assign(tilings.size(), op);
+    }
+    for (auto [attr, owner] : llvm::zip(tilings, owners)) {
+      auto t = cast<TilingAttr>(attr);
+      layer.tilings.push_back({tileKind(t.getKind()), t.getRows(), t.getCols(),
+                               t.getReduction(), t.getOutputs(), t.getGroups(),
+                               t.getVectors(), t.getBundle(),
+                               t.getHeldBits()});
+      layer.owners.push_back(ex.nodeOf.lookup(owner).second);
+      Operation *e = fusedEpilogue(owner);
+      layer.epilogues.push_back(e ? ex.nodeOf.lookup(e).second : -1);
+    }
+    prog.layers.push_back(std::move(layer));
+  }
+
+  // Streams.
+  for (auto stream : hwProgram.getBody().front().getOps<hwd::StreamOp>()) {
+    const size_t core = size_t(stream.getCore());
+    if (core >= 4096)
+      return stream.emitError() << "core number out of range";
+    if (prog.streams.size() <= core)
+      prog.streams.resize(core + 1);
+    auto &out = prog.streams[core];
+    for (Operation &op : stream.getBody().front()) {
+      rt::Instr in;
+      auto ok = TypeSwitch<Operation *, bool>(&op)
+                    .Case([&](hwd::LoadOp l) {
+                      in.op = rt::Opcode::Load;
+                      in.sub = uint8_t(l.getKind() == hwd::LoadKind::Weights
+                                           ? rt::LoadKind::Weights
+                                           : rt::LoadKind::Input);
+                      in.layer = l.getLayer();
+                      in.task = l.getTask();
+                      in.bank = l.getBank();
+                      in.offset = l.getOffset();
+                      in.bytes = l.getBytes();
+                      return true;
+                    })
+                    .Case([&](hwd::StoreOp s) {
+                      in.op = rt::Opcode::Store;
+                      in.layer = s.getLayer();
+                      in.task = s.getTask();
+                      in.bank = s.getBank();
+                      in.offset = s.getOffset();
+                      in.bytes = s.getBytes();
+                      return true;
+                    })
+                    .Case<hwd::SpikeAccOp, hwd::AndAccOp, hwd::ScoreValueOp>(
+                        [&](auto a) {
+                          in.op = isa<hwd::SpikeAccOp>(op) ? rt::Opcode::SpikeAcc
+                                  : isa<hwd::AndAccOp>(op)
+                                      ? rt::Opcode::AndAcc
+                                      : rt::Opcode::ScoreValue;
+                          in.layer = a.getLayer();
+                          in.tiling = a.getTiling();
+                          in.task = a.getTask();
+                          in.kTiles = a.getKTiles();
+                          in.columns = a.getColumns();
+                          in.vectors = a.getVectors();
+                          in.bundle = a.getBundle();
+                          in.dynamic = a.getDynamic();
+                          return true;
+                        })
+                    .Case([&](hwd::LifOp l) {
+                      in.op = rt::Opcode::Lif;
+                      in.layer = l.getLayer();
+                      in.task = l.getTask();
+                      in.elements = l.getElements();
+                      return true;
+                    })
+                    .Case([&](hwd::VectorOp v) {
+                      in.op = rt::Opcode::Vector;
+                      in.sub = uint8_t(v.getFn());
+                      in.layer = v.getLayer();
+                      in.task = v.getTask();
+                      in.elements = v.getElements();
+                      return true;
+                    })
+                    .Case([&](hwd::RouteOp r) {
+                      in.op = rt::Opcode::Route;
+                      in.layer = r.getLayer();
+                      in.task = r.getTask();
+                      in.elements = r.getTokens();
+                      return true;
+                    })
+                    .Case<hwd::DispatchOp, hwd::CombineOp>([&](auto d) {
+                      in.op = isa<hwd::DispatchOp>(op) ? rt::Opcode::Dispatch
+                                                       : rt::Opcode::Combine;
+                      in.layer = d.getLayer();
+                      in.task = d.getTask();
+                      in.elements = d.getElements();
+                      return true;
+                    })
+                    .Case([&](hwd::SignalOp s) {
+                      in.op = rt::Opcode::Signal;
+                      in.barrier = s.getBarrier();
+                      return true;
+                    })
+                    .Case([&](hwd::WaitOp w) {
+                      in.op = rt::Opcode::Wait;
+                      in.barrier = w.getBarrier();
+                      in.count = w.getCount();
+                      return true;
+                    })
+                    .Case([&](hwd::HaltOp) {
+                      in.op = rt::Opcode::Halt;
+                      return true;
+                    })
+                    .Default([](Operation *) { return false; });
+      if (!ok)
+        return op.emitError() << "is not an instruction";
+      out.push_back(in);
+    }
+  }
+  if (auto st = rt::verifyProgram(prog); !st.ok())
+    return hwProgram.emitError()
+           << "internal error: exported program does not verify: "
+           << std::string(st.message());
+  return prog;
+}
+
+void spikestack::registerProgramTranslations() {
+  auto dialects = [](DialectRegistry &registry) {
+    registry.insert<snn::SNNDialect, hwd::SNNHWDialect, func::FuncDialect,
+                    arith::ArithDialect, tensor::TensorDialect,
+                    linalg::LinalgDialect>();
+  };
+  TranslateFromMLIRRegistration isa(
+      "emit-isa", "emit the binary program container of an snnhw program",
+      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError() << "expected a module";
+        auto p = exportProgram(module);
+        if (failed(p))
+          return failure();
+        os << rt::encodeProgram(*p);
+        return success();
+      },
+      dialects);
+  TranslateFromMLIRRegistration asmText(
+      "emit-asm", "emit the textual assembly of an snnhw program",
+      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError() << "expected a module";
+        auto p = exportProgram(module);
+        if (failed(p))
+          return failure();
+        os << rt::disassemble(*p);
+        return success();
+      },
+      dialects);
+}

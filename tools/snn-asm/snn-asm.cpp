@@ -1,0 +1,71 @@
+//===- snn-asm.cpp - program assembler and disassembler -------------------===//
+//
+//   snn-asm -d PROGRAM [-o OUT.s]      disassemble a binary program
+//   snn-asm FILE.s -o PROGRAM          assemble it back
+//
+// Both directions verify the program; `snn-asm` of the output of
+// `snn-asm -d` reproduces the binary byte for byte. Links no MLIR.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Runtime/Program.h"
+#include "spikestack/Support/FileUtil.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+using namespace spikestack;
+
+static int error(const std::string &message) {
+  std::fprintf(stderr, "snn-asm: error: %s\n", message.c_str());
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  bool disassemble = false;
+  std::string in, out;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "-d")) {
+      disassemble = true;
+    } else if (!std::strcmp(argv[i], "-o") && i + 1 < argc) {
+      out = argv[++i];
+    } else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
+      std::printf("usage: snn-asm -d PROGRAM [-o OUT.s]\n"
+                  "       snn-asm FILE.s -o PROGRAM\n");
+      return 0;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      return error(std::string("unknown option '") + argv[i] + "'");
+    } else if (in.empty()) {
+      in = argv[i];
+    } else {
+      return error("more than one input file");
+    }
+  }
+  if (in.empty())
+    return error("no input file (snn-asm -d PROGRAM, or snn-asm FILE.s -o "
+                 "PROGRAM)");
+  auto text = readFile(in);
+  if (!text.ok())
+    return error(std::string(text.status().message()));
+  if (disassemble) {
+    auto p = rt::decodeProgram(*text);
+    if (!p.ok())
+      return error(in + ": " + std::string(p.status().message()));
+    const std::string s = rt::disassemble(*p);
+    if (out.empty() || out == "-") {
+      std::fwrite(s.data(), 1, s.size(), stdout);
+      return 0;
+    }
+    if (auto st = writeFileAtomically(out, s); !st.ok())
+      return error(std::string(st.message()));
+    return 0;
+  }
+  if (out.empty())
+    return error("assembling needs -o PROGRAM");
+  auto p = rt::assemble(*text);
+  if (!p.ok())
+    return error(in + ": " + std::string(p.status().message()));
+  if (auto st = rt::writeProgram(out, *p); !st.ok())
+    return error(std::string(st.message()));
+  return 0;
+}
