@@ -2,6 +2,8 @@
 # SpikeStack developer entry point (the README's two commands).
 #
 #   scripts/dev.sh demo   install what is missing, build, run the main job
+#                         (compile a shipped model for 3d-mol, execute it,
+#                         print the report)
 #   scripts/dev.sh test   install what is missing, build, run every test, then
 #                         run them again in an ASan+UBSan build (build-asan/)
 #                         and fuzz the ONNX importer for FUZZ_SECONDS
@@ -60,18 +62,27 @@ build() {
 
 demo() {
   build
-  local work
+  local work model="$ROOT/test/data/models/spikformer-c1-128"
   work="$(mktemp -d)"
   # shellcheck disable=SC2064  # expand now: $work is local to this function
   trap "rm -rf '$work'" EXIT
-  echo "== Spikformer block (examples/spikformer_block.mlir) on the reference interpreter"
-  "$PY" "$ROOT/test/e2e/gen_reference.py" spikformer "$work/in" --quiet
-  "$BUILD_DIR/bin/snn-run" --interpret "$ROOT/examples/spikformer_block.mlir" \
-    --input-dir "$work/in" --output-dir "$work/out"
-  PYTHONPATH="$ROOT/python" "$PY" -m spikestack.summarize "$work/out"
-  echo "== agreement with the independent PyTorch reference"
-  PYTHONPATH="$ROOT/python" "$PY" -m spikestack.compare \
-    --ref-dir "$work/in" --out-dir "$work/out"
+  echo "== compile the shipped Spikformer (test/data/models/spikformer-c1-128.onnx) for 3d-mol"
+  "$BUILD_DIR/bin/snn-compile" "$model.onnx" --target 3d-mol -o "$work/model.snnp"
+  echo "== run it on the cycle-level executor"
+  "$BUILD_DIR/bin/snn-run" "$work/model.snnp" --input image="$model.input.npy" \
+    --output-dir "$work/out" --report "$work/report.json"
+  echo "== report ($work/report.json)"
+  "$PY" - "$work/report.json" "$work/out/logits.npy" "$model.logits.npy" <<'PY'
+import json, sys
+import numpy as np
+r = json.load(open(sys.argv[1]))
+keys = ["cycles", "clock_mhz", "latency_us", "footprint_mm2", "traffic_bits",
+        "memory_access_latency_cycles", "energy_pj"]
+print(json.dumps({k: r[k] for k in keys}, indent=1))
+ours, ref = np.load(sys.argv[2]), np.load(sys.argv[3])
+print(f"logits: executor argmax {ours.argmax(-1).tolist()}, PyTorch argmax "
+      f"{ref.argmax(-1).tolist()}, max |diff| {abs(ours - ref).max():.4f} (int8 weights)")
+PY
 }
 
 # Our objects inline LLVM's allocator code with ASan poisoning annotations,

@@ -181,6 +181,43 @@ struct TraceEvent {
   json args;
 };
 
+/// Bandwidth over time of a shared resource (bank ports, a bond link, the
+/// DRAM channel): buckets of kBucket cycles, each able to carry
+/// rate * kBucket bits. A transfer takes what is left of the buckets from
+/// its request on, so concurrent transfers share the bandwidth.
+struct Calendar {
+  static constexpr int64_t kBucket = 16;
+  double rate = 1; ///< bits per cycle
+  std::map<int64_t, double> used;
+  /// Reserves `bits` from cycle `start` at most `perTransfer` bits per
+  /// cycle (one port's width; default: the whole rate); returns the cycle
+  /// after the last bit.
+  int64_t reserve(int64_t start, double bits, double perTransfer = 0) {
+    const double cap = perTransfer > 0 ? std::min(perTransfer, rate) : rate;
+    int64_t b = start / kBucket;
+    double left = bits;
+    int64_t end = start;
+    while (left > 0) {
+      const int64_t b0 = b * kBucket, from = std::max(start, b0);
+      const double window = double(b0 + kBucket - from);
+      double &u = used[b];
+      const double avail =
+          std::min(cap * window, rate * double(kBucket) - u);
+      if (avail > 0) {
+        const double take = std::min(avail, left);
+        // This transfer's bits follow the bucket's earlier users.
+        end = from + int64_t(std::ceil((std::max(0.0, u - rate * double(from - b0)) +
+                                        take) / rate));
+        end = std::max<int64_t>(end, from + int64_t(std::ceil(take / cap)));
+        u += take;
+        left -= take;
+      }
+      ++b;
+    }
+    return end;
+  }
+};
+
 struct CoreState {
   size_t pc = 0;
   int64_t time = 0;
@@ -201,11 +238,16 @@ public:
     banks = t.blocksOfKind(hw::BlockKind::Sram);
     clockMhz = m.effectiveClockMhz();
     cycleNs = 1000.0 / clockMhz;
-    bankPorts.resize(banks.size());
+    bankCalendars.resize(banks.size());
     for (size_t b = 0; b < banks.size(); ++b)
-      bankPorts[b].assign(
-          size_t(std::max<int64_t>(1, t.block(banks[b]).sram.ports)), 0);
-    linkFree.assign(t.tiers.size(), 0.0);
+      bankCalendars[b].rate =
+          double(std::max<int64_t>(1, t.block(banks[b]).sram.ports) *
+                 std::max<int64_t>(1, t.block(banks[b]).sram.widthBits));
+    linkCalendars.resize(t.tiers.size());
+    for (size_t i = 0; i + 1 < t.tiers.size(); ++i)
+      if (const hw::VerticalLink *l = t.link(int(i), int(i) + 1))
+        linkCalendars[i].rate =
+            double(std::max<int64_t>(1, m.verticalBitsPerCycle(*l)));
     energyTier.assign(t.tiers.size() + 1, std::vector<double>(kNumKinds, 0));
     bankReadBits.assign(banks.size(), 0);
     bankWriteBits.assign(banks.size(), 0);
@@ -221,7 +263,7 @@ public:
     wireDelay = t.tech["wire_delay_ns_per_mm"];
     sramCycles = int64_t(t.tech["sram_access_cycles"]);
     dramLatency = int64_t(std::ceil(t.tech["dram_latency_ns"] / cycleNs));
-    dramBitsPerCycle = std::max(
+    dramCalendar.rate = std::max(
         1.0, tech("dram_bandwidth_gbit_s", 51.2) / clockMhz * 1000.0);
     state.resize(p.streams.size());
     layerCycles.assign(p.layers.size(), 0);
@@ -245,10 +287,9 @@ private:
   double clockMhz, cycleNs;
   double eAcc, eMac, eLif, eScratch, eDram, wireDelay;
   int64_t sramCycles, dramLatency;
-  double dramBitsPerCycle;
-  std::vector<std::vector<int64_t>> bankPorts;
-  std::vector<double> linkFree; ///< link between tier i and i + 1
-  double dramFree = 0;
+  std::vector<Calendar> bankCalendars;
+  std::vector<Calendar> linkCalendars; ///< link between tier i and i + 1
+  Calendar dramCalendar;
   std::vector<CoreState> state;
   std::vector<int64_t> barrierCount;
   std::vector<std::vector<int64_t>> barrierTimes;
@@ -256,7 +297,7 @@ private:
   std::vector<std::vector<double>> energyTier;
   std::vector<int64_t> bankReadBits, bankWriteBits;
   double verticalBits = 0, horizontalBitMm = 0, dramBits = 0;
-  double accessLatencySum = 0;
+  double accessLatencySum = 0, unloadedLatencySum = 0;
   int64_t accesses = 0, bankConflicts = 0, conflictCycles = 0;
   int64_t synapticEvents = 0, macs = 0, lifUpdates = 0, vectorOps = 0;
   int64_t passes = 0, skippedPasses = 0, vectorsStreamed = 0,
@@ -297,43 +338,38 @@ private:
 int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
                          int64_t request, const std::string &what) {
   const int coreTier = tierOfCore(c);
-  int64_t start = request, latency = 0, serial = 0;
+  int64_t latency = 0, serialEnd = request, ideal = 0;
   if (bank < 0) {
-    start = std::max<int64_t>(start, int64_t(std::ceil(dramFree)));
-    serial = int64_t(std::ceil(double(bits) / dramBitsPerCycle));
     latency = dramLatency;
-    dramFree = double(start) + double(bits) / dramBitsPerCycle;
+    ideal = int64_t(std::ceil(double(bits) / dramCalendar.rate));
+    serialEnd = dramCalendar.reserve(request, double(bits));
     dramBits += double(bits);
     charge(int(tgt.tiers.size()), kDram, double(bits) * eDram);
-    record(what, dramTrack(), start, serial, {{"bits", bits}, {"core", c}});
+    record(what, dramTrack(), serialEnd - ideal, ideal,
+           {{"bits", bits}, {"core", c}});
   } else {
     const hw::BlockRef b = banks[bank];
     const hw::SramSpec &s = tgt.block(b).sram;
     const hw::Path path = model.path(cores[c], b);
-    int64_t width = std::max<int64_t>(1, s.widthBits);
     const int lo = std::min(coreTier, b.tier), hi = std::max(coreTier, b.tier);
-    double linkBits = 1e300;
-    for (int i = lo; i < hi; ++i)
-      if (const hw::VerticalLink *l = tgt.link(i, i + 1))
-        linkBits = std::min(
-            linkBits, double(std::max<int64_t>(1, model.verticalBitsPerCycle(*l))));
-    // The earliest free port of the bank.
-    auto &ports = bankPorts[bank];
-    auto port = std::min_element(ports.begin(), ports.end());
-    if (*port > start) {
-      ++bankConflicts;
-      conflictCycles += *port - start;
-      start = *port;
-    }
-    for (int i = lo; i < hi; ++i)
-      start = std::max<int64_t>(start, int64_t(std::ceil(linkFree[i])));
-    serial = (bits + width - 1) / width;
-    *port = start + serial;
+    // Port bandwidth of the bank and of every bond link crossed: calendars
+    // of bits per cycle, so that claims made out of time order (a task's
+    // later passes) do not block earlier requests of other cores.
+    Calendar &port = bankCalendars[bank];
+    double narrowest = port.rate / double(std::max<int64_t>(1, s.ports));
+    serialEnd = port.reserve(request, double(bits),
+                             double(std::max<int64_t>(1, s.widthBits)));
     for (int i = lo; i < hi; ++i) {
-      linkFree[i] = double(start) + double(bits) / linkBits;
-      record(what, linkTrack(i), start,
-             std::max<int64_t>(1, int64_t(std::ceil(double(bits) / linkBits))),
+      narrowest = std::min(narrowest, linkCalendars[i].rate);
+      const int64_t end = linkCalendars[i].reserve(request, double(bits));
+      record(what, linkTrack(i), request, std::max<int64_t>(1, end - request),
              {{"bits", bits}, {"core", c}, {"bank", bank}});
+      serialEnd = std::max(serialEnd, end);
+    }
+    ideal = int64_t(std::ceil(double(bits) / narrowest));
+    if (serialEnd - request > ideal) {
+      ++bankConflicts;
+      conflictCycles += serialEnd - request - ideal;
     }
     const int64_t wireCycles =
         path.horizontalMm > 0
@@ -366,10 +402,12 @@ int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
         verticalBits += double(bits);
       }
   }
+  const int64_t queueing = std::max<int64_t>(0, serialEnd - request - ideal);
   ++accesses;
-  accessLatencySum += double(start - request + latency);
-  state[c].stallMemory += start - request;
-  return start + latency + serial;
+  accessLatencySum += double(queueing + latency);
+  unloadedLatencySum += double(latency);
+  state[c].stallMemory += queueing;
+  return serialEnd + latency;
 }
 
 int64_t Timing::arrayOp(size_t c, const Instr &in) {
@@ -678,9 +716,13 @@ json Timing::report(const Activity &a) const {
                        {"horizontal_bit_mm", horizontalBitMm},
                        {"dram", dramBits}};
   const double meanLat = accesses ? accessLatencySum / double(accesses) : 0;
-  r["memory_access_latency_cycles"] = {{"mean", meanLat},
-                                       {"accesses", accesses}};
-  r["memory_access_latency_ns"] = {{"mean", meanLat * cycleNs}};
+  const double unloaded = accesses ? unloadedLatencySum / double(accesses) : 0;
+  // mean: request to first bit, queueing for ports and links included;
+  // unloaded: the path alone (bank access, wires, bonds or DRAM).
+  r["memory_access_latency_cycles"] = {
+      {"mean", meanLat}, {"unloaded_mean", unloaded}, {"accesses", accesses}};
+  r["memory_access_latency_ns"] = {{"mean", meanLat * cycleNs},
+                                   {"unloaded_mean", unloaded * cycleNs}};
   json util = json::object();
   for (size_t c = 0; c < state.size(); ++c)
     util[tgt.block(cores[c]).name] =

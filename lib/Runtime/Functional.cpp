@@ -54,6 +54,151 @@ int32_t countNonZero(const std::vector<double> &x, int64_t base,
   return c;
 }
 
+/// Largest |v| of a tensor, or -1 if a value is not an integer.
+double maxAbsInteger(const Tensor &t) {
+  double m = 0;
+  for (double v : t.data) {
+    if (v != std::floor(v))
+      return -1;
+    m = std::max(m, std::abs(v));
+  }
+  return m;
+}
+
+/// Whether the integer-domain sums of an event-driven kernel stay exact in
+/// int64 (the reference accumulates in 128 bits).
+bool fitsInt64(const Tensor &x, const Tensor &w, const Tensor *bias,
+               int64_t terms) {
+  const double mx = maxAbsInteger(x), mw = maxAbsInteger(w);
+  const double mb = bias ? maxAbsInteger(*bias) : 0;
+  return mx >= 0 && mw >= 0 && mb >= 0 &&
+         mx * mw * double(terms) + mb < 4.0e18;
+}
+
+/// Event-driven integer linear: each non-zero input adds its weight row to
+/// the outputs (what the PEs do), bit-exact with ref::linear's integer
+/// domain whenever fitsInt64 holds.
+absl::StatusOr<Tensor> eventLinear(const Tensor &x, const Tensor &w,
+                                   const Tensor *bias,
+                                   const ref::IntDomain &d) {
+  if (x.rank() < 1 || w.rank() != 2 || x.shape.back() != w.dim(1) ||
+      (bias && bias->numel() != w.dim(0)))
+    return ref::linear(x, w, bias, d); // the reference reports the error
+  const int64_t K = w.dim(1), N = w.dim(0);
+  const int64_t rows = K ? x.numel() / K : 0;
+  std::vector<int64_t> wt(size_t(K * N));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      wt[size_t(k * N + n)] = int64_t(w.data[n * K + k]);
+  std::vector<int64_t> shape = x.shape;
+  shape.back() = N;
+  Tensor out(shape);
+  std::vector<int64_t> acc(static_cast<size_t>(N));
+  for (int64_t r = 0; r < rows; ++r) {
+    std::fill(acc.begin(), acc.end(), 0);
+    for (int64_t k = 0; k < K; ++k) {
+      const double v = x.data[r * K + k];
+      if (v == 0)
+        continue;
+      const int64_t xv = int64_t(v);
+      const int64_t *row = &wt[size_t(k * N)];
+      if (xv == 1) // a spike: add the weights
+        for (int64_t n = 0; n < N; ++n)
+          acc[n] += row[n];
+      else
+        for (int64_t n = 0; n < N; ++n)
+          acc[n] += xv * row[n];
+    }
+    for (int64_t n = 0; n < N; ++n)
+      out.data[r * N + n] = double(ref::saturate(
+          acc[n] + (bias ? int64_t(bias->data[n]) : 0), d.output));
+  }
+  return out;
+}
+
+/// Event-driven integer convolution: each non-zero input scatters into the
+/// outputs its kernel taps reach.
+absl::StatusOr<Tensor> eventConv2d(const Tensor &x, const Tensor &w,
+                                   const Tensor *bias,
+                                   const ref::Conv2dParams &p,
+                                   const ref::IntDomain &d,
+                                   const std::vector<int64_t> &outShape) {
+  const int64_t r = x.rank();
+  if (r < 3 || w.rank() != 4 || int64_t(outShape.size()) != r)
+    return ref::conv2d(x, w, bias, p, d);
+  const int64_t C = x.dim(r - 3), H = x.dim(r - 2), W = x.dim(r - 1);
+  const int64_t O = w.dim(0), CG = w.dim(1), KH = w.dim(2), KW = w.dim(3);
+  const int64_t OH = outShape[r - 2], OW = outShape[r - 1];
+  if (p.groups < 1 || CG * p.groups != C || O % p.groups ||
+      outShape[r - 3] != O || (bias && bias->numel() != O))
+    return ref::conv2d(x, w, bias, p, d);
+  // Check the output size the reference would compute.
+  if (ref::pooledSize(H, p.padTop, p.padBottom, KH, p.strideH, p.dilationH,
+                      false) != OH ||
+      ref::pooledSize(W, p.padLeft, p.padRight, KW, p.strideW, p.dilationW,
+                      false) != OW)
+    return ref::conv2d(x, w, bias, p, d);
+  const int64_t OG = O / p.groups;
+  // Weights as [c][i][j][o within group].
+  std::vector<int64_t> wt(size_t(C * KH * KW * OG));
+  for (int64_t o = 0; o < O; ++o) {
+    const int64_t g = o / OG;
+    for (int64_t c = 0; c < CG; ++c)
+      for (int64_t i = 0; i < KH; ++i)
+        for (int64_t j = 0; j < KW; ++j)
+          wt[size_t((((g * CG + c) * KH + i) * KW + j) * OG + o % OG)] =
+              int64_t(w.data[((o * CG + c) * KH + i) * KW + j]);
+  }
+  const int64_t batch = x.numel() / std::max<int64_t>(1, C * H * W);
+  Tensor out(outShape);
+  std::vector<int64_t> acc(static_cast<size_t>(OH * OW * O)); // [oh][ow][o]
+  for (int64_t b = 0; b < batch; ++b) {
+    std::fill(acc.begin(), acc.end(), 0);
+    const double *xb = &x.data[b * C * H * W];
+    for (int64_t c = 0; c < C; ++c) {
+      const int64_t g = c / CG;
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t ww = 0; ww < W; ++ww) {
+          const double v = xb[(c * H + h) * W + ww];
+          if (v == 0)
+            continue;
+          const int64_t xv = int64_t(v);
+          for (int64_t i = 0; i < KH; ++i) {
+            const int64_t ohs = h + p.padTop - i * p.dilationH;
+            if (ohs < 0 || ohs % p.strideH)
+              continue;
+            const int64_t oh = ohs / p.strideH;
+            if (oh >= OH)
+              continue;
+            for (int64_t j = 0; j < KW; ++j) {
+              const int64_t ows = ww + p.padLeft - j * p.dilationW;
+              if (ows < 0 || ows % p.strideW)
+                continue;
+              const int64_t ow = ows / p.strideW;
+              if (ow >= OW)
+                continue;
+              const int64_t *wrow = &wt[size_t(((c * KH + i) * KW + j) * OG)];
+              int64_t *a = &acc[size_t((oh * OW + ow) * O + g * OG)];
+              if (xv == 1)
+                for (int64_t o = 0; o < OG; ++o)
+                  a[o] += wrow[o];
+              else
+                for (int64_t o = 0; o < OG; ++o)
+                  a[o] += xv * wrow[o];
+            }
+          }
+        }
+    }
+    double *ob = &out.data[b * O * OH * OW];
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t q = 0; q < OH * OW; ++q)
+        ob[o * OH * OW + q] = double(ref::saturate(
+            acc[size_t(q * O + o)] + (bias ? int64_t(bias->data[o]) : 0),
+            d.output));
+  }
+  return out;
+}
+
 } // namespace
 
 absl::Status checkRange(const Tensor &t, const ElemType &type,
@@ -376,6 +521,12 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
   case NodeKind::Linear:
     if (p[0] && !validFormat(p[1], p[2]))
       return absl::InvalidArgumentError("bad accumulator format");
+    if (auto d = intDomain(p, 0);
+        d && typeOf(0).isSpikeLike() &&
+        fitsInt64(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
+                  in[1]->rank() == 2 ? in[1]->dim(1) : 0))
+      return put(eventLinear(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
+                             *d));
     return put(ref::linear(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
                            intDomain(p, 0)));
   case NodeKind::Conv2d: {
@@ -398,6 +549,12 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
     for (int64_t v : {c.padTop, c.padLeft, c.padBottom, c.padRight})
       if (v < 0 || v > 4096)
         return absl::InvalidArgumentError("bad convolution padding");
+    if (auto d = intDomain(p, 9);
+        d && typeOf(0).isSpikeLike() && in[1]->rank() == 4 &&
+        fitsInt64(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
+                  in[1]->dim(1) * in[1]->dim(2) * in[1]->dim(3)))
+      return put(eventConv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
+                             c, *d, res.shape));
     return put(ref::conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, c,
                            intDomain(p, 9)));
   }
