@@ -6,7 +6,7 @@
 # 128 KiB banks; scripts/study.py uses the same target). The executor is
 # single-threaded. Reports simulated cycles per second and synaptic events
 # per second, then how wall time scales with firing rate: the input image
-# scaled by 0.25 .. 4 drives the network's mean firing rate.
+# scaled by 0.02 .. 16 drives the network's mean firing rate.
 #
 #   scripts/bench_executor.sh
 # Environment: BUILD_DIR (build), CACHE (/tmp/spikestack-bench), RUNS (3).
@@ -37,7 +37,7 @@ PY
   -o "$CACHE/$m.snnp"
 printf "%-8s %8s %10s %12s %14s %14s %16s\n" scale rate wall_s peak_RSS_MB \
   cycles Mcycles/s Msyn_events/s
-for scale in 0.25 0.5 1 2 4; do
+for scale in 0.02 0.05 0.1 0.25 1 4 16; do
   "$PY" -c "import numpy as np; x = np.load('$CACHE/$m.input.npy'); np.save('$CACHE/in-$scale.npy', (x * $scale).astype(np.float32))"
   best=999999; rss=0
   for ((i = 0; i < RUNS; i++)); do

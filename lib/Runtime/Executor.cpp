@@ -260,7 +260,6 @@ public:
     eLif = t.tech["e_lif_update_pj"];
     eScratch = t.tech["e_scratchpad_fj_per_bit"] * 1e-3;
     eDram = t.tech["dram_energy_pj_per_bit"];
-    wireDelay = t.tech["wire_delay_ns_per_mm"];
     sramCycles = int64_t(t.tech["sram_access_cycles"]);
     dramLatency = int64_t(std::ceil(t.tech["dram_latency_ns"] / cycleNs));
     dramCalendar.rate = std::max(
@@ -285,7 +284,7 @@ private:
   const RunOptions &opts;
   std::vector<hw::BlockRef> cores, banks;
   double clockMhz, cycleNs;
-  double eAcc, eMac, eLif, eScratch, eDram, wireDelay;
+  double eAcc, eMac, eLif, eScratch, eDram;
   int64_t sramCycles, dramLatency;
   std::vector<Calendar> bankCalendars;
   std::vector<Calendar> linkCalendars; ///< link between tier i and i + 1
@@ -371,11 +370,10 @@ int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
       ++bankConflicts;
       conflictCycles += serialEnd - request - ideal;
     }
-    const int64_t wireCycles =
-        path.horizontalMm > 0
-            ? int64_t(std::ceil(path.horizontalMm * wireDelay / cycleNs))
-            : 0;
-    latency = sramCycles + path.latencyCycles + wireCycles;
+    // The repeated wire's delay fits in the (derated) cycle: that is what
+    // the physical model's clock derating guarantees (docs/targets.md), so
+    // wires add no cycles of their own; bonds are registered crossings.
+    latency = sramCycles + path.latencyCycles;
     // Energy: the bank access, the wire (half to each end's tier), bonds.
     const double kb = double(s.capacityBytes) / 1024.0;
     double readFj = tgt.tech["e_sram_read_32k_fj_per_bit"];
@@ -430,6 +428,11 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
     if (!any) {
       ++skippedTasks;
       vectorsSkipped += t.vectors * kT;
+      skippedPasses += t.numBundles() * kT;
+      record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task,
+                          " (no tokens)"),
+             coreTrack(c), st.time, 1,
+             {{"layer", in.layer}, {"task", in.task}, {"skipped", true}});
       return st.time + 1;
     }
   }
@@ -464,6 +467,9 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
       if (weightsFromBank) {
         loadEnd = transfer(c, st.weightBank, heldBits, false, prevComputeStart,
                            absl::StrCat("weights L", in.layer, " t", in.task));
+        record(absl::StrCat("weights L", in.layer, " t", in.task), dmaTrack(c),
+               prevComputeStart, loadEnd - prevComputeStart,
+               {{"bank", st.weightBank}, {"bits", heldBits}});
       } else {
         loadEnd = prevComputeStart + rows;
         charge(coreTier, kSram, double(heldBits) * eScratch);

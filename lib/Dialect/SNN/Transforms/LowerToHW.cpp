@@ -154,6 +154,27 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     return index < int64_t(inner.size()) ? inner[index] : op;
   }
 
+  /// The graph inputs (function arguments) `op` reads, directly or through
+  /// layout ops (reshapes, transposes, concatenations), in first-use order.
+  static SmallVector<Value> graphInputsOf(Operation *op) {
+    SmallVector<Value> found, work(op->getOperands().begin(),
+                                   op->getOperands().end());
+    llvm::DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value v = work.front();
+      work.erase(work.begin());
+      if (!seen.insert(v).second)
+        continue;
+      if (isa<BlockArgument>(v)) {
+        found.push_back(v);
+        continue;
+      }
+      if (Operation *def = v.getDefiningOp(); def && isLayoutOp(def))
+        work.append(def->getOperands().begin(), def->getOperands().end());
+    }
+    return found;
+  }
+
   /// The number of tasks in the last tiling of `op` (signals per barrier).
   static int64_t lastTilingTasks(Operation *op) {
     auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
@@ -197,7 +218,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
             hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
                                 buf.getBank(), buf.getOffset(),
                                 std::max<int64_t>(1, buf.getBytes()));
-        for (Value v : op->getOperands())
+        for (Value v : graphInputsOf(op))
           if (auto it = inputs.find(v); it != inputs.end())
             hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
                                 -1, it->second.first,
