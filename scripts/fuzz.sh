@@ -1,20 +1,35 @@
 #!/usr/bin/env bash
-# Fuzz the ONNX importer with libFuzzer for a bounded time.
+# Fuzz the ONNX importer and the program container + executor with libFuzzer
+# for a bounded time.
 #
-#   scripts/fuzz.sh [SECONDS]        default 60
+#   scripts/fuzz.sh [SECONDS]        default 60 (the ONNX importer)
 #
-# Builds tools/onnx-import-fuzzer with clang-22 (-fsanitize=fuzzer,address,
-# undefined) in build-fuzz/, replays the shipped fixtures once, writes a
-# seed corpus (micro exports of every zoo family in both styles, the same
-# graph structure as the fixtures with a few kB of weights, and the
-# hand-made error-test models: scripts/fuzz_seeds.py), fuzzes for SECONDS
-# (inputs up to 256 kB; new ones go to build-fuzz/corpus, which later runs
-# resume from), and exits non-zero on any crash, leak, timeout
-# (30 s per input) or sanitizer report; the reproducer is left in
-# build-fuzz/artifacts/. Replay one with:
+# Builds tools/onnx-import-fuzzer and tools/program-fuzzer with clang-22
+# (-fsanitize=fuzzer,address,undefined) in build-fuzz/.
+#
+# ONNX importer: replays the shipped fixtures once, writes a seed corpus
+# (micro exports of every zoo family in both styles, the same graph
+# structure as the fixtures with a few kB of weights, and the hand-made
+# error-test models: scripts/fuzz_seeds.py), fuzzes for SECONDS (inputs up
+# to 256 kB; new ones go to build-fuzz/corpus, which later runs resume from).
+#
+# Programs (decoder, verifier, assembler, executor): compiles the micro
+# models for every preset and the shipped models for 3d-mol with
+# snn-compile (build/bin/snn-compile when present, else one built in
+# build-fuzz/), replays the shipped models' programs once (the whole
+# executor under the sanitizers), then fuzzes for PROGRAM_FUZZ_SECONDS
+# (default 30) from the micro programs (inputs up to 64 kB; corpus
+# build-fuzz/program-corpus).
+#
+# Exits non-zero on any crash, leak, timeout (30 s per input) or sanitizer
+# report; the reproducer is left in build-fuzz/artifacts/ (program-fuzzer's
+# as artifacts/program-*). Replay one with:
 #   build-fuzz/bin/onnx-import-fuzzer build-fuzz/artifacts/crash-...
+#   build-fuzz/bin/program-fuzzer build-fuzz/artifacts/program-crash-...
 # Environment: BUILD_DIR (build-fuzz), JOBS (nproc), FUZZ_SEED (1: CI runs
-# are reproducible; pick another to explore elsewhere).
+# are reproducible; pick another to explore elsewhere), PROGRAM_FUZZ_SECONDS
+# (30; 0 skips the program fuzzer), SNN_COMPILE (the compiler for the
+# program seeds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-fuzz}"
@@ -30,7 +45,7 @@ command -v clang++-22 >/dev/null || {
 CC=clang-22 CXX=clang++-22 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIKESTACK_PYTHON="$PY" \
   -DSPIKESTACK_ENABLE_FUZZERS=ON >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS" --target onnx-import-fuzzer
+cmake --build "$BUILD_DIR" -j "$JOBS" --target onnx-import-fuzzer program-fuzzer
 
 seeds="$BUILD_DIR/seeds"
 if [[ ! -f "$seeds/.complete" ]]; then
@@ -59,4 +74,49 @@ if ((status != 0)); then
   echo "fuzz: the importer failed on an input (status $status); see $artifacts/" >&2
   exit "$status"
 fi
-echo "fuzz: no crash in ${SECONDS_TO_RUN}s"
+echo "fuzz: no crash in the importer in ${SECONDS_TO_RUN}s"
+
+PROGRAM_SECONDS="${PROGRAM_FUZZ_SECONDS:-30}"
+((PROGRAM_SECONDS > 0)) || exit 0
+# Program seeds, compiled afresh each run (a few seconds) so that they
+# always match the current container format.
+compile="${SNN_COMPILE:-$ROOT/build/bin/snn-compile}"
+if [[ ! -x "$compile" ]]; then
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target snn-compile
+  compile="$BUILD_DIR/bin/snn-compile"
+fi
+pseeds="$BUILD_DIR/program-seeds"
+rm -rf "$pseeds" && mkdir -p "$pseeds/micro" "$pseeds/shipped"
+for model in "$seeds"/*micro*.onnx; do
+  for target in 2d 3d-mol 3d-lol; do
+    "$compile" "$model" --target "$target" \
+      -o "$pseeds/micro/$(basename "$model" .onnx)-$target.snnp" >/dev/null 2>&1 ||
+      echo "fuzz: note: $(basename "$model") does not compile for $target" >&2
+  done
+done
+for model in "$ROOT"/test/data/models/*.onnx; do
+  "$compile" "$model" --target 3d-mol -o "$pseeds/shipped/$(basename "$model" .onnx).snnp"
+done
+echo "== the shipped models' programs under the fuzz harness"
+"$BUILD_DIR/bin/program-fuzzer" "$pseeds"/shipped/*.snnp -timeout=300 \
+  -rss_limit_mb=4096 -artifact_prefix="$artifacts/program-" \
+  >"$BUILD_DIR/program-replay.log" 2>&1 || {
+  tail -40 "$BUILD_DIR/program-replay.log"
+  echo "fuzz: a shipped model's program failed under the fuzz harness" >&2
+  exit 1
+}
+tail -2 "$BUILD_DIR/program-replay.log"
+pcorpus="$BUILD_DIR/program-corpus"
+mkdir -p "$pcorpus"
+echo "== fuzzing programs and the executor for ${PROGRAM_SECONDS}s ($(ls "$pseeds/micro" | wc -l) seeds)"
+status=0
+"$BUILD_DIR/bin/program-fuzzer" "$pcorpus" "$pseeds/micro" \
+  -max_total_time="$PROGRAM_SECONDS" -seed="${FUZZ_SEED:-1}" -timeout=30 -rss_limit_mb=4096 \
+  -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/program-" \
+  >"$BUILD_DIR/program-fuzz.log" 2>&1 || status=$?
+grep -vE "^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)" "$BUILD_DIR/program-fuzz.log" | tail -40
+if ((status != 0)); then
+  echo "fuzz: the program decoder or executor failed on an input (status $status); see $artifacts/" >&2
+  exit "$status"
+fi
+echo "fuzz: no crash in programs and the executor in ${PROGRAM_SECONDS}s"

@@ -189,6 +189,11 @@ struct Calendar {
   static constexpr int64_t kBucket = 16;
   double rate = 1; ///< bits per cycle
   std::map<int64_t, double> used;
+  /// Buckets the calendars of the run may still visit (Timing's): a
+  /// corrupt program's transfers (2^48 bytes from DRAM) would otherwise
+  /// take unbounded time and memory. reserve() stops when it runs out, and
+  /// the run fails.
+  int64_t *budget = nullptr;
   /// Reserves `bits` from cycle `start` at most `perTransfer` bits per
   /// cycle (one port's width; default: the whole rate); returns the cycle
   /// after the last bit.
@@ -197,7 +202,7 @@ struct Calendar {
     int64_t b = start / kBucket;
     double left = bits;
     int64_t end = start;
-    while (left > 0) {
+    while (left > 0 && (*budget)-- > 0) {
       const int64_t b0 = b * kBucket, from = std::max(start, b0);
       const double window = double(b0 + kBucket - from);
       double &u = used[b];
@@ -239,11 +244,17 @@ public:
     clockMhz = m.effectiveClockMhz();
     cycleNs = 1000.0 / clockMhz;
     bankCalendars.resize(banks.size());
+    linkCalendars.resize(t.tiers.size());
+    calendarBudget = o.maxCalendarBuckets;
+    for (Calendar &cal : bankCalendars)
+      cal.budget = &calendarBudget;
+    for (Calendar &cal : linkCalendars)
+      cal.budget = &calendarBudget;
+    dramCalendar.budget = &calendarBudget;
     for (size_t b = 0; b < banks.size(); ++b)
       bankCalendars[b].rate =
           double(std::max<int64_t>(1, t.block(banks[b]).sram.ports) *
                  std::max<int64_t>(1, t.block(banks[b]).sram.widthBits));
-    linkCalendars.resize(t.tiers.size());
     for (size_t i = 0; i + 1 < t.tiers.size(); ++i)
       if (const hw::VerticalLink *l = t.link(int(i), int(i) + 1))
         linkCalendars[i].rate =
@@ -286,6 +297,8 @@ private:
   double clockMhz, cycleNs;
   double eAcc, eMac, eLif, eScratch, eDram;
   int64_t sramCycles, dramLatency;
+  /// Calendar buckets the run may still visit (RunOptions).
+  int64_t calendarBudget = 0;
   std::vector<Calendar> bankCalendars;
   std::vector<Calendar> linkCalendars; ///< link between tier i and i + 1
   Calendar dramCalendar;
@@ -670,6 +683,12 @@ absl::Status Timing::run() {
       return deadlock();
     if (auto s = step(best); !s.ok())
       return s;
+    if (calendarBudget < 0)
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the program's memory transfers need more than ",
+          opts.maxCalendarBuckets, " bandwidth-calendar buckets, the "
+          "executor's limit (RunOptions::maxCalendarBuckets, snn-run "
+          "--max-calendar-buckets)"));
   }
   for (const CoreState &st : state)
     totalCycles = std::max(totalCycles, st.time);
@@ -876,7 +895,9 @@ std::string Timing::trace() const {
                   {"dur", double(e.dur) * usPerCycle},
                   {"args", e.args}});
   json doc = {{"traceEvents", ev}, {"displayTimeUnit", "ns"}};
-  return doc.dump();
+  // Names come from the program: invalid UTF-8 becomes U+FFFD (a strict
+  // dump would throw).
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 } // namespace
@@ -906,7 +927,7 @@ absl::StatusOr<RunResult> Executor::run(const std::vector<Tensor> &inputs,
   RunResult r;
   r.outputs = std::move(*outputs);
   json report = timing.report(f.activity);
-  r.reportJson = report.dump(2);
+  r.reportJson = report.dump(2, ' ', false, json::error_handler_t::replace);
   r.summary = timing.summary(report);
   if (options.trace)
     r.traceJson = timing.trace();

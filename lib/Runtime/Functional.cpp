@@ -71,8 +71,9 @@ bool fitsInt64(const Tensor &x, const Tensor &w, const Tensor *bias,
                int64_t terms) {
   const double mx = maxAbsInteger(x), mw = maxAbsInteger(w);
   const double mb = bias ? maxAbsInteger(*bias) : 0;
-  return mx >= 0 && mw >= 0 && mb >= 0 &&
-         mx * mw * double(terms) + mb < 4.0e18;
+  // Each bound on its own too: the kernels convert every value to int64.
+  return mx >= 0 && mw >= 0 && mb >= 0 && mx < 4.0e18 && mw < 4.0e18 &&
+         mb < 4.0e18 && mx * mw * double(terms) + mb < 4.0e18;
 }
 
 /// Event-driven integer linear: each non-zero input adds its weight row to
@@ -248,6 +249,11 @@ void FunctionalRunner::recordOccupancy(int32_t graph, int32_t nodeIndex,
     if (t.kind == TileKind::Vector)
       continue;
     const int64_t E = prog.layers[li].ownerGraph == 0 ? 1 : experts[li];
+    // An owner with no streamed operand, or a body run for more experts
+    // than the layer was planned for: nothing to record (the timing model
+    // then counts the tiling dense).
+    if (in.empty() || !in[0] || expert >= E)
+      continue;
     const int64_t groupsPer = t.groups / std::max<int64_t>(E, 1);
     const int64_t kT = t.kTiles();
     if (a.nonzero.empty()) {
@@ -461,6 +467,20 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
   auto typeOf = [&](size_t k) -> const ElemType & {
     return g.values[n.operands[k]].type;
   };
+  // Kernels that size their result from operand shapes and parameters run
+  // only when that size is the layer table's result shape (bounded by
+  // RunOptions::maxElements), so that a corrupt program cannot make them
+  // allocate without bound.
+  auto expect = [&](std::vector<int64_t> shape) -> absl::Status {
+    if (shape == res.shape)
+      return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "operands and parameters give shape ", ref::shapeToString(shape),
+        ", the layer table says ", ref::shapeToString(res.shape)));
+  };
+  auto leading = [](const Tensor &t, size_t drop) {
+    return std::vector<int64_t>(t.shape.begin(), t.shape.end() - drop);
+  };
   const auto &p = n.ints;
   switch (n.kind) {
   case NodeKind::Constant: {
@@ -521,6 +541,12 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
   case NodeKind::Linear:
     if (p[0] && !validFormat(p[1], p[2]))
       return absl::InvalidArgumentError("bad accumulator format");
+    if (in[0]->rank() >= 1 && in[1]->rank() == 2) {
+      std::vector<int64_t> shape = leading(*in[0], 1);
+      shape.push_back(in[1]->dim(0));
+      if (auto st = expect(shape); !st.ok())
+        return st;
+    }
     if (auto d = intDomain(p, 0);
         d && typeOf(0).isSpikeLike() &&
         fitsInt64(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
@@ -549,6 +575,17 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
     for (int64_t v : {c.padTop, c.padLeft, c.padBottom, c.padRight})
       if (v < 0 || v > 4096)
         return absl::InvalidArgumentError("bad convolution padding");
+    if (const Tensor &x = *in[0], &w = *in[1]; x.rank() >= 3 && w.rank() == 4) {
+      std::vector<int64_t> shape = leading(x, 3);
+      shape.insert(shape.end(),
+                   {w.dim(0),
+                    ref::pooledSize(x.dim(x.rank() - 2), c.padTop, c.padBottom,
+                                    w.dim(2), c.strideH, c.dilationH, false),
+                    ref::pooledSize(x.dim(x.rank() - 1), c.padLeft, c.padRight,
+                                    w.dim(3), c.strideW, c.dilationW, false)});
+      if (auto st = expect(shape); !st.ok())
+        return st;
+    }
     if (auto d = intDomain(p, 9);
         d && typeOf(0).isSpikeLike() && in[1]->rank() == 4 &&
         fitsInt64(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
@@ -584,6 +621,16 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
     for (int64_t v : {q.padTop, q.padLeft, q.padBottom, q.padRight})
       if (v < 0 || v > 4096)
         return absl::InvalidArgumentError("bad pooling padding");
+    if (const Tensor &x = *in[0]; x.rank() >= 3) {
+      std::vector<int64_t> shape = leading(x, 2);
+      shape.insert(shape.end(),
+                   {ref::pooledSize(x.dim(x.rank() - 2), q.padTop, q.padBottom,
+                                    q.kernelH, q.strideH, 1, q.ceilMode),
+                    ref::pooledSize(x.dim(x.rank() - 1), q.padLeft, q.padRight,
+                                    q.kernelW, q.strideW, 1, q.ceilMode)});
+      if (auto st = expect(shape); !st.ok())
+        return st;
+    }
     if (n.kind == NodeKind::AvgPool) {
       q.countIncludePad = p[9];
       return put(ref::avgPool2d(*in[0], q));
@@ -632,6 +679,9 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
     return put(ref::spikingAttention(*in[0], *in[1], *in[2], a));
   }
   case NodeKind::MoeGates:
+    if (in[0]->rank() == 3)
+      if (auto st = expect({in[0]->dim(0), in[0]->dim(1), p[0]}); !st.ok())
+        return st;
     return put(ref::moeGates(*in[0], *in[1], p[0], n.reals[0]));
   case NodeKind::MoeRouter: {
     ref::RouterParams r;
@@ -643,6 +693,14 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
       r.timeStep = p[3];
     if (p[4] > 60)
       return absl::InvalidArgumentError("bad fraction bits");
+    if (const Tensor &x = *in[0], &w = *in[1]; x.rank() == 4 && w.rank() == 2) {
+      if (auto st = expect({x.dim(1), x.dim(2), p[0]}); !st.ok())
+        return st;
+      // The router's logits [B, N, E] are not a result: bound them here.
+      if (x.dim(1) * x.dim(2) * w.dim(0) > options.maxElements)
+        return absl::InvalidArgumentError("router logits exceed the "
+                                          "executor's element limit");
+    }
     Tensor x = p[4] >= 0 ? ref::dequantize(*in[0], int(p[4])) : *in[0];
     auto routing =
         ref::moeRoute(x, *in[1], in.size() > 2 ? in[2] : nullptr, r);
@@ -654,8 +712,17 @@ absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
     return absl::OkStatus();
   }
   case NodeKind::MoeDispatch:
+    if (const Tensor &x = *in[0]; x.rank() == 4)
+      if (auto st = expect({p[0], x.dim(0), x.dim(1), p[1], x.dim(3)});
+          !st.ok())
+        return st;
     return put(ref::moeDispatch(*in[0], *in[1], *in[2], p[0], p[1]));
   case NodeKind::MoeCombine:
+    if (const Tensor &y = *in[0], &index = *in[1];
+        y.rank() == 5 && index.rank() == 3)
+      if (auto st = expect({y.dim(1), y.dim(2), index.dim(1), y.dim(4)});
+          !st.ok())
+        return st;
     return put(ref::moeCombine(*in[0], *in[1], *in[2], *in[3]));
   case NodeKind::MoeExperts: {
     if (++depth > 8)

@@ -438,8 +438,11 @@ absl::Status verifyProgram(const Program &p) {
           t.groups > (1 << 20) || t.vectors > kMaxElements ||
           t.bundle > t.vectors)
         return invalid(absl::StrCat(at, ": bad tiling"));
+      // groups x vectors x k blocks: the executor's per-tiling activity
+      // table.
       if (t.numTasks() > (1 << 20) ||
-          t.kTiles() * t.numBundles() > (int64_t(1) << 24))
+          t.kTiles() * t.numBundles() > (int64_t(1) << 24) ||
+          t.vectors * t.kTiles() > kMaxElements / t.groups)
         return invalid(absl::StrCat(at, ": tiling has too many tasks or "
                                     "passes"));
     }

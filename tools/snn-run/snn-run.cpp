@@ -2,7 +2,7 @@
 //
 //   snn-run PROGRAM [--input NAME=FILE.npy ...] [--input-dir DIR]
 //           --output-dir DIR [--report REPORT.json] [--trace TRACE.json]
-//           [--target PRESET|FILE] [--quiet]
+//           [--target PRESET|FILE] [--quiet] [--max-calendar-buckets N]
 //
 // runs a compiled program (snn-compile, snn-translate --emit-isa) on the
 // cycle-level executor: outputs as DIR/<output name>.npy, the report as
@@ -84,6 +84,12 @@ static cl::opt<std::string>
                             "program names; it must be the same hardware)"),
                    cl::value_desc("PRESET|FILE"));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print the summary"));
+static cl::opt<int64_t> maxCalendarBuckets(
+    "max-calendar-buckets",
+    cl::desc("Bound on the timing model's work and memory: bandwidth-"
+             "calendar buckets one run may visit (default 2^25; very large "
+             "models may need more)"),
+    cl::init(rt::RunOptions().maxCalendarBuckets));
 
 static int error(const llvm::Twine &message) {
   llvm::errs() << "snn-run: error: " << message << "\n";
@@ -152,6 +158,7 @@ static int runProgram() {
   }
   rt::RunOptions options;
   options.trace = !traceFile.empty();
+  options.maxCalendarBuckets = maxCalendarBuckets;
   auto result = (*exec)->run(args, options);
   if (!result.ok())
     return error(program + ": " + std::string(result.status().message()));

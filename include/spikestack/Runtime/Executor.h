@@ -32,6 +32,11 @@ struct RunOptions {
   bool trace = false;            ///< record Chrome trace events
   int64_t maxTraceEvents = 2000000;
   int64_t maxElements = int64_t(1) << 28; ///< per tensor
+  /// Bandwidth-calendar buckets (16 cycles of one bank, link or the DRAM
+  /// channel) the timing model may visit in one run: bounds its time and
+  /// memory (2^25: ~2 GB, ~13 s). The shipped models need ~10^5,
+  /// spikformer-4-384 ~1.3 * 10^6.
+  int64_t maxCalendarBuckets = int64_t(1) << 25;
 };
 
 struct RunResult {

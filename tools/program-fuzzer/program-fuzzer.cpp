@@ -1,0 +1,134 @@
+//===- program-fuzzer.cpp - libFuzzer target for programs and the executor ===//
+//
+// Feeds arbitrary bytes to the program container as if they were a file
+// given to `snn-run` / `snn-asm -d`: rt::decodeProgram (header, section
+// table, CRC-32, every section, verifyProgram), the disassembler and the
+// assembler, and, for a program that decodes, rt::Executor::create and
+// run on its target with all-zero inputs (the layer table on the reference
+// kernels, then the cycle-level model of the streams).
+//
+// Most mutations break the CRC-32, which the decoder checks before it
+// reads any section; so an input whose only fault is its checksum is
+// decoded a second time with the checksum recomputed, and mutations reach
+// the sections. Likewise the fingerprint is set to the target's, so that
+// programs reach the executor. Only shipped presets are loaded (a target
+// path in a fuzzed program must not make the fuzzer read files such as
+// /dev/zero). Every input must end in a program, a run or an error;
+// crashes, hangs, leaks and sanitizer reports are bugs. Links no MLIR.
+// Built with clang (-fsanitize=fuzzer) when SPIKESTACK_ENABLE_FUZZERS=ON;
+// run by scripts/fuzz.sh.
+//
+// PROGRAM_FUZZER_CHECK_ROUNDTRIP=1 in the environment also aborts when
+// assemble(disassemble(p)) does not reproduce encodeProgram(p).
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Hardware/Target.h"
+#include "spikestack/Runtime/Executor.h"
+#include "spikestack/Runtime/Program.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <string_view>
+
+using namespace spikestack;
+
+namespace {
+
+/// CRC-32 as zlib's crc32() computes it (reflected, polynomial 0xedb88320).
+uint32_t crc32(std::string_view bytes) {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k)
+        c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xffffffffu;
+  for (unsigned char b : bytes)
+    c = table[(c ^ b) & 0xff] ^ (c >> 8);
+  return c ^ 0xffffffffu;
+}
+
+/// The shipped presets, parsed once.
+const hw::Target *preset(const std::string &name) {
+  static const auto *targets = [] {
+    auto *m = new std::map<std::string, hw::Target>();
+    for (const std::string &p : hw::presetNames())
+      if (auto t = hw::loadTarget(p); t.ok())
+        m->emplace(p, std::move(*t));
+    return m;
+  }();
+  auto it = targets->find(name);
+  return it == targets->end() ? nullptr : &it->second;
+}
+
+void checkRoundTrip(const rt::Program &p) {
+  static const bool check = [] {
+    const char *v = std::getenv("PROGRAM_FUZZER_CHECK_ROUNDTRIP");
+    return v && std::string_view(v) == "1";
+  }();
+  const std::string text = rt::disassemble(p);
+  auto again = rt::assemble(text);
+  if (!check)
+    return;
+  if (!again.ok() || rt::encodeProgram(*again) != rt::encodeProgram(p)) {
+    std::fprintf(stderr, "round trip failed: %s\n",
+                 again.ok() ? "different bytes"
+                            : std::string(again.status().message()).c_str());
+    std::abort();
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char *>(data), size);
+  auto program = rt::decodeProgram(bytes);
+  if (!program.ok() && size >= 28 &&
+      program.status().message().rfind("checksum mismatch", 0) == 0) {
+    std::string fixed(bytes);
+    const uint32_t crc = crc32(std::string_view(fixed).substr(0, size - 4));
+    for (int i = 0; i < 4; ++i)
+      fixed[size - 4 + i] = char(uint8_t(crc >> (8 * i)));
+    program = rt::decodeProgram(fixed);
+  }
+  if (!program.ok())
+    return 0;
+  checkRoundTrip(*program);
+
+  const hw::Target *target = preset(program->target);
+  if (!target)
+    return 0;
+  // Zero inputs of the main graph's shapes (zero fits every element type).
+  const rt::Graph &g = program->graphs[0];
+  std::vector<ref::Tensor> inputs;
+  int64_t total = 0;
+  for (int32_t v : g.inputs) {
+    const std::vector<int64_t> &shape = g.values[v].shape;
+    const int64_t n = ref::numElements(shape);
+    total += n;
+    if (n > (int64_t(1) << 20) || total > (int64_t(1) << 20))
+      return 0;
+    inputs.emplace_back(shape);
+  }
+  program->fingerprint = rt::targetFingerprint(*target);
+  auto exec = rt::Executor::create(std::move(*program), *target);
+  if (!exec.ok())
+    return 0;
+  rt::RunOptions options;
+  options.maxElements = int64_t(1) << 20;
+  options.maxCalendarBuckets = int64_t(1) << 20;
+  options.trace = size % 2 == 0;
+  options.maxTraceEvents = 4096;
+  auto result = (*exec)->run(inputs, options);
+  (void)result;
+  return 0;
+}
