@@ -631,30 +631,23 @@ void spikestack::registerProgramTranslations() {
                     arith::ArithDialect, tensor::TensorDialect,
                     linalg::LinalgDialect>();
   };
+  // Exports the module and prints `render(program)`.
+  auto translation = [](std::string (*render)(const rt::Program &)) {
+    return [render](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
+      auto module = dyn_cast<ModuleOp>(op);
+      if (!module)
+        return op->emitError() << "expected a module";
+      auto p = exportProgram(module);
+      if (failed(p))
+        return failure();
+      os << render(*p);
+      return success();
+    };
+  };
   TranslateFromMLIRRegistration isa(
       "emit-isa", "emit the binary program container of an snnhw program",
-      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError() << "expected a module";
-        auto p = exportProgram(module);
-        if (failed(p))
-          return failure();
-        os << rt::encodeProgram(*p);
-        return success();
-      },
-      dialects);
+      translation(&rt::encodeProgram), dialects);
   TranslateFromMLIRRegistration asmText(
       "emit-asm", "emit the textual assembly of an snnhw program",
-      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError() << "expected a module";
-        auto p = exportProgram(module);
-        if (failed(p))
-          return failure();
-        os << rt::disassemble(*p);
-        return success();
-      },
-      dialects);
+      translation(&rt::disassemble), dialects);
 }
