@@ -16,9 +16,10 @@
 # Programs (decoder, verifier, assembler, executor): compiles the micro
 # models for every preset and the shipped models for 3d-mol with
 # snn-compile (build/bin/snn-compile when present, else one built in
-# build-fuzz/), replays the shipped models' programs once (the whole
-# executor under the sanitizers), then fuzzes for PROGRAM_FUZZ_SECONDS
-# (default 30) from the micro programs (inputs up to 64 kB; corpus
+# build-fuzz/), replays the shipped models' programs (the whole executor
+# under the sanitizers) and test/executor/Inputs/fuzz-regressions once,
+# then fuzzes for PROGRAM_FUZZ_SECONDS
+# (default 25) from the micro programs (inputs up to 64 kB; corpus
 # build-fuzz/program-corpus).
 #
 # Exits non-zero on any crash, leak, timeout (30 s per input) or sanitizer
@@ -28,7 +29,7 @@
 #   build-fuzz/bin/program-fuzzer build-fuzz/artifacts/program-crash-...
 # Environment: BUILD_DIR (build-fuzz), JOBS (nproc), FUZZ_SEED (1: CI runs
 # are reproducible; pick another to explore elsewhere), PROGRAM_FUZZ_SECONDS
-# (30; 0 skips the program fuzzer), SNN_COMPILE (the compiler for the
+# (25; 0 skips the program fuzzer), SNN_COMPILE (the compiler for the
 # program seeds).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -76,8 +77,9 @@ if ((status != 0)); then
 fi
 echo "fuzz: no crash in the importer in ${SECONDS_TO_RUN}s"
 
-PROGRAM_SECONDS="${PROGRAM_FUZZ_SECONDS:-30}"
+PROGRAM_SECONDS="${PROGRAM_FUZZ_SECONDS:-25}"
 ((PROGRAM_SECONDS > 0)) || exit 0
+program_start=$SECONDS
 # Program seeds, compiled afresh each run (a few seconds) so that they
 # always match the current container format.
 compile="${SNN_COMPILE:-$ROOT/build/bin/snn-compile}"
@@ -97,12 +99,13 @@ done
 for model in "$ROOT"/test/data/models/*.onnx; do
   "$compile" "$model" --target 3d-mol -o "$pseeds/shipped/$(basename "$model" .onnx).snnp"
 done
-echo "== the shipped models' programs under the fuzz harness"
-"$BUILD_DIR/bin/program-fuzzer" "$pseeds"/shipped/*.snnp -timeout=300 \
+echo "== the shipped models' programs and the fuzz regressions under the fuzz harness"
+"$BUILD_DIR/bin/program-fuzzer" "$pseeds"/shipped/*.snnp \
+  "$ROOT"/test/executor/Inputs/fuzz-regressions/*.snnp -timeout=300 \
   -rss_limit_mb=4096 -artifact_prefix="$artifacts/program-" \
   >"$BUILD_DIR/program-replay.log" 2>&1 || {
   tail -40 "$BUILD_DIR/program-replay.log"
-  echo "fuzz: a shipped model's program failed under the fuzz harness" >&2
+  echo "fuzz: a shipped model's program or a regression failed under the fuzz harness" >&2
   exit 1
 }
 tail -2 "$BUILD_DIR/program-replay.log"
@@ -114,9 +117,10 @@ status=0
   -max_total_time="$PROGRAM_SECONDS" -seed="${FUZZ_SEED:-1}" -timeout=30 -rss_limit_mb=4096 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/program-" \
   >"$BUILD_DIR/program-fuzz.log" 2>&1 || status=$?
-grep -vE "^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)" "$BUILD_DIR/program-fuzz.log" | tail -40
+grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|^"|^######' "$BUILD_DIR/program-fuzz.log" | tail -40
 if ((status != 0)); then
   echo "fuzz: the program decoder or executor failed on an input (status $status); see $artifacts/" >&2
   exit "$status"
 fi
-echo "fuzz: no crash in programs and the executor in ${PROGRAM_SECONDS}s"
+echo "fuzz: no crash in programs and the executor in ${PROGRAM_SECONDS}s" \
+  "(seeds, replay and fuzzing: $((SECONDS - program_start))s)"

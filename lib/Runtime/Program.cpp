@@ -460,6 +460,14 @@ absl::Status verifyProgram(const Program &p) {
         return invalid(absl::StrCat(at, ": unknown opcode ", int(in.op)));
       if (in.op == Opcode::Halt && i + 1 != s.size())
         return invalid(at + ": halt before the end of the stream");
+      // Only load and vector have a sub-operation, only array instructions
+      // a dynamic flag (what the assembly can express).
+      if (in.sub != 0 && in.op != Opcode::Load && in.op != Opcode::Vector)
+        return invalid(absl::StrCat(at, ": sub-operation ", int(in.sub),
+                                    " on an instruction without one"));
+      if (in.dynamic && in.op != Opcode::SpikeAcc &&
+          in.op != Opcode::AndAcc && in.op != Opcode::ScoreValue)
+        return invalid(at + ": only array instructions can be dynamic");
       if (in.op == Opcode::Signal || in.op == Opcode::Wait) {
         if (in.barrier < 0 || in.barrier >= p.barriers)
           return invalid(absl::StrCat(at, ": barrier ", in.barrier,
