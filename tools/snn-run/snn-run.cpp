@@ -96,8 +96,10 @@ static int error(const llvm::Twine &message) {
   return 1;
 }
 
-/// Binds graph inputs by name from --input and --input-dir.
+/// Binds inputs by name from --input and --input-dir; `owner` names what
+/// takes them in the unknown-input message ("@main", "the program").
 static int bindInputs(const std::vector<std::string> &names,
+                      const std::string &owner,
                       llvm::StringMap<std::string> &files) {
   for (const std::string &spec : inputs) {
     size_t eq = spec.find('=');
@@ -108,8 +110,8 @@ static int bindInputs(const std::vector<std::string> &names,
   }
   for (const auto &entry : files)
     if (llvm::find(names, entry.getKey()) == names.end())
-      return error("unknown input '" + entry.getKey().str() +
-                   "'; the program takes: " + llvm::join(names, ", "));
+      return error("unknown input '" + entry.getKey().str() + "'; " + owner +
+                   " takes: " + llvm::join(names, ", "));
   for (const std::string &name : names) {
     if (files.count(name) || inputDir.empty())
       continue;
@@ -135,7 +137,7 @@ static int runProgram() {
     return error(program + ": " + std::string(exec.status().message()));
   const rt::Graph &g = (*exec)->program().graphs[0];
   llvm::StringMap<std::string> files;
-  if (int rc = bindInputs(g.inputNames, files))
+  if (int rc = bindInputs(g.inputNames, "the program", files))
     return rc;
   std::vector<ref::Tensor> args;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -244,22 +246,12 @@ int main(int argc, char **argv) {
   }
 
   // Bind the inputs by name.
-  llvm::StringMap<std::string> files;
-  for (const std::string &spec : inputs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return error("--input expects NAME=FILE.npy, got '" + spec + "'");
-    if (!files.try_emplace(spec.substr(0, eq), spec.substr(eq + 1)).second)
-      return error("input '" + spec.substr(0, eq) + "' is given twice");
-  }
   std::vector<std::string> names;
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     names.push_back(argumentName(func, i));
-  for (const auto &entry : files)
-    if (llvm::find(names, entry.getKey()) == names.end())
-      return error("unknown input '" + entry.getKey().str() + "'; @" +
-                   func.getSymName().str() + " takes: " +
-                   llvm::join(names, ", "));
+  llvm::StringMap<std::string> files;
+  if (int rc = bindInputs(names, "@" + func.getSymName().str(), files))
+    return rc;
 
   std::vector<ref::Tensor> args;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
@@ -270,12 +262,6 @@ int main(int argc, char **argv) {
     std::string typeStr;
     llvm::raw_string_ostream os(typeStr);
     os << type;
-    if (it == files.end() && !inputDir.empty()) {
-      llvm::SmallString<256> path(inputDir);
-      llvm::sys::path::append(path, names[i] + ".npy");
-      if (llvm::sys::fs::exists(path))
-        it = files.try_emplace(names[i], path.str().str()).first;
-    }
     if (it == files.end())
       return error("missing input '" + names[i] + "' (" + typeStr +
                    "); pass --input " + names[i] + "=FILE.npy" +
