@@ -262,6 +262,23 @@ public:
     energyTier.assign(t.tiers.size() + 1, std::vector<double>(kNumKinds, 0));
     bankReadBits.assign(banks.size(), 0);
     bankWriteBits.assign(banks.size(), 0);
+    // Read energy per bit by bank size: the table's 32/128/512 KiB points,
+    // interpolated; writes scaled by the 32 KiB write/read ratio.
+    const double r32 = t.tech["e_sram_read_32k_fj_per_bit"],
+                 r128 = t.tech["e_sram_read_128k_fj_per_bit"],
+                 r512 = t.tech["e_sram_read_512k_fj_per_bit"],
+                 w32 = t.tech["e_sram_write_32k_fj_per_bit"];
+    for (hw::BlockRef b : banks) {
+      const double kb = double(t.block(b).sram.capacityBytes) / 1024.0;
+      double readFj = r32;
+      if (kb > 32 && kb <= 128)
+        readFj = r32 + (r128 - r32) * (kb - 32) / 96;
+      else if (kb > 128)
+        readFj = r128 + (r512 - r128) * std::min(1.0, (kb - 128) / 384);
+      bankReadFj.push_back(readFj);
+      bankWriteFj.push_back(readFj * w32 / r32);
+    }
+    eWire = t.tech["wire_energy_pj_per_bit_mm"];
     auto tech = [&](const char *k, double d) {
       auto it = t.tech.values.find(k);
       return it == t.tech.values.end() ? d : it->second.value;
@@ -295,7 +312,8 @@ private:
   const RunOptions &opts;
   std::vector<hw::BlockRef> cores, banks;
   double clockMhz, cycleNs;
-  double eAcc, eMac, eLif, eScratch, eDram;
+  double eAcc, eMac, eLif, eScratch, eDram, eWire;
+  std::vector<double> bankReadFj, bankWriteFj; ///< per bank, fJ/bit
   int64_t sramCycles, dramLatency;
   /// Calendar buckets the run may still visit (RunOptions).
   int64_t calendarBudget = 0;
@@ -388,22 +406,11 @@ int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
     // wires add no cycles of their own; bonds are registered crossings.
     latency = sramCycles + path.latencyCycles;
     // Energy: the bank access, the wire (half to each end's tier), bonds.
-    const double kb = double(s.capacityBytes) / 1024.0;
-    double readFj = tgt.tech["e_sram_read_32k_fj_per_bit"];
-    if (kb > 32 && kb <= 128)
-      readFj = readFj + (tgt.tech["e_sram_read_128k_fj_per_bit"] - readFj) *
-                            (kb - 32) / 96;
-    else if (kb > 128)
-      readFj = tgt.tech["e_sram_read_128k_fj_per_bit"] +
-               (tgt.tech["e_sram_read_512k_fj_per_bit"] -
-                tgt.tech["e_sram_read_128k_fj_per_bit"]) *
-                   std::min(1.0, (kb - 128) / 384);
-    const double writeFj = readFj * tgt.tech["e_sram_write_32k_fj_per_bit"] /
-                           tgt.tech["e_sram_read_32k_fj_per_bit"];
-    charge(b.tier, kSram, double(bits) * (write ? writeFj : readFj) * 1e-3);
+    charge(b.tier, kSram,
+           double(bits) * (write ? bankWriteFj : bankReadFj)[bank] * 1e-3);
     (write ? bankWriteBits : bankReadBits)[bank] += bits;
     const double wirePj =
-        double(bits) * path.horizontalMm * tgt.tech["wire_energy_pj_per_bit_mm"];
+        double(bits) * path.horizontalMm * eWire;
     charge(coreTier, kWire, wirePj / 2);
     charge(b.tier, kWire, wirePj / 2);
     horizontalBitMm += double(bits) * path.horizontalMm;
