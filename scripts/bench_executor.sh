@@ -22,18 +22,8 @@ if [[ ! -f "$CACHE/$m.onnx" ]]; then
   PYTHONPATH="$ROOT/python" "$PY" -m spikestack.export "$m" "$CACHE" \
     --style traced --no-verify >/dev/null
 fi
-"$PY" - "$ROOT/lib/Hardware/presets/3d-mol.json" "$CACHE/3d-mol-2mib.json" <<'PY'
-import json, sys
-t = json.load(open(sys.argv[1]))
-t["name"] = "3d-mol-2mib"
-t["description"] = "3d-mol with every SRAM bank scaled to 2 MiB (benchmark)"
-for tier in t["tiers"]:
-    for b in tier["blocks"]:
-        if b["kind"] == "sram":
-            b["capacity_bytes"] = 2 << 20
-json.dump(t, open(sys.argv[2], "w"), indent=1)
-PY
-"$BUILD_DIR/bin/snn-compile" "$CACHE/$m.onnx" --target "$CACHE/3d-mol-2mib.json" \
+target=$("$PY" "$ROOT/scripts/scale_target.py" 3d-mol 2 "$CACHE")
+"$BUILD_DIR/bin/snn-compile" "$CACHE/$m.onnx" --target "$target" \
   -o "$CACHE/$m.snnp"
 printf "%-8s %8s %10s %12s %14s %14s %16s\n" scale rate wall_s peak_RSS_MB \
   cycles Mcycles/s Msyn_events/s

@@ -21,18 +21,7 @@ models=("$@")
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 mkdir -p "$CACHE"
 if [[ -z "${TARGET:-}" ]]; then
-  TARGET="$CACHE/3d-mol-16mib.json"
-  /usr/bin/python3 - "$ROOT/lib/Hardware/presets/3d-mol.json" "$TARGET" <<'PY'
-import json, sys
-t = json.load(open(sys.argv[1]))
-t["name"] = "3d-mol-16mib"
-t["description"] = "3d-mol with every SRAM bank scaled to 16 MiB (benchmark only)"
-for tier in t["tiers"]:
-    for b in tier["blocks"]:
-        if b["kind"] == "sram":
-            b["capacity_bytes"] = 16 << 20
-json.dump(t, open(sys.argv[2], "w"), indent=1)
-PY
+  TARGET=$(/usr/bin/python3 "$ROOT/scripts/scale_target.py" 3d-mol 16 "$CACHE")
 fi
 printf "%-28s %10s %10s %12s %14s\n" model params best_s peak_RSS_MB makespan_cycles
 for m in "${models[@]}"; do

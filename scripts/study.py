@@ -20,27 +20,14 @@ import os
 import subprocess
 import sys
 
+from scale_target import scaled_target
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRESETS = ["2d", "3d-mol", "3d-lol"]
 KINDS = ["compute", "lif", "sram", "wire", "bond", "dram", "leakage"]
 COLORS = {"compute": "#4e79a7", "lif": "#59a14f", "sram": "#f28e2b",
           "wire": "#e15759", "bond": "#b07aa1", "dram": "#9c755f",
           "leakage": "#bab0ac"}
-
-
-def scaled_target(preset, out, mib=2):
-    with open(os.path.join(ROOT, "lib/Hardware/presets", preset + ".json")) as f:
-        t = json.load(f)
-    t["name"] = f"{preset}-{mib}mib"
-    t["description"] = f"{preset} with every SRAM bank scaled to {mib} MiB"
-    for tier in t["tiers"]:
-        for b in tier["blocks"]:
-            if b["kind"] == "sram":
-                b["capacity_bytes"] = mib << 20
-    path = os.path.join(out, t["name"] + ".json")
-    with open(path, "w") as f:
-        json.dump(t, f, indent=1)
-    return path
 
 
 def run(cmd):
@@ -64,7 +51,7 @@ def study(args):
                        env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")),
                        stdout=subprocess.DEVNULL)
     models.append(("spikformer-4-384", big + ".onnx", big + ".input.npy",
-                   {p: scaled_target(p, args.out) for p in PRESETS}))
+                   {p: scaled_target(p, 2, args.out) for p in PRESETS}))
     reports = {}
     for name, onnx, inp, targets in models:
         for preset, target in targets.items():
