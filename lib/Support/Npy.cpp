@@ -748,8 +748,11 @@ absl::StatusOr<NpyArray> parseNpy(std::string_view bytes,
   return array;
 }
 
-absl::StatusOr<NpyArray> readNpy(const std::string &path) {
-  absl::StatusOr<std::string> contents = readFile(path);
+absl::StatusOr<NpyArray> readNpy(const std::string &path, int64_t maxBytes) {
+  ReadOptions options;
+  options.what = ".npy input";
+  options.maxBytes = maxBytes;
+  absl::StatusOr<std::string> contents = readFile(path, options);
   if (!contents.ok())
     return contents.status();
   return parseNpy(*contents, path);
@@ -796,7 +799,7 @@ std::string serializeNpy(const NpyArray &array) {
 absl::Status writeNpy(const std::string &path, const NpyArray &array) {
   if (absl::Status s = validateArray(array, path); !s.ok())
     return s;
-  return writeFileAtomically(path, serializeNpy(array));
+  return writeOutputFile(path, serializeNpy(array));
 }
 
 } // namespace spikestack

@@ -11,13 +11,18 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "spikestack/Support/FileUtil.h"
 #include "gmock/gmock.h"
@@ -404,11 +409,52 @@ TEST(NpyRoundTripTest, ReadNpyErrorsNameThePath) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("No such file"));
 
   std::string garbage = (dir / "garbage.npy").string();
-  ASSERT_TRUE(writeFileAtomically(garbage, "hello world").ok());
+  ASSERT_TRUE(writeOutputFile(garbage, "hello world").ok());
   s = readNpy(garbage).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr(garbage + ": "));
   EXPECT_THAT(std::string(s.message()), HasSubstr("magic"));
+  fs::remove_all(dir);
+}
+
+// readNpy reads only regular files up to its bound, and says so before
+// reading: /dev/zero would otherwise be read forever and a FIFO without a
+// writer would block (issue 13).
+TEST(NpyRoundTripTest, ReadNpyRefusesDevicesFifosAndOversizeFiles) {
+  fs::path dir = fs::path(testing::TempDir()) / "npy_bound_test";
+  fs::remove_all(dir);
+  ASSERT_TRUE(fs::create_directories(dir));
+
+  absl::Status s = readNpy("/dev/zero").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("cannot read .npy input '/dev/zero'"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not a regular file"));
+
+  std::string fifo = (dir / "fifo.npy").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  s = readNpy(fifo).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not a regular file"));
+
+  s = readNpy(dir.string()).status();
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr(dir.string()));
+
+  // 10 float32 elements after a 128-byte header (np.save's layout: the
+  // data starts at a multiple of 64): 168 bytes.
+  std::string path = (dir / "a.npy").string();
+  NpyArray a = NpyArray::fromDoubles(NpyDType::F32, {10}, std::vector<double>(10, 1.0));
+  ASSERT_TRUE(writeNpy(path, a).ok());
+  const int64_t size = int64_t(fs::file_size(path));
+  ASSERT_EQ(size, 128 + 40);
+  EXPECT_TRUE(readNpy(path, size).ok());
+  s = readNpy(path, size - 1).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr(path));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("the limit is 167 bytes"));
+  // The default bound: 2 GiB of data plus 1 MiB of header.
+  EXPECT_EQ(kMaxNpyBytes, 2147483648 + 1048576);
   fs::remove_all(dir);
 }
 
@@ -990,7 +1036,7 @@ protected:
 TEST_F(FileUtilTest, WritesAndReadsBinaryContent) {
   std::string path = (dir_ / "out.bin").string();
   std::string content("a\0b\n\xFF", 5);
-  ASSERT_TRUE(writeFileAtomically(path, content).ok());
+  ASSERT_TRUE(writeOutputFile(path, content).ok());
   absl::StatusOr<std::string> read = readFile(path);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, content);
@@ -999,10 +1045,10 @@ TEST_F(FileUtilTest, WritesAndReadsBinaryContent) {
 
 TEST_F(FileUtilTest, ReplacesExistingFileAndLeavesNoTemporaries) {
   std::string path = (dir_ / "out.txt").string();
-  ASSERT_TRUE(writeFileAtomically(path, std::string(100000, 'x')).ok());
-  ASSERT_TRUE(writeFileAtomically(path, "short").ok());
-  ASSERT_TRUE(writeFileAtomically(path, "").ok());
-  ASSERT_TRUE(writeFileAtomically(path, "final").ok());
+  ASSERT_TRUE(writeOutputFile(path, std::string(100000, 'x')).ok());
+  ASSERT_TRUE(writeOutputFile(path, "short").ok());
+  ASSERT_TRUE(writeOutputFile(path, "").ok());
+  ASSERT_TRUE(writeOutputFile(path, "final").ok());
   EXPECT_EQ(*readFile(path), "final");
   EXPECT_THAT(listDir(), ElementsAre("out.txt"));
 }
@@ -1012,14 +1058,14 @@ TEST_F(FileUtilTest, LargeContent) {
   std::string content(3 * 1024 * 1024 + 17, '\0');
   for (size_t i = 0; i < content.size(); ++i)
     content[i] = static_cast<char>(i * 131);
-  ASSERT_TRUE(writeFileAtomically(path, content).ok());
+  ASSERT_TRUE(writeOutputFile(path, content).ok());
   EXPECT_EQ(*readFile(path), content);
 }
 
 TEST_F(FileUtilTest, RespectsUmask) {
   mode_t old = ::umask(022);
   std::string path = (dir_ / "mode.txt").string();
-  absl::Status s = writeFileAtomically(path, "x");
+  absl::Status s = writeOutputFile(path, "x");
   ::umask(old);
   ASSERT_TRUE(s.ok()) << s;
   struct stat st {};
@@ -1029,7 +1075,7 @@ TEST_F(FileUtilTest, RespectsUmask) {
 
 TEST_F(FileUtilTest, NonexistentDirectoryFailsAndLeavesNothing) {
   std::string path = (dir_ / "no" / "such" / "dir" / "out.npy").string();
-  absl::Status s = writeFileAtomically(path, "data");
+  absl::Status s = writeOutputFile(path, "data");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(s.message()), HasSubstr(path));
@@ -1043,7 +1089,7 @@ TEST_F(FileUtilTest, FailedRenameRemovesTemporary) {
   // non-empty directory fails: the temporary must be cleaned up.
   fs::create_directories(dir_ / "target" / "child");
   std::string path = (dir_ / "target").string();
-  absl::Status s = writeFileAtomically(path, "data");
+  absl::Status s = writeOutputFile(path, "data");
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("cannot write '" + path + "'"));
@@ -1052,7 +1098,7 @@ TEST_F(FileUtilTest, FailedRenameRemovesTemporary) {
 }
 
 TEST_F(FileUtilTest, EmptyPathIsRejected) {
-  absl::Status s = writeFileAtomically("", "data");
+  absl::Status s = writeOutputFile("", "data");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -1061,11 +1107,212 @@ TEST_F(FileUtilTest, ReadFileErrors) {
   absl::Status s = readFile(missing).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(s.message()),
-              HasSubstr("cannot read '" + missing + "': No such file"));
+              HasSubstr("cannot read file '" + missing + "': No such file"));
 
   s = readFile(dir_.string()).status();
   EXPECT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.message()), HasSubstr("Is a directory"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("it is a directory, not a regular file"));
+}
+
+// --- The one output writer: what it replaces and what it writes into ---
+
+TEST_F(FileUtilTest, CharacterDeviceIsWrittenNotReplaced) {
+  // A private twin of /dev/null (needs root, as CI runs; skipped otherwise).
+  const std::string dev = (dir_ / "null").string();
+  if (::mknod(dev.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0)
+    GTEST_SKIP() << "mknod needs root";
+  ASSERT_TRUE(writeOutputFile(dev, "data").ok());
+  struct stat st {};
+  ASSERT_EQ(::lstat(dev.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)); // still the device
+  EXPECT_THAT(listDir(), ElementsAre("null"));
+}
+
+TEST_F(FileUtilTest, DevFullReportsNoSpace) {
+  absl::Status s = writeOutputFile("/dev/full", "data");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("cannot write '/dev/full': No space left"));
+}
+
+TEST_F(FileUtilTest, FifoIsWrittenDirectly) {
+  const std::string fifo = (dir_ / "pipe").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] {
+    std::ifstream in(fifo, std::ios::binary);
+    got.assign(std::istreambuf_iterator<char>(in), {});
+  });
+  absl::Status s = writeOutputFile(fifo, "through the pipe");
+  reader.join();
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(got, "through the pipe");
+  struct stat st {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+TEST_F(FileUtilTest, SymlinkIsFollowedAndKept) {
+  const std::string real = (dir_ / "real.txt").string();
+  const std::string link = (dir_ / "link.txt").string();
+  ASSERT_TRUE(writeOutputFile(real, "old").ok());
+  ASSERT_EQ(::symlink("real.txt", link.c_str()), 0); // relative link
+  ASSERT_TRUE(writeOutputFile(link, "new").ok());
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(*readFile(real), "new");
+  EXPECT_THAT(listDir(), ElementsAre("link.txt", "real.txt"));
+}
+
+TEST_F(FileUtilTest, DanglingSymlinkCreatesItsTarget) {
+  fs::create_directories(dir_ / "sub");
+  const std::string link = (dir_ / "link").string();
+  ASSERT_EQ(::symlink("sub/made.txt", link.c_str()), 0);
+  ASSERT_TRUE(writeOutputFile(link, "made").ok());
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(*readFile((dir_ / "sub" / "made.txt").string()), "made");
+}
+
+TEST_F(FileUtilTest, SymlinkLoopIsAnError) {
+  const std::string a = (dir_ / "a").string(), b = (dir_ / "b").string();
+  ASSERT_EQ(::symlink("b", a.c_str()), 0);
+  ASSERT_EQ(::symlink("a", b.c_str()), 0);
+  absl::Status s = writeOutputFile(a, "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("symbolic links"));
+}
+
+TEST_F(FileUtilTest, DirectoryIsRefusedWithAClearMessage) {
+  fs::create_directories(dir_ / "d");
+  const std::string d = (dir_ / "d").string();
+  absl::Status s = writeOutputFile(d, "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("cannot write '" + d + "': it is a directory"));
+  EXPECT_TRUE(fs::is_directory(d));
+}
+
+TEST_F(FileUtilTest, StreamingWriterFailureLeavesNothing) {
+  const std::string path = (dir_ / "out").string();
+  absl::Status s = writeOutputFile(path, [](int fd) -> absl::Status {
+    if (::write(fd, "partial", 7) != 7)
+      return absl::InternalError("write");
+    return absl::InternalError("the producer failed");
+  });
+  EXPECT_EQ(s.message(), "the producer failed");
+  EXPECT_THAT(listDir(), IsEmpty());
+}
+
+// --- Readers: regular files only, bounded ---
+
+TEST_F(FileUtilTest, ReadRefusesDevicesBeforeReading) {
+  absl::Status s =
+      readFile("/dev/zero", ReadOptions{"target file", 1 << 20, false})
+          .status();
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("cannot read target file '/dev/zero': it is a "
+                        "character device, not a regular file"));
+}
+
+TEST_F(FileUtilTest, ReadRefusesFifoWithoutBlocking) {
+  const std::string fifo = (dir_ / "pipe").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // No writer: a blocking open would hang here.
+  absl::Status s = readFile(fifo).status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("it is a FIFO"));
+}
+
+TEST_F(FileUtilTest, ReadRefusesOversizeFilesBeforeReading) {
+  const std::string path = (dir_ / "big").string();
+  {
+    std::ofstream f(path, std::ios::binary);
+    f.seekp((int64_t(1) << 32) - 1); // sparse 4 GiB: nothing is read
+    f.put('x');
+  }
+  absl::Status s = readFile(path, ReadOptions{"program", 1000, false}).status();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("cannot read program '" + path +
+                        "': it is 4294967296 bytes; the limit is 1000 bytes"));
+}
+
+TEST_F(FileUtilTest, StdinOnlyWhereAllowed) {
+  absl::Status s = readFile("-").status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("No such file"));
+}
+
+// --- OutputSet: all or nothing ---
+
+TEST_F(FileUtilTest, OutputSetWritesEverythingOnCommit) {
+  OutputSet out;
+  out.createDirectory((dir_ / "o" / "p").string());
+  out.add((dir_ / "o" / "p" / "a.npy").string(), "A");
+  out.add((dir_ / "report.json").string(), "{}");
+  ASSERT_TRUE(out.commit().ok());
+  EXPECT_EQ(*readFile((dir_ / "o" / "p" / "a.npy").string()), "A");
+  EXPECT_EQ(*readFile((dir_ / "report.json").string()), "{}");
+  EXPECT_THAT(listDir(), ElementsAre("o", "report.json"));
+}
+
+TEST_F(FileUtilTest, OutputSetFailureLeavesNothingBehind) {
+  OutputSet out;
+  out.createDirectory((dir_ / "outs").string());
+  out.add((dir_ / "outs" / "a.npy").string(), "A");
+  out.add((dir_ / "no" / "such" / "report.json").string(), "{}");
+  absl::Status s = out.commit();
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("report.json"));
+  EXPECT_THAT(listDir(), IsEmpty()); // not even the directory it created
+}
+
+TEST_F(FileUtilTest, OutputSetDeviceFailureRemovesTemporaries) {
+  OutputSet out;
+  out.add((dir_ / "a.npy").string(), "A");
+  out.add("/dev/full", "trace");
+  ASSERT_FALSE(out.commit().ok());
+  EXPECT_THAT(listDir(), IsEmpty());
+}
+
+TEST_F(FileUtilTest, OutputSetRefusesTwoOutputsToOneFile) {
+  OutputSet out;
+  out.add((dir_ / "a.npy").string(), "A");
+  out.add((dir_ / "a.npy").string(), "B");
+  absl::Status s = out.commit();
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("two outputs"));
+  EXPECT_THAT(listDir(), IsEmpty());
+  // Devices may take several outputs.
+  OutputSet dev;
+  dev.add("/dev/null", "report");
+  dev.add("/dev/null", "trace");
+  EXPECT_TRUE(dev.commit().ok());
+}
+
+TEST_F(FileUtilTest, DevStdoutThroughAPipeIsWritten) {
+  // /dev/stdout -> /proc/self/fd/1 -> "pipe:[N]": written, not resolved.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string path = "/proc/self/fd/" + std::to_string(fds[1]);
+  absl::Status s = writeOutputFile(path, "piped");
+  ::close(fds[1]);
+  ASSERT_TRUE(s.ok()) << s;
+  char buf[16] = {0};
+  EXPECT_EQ(::read(fds[0], buf, sizeof(buf)), 5);
+  ::close(fds[0]);
+  EXPECT_EQ(std::string(buf), "piped");
+}
+
+TEST_F(FileUtilTest, OutputSetKeepsExistingFilesOnFailure) {
+  const std::string a = (dir_ / "a.npy").string();
+  ASSERT_TRUE(writeOutputFile(a, "old").ok());
+  OutputSet out;
+  out.add(a, "new");
+  out.add((dir_ / "missing" / "b").string(), "B");
+  ASSERT_FALSE(out.commit().ok());
+  EXPECT_EQ(*readFile(a), "old");
+  EXPECT_THAT(listDir(), ElementsAre("a.npy"));
 }
 
 } // namespace

@@ -103,8 +103,17 @@ struct NpyArray {
 absl::StatusOr<NpyArray> parseNpy(std::string_view bytes,
                                   std::string_view nameForErrors);
 
-/// Reads and parses the .npy file at `path`.
-absl::StatusOr<NpyArray> readNpy(const std::string &path);
+/// Largest .npy file readNpy accepts by default: 2 GiB of data (2^28
+/// eight-byte elements, the largest tensor the executor and interpreter
+/// take) plus 1 MiB of header.
+inline constexpr int64_t kMaxNpyBytes = (int64_t(1) << 31) + (int64_t(1) << 20);
+
+/// Reads and parses the .npy file at `path`: a regular file of at most
+/// `maxBytes` bytes (readFile with ReadOptions{".npy input", maxBytes}), so
+/// a FIFO, a device such as /dev/zero, a directory or a larger file is
+/// refused with a message before anything is read.
+absl::StatusOr<NpyArray> readNpy(const std::string &path,
+                                 int64_t maxBytes = kMaxNpyBytes);
 
 /// Serializes `array` in .npy format version 1.0 (2.0 if the header exceeds
 /// 65535 bytes). The header is byte-for-byte what NumPy's np.save writes:
@@ -113,7 +122,7 @@ absl::StatusOr<NpyArray> readNpy(const std::string &path);
 std::string serializeNpy(const NpyArray &array);
 
 /// Validates `array` against the NpyArray invariant, serializes it and writes
-/// it to `path` via writeFileAtomically (so no partial file is ever visible).
+/// it to `path` via writeOutputFile (so no partial file is ever visible).
 absl::Status writeNpy(const std::string &path, const NpyArray &array);
 
 } // namespace spikestack
