@@ -47,17 +47,26 @@ Path PhysicalModel::path(BlockRef from, BlockRef to) const {
   return p;
 }
 
+/// `v` (>= 0) as an int64, at most 2^53: with the documented ranges (tiers
+/// of at most kMaxTierAreaMm2, pitches of at least 0.1 um) counts stay
+/// below 1e15; the clamp keeps a model built from unchecked numbers
+/// defined.
+static int64_t countOf(double v) {
+  constexpr double kMax = double(int64_t(1) << 53);
+  return !(v > 0) ? 0 : v >= kMax ? int64_t(1) << 53 : int64_t(std::floor(v));
+}
+
 int64_t PhysicalModel::bondCount(const VerticalLink &link) const {
   // Bonds cover the overlap of the two tiers (both floorplans are centred
   // on the same point): area / pitch^2.
   const Rect &a = tierBoxes[link.lower], &b = tierBoxes[link.upper];
   const double overlapMm2 = std::min(a.w, b.w) * std::min(a.h, b.h);
   const double pitchMm = link.bondPitchUm * 1e-3;
-  return int64_t(std::floor(overlapMm2 / (pitchMm * pitchMm)));
+  return countOf(overlapMm2 / (pitchMm * pitchMm));
 }
 
 int64_t PhysicalModel::verticalBitsPerCycle(const VerticalLink &link) const {
-  return int64_t(std::floor(double(bondCount(link)) * link.signalFraction));
+  return countOf(double(bondCount(link)) * link.signalFraction);
 }
 
 double PhysicalModel::longestWireMm() const {
@@ -120,6 +129,12 @@ absl::StatusOr<PhysicalModel> PhysicalModel::build(const Target &target) {
       maxX = std::max(maxX, x);
     }
     Rect box{-maxX / 2, -(y + rowH) / 2, maxX, y + rowH};
+    if (!(box.area() <= kMaxTierAreaMm2))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tier '", tier.name, "' covers ", box.area(),
+          " mm^2 (its blocks' areas from the technology's area figures); at "
+          "most ",
+          kMaxTierAreaMm2, " mm^2"));
     for (int bi = 0; bi < int(tier.blocks.size()); ++bi) {
       Rect &r = m.rects[{ti, bi}];
       r.x += box.x;

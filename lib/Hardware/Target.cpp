@@ -7,7 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <optional>
 #include <set>
 
 using json = nlohmann::json;
@@ -21,39 +24,147 @@ namespace spikestack::hw {
 #include "HardwarePresets.inc"
 
 const std::vector<std::pair<std::string, std::string>> &technologyKeys() {
-  static const std::vector<std::pair<std::string, std::string>> keys = {
-      {"vdd_v", "V"},
-      {"e_accumulate_pj", "pJ"},
-      {"e_mac_pj", "pJ"},
-      {"e_lif_update_pj", "pJ"},
-      {"e_scratchpad_fj_per_bit", "fJ/bit"},
-      {"e_sram_read_32k_fj_per_bit", "fJ/bit"},
-      {"e_sram_write_32k_fj_per_bit", "fJ/bit"},
-      {"e_sram_read_128k_fj_per_bit", "fJ/bit"},
-      {"e_sram_read_512k_fj_per_bit", "fJ/bit"},
-      {"sram_access_cycles", "cycles"},
-      {"sram_leakage_mw_per_32k", "mW"},
-      {"wire_energy_pj_per_bit_mm", "pJ/bit/mm"},
-      {"wire_delay_ns_per_mm", "ns/mm"},
-      {"wire_slack_ns", "ns"},
-      {"bond_pitch_um", "um"},
-      {"bond_signal_fraction", ""},
-      {"bond_energy_pj_per_bit", "pJ/bit"},
-      {"bond_latency_cycles", "cycles"},
-      {"microbump_energy_pj_per_bit", "pJ/bit"},
-      {"dram_energy_pj_per_bit", "pJ/bit"},
-      {"dram_latency_ns", "ns"},
-      {"yield_die_to_wafer", ""},
-      {"yield_wafer_to_wafer", ""},
-      {"paper_e_ac_pj", "pJ"},
-      {"paper_e_mac_pj", "pJ"},
-      {"pe_area_um2", "um^2"},
-      {"lif_unit_area_um2", "um^2"},
-      {"scratchpad_area_um2_per_byte", "um^2/B"},
-      {"sram_area_mm2_per_mib", "mm^2/MiB"},
-      {"core_overhead_fraction", ""},
-  };
+  static const std::vector<std::pair<std::string, std::string>> keys = [] {
+    std::vector<std::pair<std::string, std::string>> k;
+    for (const NumberRange &r : kNumberRanges)
+      if (r.scope == NumberScope::Technology)
+        k.emplace_back(std::string(r.key), std::string(r.unit));
+    return k;
+  }();
   return keys;
+}
+
+const NumberRange *findNumberRange(NumberScope scope, std::string_view key) {
+  for (const NumberRange &r : kNumberRanges)
+    if (r.scope == scope && r.key == key)
+      return &r;
+  return nullptr;
+}
+
+namespace {
+
+/// Shortest text that reads back as `v` ("0.1", "1099511627776", "1e+30");
+/// whole numbers below 1e16 in full.
+std::string formatNumber(double v) {
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
+  if (v == std::floor(v) && std::abs(v) < 1e16)
+    return absl::StrCat(int64_t(v));
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
+}
+
+/// "an integer in [1, 4096]", "in (0, 1]", "in [0.1, 1000] um".
+std::string rangeText(const NumberRange &r) {
+  return absl::StrCat(r.integer ? "an integer in " : "in ",
+                      r.minExclusive ? "(" : "[", formatNumber(r.min), ", ",
+                      formatNumber(r.max), "]", r.unit.empty() ? "" : " ",
+                      std::string(r.unit));
+}
+
+bool inRange(const NumberRange &r, double v) {
+  if (!(r.minExclusive ? v > r.min : v >= r.min) || !(v <= r.max))
+    return false; // also NaN
+  return !r.integer || v == std::floor(v);
+}
+
+/// Length of the valid UTF-8 sequence at the start of `s`, 0 if invalid.
+size_t utf8Length(std::string_view s) {
+  const auto b = [&](size_t i) { return uint8_t(s[i]); };
+  const uint8_t c = b(0);
+  if (c < 0x80)
+    return 1;
+  size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+             : c >= 0xe0 && c <= 0xef ? 3
+             : c >= 0xf0 && c <= 0xf4 ? 4
+                                      : 0;
+  if (n == 0 || s.size() < n)
+    return 0;
+  for (size_t i = 1; i < n; ++i)
+    if ((b(i) & 0xc0) != 0x80)
+      return 0;
+  // Overlong forms, surrogates and code points beyond U+10FFFF.
+  if ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) > 0x9f) ||
+      (c == 0xf0 && b(1) < 0x90) || (c == 0xf4 && b(1) > 0x8f))
+    return 0;
+  return n;
+}
+
+/// `s` fit for a one-line message: control characters and bytes that are
+/// not UTF-8 escaped (\n, \x01), at most `limit` bytes of it kept.
+std::string printable(std::string_view s, size_t limit = 64) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (out.size() >= limit) {
+      out += "...";
+      break;
+    }
+    const uint8_t c = uint8_t(s[i]);
+    const size_t n = utf8Length(s.substr(i));
+    // C0 controls, DEL and the C1 controls (U+0080..U+009F).
+    const bool control =
+        c < 0x20 || c == 0x7f || (n == 2 && c == 0xc2 && uint8_t(s[i + 1]) < 0xa0);
+    if (n == 0 || control) {
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\t')
+        out += "\\t";
+      else
+        out += {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+std::string quote(std::string_view s) { return "'" + printable(s) + "'"; }
+
+/// The problem with `name` as a tier, block, target or technology name, or
+/// "" if there is none.
+std::string badName(std::string_view name, size_t maxBytes) {
+  if (name.empty())
+    return "must not be empty";
+  if (name.size() > maxBytes)
+    return absl::StrCat("is ", name.size(), " bytes long; at most ", maxBytes);
+  for (size_t i = 0; i < name.size();) {
+    const uint8_t c = uint8_t(name[i]);
+    const size_t n = utf8Length(name.substr(i));
+    if (n == 0 || c < 0x20 || c == 0x7f ||
+        (n == 2 && c == 0xc2 && uint8_t(name[i + 1]) < 0xa0))
+      return absl::StrCat(quote(name), " contains a control character");
+    i += n;
+  }
+  return "";
+}
+
+/// Line and column (1-based, columns in bytes) of byte `offset`.
+std::string position(std::string_view text, size_t offset) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return absl::StrCat(line, ":", col);
+}
+
+} // namespace
+
+absl::Status checkNumber(const NumberRange &range, double value) {
+  if (inRange(range, value))
+    return absl::OkStatus();
+  return InvalidArgumentError(absl::StrCat("must be ", rangeText(range),
+                                           ", got ", formatNumber(value)));
 }
 
 double Technology::operator[](const std::string &key) const {
@@ -97,7 +208,7 @@ std::optional<std::string_view> builtinFile(std::string_view name) {
 namespace {
 
 /// Walks a JSON document, turning every problem into an error that names
-/// the file and the field's path.
+/// the file and the field's path as it appears in the file.
 class Reader {
 public:
   explicit Reader(std::string file) : file(std::move(file)) {}
@@ -111,11 +222,12 @@ public:
   absl::Status object(const json &v, const std::string &path,
                       const std::set<std::string> &known) const {
     if (!v.is_object())
-      return error(path, absl::StrCat("must be an object, got ", kind(v)));
+      return error(path, absl::StrCat("must be an object, got ", describe(v)));
     for (const auto &[key, _] : v.items())
       if (!known.count(key))
-        return error(path, absl::StrCat("unknown field '", key, "' (known: ",
-                                        absl::StrJoin(known, ", "), ")"));
+        return error(path, absl::StrCat("unknown field ", quote(key),
+                                        " (known: ", absl::StrJoin(known, ", "),
+                                        ")"));
     return absl::OkStatus();
   }
 
@@ -134,59 +246,61 @@ public:
       return v.status();
     if (!(*v)->is_string())
       return error(join(path, key),
-                   absl::StrCat("must be a string, got ", kind(**v)));
+                   absl::StrCat("must be a string, got ", describe(**v)));
     return (*v)->get<std::string>();
   }
 
-  StatusOr<double> number(const json &v, const std::string &path) const {
-    if (!v.is_number())
-      return error(path, absl::StrCat("must be a number, got ", kind(v)));
-    const double d = v.get<double>();
-    if (!std::isfinite(d))
-      return error(path, "must be finite");
+  /// A name: a string that badName() accepts.
+  StatusOr<std::string> name(const json &obj, const std::string &path,
+                             const std::string &key, size_t maxBytes) const {
+    auto s = string(obj, path, key);
+    if (!s.ok())
+      return s.status();
+    if (std::string bad = badName(*s, maxBytes); !bad.empty())
+      return error(join(path, key), bad);
+    return s;
+  }
+
+  /// The number `v` at `path`, checked against `range`. With
+  /// `jsonInteger`, `v` must be written as an integer (array_rows: 32, not
+  /// 32.0); otherwise integer ranges only need an integral value.
+  StatusOr<double> number(const json &v, const std::string &path,
+                          const NumberRange &range, bool jsonInteger) const {
+    const bool ok = jsonInteger ? v.is_number_integer() : v.is_number();
+    if (!ok)
+      return error(path, absl::StrCat("must be ", rangeText(range), ", got ",
+                                      describe(v)));
+    const double d = v.is_number_unsigned() ? double(v.get<uint64_t>())
+                     : v.is_number_integer() ? double(v.get<int64_t>())
+                                             : v.get<double>();
+    if (!inRange(range, d))
+      return error(path, absl::StrCat("must be ", rangeText(range), ", got ",
+                                      describe(v)));
     return d;
   }
 
-  /// A number > 0 (or >= 0 with `allowZero`).
-  StatusOr<double> positive(const json &obj, const std::string &path,
-                            const std::string &key,
-                            bool allowZero = false) const {
+  /// Field `key` of `obj`, a number of kNumberRanges' row (scope, key).
+  StatusOr<double> number(const json &obj, const std::string &path,
+                          NumberScope scope, const std::string &key) const {
+    const NumberRange *range = findNumberRange(scope, key);
+    if (!range) // every number the loader reads has a row
+      return absl::InternalError(absl::StrCat("no range for '", key, "'"));
     auto v = field(obj, path, key);
     if (!v.ok())
       return v.status();
-    auto d = number(**v, join(path, key));
-    if (!d.ok())
-      return d.status();
-    if (*d < 0 || (!allowZero && *d == 0))
-      return error(join(path, key),
-                   absl::StrCat("must be ",
-                                allowZero ? "non-negative" : "positive",
-                                ", got ", (*v)->dump()));
-    return *d;
+    return number(**v, join(path, key), *range,
+                  /*jsonInteger=*/scope != NumberScope::Technology &&
+                      range->integer);
   }
 
-  /// A positive integer below 2^40.
-  StatusOr<int64_t> count(const json &obj, const std::string &path,
-                          const std::string &key,
-                          bool allowZero = false) const {
-    auto v = field(obj, path, key);
-    if (!v.ok())
-      return v.status();
-    if (!(*v)->is_number_integer())
-      return error(join(path, key),
-                   absl::StrCat("must be an integer, got ", (*v)->dump()));
-    const int64_t n = (*v)->is_number_unsigned()
-                          ? int64_t(std::min<uint64_t>((*v)->get<uint64_t>(),
-                                                       uint64_t(1) << 41))
-                          : (*v)->get<int64_t>();
-    if (n < 0 || (!allowZero && n == 0))
-      return error(join(path, key),
-                   absl::StrCat("must be ",
-                                allowZero ? "non-negative" : "positive",
-                                ", got ", n));
-    if (n > (int64_t(1) << 40))
-      return error(join(path, key), absl::StrCat("is too large (", n, ")"));
-    return n;
+  /// As number(), for an integer field (exact: every integer range lies
+  /// within +-2^53).
+  StatusOr<int64_t> integer(const json &obj, const std::string &path,
+                            NumberScope scope, const std::string &key) const {
+    auto d = number(obj, path, scope, key);
+    if (!d.ok())
+      return d.status();
+    return int64_t(*d);
   }
 
   static std::string join(const std::string &path, const std::string &key) {
@@ -195,11 +309,19 @@ public:
   static std::string index(const std::string &path, size_t i) {
     return absl::StrCat(path, "[", i, "]");
   }
-  static std::string kind(const json &v) {
+  /// What `v` is, for messages: a number or a short string as written,
+  /// otherwise its kind (never the whole value: it may be huge).
+  static std::string describe(const json &v) {
+    if (v.is_number_unsigned())
+      return absl::StrCat(v.get<uint64_t>());
+    if (v.is_number_integer())
+      return absl::StrCat(v.get<int64_t>());
+    if (v.is_number())
+      return formatNumber(v.get<double>());
+    if (v.is_string())
+      return "\"" + printable(v.get_ref<const std::string &>()) + "\"";
     return v.is_null()      ? "null"
-           : v.is_boolean() ? "a boolean"
-           : v.is_number()  ? "a number"
-           : v.is_string()  ? "a string"
+           : v.is_boolean() ? (v.get<bool>() ? "true" : "false")
            : v.is_array()   ? "an array"
                             : "an object";
   }
@@ -208,45 +330,168 @@ private:
   std::string file;
 };
 
+/// A problem of the JSON text itself, at a byte offset.
+struct TextProblem {
+  size_t offset;
+  std::string message;
+};
+
+/// Screens the text before nlohmann::json parses it, for what the parser
+/// either accepts silently or cannot locate: arrays and objects nested
+/// deeper than kMaxJsonNesting (nothing later recurses into a deep value),
+/// numbers beyond the double range (nlohmann throws out_of_range without a
+/// position) and a key twice in one object (nlohmann keeps the last one).
+/// Anything else malformed is left to the parser, which reports it.
+std::optional<TextProblem> screenJSON(std::string_view text) {
+  struct Frame {
+    bool object;
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  char prev = 0; // the last structural character, '"' for a string
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    const char c = text[i];
+    switch (c) {
+    case '"': {
+      size_t j = i + 1;
+      while (j < n && text[j] != '"')
+        j += text[j] == '\\' ? 2 : 1;
+      if (j >= n)
+        return std::nullopt; // unterminated: the parser says where
+      if (!stack.empty() && stack.back().object &&
+          (prev == '{' || prev == ',')) {
+        std::string_view raw = text.substr(i + 1, j - i - 1);
+        std::string key(raw);
+        if (raw.find('\\') != std::string_view::npos) {
+          try {
+            const std::string_view quoted = text.substr(i, j - i + 1);
+            key = json::parse(quoted.begin(), quoted.end()).get<std::string>();
+          } catch (const json::exception &) {
+            return std::nullopt; // a bad escape: the parser says where
+          }
+        }
+        if (!stack.back().keys.insert(key).second)
+          return TextProblem{i, absl::StrCat("key ", quote(key),
+                                             " appears twice in one object")};
+      }
+      prev = '"';
+      i = j;
+      break;
+    }
+    case '{':
+    case '[':
+      if (stack.size() >= size_t(kMaxJsonNesting))
+        return TextProblem{
+            i, absl::StrCat("arrays and objects nested deeper than ",
+                            kMaxJsonNesting,
+                            " levels (a target file needs 5)")};
+      stack.push_back({c == '{', {}});
+      prev = c;
+      break;
+    case '}':
+    case ']':
+      if (!stack.empty())
+        stack.pop_back();
+      prev = c;
+      break;
+    case ',':
+    case ':':
+      prev = c;
+      break;
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+      break;
+    default:
+      if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t j = i;
+        while (j < n && ((text[j] >= '0' && text[j] <= '9') ||
+                         text[j] == '-' || text[j] == '+' || text[j] == '.' ||
+                         text[j] == 'e' || text[j] == 'E'))
+          ++j;
+        const std::string token(text.substr(i, j - i));
+        if (std::isinf(std::strtod(token.c_str(), nullptr)))
+          return TextProblem{
+              i, absl::StrCat("number ", printable(token, 32),
+                              " is out of range (magnitude above 1.8e308)")};
+        i = j - 1;
+      }
+      prev = 'v';
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
 StatusOr<json> parseJSON(std::string_view text, const std::string &file) {
+  if (text.size() > size_t(kMaxTargetFileBytes))
+    return InvalidArgumentError(
+        absl::StrCat(file, ": ", text.size(), " bytes; a target file has at "
+                     "most ", kMaxTargetFileBytes));
+  if (auto problem = screenJSON(text))
+    return InvalidArgumentError(absl::StrCat(
+        file, ":", position(text, problem->offset), ": ", problem->message));
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error &e) {
-    // Line and column of the byte where parsing failed.
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
+    // e.byte: 1-based offset of the byte where parsing failed.
     std::string what = e.what();
     if (auto p = what.find("syntax error"); p != std::string::npos)
       what = what.substr(p);
     return InvalidArgumentError(
-        absl::StrCat(file, ":", line, ":", col, ": not valid JSON: ", what));
+        absl::StrCat(file, ":", position(text, e.byte ? e.byte - 1 : 0),
+                     ": not valid JSON: ", printable(what, 200)));
+  } catch (const json::exception &e) {
+    // screenJSON catches what nlohmann reports this way (number overflow);
+    // never let one escape.
+    return InvalidArgumentError(absl::StrCat(file, ": not valid JSON: ",
+                                             printable(e.what(), 200)));
   }
 }
 
 absl::Status checkFormat(const Reader &r, const json &doc,
-                         const std::string &format) {
-  auto f = r.string(doc, "", "format");
+                         const std::string &path, const std::string &format) {
+  if (!doc.is_object())
+    return r.error(path, absl::StrCat("must be an object, got ",
+                                      Reader::describe(doc)));
+  auto f = r.string(doc, path, "format");
   if (!f.ok())
     return f.status();
   if (*f != format)
-    return r.error("format",
-                   absl::StrCat("must be \"", format, "\", got \"", *f, "\""));
-  auto v = r.count(doc, "", "version");
+    return r.error(Reader::join(path, "format"),
+                   absl::StrCat("must be \"", format, "\", got \"",
+                                printable(*f), "\""));
+  auto v = r.field(doc, path, "version");
   if (!v.ok())
     return v.status();
-  if (*v != kTargetFormatVersion)
-    return r.error("version", absl::StrCat("version ", *v,
-                                           " is not supported (this "
-                                           "SpikeStack reads version ",
-                                           kTargetFormatVersion, ")"));
+  if (!(*v)->is_number_integer() ||
+      (*v)->get<int64_t>() != kTargetFormatVersion)
+    return r.error(Reader::join(path, "version"),
+                   absl::StrCat("version ", Reader::describe(**v),
+                                " is not supported (this SpikeStack reads "
+                                "version ",
+                                kTargetFormatVersion, ")"));
   return absl::OkStatus();
+}
+
+/// Every technology number, inline, shipped or overridden, goes through
+/// here (the Technology rows of kNumberRanges).
+StatusOr<double> technologyValue(const Reader &r, const json &v,
+                                 const std::string &path,
+                                 const std::string &key) {
+  const NumberRange *range = findNumberRange(NumberScope::Technology, key);
+  if (!range) // technologyKeys() are the Technology rows
+    return absl::InternalError(absl::StrCat("no range for '", key, "'"));
+  return r.number(v, path, *range, /*jsonInteger=*/false);
+}
+
+std::set<std::string> technologyKeySet() {
+  std::set<std::string> known;
+  for (const auto &[k, _] : technologyKeys())
+    known.insert(k);
+  return known;
 }
 
 StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
@@ -256,18 +501,18 @@ StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
       !st.ok())
     return st;
   Technology tech;
-  auto name = r.string(doc, path, "name");
+  auto name = r.name(doc, path, "name", kMaxTitleBytes);
   if (!name.ok())
     return name.status();
   tech.name = *name;
+  if (doc.contains("description"))
+    if (auto d = r.string(doc, path, "description"); !d.ok())
+      return d.status();
   auto values = r.field(doc, path, "values");
   if (!values.ok())
     return values.status();
   const std::string vpath = Reader::join(path, "values");
-  std::set<std::string> known;
-  for (const auto &[k, _] : technologyKeys())
-    known.insert(k);
-  if (auto st = r.object(**values, vpath, known); !st.ok())
+  if (auto st = r.object(**values, vpath, technologyKeySet()); !st.ok())
     return st;
   for (const auto &[key, unit] : technologyKeys()) {
     auto entry = r.field(**values, vpath, key);
@@ -277,7 +522,10 @@ StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
     if (auto st = r.object(**entry, epath, {"value", "unit", "source"});
         !st.ok())
       return st;
-    auto value = r.positive(**entry, epath, "value", /*allowZero=*/true);
+    auto v = r.field(**entry, epath, "value");
+    if (!v.ok())
+      return v.status();
+    auto value = technologyValue(r, **v, Reader::join(epath, "value"), key);
     if (!value.ok())
       return value.status();
     auto u = r.string(**entry, epath, "unit");
@@ -285,7 +533,8 @@ StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
       return u.status();
     if (*u != unit)
       return r.error(Reader::join(epath, "unit"),
-                     absl::StrCat("must be \"", unit, "\", got \"", *u, "\""));
+                     absl::StrCat("must be \"", unit, "\", got \"",
+                                  printable(*u), "\""));
     auto source = r.string(**entry, epath, "source");
     if (!source.ok())
       return source.status();
@@ -294,12 +543,83 @@ StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
                      "must say where the number comes from");
     tech.values[key] = {*value, unit, *source};
   }
-  for (const char *fraction :
-       {"bond_signal_fraction", "yield_die_to_wafer", "yield_wafer_to_wafer"})
-    if (tech[fraction] > 1 || tech[fraction] == 0)
-      return r.error(Reader::join(vpath, fraction),
-                     absl::StrCat("must be in (0, 1], got ", tech[fraction]));
   return tech;
+}
+
+StatusOr<Block> parseBlock(const Reader &r, const json &bj,
+                           const std::string &bpath, const Tier &tier) {
+  if (!bj.is_object())
+    return r.error(bpath, absl::StrCat("must be an object, got ",
+                                       Reader::describe(bj)));
+  Block b;
+  auto bk = r.string(bj, bpath, "kind");
+  if (!bk.ok())
+    return bk.status();
+  if (*bk == "core") {
+    if (auto st = r.object(bj, bpath,
+                           {"name", "kind", "array_rows", "array_cols",
+                            "lif_units", "scratchpad_bytes"});
+        !st.ok())
+      return st;
+    b.kind = BlockKind::Core;
+    if (tier.kind == TierKind::Memory)
+      return r.error(Reader::join(bpath, "kind"),
+                     absl::StrCat("a core cannot sit on memory tier ",
+                                  quote(tier.name)));
+    int64_t *slots[] = {&b.core.rows, &b.core.cols, &b.core.lifUnits,
+                        &b.core.scratchpadBytes};
+    const char *keys[] = {"array_rows", "array_cols", "lif_units",
+                          "scratchpad_bytes"};
+    for (int i = 0; i < 4; ++i) {
+      auto n = r.integer(bj, bpath, NumberScope::Core, keys[i]);
+      if (!n.ok())
+        return n.status();
+      *slots[i] = *n;
+    }
+  } else if (*bk == "sram") {
+    if (auto st = r.object(bj, bpath,
+                           {"name", "kind", "capacity_bytes", "width_bits",
+                            "ports", "holds"});
+        !st.ok())
+      return st;
+    b.kind = BlockKind::Sram;
+    int64_t *slots[] = {&b.sram.capacityBytes, &b.sram.widthBits,
+                        &b.sram.ports};
+    const char *keys[] = {"capacity_bytes", "width_bits", "ports"};
+    for (int i = 0; i < 3; ++i) {
+      auto n = r.integer(bj, bpath, NumberScope::Sram, keys[i]);
+      if (!n.ok())
+        return n.status();
+      *slots[i] = *n;
+    }
+    if (b.sram.widthBits % 8)
+      return r.error(Reader::join(bpath, "width_bits"),
+                     absl::StrCat("must be a multiple of 8, got ",
+                                  b.sram.widthBits));
+    if (bj.contains("holds")) {
+      auto holds = r.string(bj, bpath, "holds");
+      if (!holds.ok())
+        return holds.status();
+      if (*holds == "weights")
+        b.sram.holds = SramRole::Weights;
+      else if (*holds == "activations")
+        b.sram.holds = SramRole::Activations;
+      else if (*holds != "any")
+        return r.error(Reader::join(bpath, "holds"),
+                       absl::StrCat("must be \"weights\", \"activations\" or "
+                                    "\"any\", got \"",
+                                    printable(*holds), "\""));
+    }
+  } else {
+    return r.error(Reader::join(bpath, "kind"),
+                   absl::StrCat("must be \"core\" or \"sram\", got \"",
+                                printable(*bk), "\""));
+  }
+  auto bn = r.name(bj, bpath, "name", kMaxNameBytes);
+  if (!bn.ok())
+    return bn.status();
+  b.name = *bn;
+  return b;
 }
 
 } // namespace
@@ -315,10 +635,10 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
                           "tiers", "vertical_links"});
       !st.ok())
     return st;
-  if (auto st = checkFormat(r, *doc, "spikestack-target"); !st.ok())
+  if (auto st = checkFormat(r, *doc, "", "spikestack-target"); !st.ok())
     return st;
   Target t;
-  auto name = r.string(*doc, "", "name");
+  auto name = r.name(*doc, "", "name", kMaxTitleBytes);
   if (!name.ok())
     return name.status();
   t.name = *name;
@@ -338,40 +658,39 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
     auto builtin = builtinFile(techName);
     if (!builtin || techName.rfind("tech-", 0) != 0)
       return r.error("technology",
-                     absl::StrCat("unknown technology table '", techName,
-                                  "' (shipped: tech-28nm; or give the table "
+                     absl::StrCat("unknown technology table ", quote(techName),
+                                  " (shipped: tech-28nm; or give the table "
                                   "inline as an object)"));
-    auto techDoc = parseJSON(*builtin, techName);
+    auto techDoc = parseJSON(*builtin, techName + ".json");
     if (!techDoc.ok())
       return techDoc.status();
     Reader tr(techName + ".json");
-    if (auto st = checkFormat(tr, *techDoc, "spikestack-technology"); !st.ok())
+    if (auto st = checkFormat(tr, *techDoc, "", "spikestack-technology");
+        !st.ok())
       return st;
     auto tech = parseTechnology(*techDoc, tr, "");
     if (!tech.ok())
       return tech.status();
     t.tech = std::move(*tech);
   } else {
-    if ((*techField)->is_object()) {
-      if (auto st = checkFormat(Reader(file + ": technology"), **techField,
-                                "spikestack-technology");
-          !st.ok())
-        return st;
-    }
+    if (auto st = checkFormat(r, **techField, "technology",
+                              "spikestack-technology");
+        !st.ok())
+      return st;
     auto tech = parseTechnology(**techField, r, "technology");
     if (!tech.ok())
       return tech.status();
     t.tech = std::move(*tech);
   }
-  // Overrides: "key": number (the source becomes "target file").
+  // Overrides: "key": number (the source becomes "override in FILE"),
+  // checked against the same ranges as the tables.
   if (auto it = doc->find("technology_overrides"); it != doc->end()) {
-    std::set<std::string> known;
-    for (const auto &[k, _] : technologyKeys())
-      known.insert(k);
-    if (auto st = r.object(*it, "technology_overrides", known); !st.ok())
+    if (auto st = r.object(*it, "technology_overrides", technologyKeySet());
+        !st.ok())
       return st;
     for (const auto &[key, value] : it->items()) {
-      auto d = r.positive(*it, "technology_overrides", key, true);
+      auto d = technologyValue(r, value,
+                               Reader::join("technology_overrides", key), key);
       if (!d.ok())
         return d.status();
       TechValue &tv = t.tech.values[key];
@@ -380,12 +699,9 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
     }
   }
 
-  auto clock = r.positive(*doc, "", "clock_mhz");
+  auto clock = r.number(*doc, "", NumberScope::Target, "clock_mhz");
   if (!clock.ok())
     return clock.status();
-  if (*clock > 10000)
-    return r.error("clock_mhz",
-                   absl::StrCat("must be at most 10000 MHz, got ", *clock));
   t.clockMhz = *clock;
 
   // Tiers, bottom to top.
@@ -394,19 +710,26 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
     return tiers.status();
   if (!(*tiers)->is_array() || (*tiers)->empty())
     return r.error("tiers", "must be a non-empty array of tiers");
+  if ((*tiers)->size() > size_t(kMaxTiers))
+    return r.error("tiers", absl::StrCat((*tiers)->size(),
+                                         " tiers; a stack has at most ",
+                                         kMaxTiers));
   std::set<std::string> names;
+  size_t numBlocks = 0;
+  int64_t sramBytes = 0;
   for (size_t i = 0; i < (*tiers)->size(); ++i) {
     const json &tj = (**tiers)[i];
     const std::string tpath = Reader::index("tiers", i);
     if (auto st = r.object(tj, tpath, {"name", "kind", "blocks"}); !st.ok())
       return st;
     Tier tier;
-    auto tn = r.string(tj, tpath, "name");
+    auto tn = r.name(tj, tpath, "name", kMaxNameBytes);
     if (!tn.ok())
       return tn.status();
-    if (tn->empty() || !names.insert(*tn).second)
+    if (!names.insert(*tn).second)
       return r.error(Reader::join(tpath, "name"),
-                     absl::StrCat("'", *tn, "' is empty or not unique"));
+                     absl::StrCat(quote(*tn), " is not unique (tier and block "
+                                              "names share one namespace)"));
     tier.name = *tn;
     auto kind = r.string(tj, tpath, "kind");
     if (!kind.ok())
@@ -416,89 +739,41 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
     else if (*kind == "memory")
       tier.kind = TierKind::Memory;
     else
-      return r.error(
-          Reader::join(tpath, "kind"),
-          absl::StrCat("must be \"logic\" or \"memory\", got \"", *kind, "\""));
+      return r.error(Reader::join(tpath, "kind"),
+                     absl::StrCat("must be \"logic\" or \"memory\", got \"",
+                                  printable(*kind), "\""));
     auto blocks = r.field(tj, tpath, "blocks");
     if (!blocks.ok())
       return blocks.status();
     if (!(*blocks)->is_array() || (*blocks)->empty())
       return r.error(Reader::join(tpath, "blocks"),
                      "must be a non-empty array of blocks");
+    numBlocks += (*blocks)->size();
+    if (numBlocks > size_t(kMaxBlocks))
+      return r.error(Reader::join(tpath, "blocks"),
+                     absl::StrCat("the stack has more than ", kMaxBlocks,
+                                  " blocks"));
     for (size_t j = 0; j < (*blocks)->size(); ++j) {
-      const json &bj = (**blocks)[j];
       const std::string bpath = Reader::index(Reader::join(tpath, "blocks"), j);
-      if (!bj.is_object())
-        return r.error(bpath, "must be an object");
-      Block b;
-      auto bk = r.string(bj, bpath, "kind");
-      if (!bk.ok())
-        return bk.status();
-      if (*bk == "core") {
-        if (auto st = r.object(bj, bpath,
-                               {"name", "kind", "array_rows", "array_cols",
-                                "lif_units", "scratchpad_bytes"});
-            !st.ok())
-          return st;
-        b.kind = BlockKind::Core;
-        if (tier.kind == TierKind::Memory)
-          return r.error(Reader::join(bpath, "kind"),
-                         absl::StrCat("a core cannot sit on memory tier '",
-                                      tier.name, "'"));
-        auto rows = r.count(bj, bpath, "array_rows");
-        auto cols = r.count(bj, bpath, "array_cols");
-        auto lif = r.count(bj, bpath, "lif_units");
-        auto spad = r.count(bj, bpath, "scratchpad_bytes", true);
-        for (auto *s : {&rows, &cols, &lif, &spad})
-          if (!s->ok())
-            return s->status();
-        b.core = {*rows, *cols, *lif, *spad};
-      } else if (*bk == "sram") {
-        if (auto st = r.object(bj, bpath,
-                               {"name", "kind", "capacity_bytes", "width_bits",
-                                "ports", "holds"});
-            !st.ok())
-          return st;
-        b.kind = BlockKind::Sram;
-        auto cap = r.count(bj, bpath, "capacity_bytes");
-        auto width = r.count(bj, bpath, "width_bits");
-        auto ports = r.count(bj, bpath, "ports");
-        for (auto *s : {&cap, &width, &ports})
-          if (!s->ok())
-            return s->status();
-        if (*width % 8)
-          return r.error(Reader::join(bpath, "width_bits"),
-                         absl::StrCat("must be a multiple of 8, got ", *width));
-        b.sram = {*cap, *width, *ports, SramRole::Any};
-        if (bj.contains("holds")) {
-          auto holds = r.string(bj, bpath, "holds");
-          if (!holds.ok())
-            return holds.status();
-          if (*holds == "weights")
-            b.sram.holds = SramRole::Weights;
-          else if (*holds == "activations")
-            b.sram.holds = SramRole::Activations;
-          else if (*holds != "any")
-            return r.error(Reader::join(bpath, "holds"),
-                           absl::StrCat("must be \"weights\", "
-                                        "\"activations\" or \"any\", got \"",
-                                        *holds, "\""));
-        }
-      } else {
-        return r.error(
-            Reader::join(bpath, "kind"),
-            absl::StrCat("must be \"core\" or \"sram\", got \"", *bk, "\""));
-      }
-      auto bn = r.string(bj, bpath, "name");
-      if (!bn.ok())
-        return bn.status();
-      if (bn->empty() || !names.insert(*bn).second)
+      auto b = parseBlock(r, (**blocks)[j], bpath, tier);
+      if (!b.ok())
+        return b.status();
+      if (!names.insert(b->name).second)
         return r.error(Reader::join(bpath, "name"),
-                       absl::StrCat("'", *bn,
-                                    "' is empty or not unique (tier and block "
-                                    "names share one namespace)"));
-      b.name = *bn;
-      tier.blocks.push_back(std::move(b));
+                       absl::StrCat(quote(b->name),
+                                    " is not unique (tier and block names "
+                                    "share one namespace)"));
+      if (b->kind == BlockKind::Sram) {
+        // Each bank is at most kTiB and there are at most kMaxBlocks: no
+        // overflow.
+        sramBytes += b->sram.capacityBytes;
+        if (sramBytes > kMaxTotalSramBytes)
+          return r.error(Reader::join(bpath, "capacity_bytes"),
+                         absl::StrCat("the banks hold ", sramBytes,
+                                      " bytes in total up to here; at most ",
+                                      kMaxTotalSramBytes, " (1 TiB)"));
+      }
+      tier.blocks.push_back(std::move(*b));
     }
     t.tiers.push_back(std::move(tier));
   }
@@ -518,6 +793,11 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
   if (auto it = doc->find("vertical_links"); it != doc->end()) {
     if (!it->is_array())
       return r.error("vertical_links", "must be an array");
+    if (it->size() > t.tiers.size() - 1)
+      return r.error("vertical_links",
+                     absl::StrCat(it->size(), " links for ", t.tiers.size(),
+                                  " tier(s); a link joins a tier and the one "
+                                  "directly above it"));
     for (size_t i = 0; i < it->size(); ++i) {
       const json &lj = (*it)[i];
       const std::string lpath = Reader::index("vertical_links", i);
@@ -536,7 +816,7 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
         *slot = tierIndex(*n);
         if (*slot < 0)
           return r.error(Reader::join(lpath, key),
-                         absl::StrCat("unknown tier '", *n, "'"));
+                         absl::StrCat("unknown tier ", quote(*n)));
       }
       if (l.upper != l.lower + 1)
         return r.error(lpath,
@@ -545,44 +825,37 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
                                     "directly above it (upper = lower + 1)"));
       if (t.link(l.lower, l.upper))
         return r.error(lpath, "duplicates an earlier link");
-      auto get = [&](const char *key, const char *tech,
-                     bool allowZero) -> StatusOr<double> {
+      // Absent parameters default to the technology's (same ranges).
+      auto get = [&](const char *key, const char *tech) -> StatusOr<double> {
         if (!lj.contains(key))
           return t.tech[tech];
-        return r.positive(lj, lpath, key, allowZero);
+        return r.number(lj, lpath, NumberScope::Link, key);
       };
-      auto pitch = get("bond_pitch_um", "bond_pitch_um", false);
-      auto frac = get("signal_fraction", "bond_signal_fraction", false);
-      auto energy = get("energy_pj_per_bit", "bond_energy_pj_per_bit", true);
+      auto pitch = get("bond_pitch_um", "bond_pitch_um");
       if (!pitch.ok())
         return pitch.status();
+      auto frac = get("signal_fraction", "bond_signal_fraction");
       if (!frac.ok())
         return frac.status();
+      auto energy = get("energy_pj_per_bit", "bond_energy_pj_per_bit");
       if (!energy.ok())
         return energy.status();
-      if (*frac > 1)
-        return r.error(Reader::join(lpath, "signal_fraction"),
-                       absl::StrCat("must be in (0, 1], got ", *frac));
+      auto latency = get("latency_cycles", "bond_latency_cycles");
+      if (!latency.ok())
+        return latency.status();
       l.bondPitchUm = *pitch;
       l.signalFraction = *frac;
       l.energyPjPerBit = *energy;
-      if (lj.contains("latency_cycles")) {
-        auto lat = r.count(lj, lpath, "latency_cycles", true);
-        if (!lat.ok())
-          return lat.status();
-        l.latencyCycles = *lat;
-      } else {
-        l.latencyCycles = int64_t(std::llround(t.tech["bond_latency_cycles"]));
-      }
+      l.latencyCycles = int64_t(*latency); // integral, in [0, 1000]
       t.links.push_back(l);
     }
   }
   for (int i = 0; i + 1 < int(t.tiers.size()); ++i)
     if (!t.link(i, i + 1))
       return r.error("vertical_links",
-                     absl::StrCat("tiers '", t.tiers[i].name, "' and '",
-                                  t.tiers[i + 1].name,
-                                  "' are stacked but not linked"));
+                     absl::StrCat("tiers ", quote(t.tiers[i].name), " and ",
+                                  quote(t.tiers[i + 1].name),
+                                  " are stacked but not linked"));
   return t;
 }
 
@@ -593,10 +866,11 @@ StatusOr<Target> loadTarget(const std::string &nameOrPath) {
   if (nameOrPath.find('/') == std::string::npos &&
       nameOrPath.find('.') == std::string::npos)
     return absl::NotFoundError(
-        absl::StrCat("unknown target preset '", nameOrPath,
-                     "' (presets: ", absl::StrJoin(presetNames(), ", "),
+        absl::StrCat("unknown target preset ", quote(nameOrPath),
+                     " (presets: ", absl::StrJoin(presetNames(), ", "),
                      "; or give the path of a target file)"));
-  auto text = readFile(nameOrPath);
+  auto text =
+      readFile(nameOrPath, ReadOptions{"target file", kMaxTargetFileBytes});
   if (!text.ok())
     return text.status();
   return parseTarget(*text, nameOrPath);

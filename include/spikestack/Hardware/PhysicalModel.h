@@ -34,7 +34,8 @@ struct Path {
 class PhysicalModel {
 public:
   /// Builds the model; fails if the target is not physically meaningful
-  /// (e.g. a vertical link whose bonds cannot carry one bit per cycle).
+  /// (a block without area, a tier larger than kMaxTierAreaMm2, a vertical
+  /// link whose bonds cannot carry one bit per cycle).
   static absl::StatusOr<PhysicalModel> build(const Target &target);
 
   const Target &target() const { return *t; }
@@ -54,7 +55,7 @@ public:
   /// centres in the shared frame, plus one bond crossing per tier boundary).
   Path path(BlockRef from, BlockRef to) const;
 
-  /// Bonds over the overlap of the two tiers a link joins.
+  /// Bonds over the overlap of the two tiers a link joins (at most 2^53).
   int64_t bondCount(const VerticalLink &link) const;
   /// Signal bonds, i.e. bits per cycle the link can carry.
   int64_t verticalBitsPerCycle(const VerticalLink &link) const;

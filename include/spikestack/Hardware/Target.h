@@ -12,6 +12,7 @@
 #ifndef SPIKESTACK_HARDWARE_TARGET_H
 #define SPIKESTACK_HARDWARE_TARGET_H
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 #include <cstdint>
@@ -42,8 +43,116 @@ struct Technology {
   double operator[](const std::string &key) const;
 };
 
-/// The keys a technology table must define, with their units.
+/// The keys a technology table must define, with their units (the
+/// Technology rows of kNumberRanges, in order).
 const std::vector<std::pair<std::string, std::string>> &technologyKeys();
+
+//===----------------------------------------------------------------------===//
+// Accepted ranges (docs/targets.md, docs/robustness.md)
+//===----------------------------------------------------------------------===//
+
+/// Where a number sits in a target file.
+enum class NumberScope {
+  Target,     ///< top level ("clock_mhz")
+  Core,       ///< a core block ("tiers[i].blocks[j].array_rows")
+  Sram,       ///< an SRAM block ("tiers[i].blocks[j].capacity_bytes")
+  Link,       ///< a vertical link ("vertical_links[i].latency_cycles")
+  Technology, ///< a technology value, inline ("technology.values.K.value"),
+              ///< shipped ("values.K.value") or overridden
+              ///< ("technology_overrides.K")
+};
+
+/// The accepted range of one number of a target or technology file. Every
+/// number the loader reads is checked against this one table (checkNumber),
+/// whether it comes from a shipped table, an inline table or an override.
+/// The bounds are generous for real chips and small enough that every
+/// product the placer, the cost model and the executor form from target
+/// numbers (rows * cols * cores, capacity * banks, ports * width, summed
+/// link latencies, cycle conversions) fits an int64 with room to spare and
+/// every energy, area and time stays finite.
+struct NumberRange {
+  NumberScope scope;
+  std::string_view key;  ///< the key in the file
+  std::string_view unit; ///< "" when unitless
+  double min, max;
+  bool minExclusive; ///< (min, max] rather than [min, max]
+  bool integer;      ///< a whole number (block and link fields: a JSON
+                     ///< integer; technology values: an integral value)
+};
+
+inline constexpr int64_t kKiB = int64_t(1) << 10, kMiB = int64_t(1) << 20,
+                         kGiB = int64_t(1) << 30, kTiB = int64_t(1) << 40;
+
+// clang-format off
+inline constexpr NumberRange kNumberRanges[] = {
+    // scope, key, unit, min, max, min exclusive, integer
+    {NumberScope::Target, "clock_mhz", "MHz", 0.001, 10000, false, false},
+    {NumberScope::Core, "array_rows", "", 1, 4096, false, true},
+    {NumberScope::Core, "array_cols", "", 1, 4096, false, true},
+    {NumberScope::Core, "lif_units", "", 1, 65536, false, true},
+    {NumberScope::Core, "scratchpad_bytes", "B", 0, double(kGiB), false, true},
+    {NumberScope::Sram, "capacity_bytes", "B", 1, double(kTiB), false, true},
+    {NumberScope::Sram, "width_bits", "bit", 8, 65536, false, true},
+    {NumberScope::Sram, "ports", "", 1, 64, false, true},
+    {NumberScope::Link, "bond_pitch_um", "um", 0.1, 1000, false, false},
+    {NumberScope::Link, "signal_fraction", "", 0, 1, true, false},
+    {NumberScope::Link, "energy_pj_per_bit", "pJ/bit", 0, 1000, false, false},
+    {NumberScope::Link, "latency_cycles", "cycles", 0, 1000, false, true},
+    {NumberScope::Technology, "vdd_v", "V", 0, 10, true, false},
+    {NumberScope::Technology, "e_accumulate_pj", "pJ", 0, 1e4, false, false},
+    {NumberScope::Technology, "e_mac_pj", "pJ", 0, 1e4, false, false},
+    {NumberScope::Technology, "e_lif_update_pj", "pJ", 0, 1e4, false, false},
+    {NumberScope::Technology, "e_scratchpad_fj_per_bit", "fJ/bit", 0, 1e6, false, false},
+    // Write energies are scaled by write_32k / read_32k: read_32k > 0.
+    {NumberScope::Technology, "e_sram_read_32k_fj_per_bit", "fJ/bit", 0, 1e6, true, false},
+    {NumberScope::Technology, "e_sram_write_32k_fj_per_bit", "fJ/bit", 0, 1e6, false, false},
+    {NumberScope::Technology, "e_sram_read_128k_fj_per_bit", "fJ/bit", 0, 1e6, false, false},
+    {NumberScope::Technology, "e_sram_read_512k_fj_per_bit", "fJ/bit", 0, 1e6, false, false},
+    {NumberScope::Technology, "sram_access_cycles", "cycles", 0, 1000, false, true},
+    {NumberScope::Technology, "sram_leakage_mw_per_32k", "mW", 0, 1e4, false, false},
+    {NumberScope::Technology, "wire_energy_pj_per_bit_mm", "pJ/bit/mm", 0, 1000, false, false},
+    {NumberScope::Technology, "wire_delay_ns_per_mm", "ns/mm", 0, 1000, false, false},
+    {NumberScope::Technology, "wire_slack_ns", "ns", 0, 1e6, false, false},
+    {NumberScope::Technology, "bond_pitch_um", "um", 0.1, 1000, false, false},
+    {NumberScope::Technology, "bond_signal_fraction", "", 0, 1, true, false},
+    {NumberScope::Technology, "bond_energy_pj_per_bit", "pJ/bit", 0, 1000, false, false},
+    {NumberScope::Technology, "bond_latency_cycles", "cycles", 0, 1000, false, true},
+    {NumberScope::Technology, "microbump_energy_pj_per_bit", "pJ/bit", 0, 1000, false, false},
+    {NumberScope::Technology, "dram_energy_pj_per_bit", "pJ/bit", 0, 1e4, false, false},
+    {NumberScope::Technology, "dram_latency_ns", "ns", 0, 1e6, false, false},
+    {NumberScope::Technology, "yield_die_to_wafer", "", 0, 1, true, false},
+    {NumberScope::Technology, "yield_wafer_to_wafer", "", 0, 1, true, false},
+    {NumberScope::Technology, "paper_e_ac_pj", "pJ", 0, 1e4, false, false},
+    {NumberScope::Technology, "paper_e_mac_pj", "pJ", 0, 1e4, false, false},
+    {NumberScope::Technology, "pe_area_um2", "um^2", 0, 1e5, true, false},
+    {NumberScope::Technology, "lif_unit_area_um2", "um^2", 0, 1e6, false, false},
+    {NumberScope::Technology, "scratchpad_area_um2_per_byte", "um^2/B", 0, 1000, false, false},
+    {NumberScope::Technology, "sram_area_mm2_per_mib", "mm^2/MiB", 0, 1000, true, false},
+    {NumberScope::Technology, "core_overhead_fraction", "", 0, 10, false, false},
+};
+// clang-format on
+
+/// The row of kNumberRanges for `key` in `scope`, or null.
+const NumberRange *findNumberRange(NumberScope scope, std::string_view key);
+
+/// OK if `value` lies in `range` (and is whole where the range wants an
+/// integer); otherwise InvalidArgument "must be in [min, max] unit, got
+/// value" (without a field path: the caller prefixes it).
+absl::Status checkNumber(const NumberRange &range, double value);
+
+/// Limits on the shape of a target file (checked by parseTarget and
+/// loadTarget; see also kNumberRanges).
+inline constexpr int64_t kMaxTargetFileBytes = 16 * kMiB; ///< file size
+inline constexpr int kMaxJsonNesting = 16; ///< arrays/objects (files need 5)
+inline constexpr int kMaxTiers = 64;
+inline constexpr int kMaxBlocks = 4096; ///< over all tiers
+inline constexpr int64_t kMaxTotalSramBytes = kTiB; ///< over all banks
+inline constexpr size_t kMaxNameBytes = 64; ///< tier and block names
+inline constexpr size_t kMaxTitleBytes = 256; ///< target and technology names
+/// PhysicalModel::build rejects a tier whose bounding box is larger (10 m^2;
+/// a 300 mm wafer is 0.07 m^2), so bond counts stay below 2^53 (exact in a
+/// double) at the finest pitch.
+inline constexpr double kMaxTierAreaMm2 = 1e7;
 
 enum class TierKind { Logic, Memory };
 enum class BlockKind { Core, Sram };
@@ -120,11 +229,18 @@ struct Target {
 };
 
 /// Parses and validates a target file's text. Errors name the file and the
-/// field ("tiers[1].blocks[0].capacity_bytes: must be positive, got 0").
+/// field as it appears in the file
+/// ("tiers[1].blocks[0].capacity_bytes: must be an integer in [1,
+/// 1099511627776] B, got 0"), or the line and column for problems of the
+/// JSON text itself (syntax, nesting deeper than kMaxJsonNesting, a number
+/// out of the double range, a key twice in one object). Every number is
+/// checked against kNumberRanges; text larger than kMaxTargetFileBytes is
+/// refused.
 absl::StatusOr<Target> parseTarget(std::string_view json,
                                    const std::string &fileName);
 /// Loads `nameOrPath`: a shipped preset ("2d", "3d-mol", "3d-lol") or a
-/// target file.
+/// target file (a regular file of at most kMaxTargetFileBytes; FIFOs,
+/// devices and larger files are refused before anything is read).
 absl::StatusOr<Target> loadTarget(const std::string &nameOrPath);
 /// Names of the shipped presets.
 std::vector<std::string> presetNames();
