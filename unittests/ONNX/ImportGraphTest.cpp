@@ -12,6 +12,9 @@
 #include <fstream>
 #include <set>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace spikestack;
 using namespace spikestack::onnx_import;
 using ::testing::HasSubstr;
@@ -42,7 +45,7 @@ std::string tempDir() {
 void save(const onnx::ModelProto &m, const std::string &path) {
   std::string bytes;
   ASSERT_TRUE(m.SerializeToString(&bytes));
-  ASSERT_TRUE(writeFileAtomically(path, bytes).ok());
+  ASSERT_TRUE(writeOutputFile(path, bytes).ok());
 }
 
 /// A model skeleton: IR 8, opset `opset`, one float input `x` of `shape`.
@@ -343,7 +346,7 @@ TEST(BadModels, TruncatedProtobuf) {
   auto bytes = readFile(kData + "spikformer-c1-128.onnx");
   ASSERT_TRUE(bytes.ok());
   const std::string path = tempDir() + "/truncated.onnx";
-  ASSERT_TRUE(writeFileAtomically(path, bytes->substr(0, 5000)).ok());
+  ASSERT_TRUE(writeOutputFile(path, bytes->substr(0, 5000)).ok());
   auto g = loadGraph(path, {});
   ASSERT_FALSE(g.ok());
   EXPECT_THAT(std::string(g.status().message()),
@@ -357,14 +360,14 @@ TEST(BadModels, CorruptedBytes) {
   for (size_t i = 100; i < corrupt.size(); i += 997)
     corrupt[i] = char(0xff);
   const std::string path = tempDir() + "/corrupt.onnx";
-  ASSERT_TRUE(writeFileAtomically(path, corrupt).ok());
+  ASSERT_TRUE(writeOutputFile(path, corrupt).ok());
   auto g = loadGraph(path, {});
   EXPECT_FALSE(g.ok()); // any clear error, never a crash
 }
 
 TEST(BadModels, NotAnOnnxFile) {
   const std::string path = tempDir() + "/text.onnx";
-  ASSERT_TRUE(writeFileAtomically(path, "this is not a model\n").ok());
+  ASSERT_TRUE(writeOutputFile(path, "this is not a model\n").ok());
   auto g = loadGraph(path, {});
   ASSERT_FALSE(g.ok());
   EXPECT_THAT(std::string(g.status().message()),
@@ -481,7 +484,7 @@ onnx::ModelProto externalModel(const std::string &location) {
 TEST(ExternalData, LoadsTensorsFromAFileNextToTheModel) {
   const std::string dir = tempDir();
   const float w[4] = {1.5f, -2.0f, 0.25f, 8.0f};
-  ASSERT_TRUE(writeFileAtomically(dir + "/weights.bin",
+  ASSERT_TRUE(writeOutputFile(dir + "/weights.bin",
                                   std::string(reinterpret_cast<const char *>(w),
                                               sizeof(w)))
                   .ok());
@@ -514,11 +517,68 @@ TEST(ExternalData, PathsOutsideTheModelDirectoryAreRefused) {
 
 TEST(ExternalData, ShortFileIsReported) {
   const std::string dir = tempDir();
-  ASSERT_TRUE(writeFileAtomically(dir + "/weights.bin", std::string(8, 'x')).ok());
+  ASSERT_TRUE(writeOutputFile(dir + "/weights.bin", std::string(8, 'x')).ok());
   save(externalModel("weights.bin"), dir + "/model.onnx");
   auto g = loadGraph(dir + "/model.onnx", {});
   ASSERT_FALSE(g.ok());
   EXPECT_THAT(std::string(g.status().message()), HasSubstr("has 8 bytes"));
+}
+
+TEST(ExternalData, SymlinkLeadingOutsideTheModelDirectoryIsRefused) {
+  const std::string outside = tempDir();
+  const std::string dir = tempDir();
+  const float w[4] = {1, 2, 3, 4};
+  ASSERT_TRUE(writeOutputFile(outside + "/secret.bin",
+                              std::string(reinterpret_cast<const char *>(w),
+                                          sizeof(w)))
+                  .ok());
+  // The location's text is harmless; the link behind it is not.
+  ASSERT_EQ(::symlink((outside + "/secret.bin").c_str(),
+                      (dir + "/weights.bin").c_str()),
+            0);
+  save(externalModel("weights.bin"), dir + "/model.onnx");
+  auto g = loadGraph(dir + "/model.onnx", {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_THAT(std::string(g.status().message()),
+              HasSubstr("outside the model's directory"));
+}
+
+TEST(ExternalData, SymlinkedFolderLeadingOutsideIsRefused) {
+  const std::string outside = tempDir();
+  const std::string dir = tempDir();
+  ASSERT_TRUE(writeOutputFile(outside + "/weights.bin", std::string(16, 'x'))
+                  .ok());
+  ASSERT_EQ(::symlink(outside.c_str(), (dir + "/data").c_str()), 0);
+  save(externalModel("data/weights.bin"), dir + "/model.onnx");
+  auto g = loadGraph(dir + "/model.onnx", {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_THAT(std::string(g.status().message()),
+              HasSubstr("outside the model's directory"));
+}
+
+TEST(ExternalData, SymlinkInsideTheModelDirectoryIsFollowed) {
+  const std::string dir = tempDir();
+  const float w[4] = {1.5f, -2.0f, 0.25f, 8.0f};
+  ASSERT_TRUE(writeOutputFile(dir + "/real.bin",
+                              std::string(reinterpret_cast<const char *>(w),
+                                          sizeof(w)))
+                  .ok());
+  ASSERT_EQ(::symlink("real.bin", (dir + "/weights.bin").c_str()), 0);
+  save(externalModel("weights.bin"), dir + "/model.onnx");
+  auto g = loadGraph(dir + "/model.onnx", {});
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_EQ(g->values["w"].constant->values->data,
+            (std::vector<double>{1.5, -2.0, 0.25, 8.0}));
+}
+
+TEST(ExternalData, FifoIsRefusedWithoutBlocking) {
+  const std::string dir = tempDir();
+  ASSERT_EQ(::mkfifo((dir + "/weights.bin").c_str(), 0600), 0);
+  save(externalModel("weights.bin"), dir + "/model.onnx");
+  auto g = loadGraph(dir + "/model.onnx", {});
+  ASSERT_FALSE(g.ok());
+  EXPECT_THAT(std::string(g.status().message()),
+              HasSubstr("it is a FIFO, not a regular file"));
 }
 
 } // namespace

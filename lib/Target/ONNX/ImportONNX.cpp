@@ -4,6 +4,7 @@
 #include "Importer.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Support/FileUtil.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -715,13 +716,14 @@ OwningOpRef<ModuleOp>
 spikestack::importONNX(const std::string &path, MLIRContext *context,
                        const ONNXImportOptions &options) {
   if (path == "-") {
-    auto in = llvm::MemoryBuffer::getSTDIN();
-    if (!in) {
-      emitError(UnknownLoc::get(context))
-          << "cannot read standard input: " << in.getError().message();
+    // protobuf's hard message limit.
+    auto in = spikestack::readFile(
+        "-", spikestack::ReadOptions{"ONNX model", INT32_MAX, true});
+    if (!in.ok()) {
+      emitError(UnknownLoc::get(context)) << std::string(in.status().message());
       return nullptr;
     }
-    return importONNXImpl("<stdin>", (*in)->getBuffer(), context, options);
+    return importONNXImpl("<stdin>", llvm::StringRef(*in), context, options);
   }
   return importONNXImpl(path, std::nullopt, context, options);
 }

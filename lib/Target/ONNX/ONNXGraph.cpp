@@ -23,7 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -234,25 +236,58 @@ static StatusOr<std::string> readExternal(const TensorProto &tensor,
         "initializer '", tensor.name(), "': external data location '", location,
         "' must be a relative path inside the model's directory"));
   const std::string path = modelDir.empty() ? location : modelDir + "/" + location;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  // The check above looks at the text only; a symbolic link (the file or a
+  // folder on the way) could still lead outside the model's folder.
+  auto real = [](const std::string &p) -> std::optional<std::string> {
+    char *r = ::realpath(p.c_str(), nullptr);
+    if (!r)
+      return std::nullopt;
+    std::string out(r);
+    std::free(r);
+    return out;
+  };
+  const auto realDir = real(modelDir.empty() ? "." : modelDir);
+  const auto realPath = real(path);
+  if (!realPath)
     return absl::NotFoundError(absl::StrCat(
         "missing external data file '", location, "' for initializer '",
         tensor.name(), "' (looked for ", path, ")"));
-  in.seekg(0, std::ios::end);
-  const int64_t fileSize = in.tellg();
+  if (!realDir || realPath->rfind(*realDir + "/", 0) != 0)
+    return InvalidArgumentError(absl::StrCat(
+        "initializer '", tensor.name(), "': external data location '",
+        location, "' resolves to '", *realPath,
+        "', outside the model's directory '", realDir ? *realDir : modelDir,
+        "' (symbolic links may not lead out of it)"));
+  auto file = openForReading(
+      *realPath, ReadOptions{"external data file", int64_t(1) << 40, false});
+  if (!file.ok())
+    return file.status();
+  const int fd = file->fd;
+  const int64_t fileSize = file->size;
   if (length < 0)
     length = fileSize - offset;
-  if (offset < 0 || length != expected || offset + length > fileSize)
+  if (offset < 0 || length != expected || offset > fileSize ||
+      length > fileSize - offset) {
+    ::close(fd);
     return InvalidArgumentError(absl::StrCat(
         "initializer '", tensor.name(), "': external data in '", location,
         "' has ", fileSize, " bytes; offset ", offset, " and length ", length,
         " do not give the ", expected, " bytes its shape needs"));
+  }
   std::string bytes(length, '\0');
-  in.seekg(offset);
-  in.read(bytes.data(), length);
-  if (!in)
-    return InvalidArgumentError(absl::StrCat("cannot read ", path));
+  int64_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, bytes.data() + done, size_t(length - done),
+                        off_t(offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ::close(fd);
+      return InvalidArgumentError(absl::StrCat("cannot read ", path));
+    }
+    done += n;
+  }
+  ::close(fd);
   return bytes;
 }
 
@@ -1151,7 +1186,8 @@ parseModel(const std::string &path, std::optional<std::string_view> given) {
     parsed = model->ParseFromCodedStream(&stream) &&
              stream.ConsumedEntireMessage();
   } else {
-    auto file = openForReading(path);
+    auto file = openForReading(
+        path, ReadOptions{"ONNX model", int64_t(1) << 40, false});
     if (!file.ok())
       return file.status();
     google::protobuf::io::FileInputStream raw(file->fd);
@@ -1564,6 +1600,10 @@ StatusOr<Graph> loadGraph(const std::string &path,
     else if (o.domain() == "snn")
       g.snnOpset = o.version();
   }
+  if (g.snnOpset != 0 && g.snnOpset != 1)
+    return absl::UnimplementedError(absl::StrCat(
+        "'", path, "' imports the 'snn' domain version ", g.snnOpset,
+        "; SpikeStack reads version 1 only (docs/onnx.md)"));
   if (g.opset < kMinOpset || g.opset > kMaxOpset)
     return absl::UnimplementedError(absl::StrCat(
         "'", path, "' uses default-domain opset ", g.opset,
