@@ -6,6 +6,14 @@
 // --pass-pipeline, --mlir-print-ir-after-all, --verify-diagnostics,
 // --split-input-file.
 //
+// Unlike mlir-opt it reads its input through spikestack::readFile (a
+// regular file or "-", at most kMaxMlirFileBytes), refuses text nested
+// deeper than kMaxMlirNesting levels before the parser could overflow its
+// stack (checkNestingDepth), writes its output only when the whole run
+// succeeded (spikestack::writeOutputFile: no partial output), and does not
+// print the failing operation under each diagnostic unless
+// --mlir-print-op-on-diagnostic=true is given (the location says where).
+//
 //===----------------------------------------------------------------------===//
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -14,19 +22,74 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
 #include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
+#include "spikestack/Support/FileUtil.h"
+#include "spikestack/Support/TextLimits.h"
+
+#include <string>
+
+namespace {
+
+int fail(const std::string &message) {
+  llvm::errs() << "snn-opt: error: " << message << "\n";
+  return EXIT_FAILURE;
+}
+
+/// mlir-opt prints the whole failing operation (an expert body, a program
+/// of hundreds of lines) under every diagnostic; snn-opt does not, unless
+/// the user asks for it.
+void quietOpsOnDiagnostics() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("mlir-print-op-on-diagnostic");
+  if (it != options.end() && it->second->getNumOccurrences() == 0)
+    it->second->addOccurrence(0, it->second->ArgStr, "false");
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
   mlir::registerTransformsPasses();
   spikestack::snn::registerSNNPasses();
   spikestack::snn::registerSNNPipelines();
   mlir::DialectRegistry registry;
-  registry.insert<spikestack::snn::SNNDialect, spikestack::snnhw::SNNHWDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
-                  mlir::linalg::LinalgDialect>();
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "SpikeStack optimizer driver\n", registry));
+  registry.insert<spikestack::snn::SNNDialect, spikestack::snnhw::SNNHWDialect,
+                  mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                  mlir::tensor::TensorDialect, mlir::linalg::LinalgDialect>();
+  auto [inputPath, outputPath] = mlir::registerAndParseCLIOptions(
+      argc, argv, "SpikeStack optimizer driver\n", registry);
+  quietOpsOnDiagnostics();
+  mlir::MlirOptMainConfig config =
+      mlir::MlirOptMainConfig::createFromCLOptions();
+
+  // --show-dialects and --list-passes print and return without input.
+  std::string text;
+  if (!config.shouldShowDialects() && !config.shouldListPasses()) {
+    auto read = spikestack::readFile(
+        inputPath,
+        spikestack::ReadOptions{"MLIR file", spikestack::kMaxMlirFileBytes,
+                                /*allowStdin=*/true});
+    if (!read.ok())
+      return fail(std::string(read.status().message()));
+    text = *std::move(read);
+  }
+  const std::string name = inputPath == "-" ? "<stdin>" : inputPath;
+  if (auto st = spikestack::checkNestingDepth(text); !st.ok())
+    return fail(name + ":" + std::string(st.message()));
+
+  std::string output;
+  llvm::raw_string_ostream os(output);
+  if (mlir::failed(mlir::MlirOptMain(
+          os, llvm::MemoryBuffer::getMemBuffer(text, name), registry, config)))
+    return EXIT_FAILURE;
+  if (auto st = spikestack::writeOutputFile(outputPath, output); !st.ok())
+    return fail(std::string(st.message()));
+  return EXIT_SUCCESS;
 }

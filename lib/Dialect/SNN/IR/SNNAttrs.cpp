@@ -1,6 +1,7 @@
 //===- SNNAttrs.cpp - snn dialect attributes ------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Dialect/SNN/IR/SNNLimits.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -136,6 +137,53 @@ LogicalResult spikestack::snn::TilingAttr::verify(
                          {"bundle", bundle}})
     if (v <= 0)
       return emitError() << "tiling " << name << " must be positive, got " << v;
+  return verifyTilingBounds(emitError, rows, cols, reduction, outputs, groups,
+                            vectors, bundle);
+}
+
+LogicalResult spikestack::snn::verifyTilingBounds(
+    function_ref<InFlightDiagnostic()> emitError, int64_t rows, int64_t cols,
+    int64_t reduction, int64_t outputs, int64_t groups, int64_t vectors,
+    int64_t bundle) {
+  using namespace limits;
+  if (rows > kMaxArrayDim || cols > kMaxArrayDim)
+    return emitError() << "tiling for " << rows << "x" << cols
+                       << " arrays; at most " << kMaxArrayDim << "x"
+                       << kMaxArrayDim << " are supported";
+  for (auto [name, v] : {std::pair{"reduction", reduction},
+                         {"outputs", outputs},
+                         {"vectors", vectors}})
+    if (v > kMaxTilingSize)
+      return emitError() << "tiling " << name << " = " << v << "; at most "
+                         << formatLimit(kMaxTilingSize) << " are supported";
+  if (groups > kMaxGroups)
+    return emitError() << "tiling groups = " << groups << "; at most "
+                       << formatLimit(kMaxGroups) << " are supported";
+  if (bundle > vectors)
+    return emitError() << "tiling bundle " << bundle
+                       << " exceeds its vectors " << vectors;
+  // Each factor is at most 2^28 here, so no product below overflows.
+  const int64_t kTiles = (reduction + rows - 1) / rows;
+  const int64_t nTiles = (outputs + cols - 1) / cols;
+  const int64_t bundles = (vectors + bundle - 1) / bundle;
+  if (groups * nTiles > kMaxTasks)
+    return emitError() << "tiling needs " << groups * nTiles
+                       << " column tasks (" << groups << " group(s) x "
+                       << nTiles << " blocks of " << cols << " of " << outputs
+                       << " outputs); at most " << formatLimit(kMaxTasks)
+                       << " are supported";
+  if (kTiles * bundles > kMaxPassesPerTask)
+    return emitError() << "tiling needs " << kTiles * bundles
+                       << " passes per task (" << kTiles << " blocks of "
+                       << rows << " of " << reduction << " reduction rows x "
+                       << bundles << " bundles of " << bundle << " of "
+                       << vectors << " vectors); at most "
+                       << formatLimit(kMaxPassesPerTask) << " are supported";
+  if (vectors * kTiles > kMaxStreamed / groups)
+    return emitError() << "tiling streams " << groups << " group(s) x "
+                       << vectors << " vectors x " << kTiles
+                       << " blocks; at most " << formatLimit(kMaxStreamed)
+                       << " are supported";
   return success();
 }
 
@@ -148,5 +196,9 @@ LogicalResult spikestack::snn::BufferAttr::verify(
   if (offset < 0 || bytes < 0)
     return emitError() << "buffer offset and bytes must be non-negative, got "
                        << offset << " and " << bytes;
+  if (bytes > limits::kMaxAddress || offset > limits::kMaxAddress - bytes)
+    return emitError() << "buffer of " << bytes << " bytes at offset "
+                       << offset << " ends after byte 2^48 (the addressable "
+                       << "memory of a program)";
   return success();
 }

@@ -9,6 +9,7 @@
 //    identity neurons (spike in, same spike out) removed, only when exact.
 //
 //===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNLimits.h"
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Reference/Kernels.h"
 
@@ -32,6 +33,10 @@ spikestack::snn::getConstantF32Values(Value v) {
     return std::nullopt;
   auto type = dyn_cast<RankedTensorType>(c.getType());
   if (!type || !type.getElementType().isF32())
+    return std::nullopt;
+  // Larger constants are refused (the passes say why) rather than expanded:
+  // a splat of 2^32 elements would not fit a SmallVector.
+  if (!limits::boundedProduct(type.getShape(), limits::kMaxTensorElements))
     return std::nullopt;
   SmallVector<float> values;
   if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
@@ -98,8 +103,9 @@ std::optional<SynapticConstants> matchConstantSynaptic(Value v) {
   if (!op || !v.hasOneUse())
     return std::nullopt;
   auto wType = cast<RankedTensorType>(op.getWeight().getType());
-  if (!wType.getElementType().isF32() || !wType.hasStaticShape() ||
-      wType.getNumElements() == 0)
+  auto elements =
+      limits::boundedProduct(wType.getShape(), limits::kMaxTensorElements);
+  if (!wType.getElementType().isF32() || !elements || *elements == 0)
     return std::nullopt;
   auto weight = constantF32(op.getWeight());
   if (!weight)
@@ -111,7 +117,7 @@ std::optional<SynapticConstants> matchConstantSynaptic(Value v) {
       return std::nullopt;
     result.bias = std::move(*bias);
   }
-  result.perChannel = wType.getNumElements() / wType.getDimSize(0);
+  result.perChannel = *elements / wType.getDimSize(0);
   return result;
 }
 

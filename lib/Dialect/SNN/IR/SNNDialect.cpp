@@ -1,5 +1,6 @@
 //===- SNNDialect.cpp - snn dialect registration --------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Dialect/SNN/IR/SNNLimits.h"
 #include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/IR/SNNTypes.h"
@@ -196,6 +197,11 @@ LogicalResult SNNDialect::verifyOperationAttribute(Operation *op,
         return op->emitError()
                << "snn.weight_offsets[" << i << "] must give one offset per "
                << "weight bank of snn.placement[" << i << "]";
+      for (int64_t v : o.asArrayRef())
+        if (v < 0 || v > limits::kMaxAddress)
+          return op->emitError()
+                 << "snn.weight_offsets[" << i << "] has offset " << v
+                 << "; offsets are 0 to 2^48";
     }
     return success();
   }

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/IR/SNNLimits.h"
 #include "spikestack/Reference/Kernels.h"
 
 #include "mlir/IR/Builders.h"
@@ -15,6 +16,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -345,10 +347,10 @@ int64_t LinearOp::getOutputChannelDim() {
   return getOutput().getType().getRank() - 1;
 }
 int64_t LinearOp::getDenseSynapticOps() {
-  auto out = getOutput().getType();
-  if (!out.hasStaticShape())
-    return -1;
-  return out.getNumElements() * getWeight().getType().getDimSize(1);
+  // -1 also when the count does not fit int64.
+  SmallVector<int64_t> dims(getOutput().getType().getShape());
+  dims.push_back(getWeight().getType().getDimSize(1));
+  return spikestack::snn::limits::boundedProduct(dims, INT64_MAX).value_or(-1);
 }
 
 /// Output size of one spatial dimension (PyTorch convention, the same
@@ -410,10 +412,17 @@ LogicalResult Conv2dOp::verify() {
   if (o % groups != 0)
     return emitOpError() << "output channels " << o
                          << " are not divisible by groups " << groups;
-  if (!ShapedType::isDynamic(c) && w.getDimSize(1) * groups != c)
-    return emitOpError() << "weight expects " << w.getDimSize(1) * groups
-                         << " input channels (" << w.getDimSize(1) << " x "
-                         << groups << " groups), input has " << c;
+  // (c is a multiple of groups here: compare without multiplying.)
+  if (!ShapedType::isDynamic(c) && w.getDimSize(1) != c / groups) {
+    int64_t expects = 0;
+    auto diag = emitOpError() << "weight expects ";
+    if (llvm::MulOverflow(w.getDimSize(1), groups, expects))
+      diag << "more than 2^63";
+    else
+      diag << expects;
+    return diag << " input channels (" << w.getDimSize(1) << " x " << groups
+                << " groups), input has " << c;
+  }
   if (getBias()) {
     auto b = rankedType(getBias());
     if (b.getRank() != 1 || !dimsMatch(b.getDimSize(0), o))
@@ -444,12 +453,10 @@ int64_t Conv2dOp::getOutputChannelDim() {
   return getOutput().getType().getRank() - 3;
 }
 int64_t Conv2dOp::getDenseSynapticOps() {
-  auto out = getOutput().getType();
-  auto w = getWeight().getType();
-  if (!out.hasStaticShape())
-    return -1;
-  return out.getNumElements() * w.getDimSize(1) * w.getDimSize(2) *
-         w.getDimSize(3);
+  // -1 also when the count does not fit int64.
+  SmallVector<int64_t> dims(getOutput().getType().getShape());
+  llvm::append_range(dims, getWeight().getType().getShape().drop_front());
+  return spikestack::snn::limits::boundedProduct(dims, INT64_MAX).value_or(-1);
 }
 
 /// `channel_dim` is a dimension of `in` whose size matches the per-channel

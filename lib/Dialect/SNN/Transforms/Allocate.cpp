@@ -60,6 +60,8 @@ struct Allocate : public snn::impl::SNNAllocateBase<Allocate> {
                            "--snn-schedule first";
         return signalPassFailure();
       }
+      if (failed(checkPlacements(op, *target, "snn-allocate")))
+        return signalPassFailure();
       int64_t from = INT64_MAX, to = 0;
       for (Attribute a : schedule) {
         auto s = cast<ScheduleAttr>(a);
@@ -71,6 +73,8 @@ struct Allocate : public snn::impl::SNNAllocateBase<Allocate> {
       span[op] = {from == INT64_MAX ? 0 : from, to};
     }
     const int64_t end = moduleMakespan(module);
+    if (failed(checkPlannedModule(module, "snn-allocate")))
+      return signalPassFailure();
 
     // Last use of each result: the latest finish of a consumer; function
     // results stay live to the end.
@@ -83,48 +87,9 @@ struct Allocate : public snn::impl::SNNAllocateBase<Allocate> {
         lastUse[p] = std::max({lastUse[p], end, span[p].second});
     });
 
-    // Weights: resident, in program order per bank.
-    std::vector<int64_t> weightTop(banks.size(), 0);
+    if (failed(allocateWeights(ops)))
+      return signalPassFailure();
     MLIRContext *ctx = &getContext();
-    for (Operation *op : ops) {
-      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
-      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
-      SmallVector<Attribute> offsets;
-      for (auto [ta, pa] : llvm::zip(tilings, placements)) {
-        auto tiling = cast<TilingAttr>(ta);
-        auto placement = cast<PlacementAttr>(pa);
-        SmallVector<int64_t> offs;
-        for (auto [task, bank] :
-             llvm::enumerate(placement.getWeightBanks().asArrayRef())) {
-          if (bank >= int64_t(banks.size()))
-            return fail(op, "placement names bank " + std::to_string(bank) +
-                                " but target '" + target->name + "' has " +
-                                std::to_string(banks.size()) + " banks");
-          const hw::SramSpec &spec = target->block(banks[bank]).sram;
-          const int64_t at = alignUp(weightTop[bank],
-                                     std::max<int64_t>(1, spec.widthBits / 8));
-          const int64_t bytes = taskWeightBytes(tiling, int64_t(task));
-          if (at + bytes > spec.capacityBytes)
-            return fail(op, "weight columns " + std::to_string(task) +
-                                " need " + formatBytes(bytes) + " in bank '" +
-                                target->block(banks[bank]).name +
-                                "', which has " +
-                                formatBytes(spec.capacityBytes -
-                                            std::min(spec.capacityBytes, at)) +
-                                " free of " + formatBytes(spec.capacityBytes) +
-                                "; try --snn-quantize=weight-bits=4 or a "
-                                "target with more SRAM");
-          offs.push_back(at);
-          weightTop[bank] = at + bytes;
-        }
-        offsets.push_back(DenseI64ArrayAttr::get(ctx, offs));
-      }
-      op->setAttr("snn.weight_offsets", ArrayAttr::get(ctx, offsets));
-      // Weight regions are live for the whole inference.
-    }
-    for (size_t b = 0; b < banks.size(); ++b)
-      if (weightTop[b] > 0)
-        live[b].push_back({0, weightTop[b], 0, INT64_MAX});
 
     // Activations, in program order.
     for (Operation *op : ops) {
@@ -166,12 +131,63 @@ struct Allocate : public snn::impl::SNNAllocateBase<Allocate> {
                            << ") spilled to DRAM: " << noRoom(bytes, from, to);
         where = {-1, dramTop};
         dramTop = alignUp(dramTop + bytes, 64);
+        if (dramTop > limits::kMaxAddress)
+          return fail(op, "the results spilled to DRAM up to this op need " +
+                              std::to_string(dramTop) + " B; at most " +
+                              limits::formatLimit(limits::kMaxAddress) +
+                              " B are addressable");
       } else {
         live[where->first].push_back({where->second, bytes, from, to});
       }
       op->setAttr("snn.output_buffer",
                   BufferAttr::get(ctx, where->first, where->second, bytes));
     }
+  }
+
+  /// Weights stay resident for the whole inference: each bank is filled in
+  /// program order, every buffer aligned to the bank's port (as
+  /// --snn-place counted them).
+  LogicalResult allocateWeights(ArrayRef<Operation *> ops) {
+    std::vector<int64_t> weightTop(banks.size(), 0);
+    MLIRContext *ctx = &getContext();
+    for (Operation *op : ops) {
+      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+      SmallVector<Attribute> offsets;
+      for (auto [ta, pa] : llvm::zip(tilings, placements)) {
+        auto tiling = cast<TilingAttr>(ta);
+        auto placement = cast<PlacementAttr>(pa);
+        SmallVector<int64_t> offs;
+        // (Banks are in range: checkPlacements.)
+        for (auto [task, bank] :
+             llvm::enumerate(placement.getWeightBanks().asArrayRef())) {
+          const hw::SramSpec &spec = target->block(banks[bank]).sram;
+          const int64_t at = alignUp(weightTop[bank],
+                                     std::max<int64_t>(1, spec.widthBits / 8));
+          const int64_t bytes = taskWeightBytes(tiling, int64_t(task));
+          if (at + bytes > spec.capacityBytes) {
+            op->emitError()
+                << "snn-allocate: weight columns " << task << " need "
+                << formatBytes(bytes) << " in bank '"
+                << target->block(banks[bank]).name << "', which has "
+                << formatBytes(spec.capacityBytes -
+                               std::min(spec.capacityBytes, at))
+                << " free of " << formatBytes(spec.capacityBytes)
+                << "; try --snn-quantize=weight-bits=4 or a target with more "
+                   "SRAM";
+            return failure();
+          }
+          offs.push_back(at);
+          weightTop[bank] = at + bytes;
+        }
+        offsets.push_back(DenseI64ArrayAttr::get(ctx, offs));
+      }
+      op->setAttr("snn.weight_offsets", ArrayAttr::get(ctx, offsets));
+    }
+    for (size_t b = 0; b < banks.size(); ++b)
+      if (weightTop[b] > 0)
+        live[b].push_back({0, weightTop[b], 0, INT64_MAX});
+    return success();
   }
 
   /// Lowest aligned offset in bank `b` where `bytes` fit for [from, to).

@@ -52,8 +52,11 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     MLIRContext *ctx = &getContext();
     for (auto old : llvm::make_early_inc_range(module.getOps<hwd::ProgramOp>()))
       old->erase();
+    bodyOps.clear();
 
     SmallVector<Operation *> ops = plannedOps(module);
+    if (failed(checkPlannedModule(module, "snn-lower-to-hw")))
+      return signalPassFailure();
     llvm::DenseMap<Operation *, int64_t> layerOf;
     int64_t barriers = 0, dramTop = 0;
     for (auto [i, op] : llvm::enumerate(ops)) {
@@ -66,6 +69,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
       }
       if (auto b = op->getAttrOfType<IntegerAttr>("snn.barrier"))
         barriers = std::max(barriers, b.getInt() + 1);
+      // (Buffers end before byte 2^48: BufferAttr::verify.)
       if (auto buf = op->getAttrOfType<BufferAttr>("snn.output_buffer");
           buf && buf.getBank() < 0)
         dramTop = std::max(dramTop, buf.getOffset() + buf.getBytes());
@@ -94,6 +98,14 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
         dramTop = (dramTop + bytes + 63) / 64 * 64;
       }
     });
+    // (Each input is at most 2^34 bits: checkPlannedModule.)
+    if (dramTop > limits::kMaxAddress) {
+      mlir::emitError(module.getLoc())
+          << "snn-lower-to-hw: the graph inputs after the spilled results "
+          << "end at DRAM byte " << dramTop << "; at most "
+          << limits::formatLimit(limits::kMaxAddress) << " B are addressable";
+      return signalPassFailure();
+    }
 
     // Barriers between the products of one layer (Q K^T before A V).
     llvm::DenseMap<std::pair<Operation *, int64_t>, int64_t> innerBarrier;
@@ -145,14 +157,18 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
   }
 
   /// Which op a tiling entry of `op` stands for: the op itself, or for
-  /// snn.moe_experts the inner op in the order --snn-tile emitted them.
-  static Operation *tilingOwner(Operation *op, int64_t index) {
+  /// snn.moe_experts the inner op in the order --snn-tile emitted them
+  /// (listed once per experts op, not once per task).
+  Operation *tilingOwner(Operation *op, int64_t index) {
     auto experts = dyn_cast<MoeExpertsOp>(op);
     if (!experts)
       return op;
-    auto inner = expertBodyOps(experts);
-    return index < int64_t(inner.size()) ? inner[index] : op;
+    auto it = bodyOps.find(op);
+    if (it == bodyOps.end())
+      it = bodyOps.try_emplace(op, expertBodyOps(experts)).first;
+    return index < int64_t(it->second.size()) ? it->second[index] : op;
   }
+  llvm::DenseMap<Operation *, SmallVector<Operation *>> bodyOps;
 
   /// The graph inputs (function arguments) `op` reads, directly or through
   /// layout ops (reshapes, transposes, concatenations), in first-use order.
@@ -160,9 +176,8 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     SmallVector<Value> found, work(op->getOperands().begin(),
                                    op->getOperands().end());
     llvm::DenseSet<Value> seen;
-    while (!work.empty()) {
-      Value v = work.front();
-      work.erase(work.begin());
+    for (size_t next = 0; next < work.size(); ++next) {
+      Value v = work[next];
       if (!seen.insert(v).second)
         continue;
       if (isa<BlockArgument>(v)) {
@@ -203,13 +218,13 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     if (started.insert({op, t.tiling}).second) {
       if (t.tiling == 0) {
         const SmallVector<Operation *> producers = plannedProducers(op);
+        llvm::DenseMap<int64_t, Operation *> producerOf;
+        for (Operation *p : producers)
+          if (auto pb = p->getAttrOfType<IntegerAttr>("snn.barrier"))
+            producerOf[pb.getInt()] = p;
         if (auto waits = op->getAttrOfType<DenseI64ArrayAttr>("snn.wait"))
           for (int64_t barrier : waits.asArrayRef()) {
-            Operation *producer = nullptr;
-            for (Operation *p : producers)
-              if (auto pb = p->getAttrOfType<IntegerAttr>("snn.barrier");
-                  pb && pb.getInt() == barrier)
-                producer = p;
+            Operation *producer = producerOf.lookup(barrier);
             hwd::WaitOp::create(b, loc, barrier,
                                 producer ? lastTilingTasks(producer) : 1);
           }

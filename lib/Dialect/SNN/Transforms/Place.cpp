@@ -31,11 +31,19 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
   std::optional<hw::PhysicalModel> model;
   std::vector<hw::BlockRef> cores, banks;
   std::vector<int64_t> load;      // estimated cycles per core
-  std::vector<int64_t> freeBytes; // per bank
+  std::vector<int64_t> weightTop; // per bank: end of its weights so far
   std::vector<int64_t> traffic;   // bits per bank (port pressure)
+  std::vector<double> pj;         // pJ per bit, core x bank
+  int64_t candidates = 0;         // (task, core, bank) choices weighed
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (seed < 0) {
+      mlir::emitError(module.getLoc())
+          << "snn-place: seed must be a non-negative integer, got "
+          << int64_t(seed);
+      return signalPassFailure();
+    }
     auto t = loadModuleTarget(module, "3d-mol");
     if (failed(t))
       return signalPassFailure();
@@ -48,9 +56,8 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
     banks = target->blocksOfKind(hw::BlockKind::Sram);
     load.assign(cores.size(), 0);
     traffic.assign(banks.size(), 0);
-    freeBytes.clear();
-    for (hw::BlockRef b : banks)
-      freeBytes.push_back(target->block(b).sram.capacityBytes);
+    weightTop.assign(banks.size(), 0);
+    candidates = 0;
 
     SmallVector<Operation *> ops;
     bool missing = false;
@@ -64,11 +71,45 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
       }
       ops.push_back(op);
     });
-    if (missing || failed(checkTotalWeights(module, ops)))
+    if (missing || failed(checkPlannedModule(module, "snn-place")) ||
+        failed(buildPathTable(module)) ||
+        failed(checkTotalWeights(module, ops)))
       return signalPassFailure();
     for (auto [index, op] : llvm::enumerate(ops))
       if (failed(placeOp(op, index)))
         return signalPassFailure();
+  }
+
+  /// The energy of every core-to-bank path, computed once (the placer
+  /// weighs it for every task, core and bank).
+  LogicalResult buildPathTable(ModuleOp module) {
+    if (cores.size() * banks.size() > size_t(1) << 24)
+      return mlir::emitError(module.getLoc())
+             << "snn-place: target '" << target->name << "' has "
+             << cores.size() << " cores and " << banks.size()
+             << " banks; at most 2^24 (core, bank) pairs are supported";
+    pj.assign(cores.size() * banks.size(), 0);
+    for (size_t c = 0; c < cores.size(); ++c)
+      for (size_t b = 0; b < banks.size(); ++b)
+        pj[c * banks.size() + b] =
+            model->path(cores[c], banks[b]).energyPjPerBit;
+    return success();
+  }
+
+  int64_t capacity(size_t b) const {
+    return target->block(banks[b]).sram.capacityBytes;
+  }
+  int64_t freeBytes(size_t b) const { return capacity(b) - weightTop[b]; }
+  /// Where `bytes` of weights would start in bank `b`: the bank's port
+  /// aligns every buffer, as --snn-allocate lays them out (in the same
+  /// order), so that what fits here fits there.
+  int64_t weightStart(size_t b) const {
+    const int64_t a =
+        std::max<int64_t>(1, target->block(banks[b]).sram.widthBits / 8);
+    return (weightTop[b] + a - 1) / a * a;
+  }
+  bool fits(size_t b, int64_t bytes) const {
+    return weightStart(b) <= capacity(b) - bytes;
   }
 
   bool holdsWeights(size_t b) const {
@@ -102,7 +143,7 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
     }
     for (size_t b = 0; b < banks.size(); ++b)
       if (holdsWeights(b))
-        have += freeBytes[b];
+        have += freeBytes(b);
     if (need <= have)
       return success();
     auto diag = mlir::emitError(module.getLoc())
@@ -165,7 +206,7 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
   }
 
   double pjPerBit(size_t core, size_t bank) const {
-    return model->path(cores[core], banks[bank]).energyPjPerBit;
+    return pj[core * banks.size() + bank];
   }
 
   /// The bank of `pool` with room for `bytes` on the cheapest path from
@@ -174,11 +215,11 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
                                     ArrayRef<size_t> pool) const {
     std::optional<size_t> bank;
     for (size_t b : pool) {
-      if (freeBytes[b] < bytes)
+      if (!fits(b, bytes))
         continue;
       if (!bank || pjPerBit(core, b) < pjPerBit(core, *bank) ||
           (pjPerBit(core, b) == pjPerBit(core, *bank) &&
-           freeBytes[b] > freeBytes[*bank]))
+           freeBytes(b) > freeBytes(*bank)))
         bank = b;
     }
     return bank;
@@ -212,6 +253,9 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
     for (Attribute a : op->getAttrOfType<ArrayAttr>("snn.tiling")) {
       auto t = cast<TilingAttr>(a);
       const bool weights = t.getKind() == TileKind::Synaptic;
+      if (failed(countCandidates(op, t, corePool->size(),
+                                 weights ? weightPool.size() : 1)))
+        return failure();
       SmallVector<int64_t> coreOf, bankOf;
       for (int64_t task = 0; task < t.numTasks(); ++task) {
         // The core that finishes the task first (load balance); weight
@@ -242,17 +286,18 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
         if (!bank) {
           int64_t free = 0;
           for (size_t b : weightPool)
-            free += freeBytes[b];
+            free += freeBytes(b);
           return op->emitError()
                  << "snn-place: weight columns " << task << " need "
                  << formatBytes(c.heldBytes) << " in one bank; the "
                  << (op->getAttr("snn.pin_weights") ? "pinned " : "")
                  << "weight banks have " << formatBytes(free)
-                 << " free in total but no bank has that much; try "
+                 << " free in total but no bank has that much (each buffer "
+                    "starts at a multiple of its bank's port width); try "
                     "--snn-quantize=weight-bits=4, a target with larger "
                     "banks, or another snn.pin_weights";
         }
-        freeBytes[*bank] -= c.heldBytes;
+        weightTop[*bank] = weightStart(*bank) + c.heldBytes;
         traffic[*bank] += c.heldBits;
         bankOf.push_back(int64_t(*bank));
       }
@@ -263,6 +308,24 @@ struct Place : public snn::impl::SNNPlaceBase<Place> {
     }
     op->setAttr("snn.placement", ArrayAttr::get(&getContext(), placements));
     return success();
+  }
+
+  /// The placer weighs every core (and weight bank) for every task: at
+  /// most 2^32 such choices in all.
+  LogicalResult countCandidates(Operation *op, TilingAttr t, size_t coreCount,
+                                size_t bankCount) {
+    constexpr int64_t kMax = int64_t(1) << 32;
+    // tasks <= 2^20 and cores x banks <= 2^24: no overflow.
+    candidates += t.numTasks() * int64_t(coreCount) * int64_t(bankCount);
+    if (candidates <= kMax)
+      return success();
+    return op->emitError()
+           << "snn-place: placing the plan up to this op weighs " << candidates
+           << " (task, core, bank) choices (this tiling: " << t.numTasks()
+           << " tasks x " << coreCount << " cores x " << bankCount
+           << " banks); at most " << limits::formatLimit(kMax)
+           << " are supported; pin the op to fewer cores (snn.pin) or use a "
+              "target with fewer cores or banks";
   }
 
   /// The activation bank for the op's result: cheapest mean path from the

@@ -43,6 +43,248 @@ bool needsPlan(Operation *op) {
          !isFusedEpilogue(op);
 }
 
+namespace {
+
+/// How messages name operand `i` of `op`.
+std::string operandName(Operation *op, unsigned i) {
+  if (isa<LinearOp, Conv2dOp>(op) && i < 3)
+    return std::string("the ") +
+           (i == 0 ? "input" : i == 1 ? "weight" : "bias");
+  if (i == 0 && isa<LIFOp, IFOp>(op))
+    return "the input";
+  if (op->getNumOperands() == 1)
+    return "the operand";
+  return "operand " + std::to_string(i);
+}
+
+std::string resultName(Operation *op, unsigned i) {
+  return op->getNumResults() == 1 ? "the result"
+                                  : "result " + std::to_string(i);
+}
+
+/// checkShapes for one value of `op`, named `name` in messages.
+LogicalResult checkType(Operation *op, const std::string &name, Type type,
+                        StringRef pass, bool requireStatic) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped)
+    return success();
+  auto fail = [&]() {
+    return op->emitError() << pass << ": " << name << " (" << type << ") ";
+  };
+  if (!shaped.hasRank()) {
+    if (!requireStatic)
+      return success();
+    return fail() << "is unranked; the planner needs static sizes";
+  }
+  if (shaped.getRank() > limits::kMaxRank)
+    return fail() << "has rank " << shaped.getRank() << "; at most "
+                  << limits::kMaxRank << " dimensions are supported";
+  for (auto [d, size] : llvm::enumerate(shaped.getShape())) {
+    if (size == 0)
+      return fail() << "has size 0 in dimension " << d
+                    << "; sizes must be at least 1";
+    if (ShapedType::isDynamic(size) && requireStatic)
+      return fail() << "has a dynamic size in dimension " << d
+                    << "; the planner needs static sizes";
+  }
+  // Element types a program's layer table cannot hold (the interpreter
+  // can): fixed point with negative fractional bits, integers wider than 64.
+  Type elt = shaped.getElementType();
+  if (auto f = dyn_cast<FixedType>(elt); f && f.getFrac() < 0 && requireStatic)
+    return fail() << "has " << f.getFrac()
+                  << " fractional bits; programs hold fixed-point values with "
+                     "0 to 32 fractional bits";
+  if (auto i = dyn_cast<IntegerType>(elt); i && i.getWidth() > 64)
+    return fail() << "has " << i.getWidth()
+                  << "-bit integers; at most 64 bits are supported";
+  if (!shaped.hasStaticShape())
+    return success();
+  if (limits::boundedProduct(shaped.getShape(), limits::kMaxTensorElements))
+    return success();
+  auto exact = limits::boundedProduct(shaped.getShape(), INT64_MAX);
+  return fail() << "has "
+                << (exact ? std::to_string(*exact)
+                          : std::string("more than 2^63"))
+                << " elements; at most "
+                << limits::formatLimit(limits::kMaxTensorElements)
+                << " are supported";
+}
+
+LogicalResult checkOpTypes(Operation *op, StringRef pass, bool requireStatic) {
+  for (auto [i, v] : llvm::enumerate(op->getOperands()))
+    if (failed(checkType(op, operandName(op, i), v.getType(), pass,
+                         requireStatic)))
+      return failure();
+  for (auto [i, v] : llvm::enumerate(op->getResults()))
+    if (failed(checkType(op, resultName(op, i), v.getType(), pass,
+                         requireStatic)))
+      return failure();
+  return success();
+}
+
+int64_t addCapped(int64_t a, int64_t b) {
+  return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/// The planner's limits on a target: arrays within the tiling limits, LIF
+/// units and bank ports it can divide by.
+LogicalResult checkTargetForPlan(ModuleOp module, const hw::Target &target) {
+  auto fail = [&](const hw::BlockRef &r) {
+    return mlir::emitError(module.getLoc())
+           << "target '" << target.name << "': block '"
+           << target.block(r).name << "' ";
+  };
+  for (hw::BlockRef r : target.blocksOfKind(hw::BlockKind::Core)) {
+    const hw::CoreSpec &c = target.block(r).core;
+    if (c.rows < 1 || c.cols < 1 || c.rows > limits::kMaxArrayDim ||
+        c.cols > limits::kMaxArrayDim)
+      return fail(r) << "has " << c.rows << "x" << c.cols
+                     << " arrays; the compiler supports 1x1 to "
+                     << limits::kMaxArrayDim << "x" << limits::kMaxArrayDim;
+    if (c.lifUnits < 1 || c.scratchpadBytes < 0)
+      return fail(r) << "has " << c.lifUnits << " LIF units and a "
+                     << c.scratchpadBytes
+                     << " B scratchpad; the compiler needs at least 1 LIF "
+                        "unit and a scratchpad of at least 0 B";
+  }
+  for (hw::BlockRef r : target.blocksOfKind(hw::BlockKind::Sram)) {
+    const hw::SramSpec &b = target.block(r).sram;
+    if (b.widthBits < 8 || b.capacityBytes < 0)
+      return fail(r) << "has a " << b.widthBits << "-bit port and "
+                     << b.capacityBytes
+                     << " B; the compiler needs ports of at least 8 bits";
+  }
+  if (target.blocksOfKind(hw::BlockKind::Core).empty())
+    return mlir::emitError(module.getLoc())
+           << "target '" << target.name << "' has no core";
+  return success();
+}
+
+} // namespace
+
+LogicalResult checkShapes(Operation *op, StringRef pass, bool requireStatic,
+                          bool nested) {
+  if (failed(checkOpTypes(op, pass, requireStatic)))
+    return failure();
+  if (!nested)
+    return success();
+  WalkResult r = op->walk([&](Operation *inner) {
+    if (inner != op && failed(checkOpTypes(inner, pass, requireStatic)))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(r.wasInterrupted());
+}
+
+LogicalResult checkFunctionShapes(func::FuncOp f, StringRef pass) {
+  for (auto [i, t] : llvm::enumerate(f.getArgumentTypes()))
+    if (failed(checkType(f, "argument " + std::to_string(i), t, pass,
+                         /*requireStatic=*/true)))
+      return failure();
+  for (auto [i, t] : llvm::enumerate(f.getResultTypes()))
+    if (failed(checkType(f, "function result " + std::to_string(i), t, pass,
+                         /*requireStatic=*/true)))
+      return failure();
+  WalkResult r = f.walk([&](Operation *op) {
+    if (op != f.getOperation() &&
+        failed(checkOpTypes(op, pass, /*requireStatic=*/true)))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(r.wasInterrupted());
+}
+
+LogicalResult checkPlanWork(ArrayRef<Operation *> ops, StringRef pass) {
+  if (int64_t(ops.size()) > limits::kMaxPlanOps)
+    return ops[limits::kMaxPlanOps]->emitError()
+           << pass << ": the plan has " << ops.size()
+           << " layers (ops that run on the cores); this one is past the "
+           << limits::formatLimit(limits::kMaxPlanOps) << " supported";
+  int64_t tasks = 0, passes = 0, inputs = 0;
+  for (Operation *op : ops) {
+    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    if (!tilings)
+      continue;
+    // Each tiling has at most 2^20 tasks of at most 2^24 passes (verified).
+    int64_t opTasks = 0, opPasses = 0;
+    for (Attribute a : tilings)
+      if (auto t = dyn_cast<TilingAttr>(a)) {
+        opTasks = addCapped(opTasks, t.numTasks());
+        opPasses =
+            addCapped(opPasses, t.numTasks() * t.kTiles() * t.numBundles());
+      }
+    tasks = addCapped(tasks, opTasks);
+    passes = addCapped(passes, opPasses);
+
+    if (tasks > limits::kMaxPlanTasks)
+      return op->emitError()
+             << pass << ": with this op the plan has " << tasks
+             << " column tasks (this op " << opTasks << "); at most "
+             << limits::formatLimit(limits::kMaxPlanTasks)
+             << " are supported";
+    if (passes > limits::kMaxPlanPasses)
+      return op->emitError()
+             << pass << ": with this op the plan has " << passes
+             << " passes (column tasks x k blocks x bundles; this op "
+             << opPasses << "); at most "
+             << limits::formatLimit(limits::kMaxPlanPasses)
+             << " are supported";
+    // opTasks <= 2^20 here and an op reads fewer than 2^16 layers.
+    const int64_t opInputs = opTasks * int64_t(plannedProducers(op).size());
+    inputs = addCapped(inputs, opInputs);
+    if (inputs > limits::kMaxPlanTaskInputs)
+      return op->emitError()
+             << pass << ": with this op the plan's tasks read " << inputs
+             << " layer results in all (each task every layer its op reads; "
+                "this op "
+             << opInputs << "); at most "
+             << limits::formatLimit(limits::kMaxPlanTaskInputs)
+             << " are supported";
+  }
+  return success();
+}
+
+LogicalResult checkPlannedModule(ModuleOp module, StringRef pass) {
+  WalkResult r = module.walk([&](func::FuncOp f) {
+    return failed(checkFunctionShapes(f, pass)) ? WalkResult::interrupt()
+                                                : WalkResult::advance();
+  });
+  if (r.wasInterrupted())
+    return failure();
+  return checkPlanWork(plannedOps(module), pass);
+}
+
+LogicalResult checkPlacements(ArrayRef<Operation *> ops,
+                              const hw::Target &target, StringRef pass) {
+  const size_t numCores = target.blocksOfKind(hw::BlockKind::Core).size();
+  const size_t numBanks = target.blocksOfKind(hw::BlockKind::Sram).size();
+  for (Operation *op : ops) {
+    auto placement = op->getAttrOfType<ArrayAttr>("snn.placement");
+    if (!placement)
+      return op->emitError() << pass << ": op has no snn.placement; run "
+                                        "--snn-place first";
+    for (Attribute a : placement) {
+      auto p = cast<PlacementAttr>(a);
+      for (int64_t c : p.getCores().asArrayRef())
+        if (c >= int64_t(numCores))
+          return op->emitError()
+                 << pass << ": placement names core " << c << " but target '"
+                 << target.name << "' has " << numCores << " cores";
+      for (int64_t b : p.getWeightBanks().asArrayRef())
+        if (b >= int64_t(numBanks))
+          return op->emitError()
+                 << pass << ": placement names bank " << b << " but target '"
+                 << target.name << "' has " << numBanks << " banks";
+      if (p.getOutputBank() >= int64_t(numBanks))
+        return op->emitError()
+               << pass << ": placement names output bank "
+               << p.getOutputBank() << " but target '" << target.name
+               << "' has " << numBanks << " banks";
+    }
+  }
+  return success();
+}
+
 FailureOr<std::shared_ptr<const hw::Target>>
 loadModuleTarget(ModuleOp module, StringRef fallback) {
   std::string name = fallback.str();
@@ -53,6 +295,8 @@ loadModuleTarget(ModuleOp module, StringRef fallback) {
     mlir::emitError(module.getLoc()) << std::string(target.status().message());
     return failure();
   }
+  if (failed(checkTargetForPlan(module, *target)))
+    return failure();
   return std::make_shared<const hw::Target>(*std::move(target));
 }
 

@@ -27,6 +27,20 @@ namespace {
 struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
   using Base::Base;
 
+  /// The op's result buffer and those it reads are in banks the target
+  /// has (or DRAM). (Addresses are below 2^48: the dialect verifies them.)
+  static LogicalResult checkBuffers(Operation *op, size_t numBanks) {
+    SmallVector<Operation *> ops = plannedProducers(op);
+    ops.push_back(op);
+    for (Operation *o : ops)
+      if (auto b = o->getAttrOfType<BufferAttr>("snn.output_buffer");
+          b && b.getBank() >= int64_t(numBanks))
+        return op->emitError() << "snn-plan-report: a buffer names bank "
+                               << b.getBank() << " but the target has "
+                               << numBanks << " banks";
+    return success();
+  }
+
   void runOnOperation() override {
     markAllAnalysesPreserved();
     ModuleOp module = getOperation();
@@ -39,7 +53,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
       return signalPassFailure();
     const hw::Target &target = **t;
     auto m = buildModuleModel(module, target);
-    if (failed(m))
+    if (failed(m) || failed(checkPlannedModule(module, "snn-plan-report")))
       return signalPassFailure();
     const auto cores = target.blocksOfKind(hw::BlockKind::Core);
     const auto banks = target.blocksOfKind(hw::BlockKind::Sram);
@@ -69,6 +83,9 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
                            "first";
         return signalPassFailure();
       }
+      if (failed(checkPlacements(op, target, "snn-plan-report")) ||
+          failed(checkBuffers(op, banks.size())))
+        return signalPassFailure();
       SmallVector<BufferAttr> inputs;
       for (Operation *p : plannedProducers(op))
         if (auto b = p->getAttrOfType<BufferAttr>("snn.output_buffer"))
@@ -86,7 +103,9 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
                             << " but the target has " << cores.size();
             return signalPassFailure();
           }
-          busy[core] += schedule.getFinish()[task] - schedule.getStart()[task];
+          const int64_t d =
+              schedule.getFinish()[task] - schedule.getStart()[task];
+          busy[core] = std::min(busy[core], INT64_MAX - d) + d;
           if (!placement.getWeightBanks().empty()) {
             const int64_t bank = placement.getWeightBanks()[task];
             const TaskCost c =
@@ -150,7 +169,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     std::string text;
     llvm::raw_string_ostream os(text);
     os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
-    if (absl::Status s = writeFileAtomically(file, text); !s.ok()) {
+    if (absl::Status s = writeOutputFile(file, text); !s.ok()) {
       mlir::emitError(module.getLoc())
           << "snn-plan-report: " << std::string(s.message());
       return signalPassFailure();

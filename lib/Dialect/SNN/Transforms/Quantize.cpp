@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
+#include "spikestack/Dialect/SNN/Transforms/Plan.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -57,10 +58,17 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
                               std::string("32, got ") +
                               std::to_string(accumulatorBits));
 
-    // Batch norm folds into the producing synaptic op first.
+    if (failed(checkInput(module)))
+      return signalPassFailure();
+
+    // Batch norm folds into the producing synaptic op first. (Only when
+    // there is one: the rewrite driver also moves constants, and a second
+    // run must leave quantized IR exactly as it is.)
     RewritePatternSet patterns(&getContext());
     BatchNormOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(module, std::move(patterns))))
+    if (module.walk([](BatchNormOp) { return WalkResult::interrupt(); })
+            .wasInterrupted() &&
+        failed(applyPatternsGreedily(module, std::move(patterns))))
       return fail(module, "batch-norm folding did not converge");
 
     SmallVector<Operation *> neurons;
@@ -111,6 +119,57 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
       if (remarks)
         op->emitRemark() << "weights stay in the float domain: " << why;
     }
+  }
+
+  /// Shapes the rewrite can take (every size at least 1, at most 2^28
+  /// elements per tensor; SNNLimits.h), and no layer already quantized with
+  /// other bits: its float weights are gone, so a second run with other
+  /// bits could only leave it as it is. With the same bits a second run
+  /// changes nothing.
+  LogicalResult checkInput(ModuleOp module) {
+    WalkResult r = module.walk([&](Operation *op) {
+      if (!op->getDialect() || !isa<SNNDialect>(op->getDialect()))
+        return WalkResult::advance();
+      if (failed(checkShapes(op, "snn-quantize", /*requireStatic=*/false,
+                             /*nested=*/false)) ||
+          failed(checkBits(op)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    return failure(r.wasInterrupted());
+  }
+
+  LogicalResult checkBits(Operation *op) {
+    auto mismatch = [&](StringRef what, FixedType has, StringRef option,
+                        int64_t want) {
+      return op->emitError()
+             << "snn-quantize: " << what << " already quantized to "
+             << has.getWidth() << " bits (" << has << "); cannot requantize to "
+             << option << "=" << want
+             << " (quantize the float IR once with the bits you want; a "
+                "second run with the same bits changes nothing)";
+    };
+    if (isa<LinearOp, Conv2dOp>(op)) {
+      auto elt = [&](Value v) {
+        return dyn_cast<FixedType>(
+            cast<ShapedType>(v.getType()).getElementType());
+      };
+      if (FixedType w = elt(op->getOperand(1));
+          w && int64_t(w.getWidth()) != weightBits)
+        return mismatch("the weights of this op are", w, "weight-bits",
+                        weightBits);
+      if (FixedType acc = elt(op->getResult(0));
+          acc && int64_t(acc.getWidth()) != accumulatorBits)
+        return mismatch("the accumulator of this op is", acc,
+                        "accumulator-bits", accumulatorBits);
+    }
+    if (isa<LIFOp, IFOp>(op))
+      if (auto m = op->getAttrOfType<TypeAttr>("membrane_type"))
+        if (auto f = dyn_cast<FixedType>(m.getValue());
+            f && int64_t(f.getWidth()) != membraneBits)
+          return mismatch("the membrane of this neuron is", f, "membrane-bits",
+                          membraneBits);
+    return success();
   }
 
   /// Per-output-channel symmetric quantization of `count` rows of `row`

@@ -10,6 +10,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <climits>
+
 namespace spikestack::snn {
 #define GEN_PASS_DEF_SNNSCHEDULE
 #include "spikestack/Dialect/SNN/Transforms/Passes.h.inc"
@@ -24,8 +26,15 @@ namespace {
 struct Done {
   int64_t finish = 0;                 ///< last task of the op
   llvm::SmallDenseSet<int64_t> cores; ///< cores its tasks ran on
+  int lowTier = INT_MAX, highTier = -1; ///< tiers of those cores
   int64_t barrier = -1;
 };
+
+/// Schedules end before 2^62 cycles, so that no sum of times overflows.
+constexpr int64_t kMaxCycles = int64_t(1) << 62;
+int64_t addCycles(int64_t a, int64_t b) {
+  return a > kMaxCycles - b ? kMaxCycles : a + b;
+}
 
 struct Schedule : public snn::impl::SNNScheduleBase<Schedule> {
   using Base::Base;
@@ -42,33 +51,23 @@ struct Schedule : public snn::impl::SNNScheduleBase<Schedule> {
     for (hw::BlockRef b : banks)
       widest = std::max(widest, target->block(b).sram.widthBits);
     auto tierOf = [&](int64_t core) { return cores[core].tier; };
+    // Link latency from tier 0 up to each tier (saturating), so that the
+    // latency between two tiers costs no loop over the tiers between.
+    std::vector<int64_t> upTo(target->tiers.size(), 0);
+    for (size_t i = 1; i < upTo.size(); ++i) {
+      const hw::VerticalLink *l = target->link(int(i) - 1, int(i));
+      upTo[i] = addCycles(upTo[i - 1],
+                          l ? std::max<int64_t>(0, l->latencyCycles) : 0);
+    }
     auto linkLatency = [&](int a, int b) -> int64_t {
-      if (a == b)
-        return 0;
-      int64_t cycles = 0;
-      for (int lo = std::min(a, b); lo < std::max(a, b); ++lo)
-        if (const hw::VerticalLink *l = target->link(lo, lo + 1))
-          cycles += l->latencyCycles;
-      return cycles;
+      const int64_t lo = upTo[std::min(a, b)], hi = upTo[std::max(a, b)];
+      return hi >= kMaxCycles ? kMaxCycles : hi - lo;
     };
 
     SmallVector<Operation *> ops = plannedOps(module);
-    for (Operation *op : ops) {
-      auto placement = op->getAttrOfType<ArrayAttr>("snn.placement");
-      if (!placement) {
-        op->emitError() << "snn-schedule: op has no snn.placement; run "
-                           "--snn-place first";
-        return signalPassFailure();
-      }
-      for (Attribute a : placement)
-        for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
-          if (c >= int64_t(cores.size())) {
-            op->emitError()
-                << "snn-schedule: placement names core " << c << " but target '"
-                << target->name << "' has " << cores.size() << " cores";
-            return signalPassFailure();
-          }
-    }
+    if (failed(checkPlacements(ops, *target, "snn-schedule")) ||
+        failed(checkPlannedModule(module, "snn-schedule")))
+      return signalPassFailure();
 
     std::vector<int64_t> coreFree(cores.size(), 0), nextOrder(cores.size(), 0);
     llvm::DenseMap<Operation *, Done> done;
@@ -89,8 +88,10 @@ struct Schedule : public snn::impl::SNNScheduleBase<Schedule> {
         Done &d = done[p];
         bool crosses = false;
         for (int64_t c : mine)
-          if (d.cores.size() > 1 || !d.cores.contains(c))
+          if (d.cores.size() > 1 || !d.cores.contains(c)) {
             crosses = true;
+            break;
+          }
         if (!crosses)
           continue;
         if (d.barrier < 0) {
@@ -121,10 +122,12 @@ struct Schedule : public snn::impl::SNNScheduleBase<Schedule> {
             const Done &d = done[p];
             int64_t at = d.finish;
             if (d.cores.size() > 1 || !d.cores.contains(core)) {
-              int64_t hop = 0;
-              for (int64_t c : d.cores)
-                hop = std::max(hop, linkLatency(tierOf(c), tierOf(core)));
-              at += 1 + hop;
+              // The farthest of the producer's cores is on its lowest or
+              // highest tier.
+              const int tier = tierOf(core);
+              const int64_t hop = std::max(linkLatency(d.lowTier, tier),
+                                           linkLatency(d.highTier, tier));
+              at = addCycles(at, addCycles(1, hop));
             }
             ready = std::max(ready, at);
           }
@@ -136,11 +139,21 @@ struct Schedule : public snn::impl::SNNScheduleBase<Schedule> {
           const int64_t cycles = doubleBuffer
                                      ? overlappedTaskCycles(tiling, cols, port)
                                      : taskCost(tiling, cols, port).cycles;
+          if (addCycles(ready, cycles) >= kMaxCycles) {
+            op->emitError()
+                << "snn-schedule: task " << task << " of this op would finish "
+                << "after 2^62 cycles (it starts at cycle " << ready
+                << " and runs " << cycles << "); check the target's "
+                << "vertical link latencies";
+            return signalPassFailure();
+          }
           order.push_back(nextOrder[core]++);
           start.push_back(ready);
           finish.push_back(ready + cycles);
           coreFree[core] = ready + cycles;
           self.cores.insert(core);
+          self.lowTier = std::min(self.lowTier, tierOf(core));
+          self.highTier = std::max(self.highTier, tierOf(core));
           last = std::max(last, ready + cycles);
         }
         previousTiling = last;

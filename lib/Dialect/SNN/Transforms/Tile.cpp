@@ -55,6 +55,15 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
     if (!module->getAttr("snn.target"))
       module->setAttr("snn.target", StringAttr::get(ctx, "3d-mol"));
 
+    // Every value of a function becomes a value of the program's layer
+    // table: static, non-empty and bounded, before any size is multiplied.
+    WalkResult shapes = module.walk([&](func::FuncOp f) {
+      return failed(checkFunctionShapes(f, "snn-tile"))
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
+    });
+    if (shapes.wasInterrupted())
+      return signalPassFailure();
     WalkResult r = module.walk([&](Operation *op) {
       if (!isa_and_nonnull<func::FuncOp>(op->getParentOp()) || !needsPlan(op))
         return WalkResult::advance();
@@ -64,33 +73,61 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
       op->setAttr("snn.tiling", ArrayAttr::get(ctx, tilings));
       return WalkResult::advance();
     });
-    if (r.wasInterrupted())
+    if (r.wasInterrupted() ||
+        failed(checkPlanWork(plannedOps(module), "snn-tile")))
       signalPassFailure();
   }
 
   /// Vectors per bundle: all T steps of as many tokens as keep a bundle's
   /// partial sums (cols x accumulator bits each) in the scratchpad.
+  /// (cols <= 4096, accBits <= 64 and steps <= vectors <= 2^28 keep every
+  /// product below 2^47; the scratchpad is at most 2^60 bits here.)
   int64_t bundleFor(int64_t vectors, int64_t steps, int64_t accBits) const {
     steps = std::max<int64_t>(1, std::min(steps, vectors));
     const int64_t perVector = core.cols * accBits;
-    const int64_t fit =
-        std::max<int64_t>(1, core.scratchpadBytes * 8 / (perVector * steps));
+    const int64_t bits = std::min(core.scratchpadBytes, int64_t(1) << 57) * 8;
+    const int64_t fit = std::max<int64_t>(1, bits / (perVector * steps));
+    if (fit >= (vectors + steps - 1) / steps)
+      return vectors;
     return std::min(vectors, fit * steps);
   }
 
-  TilingAttr product(TileKind kind, int64_t reduction, int64_t outputs,
-                     int64_t groups, int64_t vectors, int64_t steps,
-                     int64_t accBits, int64_t heldBits) const {
-    return TilingAttr::get(ctx, kind, core.rows, core.cols, reduction, outputs,
-                           groups, vectors, bundleFor(vectors, steps, accBits),
-                           heldBits);
+  /// A tiling entry of `op`, or an error on `op` when it exceeds the
+  /// limits of SNNLimits.h (the numbers are all positive here).
+  FailureOr<TilingAttr> make(Operation *op, TileKind kind, int64_t rows,
+                             int64_t cols, int64_t reduction, int64_t outputs,
+                             int64_t groups, int64_t vectors, int64_t bundle,
+                             int64_t heldBits) const {
+    auto emit = [&]() { return op->emitError() << "snn-tile: "; };
+    if (failed(verifyTilingBounds(emit, rows, cols, reduction, outputs, groups,
+                                  vectors, bundle)))
+      return failure();
+    return TilingAttr::get(ctx, kind, rows, cols, reduction, outputs, groups,
+                           vectors, bundle, heldBits);
   }
 
-  TilingAttr vector(int64_t elements, int64_t groups = 1) const {
+  LogicalResult product(Operation *op, SmallVectorImpl<Attribute> &out,
+                        TileKind kind, int64_t reduction, int64_t outputs,
+                        int64_t groups, int64_t vectors, int64_t steps,
+                        int64_t accBits, int64_t heldBits) const {
+    auto t = make(op, kind, core.rows, core.cols, reduction, outputs, groups,
+                  vectors, bundleFor(vectors, steps, accBits), heldBits);
+    if (failed(t))
+      return failure();
+    out.push_back(*t);
+    return success();
+  }
+
+  LogicalResult vector(Operation *op, SmallVectorImpl<Attribute> &out,
+                       int64_t elements, int64_t groups = 1) const {
     const int64_t perGroup = std::max<int64_t>(1, elements / groups);
-    const int64_t v = (perGroup + core.lifUnits - 1) / core.lifUnits;
-    return TilingAttr::get(ctx, TileKind::Vector, 1, 1, 1, 1, groups,
-                           std::max<int64_t>(1, v), std::max<int64_t>(1, v), 0);
+    const int64_t v =
+        std::max<int64_t>(1, (perGroup + core.lifUnits - 1) / core.lifUnits);
+    auto t = make(op, TileKind::Vector, 1, 1, 1, 1, groups, v, v, 0);
+    if (failed(t))
+      return failure();
+    out.push_back(*t);
+    return success();
   }
 
   static int64_t accBitsOf(Value result) {
@@ -104,16 +141,13 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
     auto in = cast<RankedTensorType>(op->getOperand(0).getType());
     auto w = cast<RankedTensorType>(op->getOperand(1).getType());
     auto res = cast<RankedTensorType>(op->getResult(0).getType());
-    if (!in.hasStaticShape() || !res.hasStaticShape())
-      return op->emitError() << "snn-tile: needs static shapes";
     const int64_t steps = in.getRank() >= 2 ? in.getDimSize(0) : 1;
     const int64_t heldBits = elementBits(w.getElementType());
     const int64_t acc = accBitsOf(op->getResult(0));
     if (isa<LinearOp>(op)) {
       const int64_t k = w.getDimSize(1), n = w.getDimSize(0);
-      out.push_back(product(TileKind::Synaptic, k, n, experts,
-                            res.getNumElements() / n, steps, acc, heldBits));
-      return success();
+      return product(op, out, TileKind::Synaptic, k, n, experts,
+                     res.getNumElements() / n, steps, acc, heldBits);
     }
     auto conv = cast<Conv2dOp>(op);
     const int64_t g = conv.getGroups();
@@ -122,15 +156,11 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
     // Output positions (leading dims x OH x OW) are the streamed vectors
     // (im2col rows).
     const int64_t vectors = res.getNumElements() / o;
-    out.push_back(product(TileKind::Synaptic, k, o / g, experts * g, vectors,
-                          steps, acc, heldBits));
-    return success();
+    return product(op, out, TileKind::Synaptic, k, o / g, experts * g,
+                   vectors, steps, acc, heldBits);
   }
 
   LogicalResult tileOp(Operation *op, SmallVectorImpl<Attribute> &out) {
-    for (Type t : op->getResultTypes())
-      if (auto s = dyn_cast<ShapedType>(t); s && !s.hasStaticShape())
-        return op->emitError() << "snn-tile: needs static shapes";
     if (isa<LinearOp, Conv2dOp>(op))
       return synaptic(op, 1, out);
     if (auto att = dyn_cast<SpikingAttentionOp>(op)) {
@@ -142,17 +172,17 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
         // Q K^T: K^T of a head held (d x N spikes), the head's query rows
         // streamed per step; A V: the scores held (N x N), value columns
         // streamed.
-        out.push_back(product(TileKind::AndAccumulate, d, tokens, batch * heads,
-                              steps * tokens, steps, accumulatorBits, 1));
-        out.push_back(product(TileKind::ScoreValue, tokens, tokens,
-                              batch * heads, steps * d, steps, accumulatorBits,
-                              accumulatorBits));
-      } else {
-        // SDSA: Q * N(sum_tokens(K * V)), element-wise and column sums on
-        // the LIF units, one group per head.
-        out.push_back(vector(3 * q.getNumElements(), batch * heads));
+        if (failed(product(op, out, TileKind::AndAccumulate, d, tokens,
+                           batch * heads, steps * tokens, steps,
+                           accumulatorBits, 1)))
+          return failure();
+        return product(op, out, TileKind::ScoreValue, tokens, tokens,
+                       batch * heads, steps * d, steps, accumulatorBits,
+                       accumulatorBits);
       }
-      return success();
+      // SDSA: Q * N(sum_tokens(K * V)), element-wise and column sums on the
+      // LIF units, one group per head.
+      return vector(op, out, 3 * q.getNumElements(), batch * heads);
     }
     if (auto experts = dyn_cast<MoeExpertsOp>(op)) {
       const int64_t e =
@@ -166,7 +196,8 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
           for (Type t : inner->getResultTypes())
             if (auto s = dyn_cast<ShapedType>(t))
               n += s.getNumElements();
-          out.push_back(vector(n * e, e));
+          if (failed(vector(op, out, n * e, e)))
+            return failure();
         }
       }
       return success();
@@ -180,8 +211,7 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
            llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
         if (auto s = dyn_cast<ShapedType>(t); s && s.hasStaticShape())
           n = std::max(n, s.getNumElements());
-      out.push_back(vector(n));
-      return success();
+      return vector(op, out, n);
     }
     return op->emitError() << "snn-tile: '" << op->getName()
                            << "' has no mapping onto the cores (supported: "

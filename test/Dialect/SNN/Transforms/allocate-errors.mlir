@@ -34,3 +34,15 @@ module attributes {snn.target = "TWO_CORE"} {
     return %y : tensor<1x1x3x!snn.fixed<32, 0>>
   }
 }
+
+// -----
+
+// A placement from a larger target: two-core has cores 0 and 1 (the
+// allocator looked up core 9's paths out of bounds).
+module attributes {snn.target = "TWO_CORE"} {
+  func.func @foreign_core(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) -> tensor<2x4xf32> {
+    // expected-error @+1 {{snn-allocate: placement names core 9 but target 'two-core' has 2 cores}}
+    %c = snn.add %a, %b {snn.tiling = [#snn.tiling<kind = vector, rows = 1, cols = 1, reduction = 1, outputs = 1, groups = 1, vectors = 1, bundle = 1, held_bits = 0>], snn.placement = [#snn.placement<cores = [9], weight_banks = [], output_bank = 2>], snn.schedule = [#snn.schedule<order = [0], start = [0], finish = [1], dynamic = false>]} : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+    return %c : tensor<2x4xf32>
+  }
+}

@@ -19,7 +19,7 @@ func.func @too_big(%x: tensor<1x40x!snn.spike>) -> tensor<1x40x!snn.fixed<32, 0>
 // each bank has 256 B.
 func.func @one_bank_too_small(%x: tensor<1x75x!snn.spike>) -> tensor<1x4x!snn.fixed<32, 0>> {
   %w = snn.constant dense<1> : tensor<4x75xi8> -> tensor<4x75x!snn.fixed<8, 0>>
-  // expected-error @+1 {{snn-place: weight columns 0 need 300 B in one bank; the weight banks have 512 B free in total but no bank has that much; try --snn-quantize=weight-bits=4, a target with larger banks, or another snn.pin_weights}}
+  // expected-error @+1 {{snn-place: weight columns 0 need 300 B in one bank; the weight banks have 512 B free in total but no bank has that much (each buffer starts at a multiple of its bank's port width); try --snn-quantize=weight-bits=4, a target with larger banks, or another snn.pin_weights}}
   %y = snn.linear %x, %w : (tensor<1x75x!snn.spike>, tensor<4x75x!snn.fixed<8, 0>>) -> tensor<1x4x!snn.fixed<32, 0>>
   return %y : tensor<1x4x!snn.fixed<32, 0>>
 }

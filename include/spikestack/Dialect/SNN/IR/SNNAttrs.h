@@ -26,6 +26,14 @@ verifyNeuronScalars(llvm::function_ref<mlir::InFlightDiagnostic()> emitError,
                     llvm::StringRef prefix, bool leaky, double tau,
                     double vThreshold, double vReset,
                     std::optional<double> vInit, FixedType membrane);
+/// The size limits of a #snn.tiling (SNNLimits.h: arrays, sizes, groups,
+/// column tasks, passes per task, streamed vectors), for positive
+/// parameters; --snn-tile checks a new tiling with it before creating it.
+mlir::LogicalResult
+verifyTilingBounds(llvm::function_ref<mlir::InFlightDiagnostic()> emitError,
+                   int64_t rows, int64_t cols, int64_t reduction,
+                   int64_t outputs, int64_t groups, int64_t vectors,
+                   int64_t bundle);
 } // namespace spikestack::snn
 
 #define GET_ATTRDEF_CLASSES

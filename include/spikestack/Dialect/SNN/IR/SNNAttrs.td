@@ -87,6 +87,13 @@ def SNN_TilingAttr : AttrDef<SNN_Dialect, "Tiling"> {
     LIF units then run the fused neuron. Task `i` is group
     `i / n_tiles`, column block `i % n_tiles`.
 
+    The numbers are bounded as in a program (SNNLimits.h; the executor's
+    program verifier has the same limits): arrays of at most 4096 x 4096,
+    `reduction`, `outputs` and `vectors` at most 2^28, `groups` at most
+    2^20, `bundle <= vectors`, at most 2^20 column tasks, 2^24 passes
+    (`k_tiles` x bundles) per task and 2^28 streamed vectors (`groups` x
+    `vectors` x `k_tiles`).
+
     ```mlir
     #snn.tiling<kind = synaptic, rows = 32, cols = 32, reduction = 128,
                 outputs = 512, groups = 1, vectors = 256, bundle = 32,

@@ -38,7 +38,8 @@ def SNN_SynapticOpInterface : OpInterface<"SynapticOpInterface"> {
     InterfaceMethod<"The bias operand, or null.", "::mlir::Value", "getBias">,
     InterfaceMethod<"Dimension of the result that indexes output channels.",
       "int64_t", "getOutputChannelDim">,
-    InterfaceMethod<"Dense multiply-accumulate count of one evaluation.",
+    InterfaceMethod<"Dense multiply-accumulate count of one evaluation (-1 "
+                    "for dynamic shapes or a count beyond int64).",
       "int64_t", "getDenseSynapticOps">,
   ];
 }

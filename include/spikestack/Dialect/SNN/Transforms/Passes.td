@@ -104,6 +104,12 @@ def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
 
     The reference interpreter runs the quantized IR; the executor must
     reproduce it bit for bit.
+
+    Running the pass again with the same bits changes nothing. IR already
+    quantized with other bits (weights, accumulators or membranes of
+    another width) is an error on the first such op: its float weights are
+    gone, so it cannot be requantized. Tensors of the snn ops must have
+    every size at least 1 and at most 2^28 elements (SNNLimits.h).
   }];
   let options = [
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"8",
@@ -164,6 +170,15 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
     module's `snn.target` for the later passes (default: the module's
     `snn.target`, else `3d-mol`). Fails on a target whose cores differ,
     dynamic shapes, and ops with no mapping onto the cores.
+
+    It also fails, on the op at fault and with the numbers, on what a
+    program cannot hold or the later passes could not plan in bounded time
+    (include/spikestack/Dialect/SNN/IR/SNNLimits.h, docs/robustness.md): a
+    tensor with a size of 0, more than 16 dimensions or more than 2^28
+    elements; a tiling with more than 2^20 column tasks, 2^24 passes per
+    task or 2^28 streamed vectors; a plan of more than 2^16 layers, 2^20
+    column tasks, 2^30 passes or 2^30 task inputs in all. The later passes
+    check the same on their (possibly hand-written) input.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"\"",
@@ -213,8 +228,8 @@ def SNNPlace : Pass<"snn-place", "mlir::ModuleOp"> {
     --snn-quantize=weight-bits=4 or a target with more SRAM`).
   }];
   let options = [
-    Option<"seed", "seed", "uint64_t", /*default=*/"0",
-           "Seed of the deterministic tie-break">,
+    Option<"seed", "seed", "int64_t", /*default=*/"0",
+           "Seed of the deterministic tie-break (a non-negative integer)">,
   ];
   let dependentDialects = ["spikestack::snn::SNNDialect"];
 }

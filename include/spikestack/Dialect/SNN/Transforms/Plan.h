@@ -10,10 +10,12 @@
 #define SPIKESTACK_DIALECT_SNN_TRANSFORMS_PLAN_H
 
 #include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
+#include "spikestack/Dialect/SNN/IR/SNNLimits.h"
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Hardware/PhysicalModel.h"
 #include "spikestack/Hardware/Target.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <memory>
@@ -57,8 +59,44 @@ int64_t storedBits(mlir::Operation *op);
 /// of the experts op.
 bool needsPlan(mlir::Operation *op);
 
+/// Checks the tensors `op` reads and writes (and, with `nested`, those of
+/// the ops in its regions): ranked, at most limits::kMaxRank dimensions,
+/// every size at least 1 (and static when `requireStatic`), at most
+/// limits::kMaxTensorElements elements. On failure emits on the op at fault
+/// "<pass>: dimension 1 of the weight (tensor<4x0xf32>) is 0; sizes must be
+/// at least 1" or the like.
+mlir::LogicalResult checkShapes(mlir::Operation *op, llvm::StringRef pass,
+                                bool requireStatic, bool nested);
+
+/// checkShapes (static) for the arguments and results of `f` and every op
+/// in it: each becomes a value of the program's layer table.
+mlir::LogicalResult checkFunctionShapes(mlir::func::FuncOp f,
+                                        llvm::StringRef pass);
+
+/// The column tasks and passes (k blocks x bundles per task) of the tilings
+/// of `ops`, summed in order: fails on the op that takes the plan past
+/// limits::kMaxPlanTasks or limits::kMaxPlanPasses, with the numbers.
+mlir::LogicalResult checkPlanWork(llvm::ArrayRef<mlir::Operation *> ops,
+                                  llvm::StringRef pass);
+
+/// What every pass after --snn-tile checks first on its input (which may
+/// be hand-written): checkFunctionShapes for every function and
+/// checkPlanWork for the planned ops.
+mlir::LogicalResult checkPlannedModule(mlir::ModuleOp module,
+                                       llvm::StringRef pass);
+
+/// Every op of `ops` has an snn.placement whose cores and banks `target`
+/// has ("<pass>: op has no snn.placement; run --snn-place first",
+/// "<pass>: placement names core 11 but target '3d-mol' has 8 cores").
+mlir::LogicalResult checkPlacements(llvm::ArrayRef<mlir::Operation *> ops,
+                                    const hw::Target &target,
+                                    llvm::StringRef pass);
+
 /// The target named by the module's snn.target, or `fallback` when the
-/// module has none. Emits the loader's error on the module on failure.
+/// module has none. Emits the loader's error on the module on failure, and
+/// an error when the target has cores or banks the planner cannot use
+/// (arrays larger than limits::kMaxArrayDim, no LIF unit, a bank port
+/// narrower than 8 bits).
 mlir::FailureOr<std::shared_ptr<const hw::Target>>
 loadModuleTarget(mlir::ModuleOp module, llvm::StringRef fallback);
 
