@@ -91,6 +91,23 @@ absl::StatusOr<Tensor> tensorFromNpy(const NpyArray &array,
   return absl::InvalidArgumentError("unsupported element type");
 }
 
+absl::Status checkFinite(const Tensor &t, const std::string &what) {
+  int64_t bad = 0, first = -1;
+  for (size_t i = 0; i < t.data.size(); ++i)
+    if (!std::isfinite(t.data[i])) {
+      if (bad++ == 0)
+        first = int64_t(i);
+    }
+  if (bad == 0)
+    return absl::OkStatus();
+  const double v = t.data[size_t(first)];
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, ": ", bad, " of ", t.data.size(),
+      " elements are not finite, the first at flat index ", first, " (",
+      std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf",
+      "); inputs must be finite (no NaN or infinity)"));
+}
+
 absl::StatusOr<NpyArray> tensorToNpy(const Tensor &tensor,
                                      const ElemType &type) {
   NpyDType dtype = NpyDType::F32;
@@ -136,6 +153,20 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(Program program,
         absl::StrCat("the program has ", program.streams.size(),
                      " streams but target '", target.name, "' has ",
                      cores.size(), " cores"));
+  // Array tilings are for the target's arrays (every core has the same
+  // R x C array, as --snn-tile requires): their passes and weight blocks
+  // are counted in the target's rows and columns.
+  for (size_t li = 0; li < program.layers.size() && !cores.empty(); ++li)
+    for (size_t k = 0; k < program.layers[li].tilings.size(); ++k) {
+      const Tiling &t = program.layers[li].tilings[k];
+      const hw::CoreSpec &core = target.block(cores.front()).core;
+      if (t.kind != TileKind::Vector &&
+          (t.rows != core.rows || t.cols != core.cols))
+        return absl::InvalidArgumentError(absl::StrCat(
+            "layer ", li, " tiling ", k, " is for a ", t.rows, "x", t.cols,
+            " array, but the cores of target '", target.name, "' have ",
+            core.rows, "x", core.cols, " arrays"));
+    }
   for (size_t c = 0; c < program.streams.size(); ++c)
     for (size_t i = 0; i < program.streams[c].size(); ++i) {
       const Instr &in = program.streams[c][i];
@@ -817,6 +848,33 @@ json Timing::report(const Activity &a) const {
   return r;
 }
 
+/// `rows` as text lines indented by two spaces: the first column left
+/// aligned, the others right aligned, each as wide as its widest entry,
+/// columns two spaces apart.
+std::string formatTable(const std::vector<std::vector<std::string>> &rows) {
+  std::vector<size_t> width;
+  for (const auto &row : rows)
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (width.size() <= c)
+        width.push_back(0);
+      width[c] = std::max(width[c], row[c].size());
+    }
+  std::string out;
+  for (const auto &row : rows) {
+    std::string line = "  ";
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - row[c].size(), ' ');
+      if (c > 0)
+        line += "  ";
+      line += c == 0 ? row[c] + pad : pad + row[c];
+    }
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::string Timing::summary(const json &r) const {
   std::string s;
   absl::StrAppendFormat(&s, "SpikeStack executor: target %s, %d cores\n",
@@ -839,30 +897,35 @@ std::string Timing::summary(const json &r) const {
   absl::StrAppendFormat(&s, "  synaptic ev.  %12d  (%d vectors streamed, %d "
                             "skipped)\n",
                         synapticEvents, vectorsStreamed, vectorsSkipped);
-  s += "\n  energy (nJ)   ";
+  // Energy by tier and kind, then utilization by core: tables whose
+  // columns are as wide as their widest entry and two spaces apart, so
+  // that no value runs into the next one whatever its size.
+  std::vector<std::vector<std::string>> energy = {{"energy (nJ)"}};
   for (int k = 0; k < kNumKinds; ++k)
-    absl::StrAppendFormat(&s, "%9s", kKindNames[k]);
-  s += "     total\n";
+    energy[0].push_back(kKindNames[k]);
+  energy[0].push_back("total");
   for (size_t i = 0; i <= tgt.tiers.size(); ++i) {
     double sum = 0;
     for (double e : energyTier[i])
       sum += e;
     if (i == tgt.tiers.size() && sum == 0)
       continue;
-    absl::StrAppendFormat(&s, "  %-12s  ",
-                          i < tgt.tiers.size() ? tgt.tiers[i].name
-                                               : std::string("off-chip"));
+    std::vector<std::string> row = {
+        i < tgt.tiers.size() ? tgt.tiers[i].name : std::string("off-chip")};
     for (int k = 0; k < kNumKinds; ++k)
-      absl::StrAppendFormat(&s, "%9.2f", energyTier[i][k] * 1e-3);
-    absl::StrAppendFormat(&s, "%10.2f\n", sum * 1e-3);
+      row.push_back(absl::StrFormat("%.2f", energyTier[i][k] * 1e-3));
+    row.push_back(absl::StrFormat("%.2f", sum * 1e-3));
+    energy.push_back(std::move(row));
   }
-  s += "\n  core          utilization\n";
+  s += "\n" + formatTable(energy);
+  std::vector<std::vector<std::string>> util = {{"core", "utilization"}};
   for (size_t c = 0; c < state.size(); ++c)
-    absl::StrAppendFormat(&s, "  %-12s  %10.1f %%\n",
-                          tgt.block(cores[c]).name,
-                          totalCycles ? 100.0 * double(state[c].busy) /
-                                            double(totalCycles)
-                                      : 0.0);
+    util.push_back({tgt.block(cores[c]).name,
+                    absl::StrFormat("%.1f %%", totalCycles
+                                                   ? 100.0 * double(state[c].busy) /
+                                                         double(totalCycles)
+                                                   : 0.0)});
+  s += "\n" + formatTable(util);
   return s;
 }
 
@@ -919,11 +982,28 @@ absl::StatusOr<RunResult> Executor::run(const std::vector<Tensor> &inputs,
   if (inputs.size() != g.inputs.size())
     return absl::InvalidArgumentError(absl::StrCat(
         "the program takes ", g.inputs.size(), " inputs, got ", inputs.size()));
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (auto st = checkRange(inputs[i], g.values[g.inputs[i]].type,
-                             "input '" + g.inputNames[i] + "'");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string what = "input " + quoteForMessage(g.inputNames[i]);
+    if (auto st = checkFinite(inputs[i], what); !st.ok())
+      return st;
+    if (auto st = checkRange(inputs[i], g.values[g.inputs[i]].type, what);
         !st.ok())
       return st;
+  }
+  // A small program can ask for astronomic work (a 2^14 x 2^14 linear of
+  // all-ones spikes, a pooling window of 2^28 elements per output): refuse
+  // it with the numbers before anything runs.
+  if (const WorkEstimate w = estimateWork(prog);
+      w.node >= 0 && w.total > double(options.maxOperations)) {
+    const Node &n = g.nodes[size_t(w.node)];
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "the layer table needs about %.3g operations (multiply-accumulates, "
+        "pooling window reads and element operations), more than the "
+        "executor's limit of %d (RunOptions::maxOperations, snn-run "
+        "--max-operations); node %d (%s) alone needs %.3g",
+        w.total, options.maxOperations, w.node, nodeKindName(n.kind),
+        w.largest));
+  }
   FunctionalRunner f(prog, options);
   auto outputs = f.runGraph(0, inputs);
   if (!outputs.ok())

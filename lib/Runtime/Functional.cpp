@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -234,6 +235,90 @@ absl::Status checkRange(const Tensor &t, const ElemType &type,
                        " does not fit ", type.str()));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+/// Operations of node `n` of `g` alone (an expert body's are added by
+/// estimateWork).
+double nodeWork(const Graph &g, const Node &n) {
+  auto shape = [&](size_t i) -> const std::vector<int64_t> & {
+    static const std::vector<int64_t> none;
+    return i < n.operands.size() && n.operands[i] >= 0
+               ? g.values[n.operands[i]].shape
+               : none;
+  };
+  double res = 0, base = 0;
+  for (int32_t r : n.results)
+    res += double(ref::numElements(g.values[r].shape));
+  base = res;
+  for (size_t i = 0; i < n.operands.size(); ++i)
+    base += double(ref::numElements(shape(i)));
+  const std::vector<int64_t> &x = shape(0), &w = shape(1);
+  switch (n.kind) {
+  case NodeKind::Linear:
+    return base + (w.size() == 2 ? res * double(w[1]) : 0);
+  case NodeKind::Conv2d:
+    return base + (w.size() == 4 ? res * double(w[1]) * double(w[2]) *
+                                       double(w[3])
+                                 : 0);
+  case NodeKind::MaxPool:
+  case NodeKind::AvgPool: {
+    // Each output reads its window, clipped to the input plane.
+    if (x.size() < 2 || n.ints.size() < 2)
+      return base;
+    const double kh = double(std::clamp<int64_t>(n.ints[0], 1, x[x.size() - 2]));
+    const double kw = double(std::clamp<int64_t>(n.ints[1], 1, x.back()));
+    return base + res * kh * kw;
+  }
+  case NodeKind::Attention: {
+    // SSA: per head 2 N d min(N, d) (ref::spikingAttention's cheaper
+    // product); SDSA is element-wise.
+    if (x.size() != 4 || n.ints.size() < 2 || n.ints[0] != 0)
+      return base;
+    const int64_t heads = std::max<int64_t>(1, n.ints[1]);
+    const double d = double(std::max<int64_t>(1, x[3] / heads));
+    return base + 2 * double(ref::numElements(x)) *
+                      std::min(double(x[2]), d);
+  }
+  case NodeKind::MoeGates:
+  case NodeKind::MoeRouter: {
+    const double tokens =
+        x.empty() || x.back() < 1 ? 1 : double(ref::numElements(x) / x.back());
+    return base + tokens * double(ref::numElements(w));
+  }
+  default:
+    return base;
+  }
+}
+
+} // namespace
+
+WorkEstimate estimateWork(const Program &p) {
+  // Expert bodies come after the graphs that use them (verifyGraph), so
+  // graphs are summed from the last to the first.
+  std::vector<double> graphWork(p.graphs.size(), 0);
+  WorkEstimate w;
+  for (size_t gi = p.graphs.size(); gi-- > 0;) {
+    const Graph &g = p.graphs[gi];
+    for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+      const Node &n = g.nodes[ni];
+      double work = nodeWork(g, n);
+      if (n.kind == NodeKind::MoeExperts && !n.ints.empty() &&
+          size_t(n.ints[0]) < p.graphs.size()) {
+        const auto &x = g.values[n.operands[0]].shape;
+        work += double(x.empty() ? 1 : std::max<int64_t>(1, x[0])) *
+                graphWork[size_t(n.ints[0])];
+      }
+      graphWork[gi] += work;
+      if (gi == 0 && work > w.largest) {
+        w.largest = work;
+        w.node = int32_t(ni);
+      }
+    }
+  }
+  w.total = graphWork.empty() ? 0 : graphWork[0];
+  return w;
 }
 
 void FunctionalRunner::recordOccupancy(int32_t graph, int32_t nodeIndex,

@@ -32,6 +32,16 @@ struct Activity {
 absl::Status checkRange(const ref::Tensor &t, const ElemType &type,
                         const std::string &what);
 
+/// Operations a run of the layer table needs, from the shapes alone:
+/// multiply-accumulates of linear, conv2d, SSA attention and router gates,
+/// window reads of pooling, and one per element read or written by every
+/// node; expert bodies count once per expert. `largest` is the node of graph 0 that needs the most (an expert layer with its bodies).
+struct WorkEstimate {
+  double total = 0, largest = 0;
+  int32_t node = -1;
+};
+WorkEstimate estimateWork(const Program &p);
+
 class FunctionalRunner {
 public:
   FunctionalRunner(const Program &p, const RunOptions &o);

@@ -11,15 +11,17 @@
 // reads any section; so an input whose only fault is its checksum is
 // decoded a second time with the checksum recomputed, and mutations reach
 // the sections. Likewise the fingerprint is set to the target's, so that
-// programs reach the executor. Only shipped presets are loaded (a target
-// path in a fuzzed program must not make the fuzzer read files such as
-// /dev/zero). Every input must end in a program, a run or an error;
-// crashes, hangs, leaks and sanitizer reports are bugs. Links no MLIR.
-// Built with clang (-fsanitize=fuzzer) when SPIKESTACK_ENABLE_FUZZERS=ON;
-// run by scripts/fuzz.sh.
+// programs reach the executor. The target is the one the program carries
+// (rt::programTarget: a shipped preset or the embedded target document;
+// no file is ever opened). Every input must end in a program, a run or an
+// error; crashes, hangs, leaks and sanitizer reports are bugs. Links no
+// MLIR. Built with clang (-fsanitize=fuzzer) when
+// SPIKESTACK_ENABLE_FUZZERS=ON; run by scripts/fuzz.sh.
 //
-// PROGRAM_FUZZER_CHECK_ROUNDTRIP=1 in the environment also aborts when
-// assemble(disassemble(p)) does not reproduce encodeProgram(p).
+// Two properties abort when violated, for every input the decoder accepts:
+//  - the encoding is canonical: encodeProgram(decodeProgram(x)) == x;
+//  - the assembly round-trips: assemble(disassemble(p)) encodes to the
+//    same bytes.
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Hardware/Target.h"
@@ -32,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,31 +73,56 @@ const hw::Target *preset(const std::string &name) {
   return it == targets->end() ? nullptr : &it->second;
 }
 
-void checkRoundTrip(const rt::Program &p) {
-  static const bool check = [] {
-    const char *v = std::getenv("PROGRAM_FUZZER_CHECK_ROUNDTRIP");
-    return v && std::string_view(v) == "1";
-  }();
-  const std::string text = rt::disassemble(p);
-  auto again = rt::assemble(text);
-  if (!check)
-    return;
-  if (!again.ok() || rt::encodeProgram(*again) != rt::encodeProgram(p)) {
-    std::fprintf(stderr, "round trip failed: %s\n",
+/// decode -> encode is the identity on accepted inputs, and the assembly
+/// reproduces the program.
+void checkRoundTrips(std::string_view accepted, const rt::Program &p) {
+  const std::string bytes = rt::encodeProgram(p);
+  if (bytes != accepted) {
+    size_t at = 0;
+    while (at < bytes.size() && at < accepted.size() &&
+           bytes[at] == accepted[at])
+      ++at;
+    std::fprintf(stderr,
+                 "non-canonical encoding accepted: the input (%zu bytes) "
+                 "re-encodes to %zu bytes, first difference at byte %zu\n",
+                 accepted.size(), bytes.size(), at);
+    std::abort();
+  }
+  auto again = rt::assemble(rt::disassemble(p));
+  if (!again.ok() || rt::encodeProgram(*again) != bytes) {
+    std::fprintf(stderr, "assembly round trip failed: %s\n",
                  again.ok() ? "different bytes"
                             : std::string(again.status().message()).c_str());
     std::abort();
   }
 }
 
+/// The target to run `p` on: the one it carries, else (a fingerprint the
+/// mutation broke) the preset it names or its document as parsed.
+std::optional<hw::Target> targetFor(const rt::Program &p) {
+  auto own = rt::programTarget(p);
+  if (own.ok())
+    return std::move(*own);
+  if (p.targetDocument.empty()) {
+    if (const hw::Target *t = preset(p.target))
+      return *t;
+    return std::nullopt;
+  }
+  auto parsed = hw::parseTarget(p.targetDocument, "fuzzed target document");
+  if (!parsed.ok())
+    return std::nullopt;
+  return std::move(*parsed);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char *>(data), size);
+  std::string fixed;
   auto program = rt::decodeProgram(bytes);
   if (!program.ok() && size >= 28 &&
       program.status().message().rfind("checksum mismatch", 0) == 0) {
-    std::string fixed(bytes);
+    fixed = std::string(bytes);
     const uint32_t crc = crc32(std::string_view(fixed).substr(0, size - 4));
     for (int i = 0; i < 4; ++i)
       fixed[size - 4 + i] = char(uint8_t(crc >> (8 * i)));
@@ -102,9 +130,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (!program.ok())
     return 0;
-  checkRoundTrip(*program);
+  checkRoundTrips(fixed.empty() ? bytes : std::string_view(fixed), *program);
 
-  const hw::Target *target = preset(program->target);
+  const std::optional<hw::Target> target = targetFor(*program);
   if (!target)
     return 0;
   // Zero inputs of the main graph's shapes (zero fits every element type).

@@ -4,7 +4,10 @@
 //   snn-asm FILE.s -o PROGRAM          assemble it back
 //
 // Both directions verify the program; `snn-asm` of the output of
-// `snn-asm -d` reproduces the binary byte for byte. Links no MLIR.
+// `snn-asm -d` reproduces the binary byte for byte. Inputs are regular
+// files (or "-", standard input) of bounded size (rt::kMaxProgramBytes,
+// rt::kMaxAssemblyBytes); outputs go through writeOutputFile ("-" is
+// standard output, the default of -d). Links no MLIR.
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Runtime/Program.h"
@@ -27,14 +30,19 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "-d")) {
       disassemble = true;
-    } else if (!std::strcmp(argv[i], "-o") && i + 1 < argc) {
+    } else if (!std::strcmp(argv[i], "-o")) {
+      if (i + 1 == argc)
+        return error("-o needs a file name ('-' for standard output)");
       out = argv[++i];
     } else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
       std::printf("usage: snn-asm -d PROGRAM [-o OUT.s]\n"
-                  "       snn-asm FILE.s -o PROGRAM\n");
+                  "       snn-asm FILE.s -o PROGRAM\n"
+                  "'-' as an input is standard input, as -o standard output "
+                  "(the default of -d).\n");
       return 0;
     } else if (argv[i][0] == '-' && argv[i][1]) {
-      return error(std::string("unknown option '") + argv[i] + "'");
+      return error("unknown option " + rt::quoteForMessage(argv[i]) +
+                   " (options: -d, -o FILE, -h)");
     } else if (in.empty()) {
       in = argv[i];
     } else {
@@ -44,24 +52,24 @@ int main(int argc, char **argv) {
   if (in.empty())
     return error("no input file (snn-asm -d PROGRAM, or snn-asm FILE.s -o "
                  "PROGRAM)");
-  auto text = readFile(in);
-  if (!text.ok())
-    return error(std::string(text.status().message()));
   if (disassemble) {
-    auto p = rt::decodeProgram(*text);
+    auto p = rt::readProgram(in, /*allowStdin=*/true);
     if (!p.ok())
-      return error(in + ": " + std::string(p.status().message()));
-    const std::string s = rt::disassemble(*p);
-    if (out.empty() || out == "-") {
-      std::fwrite(s.data(), 1, s.size(), stdout);
-      return 0;
-    }
-    if (auto st = writeFileAtomically(out, s); !st.ok())
+      return error(std::string(p.status().message()));
+    if (auto st = writeOutputFile(out.empty() ? "-" : out, rt::disassemble(*p));
+        !st.ok())
       return error(std::string(st.message()));
     return 0;
   }
   if (out.empty())
     return error("assembling needs -o PROGRAM");
+  ReadOptions options;
+  options.what = "assembly source";
+  options.maxBytes = rt::kMaxAssemblyBytes;
+  options.allowStdin = true;
+  auto text = readFile(in, options);
+  if (!text.ok())
+    return error(std::string(text.status().message()));
   auto p = rt::assemble(*text);
   if (!p.ok())
     return error(in + ": " + std::string(p.status().message()));

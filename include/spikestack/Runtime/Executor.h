@@ -37,6 +37,11 @@ struct RunOptions {
   /// memory (2^25: ~2 GB, ~13 s). The shipped models need ~10^5,
   /// spikformer-4-384 ~1.3 * 10^6.
   int64_t maxCalendarBuckets = int64_t(1) << 25;
+  /// Operations the layer table may need (multiply-accumulates, pooling
+  /// window reads and element operations, estimated from the shapes before
+  /// the run): bounds the functional run's time (2^38: a few minutes; the
+  /// shipped models need ~3 * 10^8, an ImageNet-size Spikformer ~10^11).
+  int64_t maxOperations = int64_t(1) << 38;
 };
 
 struct RunResult {
@@ -59,7 +64,7 @@ public:
   const hw::Target &target() const { return tgt; }
 
   /// Runs one inference. `inputs` match the main graph's inputs in order
-  /// (shapes and element ranges are checked).
+  /// (shapes, element ranges and finiteness are checked).
   absl::StatusOr<RunResult> run(const std::vector<ref::Tensor> &inputs,
                                 const RunOptions &options = {}) const;
 
@@ -77,6 +82,13 @@ absl::StatusOr<ref::Tensor> tensorFromNpy(const NpyArray &array,
                                           const ValueInfo &type);
 absl::StatusOr<NpyArray> tensorToNpy(const ref::Tensor &tensor,
                                      const ElemType &type);
+
+/// Fails when `t` holds a NaN or an infinity, naming `what`, the flat index
+/// and value of the first such element and how many there are. No layer
+/// takes them (a quantizer would saturate an infinity silently and a NaN
+/// has no fixed-point value), so every input of Executor::run and of the
+/// interpreter (snn-run --interpret) must be finite.
+absl::Status checkFinite(const ref::Tensor &t, const std::string &what);
 
 } // namespace spikestack::rt
 

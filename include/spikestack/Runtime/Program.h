@@ -3,17 +3,21 @@
 // A compiled SpikeStack program, as the executor sees it: per-core
 // instruction streams (docs/isa.md), the layer table that gives each layer
 // its semantics and numerics (a graph of reference-kernel nodes), the
-// weight and constant pool, and the target it was compiled for. This
-// library does not link MLIR: the executor, `snn-asm` and the Python
-// bindings embed it.
+// weight and constant pool, and the target it was compiled for (carried
+// inside the program: a shipped preset's name or the target document
+// itself, never a path). This library does not link MLIR: the executor,
+// `snn-asm` and the Python bindings embed it.
 //
 // The binary container (`encodeProgram` / `decodeProgram`) and the textual
-// assembly (`disassemble` / `assemble`) round-trip byte for byte.
+// assembly (`disassemble` / `assemble`) round-trip byte for byte, and the
+// container has one encoding per program: every input `decodeProgram`
+// accepts re-encodes to the same bytes.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPIKESTACK_RUNTIME_PROGRAM_H
 #define SPIKESTACK_RUNTIME_PROGRAM_H
 
+#include "spikestack/Hardware/Target.h"
 #include "spikestack/Reference/Kernels.h"
 
 #include "absl/status/statusor.h"
@@ -26,10 +30,24 @@
 
 namespace spikestack::rt {
 
-/// Container format version this library reads and writes.
-inline constexpr uint32_t kProgramVersion = 1;
+/// Container format version this library reads and writes (2: the target
+/// is carried inside the program; version 1 stored a preset name or a
+/// target file's path).
+inline constexpr uint32_t kProgramVersion = 2;
 /// The first eight bytes of every program file.
 inline constexpr std::string_view kProgramMagic = "SNNPROG\x1a";
+
+/// Limits of what the readers accept (docs/isa.md, "Limits").
+/// A program file (the container), in bytes.
+inline constexpr int64_t kMaxProgramBytes = int64_t(1) << 30;
+/// An assembly source, in bytes (the disassembly of the largest program:
+/// two hex digits per byte plus layout).
+inline constexpr int64_t kMaxAssemblyBytes = int64_t(3) << 30;
+/// The target document a program carries, in bytes (what a target file
+/// may hold).
+inline constexpr int64_t kMaxTargetDocumentBytes = hw::kMaxTargetFileBytes;
+/// The target's name stored beside its document (for messages), in bytes.
+inline constexpr int64_t kMaxTargetNameBytes = int64_t(hw::kMaxTitleBytes);
 
 //===----------------------------------------------------------------------===//
 // The layer table: values and reference-kernel nodes
@@ -224,7 +242,15 @@ struct Instr {
 };
 
 struct Program {
-  std::string target;         ///< preset name or file it was compiled for
+  /// The target the program was compiled for, carried inside it:
+  /// - a shipped preset: `target` is its name ("3d-mol") and
+  ///   `targetDocument` is empty; the executor resolves the name against
+  ///   its built-in presets only;
+  /// - any other target: `targetDocument` is the target file's JSON text
+  ///   as the compiler read it, and `target` the "name" in it (for
+  ///   messages; programTarget checks that they agree).
+  std::string target;
+  std::string targetDocument;
   uint64_t fingerprint = 0;   ///< hw::targetFingerprint of that target
   int64_t makespan = 0;       ///< the schedule's estimate, cycles
   int64_t barriers = 0;
@@ -235,9 +261,30 @@ struct Program {
   std::vector<std::vector<Instr>> streams; ///< per core
 };
 
-/// Structural checks that need no target: ids and indices in range, every
-/// node's operand count and parameters, every stream ending in halt.
+/// Structural checks that need no target: the target fields well formed
+/// (verifyProgramTarget), ids and indices in range, every node's operand
+/// count and parameters, every stream ending in halt.
 absl::Status verifyProgram(const Program &p);
+/// The streams do all the work of the layer table and nothing else
+/// (lib/Runtime/Coverage.cpp, docs/isa.md "Coverage"): every node that
+/// computes belongs to one layer, every layer has the tilings its node's
+/// shapes give, and the streams issue every task of every tiling exactly
+/// once with the opcode and element count the layer table gives. Run last
+/// by verifyProgram (it relies on the index checks before it); the outputs
+/// come from the layer table, so without it a program whose streams skip
+/// work would report results it never computed.
+absl::Status verifyCoverage(const Program &p);
+/// The target fields alone: a preset name is 1..64 characters of
+/// [A-Za-z0-9._-]; with a document (1..kMaxTargetDocumentBytes bytes), the
+/// name is 1..kMaxTargetNameBytes bytes without control characters.
+absl::Status verifyProgramTarget(const Program &p);
+
+/// The target the program carries, built from the program's own bytes
+/// (no file is opened): the built-in preset it names, or its target
+/// document parsed by hw::parseTarget. Fails when the preset is unknown,
+/// the document does not parse, its name is not the program's `target`,
+/// or the target's fingerprint is not the program's.
+absl::StatusOr<hw::Target> programTarget(const Program &p);
 
 /// The binary container (docs/isa.md): header with magic, version, target
 /// fingerprint and section table; META, GRAPH (one per graph), CONSTANTS,
@@ -246,10 +293,16 @@ absl::Status verifyProgram(const Program &p);
 std::string encodeProgram(const Program &p);
 /// Parses and verifies a container; errors say what is wrong and where
 /// ("truncated: section 3 (STREAM core 1) ends at byte 812 of 640").
+/// Accepts only the canonical encoding (sections in the order META, GRAPH
+/// 0.., CONSTANTS, LAYERS, STREAM 0.., contiguous; flag bytes 0 or 1;
+/// unused fields zero), so encodeProgram(*decodeProgram(x)) == x.
 absl::StatusOr<Program> decodeProgram(std::string_view bytes);
-/// Reads `path` and decodes it.
-absl::StatusOr<Program> readProgram(const std::string &path);
-/// Writes the encoded program atomically.
+/// Reads `path` (a regular file of at most kMaxProgramBytes, or "-" for
+/// standard input when `allowStdin`) and decodes it.
+absl::StatusOr<Program> readProgram(const std::string &path,
+                                    bool allowStdin = false);
+/// Writes the encoded program (writeOutputFile: "-" is standard output);
+/// refuses a program larger than kMaxProgramBytes.
 absl::Status writeProgram(const std::string &path, const Program &p);
 
 /// Textual assembly: header directives, the streams one instruction per
@@ -261,6 +314,12 @@ absl::StatusOr<Program> assemble(std::string_view text);
 
 /// One instruction in assembly syntax ("spike_acc layer 3 tiling 0 ...").
 std::string formatInstr(const Instr &i);
+
+/// `s` quoted for an error message: 'text', with bytes outside printable
+/// ASCII as \xHH, clipped to its first `max` bytes as
+/// 'first bytes...' (N bytes) when longer. Every message of the decoder and
+/// the assembler that echoes input goes through it.
+std::string quoteForMessage(std::string_view s, size_t max = 40);
 
 } // namespace spikestack::rt
 

@@ -7,6 +7,7 @@
 #include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
 #include "spikestack/Interpreter/Interpreter.h"
 #include "spikestack/Runtime/Executor.h"
+#include "spikestack/Support/FileUtil.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -192,6 +193,9 @@ private:
               pad[1],    pad[2],    pad[3],     ceil};
   }
 
+  /// The node for `op`: constants, neurons, casts and quantization,
+  /// synaptic ops, normalization and pooling; other ops go on to
+  /// convertModelOp.
   LogicalResult convertOp(Operation &op, rt::Node &n, int32_t) {
     using K = rt::NodeKind;
     return TypeSwitch<Operation *, LogicalResult>(&op)
@@ -289,6 +293,14 @@ private:
           n.ints.push_back(p.getCountIncludePad());
           return success();
         })
+        .Default([&](Operation *) { return convertModelOp(op, n); });
+  }
+
+  /// Residual adds, scaling, readout, attention and the MoE ops; other
+  /// ops go on to convertGlueOp.
+  LogicalResult convertModelOp(Operation &op, rt::Node &n) {
+    using K = rt::NodeKind;
+    return TypeSwitch<Operation *, LogicalResult>(&op)
         .Case([&](AddOp a) {
           Type out = a.getOutput().getType().getElementType();
           n.kind = K::Add;
@@ -367,6 +379,13 @@ private:
               prog.graphs[body].outputs.size(), "result");
           return success();
         })
+        .Default([&](Operation *) { return convertGlueOp(op, n); });
+  }
+
+  /// Shape and element-wise glue (tensor, linalg, arith).
+  LogicalResult convertGlueOp(Operation &op, rt::Node &n) {
+    using K = rt::NodeKind;
+    return TypeSwitch<Operation *, LogicalResult>(&op)
         .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
               tensor::ReshapeOp, tensor::CastOp>([&](auto r) {
           n.kind = K::Reshape;
@@ -440,86 +459,8 @@ rt::TileKind tileKind(TileKind k) {
   return rt::TileKind::Vector;
 }
 
-} // namespace
-
-FailureOr<rt::Program> spikestack::exportProgram(ModuleOp module) {
-  auto programs = llvm::to_vector(module.getOps<hwd::ProgramOp>());
-  if (programs.size() != 1)
-    return emitError(module.getLoc())
-           << "the module holds " << programs.size()
-           << " snnhw.program ops; export needs exactly one (run "
-              "--snn-to-hw first)";
-  hwd::ProgramOp hwProgram = programs.front();
-  SmallVector<Operation *> planned = plannedOps(module);
-  func::FuncOp func;
-  for (Operation *op : planned) {
-    auto f = op->getParentOfType<func::FuncOp>();
-    if (func && f != func)
-      return op->emitError() << "planned ops in more than one function; the "
-                                "program format has one layer table";
-    func = f;
-  }
-  if (!func)
-    for (auto f : module.getOps<func::FuncOp>())
-      if (!f.isExternal())
-        func = f;
-  if (!func)
-    return emitError(module.getLoc()) << "no function to export";
-
-  rt::Program prog;
-  prog.target = hwProgram.getTarget().str();
-  auto target = hw::loadTarget(prog.target);
-  if (!target.ok())
-    return hwProgram.emitError() << std::string(target.status().message());
-  prog.fingerprint = rt::targetFingerprint(*target);
-  prog.makespan = int64_t(hwProgram.getMakespan());
-  prog.barriers = int64_t(hwProgram.getBarriers());
-  prog.inputOffsets.assign(hwProgram.getInputOffsets().begin(),
-                           hwProgram.getInputOffsets().end());
-
-  prog.graphs.emplace_back();
-  Exporter ex(prog);
-  if (failed(ex.convertBlock(func.getBody().front(), 0)))
-    return failure();
-  for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    prog.graphs[0].inputNames.push_back(argumentName(func, i));
-  for (unsigned i = 0; i < func.getNumResults(); ++i)
-    prog.graphs[0].outputNames.push_back(resultName(func, i));
-
-  // Layers: the planned ops in program order (--snn-lower-to-hw's numbers).
-  for (Operation *op : planned) {
-    rt::Layer layer;
-    auto [g, node] = ex.nodeOf.lookup(op);
-    layer.node = node;
-    layer.op = op->getName().getStringRef().str();
-    prog.graphs[0].nodes[node].layer = int32_t(prog.layers.size());
-    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
-    if (!tilings)
-      return op->emitError() << "has no snn.tiling; run --snn-to-hw first";
-    SmallVector<Operation *> owners;
-    if (auto experts = dyn_cast<MoeExpertsOp>(op)) {
-      owners = expertBodyOps(experts);
-      if (owners.size() != tilings.size())
-        return op->emitError() << "has " << tilings.size() << " tilings for "
-                               << owners.size() << " expert body ops";
-      layer.ownerGraph = ex.nodeOf.lookup(owners.front()).first;
-    } else {
-      owners.assign(tilings.size(), op);
-    }
-    for (auto [attr, owner] : llvm::zip(tilings, owners)) {
-      auto t = cast<TilingAttr>(attr);
-      layer.tilings.push_back({tileKind(t.getKind()), t.getRows(), t.getCols(),
-                               t.getReduction(), t.getOutputs(), t.getGroups(),
-                               t.getVectors(), t.getBundle(),
-                               t.getHeldBits()});
-      layer.owners.push_back(ex.nodeOf.lookup(owner).second);
-      Operation *e = fusedEpilogue(owner);
-      layer.epilogues.push_back(e ? ex.nodeOf.lookup(e).second : -1);
-    }
-    prog.layers.push_back(std::move(layer));
-  }
-
-  // Streams.
+/// The instruction streams of `hwProgram`, one per core.
+LogicalResult exportStreams(hwd::ProgramOp hwProgram, rt::Program &prog) {
   for (auto stream : hwProgram.getBody().front().getOps<hwd::StreamOp>()) {
     const size_t core = size_t(stream.getCore());
     if (core >= 4096)
@@ -618,6 +559,135 @@ FailureOr<rt::Program> spikestack::exportProgram(ModuleOp module) {
       out.push_back(in);
     }
   }
+  return success();
+}
+
+/// The target the program carries: a shipped preset by name, any other
+/// target as the text of the file the compiler read (never its path: the
+/// executor builds the target from the program's own bytes).
+LogicalResult embedTarget(hwd::ProgramOp hwProgram, rt::Program &prog) {
+  const std::string nameOrPath = hwProgram.getTarget().str();
+  absl::StatusOr<hw::Target> target;
+  if (llvm::is_contained(hw::presetNames(), nameOrPath)) {
+    prog.target = nameOrPath;
+    target = hw::loadTarget(nameOrPath);
+  } else {
+    ReadOptions options;
+    options.what = "target file";
+    options.maxBytes = rt::kMaxTargetDocumentBytes;
+    auto text = readFile(nameOrPath, options);
+    if (!text.ok())
+      return hwProgram.emitError() << std::string(text.status().message());
+    prog.targetDocument = std::move(*text);
+    target = hw::parseTarget(prog.targetDocument, nameOrPath);
+    if (target.ok())
+      prog.target = target->name;
+  }
+  if (!target.ok())
+    return hwProgram.emitError() << std::string(target.status().message());
+  prog.fingerprint = rt::targetFingerprint(*target);
+  if (auto st = rt::verifyProgramTarget(prog); !st.ok())
+    return hwProgram.emitError()
+           << "target '" << nameOrPath << "' cannot be stored in a program: "
+           << std::string(st.message());
+  return success();
+}
+
+/// Programs larger than rt::kMaxProgramBytes could be written but not read
+/// back: refuse them here (the constants are nearly all of a program).
+LogicalResult checkProgramSize(hwd::ProgramOp hwProgram,
+                               const rt::Program &prog) {
+  int64_t bytes = int64_t(prog.targetDocument.size());
+  for (const rt::Constant &c : prog.constants)
+    bytes += int64_t(c.bytes.size());
+  if (bytes > rt::kMaxProgramBytes)
+    return hwProgram.emitError()
+           << "the program's weights and constants take " << bytes
+           << " bytes; a program file holds at most " << rt::kMaxProgramBytes
+           << " bytes (docs/isa.md, \"Limits\")";
+  return success();
+}
+
+} // namespace
+
+FailureOr<rt::Program> spikestack::exportProgram(ModuleOp module) {
+  auto programs = llvm::to_vector(module.getOps<hwd::ProgramOp>());
+  if (programs.size() != 1)
+    return emitError(module.getLoc())
+           << "the module holds " << programs.size()
+           << " snnhw.program ops; export needs exactly one (run "
+              "--snn-to-hw first)";
+  hwd::ProgramOp hwProgram = programs.front();
+  SmallVector<Operation *> planned = plannedOps(module);
+  func::FuncOp func;
+  for (Operation *op : planned) {
+    auto f = op->getParentOfType<func::FuncOp>();
+    if (func && f != func)
+      return op->emitError() << "planned ops in more than one function; the "
+                                "program format has one layer table";
+    func = f;
+  }
+  if (!func)
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isExternal())
+        func = f;
+  if (!func)
+    return emitError(module.getLoc()) << "no function to export";
+
+  rt::Program prog;
+  if (failed(embedTarget(hwProgram, prog)))
+    return failure();
+  prog.makespan = int64_t(hwProgram.getMakespan());
+  prog.barriers = int64_t(hwProgram.getBarriers());
+  prog.inputOffsets.assign(hwProgram.getInputOffsets().begin(),
+                           hwProgram.getInputOffsets().end());
+
+  prog.graphs.emplace_back();
+  Exporter ex(prog);
+  if (failed(ex.convertBlock(func.getBody().front(), 0)))
+    return failure();
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    prog.graphs[0].inputNames.push_back(argumentName(func, i));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    prog.graphs[0].outputNames.push_back(resultName(func, i));
+
+  // Layers: the planned ops in program order (--snn-lower-to-hw's numbers).
+  for (Operation *op : planned) {
+    rt::Layer layer;
+    auto [g, node] = ex.nodeOf.lookup(op);
+    layer.node = node;
+    layer.op = op->getName().getStringRef().str();
+    prog.graphs[0].nodes[node].layer = int32_t(prog.layers.size());
+    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    if (!tilings)
+      return op->emitError() << "has no snn.tiling; run --snn-to-hw first";
+    SmallVector<Operation *> owners;
+    if (auto experts = dyn_cast<MoeExpertsOp>(op)) {
+      owners = expertBodyOps(experts);
+      if (owners.size() != tilings.size())
+        return op->emitError() << "has " << tilings.size() << " tilings for "
+                               << owners.size() << " expert body ops";
+      layer.ownerGraph = ex.nodeOf.lookup(owners.front()).first;
+    } else {
+      owners.assign(tilings.size(), op);
+    }
+    for (auto [attr, owner] : llvm::zip(tilings, owners)) {
+      auto t = cast<TilingAttr>(attr);
+      layer.tilings.push_back({tileKind(t.getKind()), t.getRows(), t.getCols(),
+                               t.getReduction(), t.getOutputs(), t.getGroups(),
+                               t.getVectors(), t.getBundle(),
+                               t.getHeldBits()});
+      layer.owners.push_back(ex.nodeOf.lookup(owner).second);
+      Operation *e = fusedEpilogue(owner);
+      layer.epilogues.push_back(e ? ex.nodeOf.lookup(e).second : -1);
+    }
+    prog.layers.push_back(std::move(layer));
+  }
+
+  if (failed(exportStreams(hwProgram, prog)))
+    return failure();
+  if (failed(checkProgramSize(hwProgram, prog)))
+    return failure();
   if (auto st = rt::verifyProgram(prog); !st.ok())
     return hwProgram.emitError()
            << "internal error: exported program does not verify: "

@@ -1,0 +1,350 @@
+//===- CoverageTest.cpp - the streams must do the layer table's work ------===//
+//
+// verifyCoverage (lib/Runtime/Coverage.cpp), through verifyProgram, on a
+// hand-built program: x (2 x 4 spikes) -> linear (weight 3 x 4, int8) ->
+// fused LIF -> add (the spikes to themselves) -> y. The expected tilings
+// and element counts are worked out by hand below from the shapes (what
+// --snn-tile and --snn-lower-to-hw would give), not taken from the code.
+//
+//===----------------------------------------------------------------------===//
+#include "spikestack/Hardware/Target.h"
+#include "spikestack/Runtime/Executor.h"
+#include "spikestack/Runtime/Program.h"
+
+#include "gmock/gmock.h"
+#include <cmath>
+#include "gtest/gtest.h"
+
+namespace spikestack::rt {
+namespace {
+
+using ::testing::HasSubstr;
+
+ElemType spike() { return {ElemKind::Spike, 1, 0, 1}; }
+
+Node node(NodeKind kind, std::string name, std::vector<int32_t> operands,
+          int32_t result, std::vector<int64_t> ints) {
+  Node n;
+  n.kind = kind;
+  n.name = std::move(name);
+  n.operands = std::move(operands);
+  n.results = {result};
+  n.ints = std::move(ints);
+  return n;
+}
+
+/// The program. Linear: reduction = 4 inputs, outputs = 3, one group,
+/// vectors = 2 x 3 / 3 = 2 rows; on a 32 x 32 array k_tiles = ceil(4/32) =
+/// 1, one column task of min(32, 3) = 3 columns; its fused LIF updates
+/// 3 columns x 2 vectors = 6 neurons. Add: one vector task over its 2 x 3
+/// = 6 result elements.
+Program program() {
+  Program p;
+  p.target = "3d-mol";
+  p.inputOffsets = {0};
+  Graph g;
+  g.values = {{{2, 4}, spike()},
+              {{3, 4}, {ElemKind::Int, 8, 0, 0}},
+              {{2, 3}, {ElemKind::F32, 32, 0, 0}},
+              {{2, 3}, spike()},
+              {{2, 3}, {ElemKind::Count, 32, 0, 2}}};
+  g.inputs = {0};
+  g.inputNames = {"x"};
+  g.outputs = {4};
+  g.outputNames = {"y"};
+  g.nodes = {node(NodeKind::Constant, "arith.constant", {}, 1, {0}),
+             node(NodeKind::Linear, "snn.linear", {0, 1}, 2, {0, 0, 0}),
+             node(NodeKind::Neuron, "snn.lif", {2}, 3, {}),
+             node(NodeKind::Add, "snn.add", {3, 3}, 4,
+                  {int64_t(ref::AddKind::Exact), 0, 0})};
+  p.graphs = {g};
+  Constant w;
+  w.storage = Storage::I8;
+  w.shape = {3, 4};
+  w.bytes.assign(12, 1);
+  p.constants = {w};
+
+  Layer linear;
+  linear.node = 1;
+  linear.op = "snn.linear";
+  linear.tilings = {{TileKind::Synaptic, 32, 32, 4, 3, 1, 2, 2, 8}};
+  linear.owners = {1};
+  linear.epilogues = {2};
+  Layer add;
+  add.node = 3;
+  add.op = "snn.add";
+  add.tilings = {{TileKind::Vector, 1, 1, 1, 1, 1, 1, 1, 0}};
+  add.owners = {3};
+  add.epilogues = {-1};
+  p.layers = {linear, add};
+
+  Instr acc;
+  acc.op = Opcode::SpikeAcc;
+  acc.layer = 0, acc.tiling = 0, acc.task = 0;
+  acc.kTiles = 1, acc.columns = 3, acc.vectors = 2, acc.bundle = 2;
+  Instr lif;
+  lif.op = Opcode::Lif;
+  lif.layer = 0, lif.task = 0, lif.elements = 6;
+  Instr vec;
+  vec.op = Opcode::Vector;
+  vec.sub = uint8_t(VectorFn::Add);
+  vec.layer = 1, vec.task = 0, vec.elements = 6;
+  p.streams = {{acc, lif, vec, Instr{}}};
+  return p;
+}
+
+std::string errorOf(const Program &p) {
+  absl::Status st = verifyProgram(p);
+  EXPECT_FALSE(st.ok());
+  return std::string(st.message());
+}
+
+TEST(CoverageTest, CompleteProgramVerifies) {
+  absl::Status st = verifyProgram(program());
+  EXPECT_TRUE(st.ok()) << st;
+  // Split over two cores in another order: still every task once.
+  Program p = program();
+  p.streams = {{p.streams[0][2], Instr{}},
+               {p.streams[0][0], p.streams[0][1], Instr{}}};
+  st = verifyProgram(p);
+  EXPECT_TRUE(st.ok()) << st;
+}
+
+TEST(CoverageTest, StreamsWithoutComputeAreRejected) {
+  Program p = program();
+  p.streams = {{Instr{}}};
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("layer 0 (snn.linear) is not covered by the streams: "
+                        "the array work of tiling 0 task 0 needs 'spike_acc "
+                        "layer 0 tiling 0 task 0 k_tiles 1 columns 3 vectors "
+                        "2 bundle 2'"));
+  p.streams.clear();
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 0 (snn.linear) is not covered"));
+}
+
+TEST(CoverageTest, MissingEpilogueAndVectorWork) {
+  Program p = program();
+  p.streams[0].erase(p.streams[0].begin() + 1);
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("layer 0 (snn.linear) is not covered by the streams: "
+                        "the fused epilogue of tiling 0 task 0 needs 'lif "
+                        "layer 0 task 0 elements 6'"));
+  p = program();
+  p.streams[0].erase(p.streams[0].begin() + 2);
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("layer 1 (snn.add) is not covered by the streams: the "
+                        "work of tiling 0 task 0 needs 'vector add layer 1 "
+                        "task 0 elements 6'"));
+  // The add as a max_pool: the add is missing and the pool is foreign.
+  p = program();
+  p.streams[0][2].sub = uint8_t(VectorFn::MaxPool);
+  EXPECT_THAT(errorOf(p), HasSubstr("needs 'vector add layer 1 task 0 "
+                                    "elements 6'"));
+}
+
+TEST(CoverageTest, DuplicateAndForeignInstructions) {
+  Program p = program();
+  p.streams[0].insert(p.streams[0].begin() + 3, p.streams[0][2]);
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("core 0 instruction 3 (vector add layer 1 task 0 "
+                        "elements 6) repeats core 0 instruction 2"));
+  p = program();
+  Instr extra = p.streams[0][1];
+  extra.layer = 1; // a lif for the add layer
+  p.streams[0].insert(p.streams[0].begin() + 3, extra);
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("core 0 instruction 3 (lif layer 1 task 0 elements "
+                        "6) is not part of the work of layer 1 (snn.add)"));
+}
+
+TEST(CoverageTest, EveryComputingNodeBelongsToALayer) {
+  Program p = program();
+  p.layers.pop_back();
+  p.streams[0].erase(p.streams[0].begin() + 2);
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("graph 0 node 3 (add) 'snn.add' computes, but no "
+                        "layer of the layer table stands for it"));
+  // No epilogue: the LIF node is left without a layer.
+  p = program();
+  p.layers[0].epilogues = {-1};
+  p.streams[0].erase(p.streams[0].begin() + 1);
+  EXPECT_THAT(errorOf(p), HasSubstr("graph 0 node 2 (neuron) 'snn.lif' "
+                                    "computes, but no layer"));
+  // Two layers for one node.
+  p = program();
+  p.layers[1].node = 1;
+  p.layers[1].owners = {1};
+  EXPECT_THAT(errorOf(p), HasSubstr("graph 0 node 1 (linear) belongs to "
+                                    "layer 0 (snn.linear) and to layer 1"));
+}
+
+TEST(CoverageTest, TilingsMustFitTheNode) {
+  // reduction 1 instead of the weight's 4 inputs (k_tiles stays 1).
+  Program p = program();
+  p.layers[0].tilings[0].reduction = 1;
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("layer 0 (snn.linear) tiling 0 (synaptic reduction 1 "
+                        "outputs 3 groups 1 vectors 2 held 8 bits) does not "
+                        "match node 1 (linear), whose shapes give reduction 4 "
+                        "outputs 3 groups 1 vectors 2 held 8 bits"));
+  // Held bits of a 1-bit weight for the int8 weight.
+  p = program();
+  p.layers[0].tilings[0].heldBits = 1;
+  EXPECT_THAT(errorOf(p), HasSubstr("whose shapes give reduction 4 outputs 3 "
+                                    "groups 1 vectors 2 held 8 bits"));
+  // An add on the array.
+  p = program();
+  p.layers[1].tilings[0].kind = TileKind::Synaptic;
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 1 (snn.add): node 3 (add) is "
+                                    "computed by tilings [vector], the layer "
+                                    "has [synaptic]"));
+  // A tiling standing for another node than its layer's.
+  p = program();
+  p.layers[1].owners = {2};
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 1 (snn.add): tiling 0 stands for "
+                                    "graph 0 node 2, not for the layer's node "
+                                    "3"));
+  // A layer for a constant: nothing computes it.
+  p = program();
+  p.layers[1].node = 0;
+  p.layers[1].owners = {0};
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 1 (snn.add) tiling 0: no "
+                                    "instruction computes node 0 (constant)"));
+}
+
+TEST(CoverageTest, EpiloguesAreNeuronsFedByTheirTiling) {
+  Program p = program();
+  p.layers[0].epilogues = {3};
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("layer 0 (snn.linear) tiling 0: its fused epilogue "
+                        "node 3 (add) must be a neuron or dequantize node fed "
+                        "by the tiling's node 1 (linear)"));
+  p = program();
+  p.layers[1].epilogues = {2};
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 1 (snn.add) tiling 0: only a "
+                                    "synaptic tiling has a fused epilogue"));
+}
+
+// The same program on 3d-mol (32 x 32 arrays): it runs, and the executor
+// checks what needs the target and the inputs.
+class ExecutorTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto t = hw::loadTarget("3d-mol");
+    ASSERT_TRUE(t.ok()) << t.status();
+    target = *t;
+  }
+  absl::StatusOr<std::unique_ptr<Executor>> create(Program p) {
+    p.fingerprint = targetFingerprint(target);
+    return Executor::create(std::move(p), target);
+  }
+  hw::Target target;
+};
+
+TEST_F(ExecutorTest, RunsTheHandBuiltProgram) {
+  auto e = create(program());
+  ASSERT_TRUE(e.ok()) << e.status();
+  // x all ones, weight all ones: the linear gives 4 per output; the LIF
+  // (tau 2, threshold 1, hard reset to 0) integrates H = 4 / 2 = 2 >= 1
+  // and fires at both time steps; the add doubles the spikes: y = 2.
+  auto r = (*e)->run({ref::Tensor({2, 4}, 1.0)});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->outputs.size(), 1u);
+  EXPECT_EQ(r->outputs[0].data, std::vector<double>(6, 2.0));
+  EXPECT_GT(r->cycles, 0);
+}
+
+TEST_F(ExecutorTest, ArrayTilingsAreTheTargetsArrays) {
+  // 16 rows: still k_tiles ceil(4 / 16) = 1, so the program verifies.
+  Program p = program();
+  p.layers[0].tilings[0].rows = 16;
+  ASSERT_TRUE(verifyProgram(p).ok());
+  auto e = create(p);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(std::string(e.status().message()),
+              HasSubstr("layer 0 tiling 0 is for a 16x32 array, but the "
+                        "cores of target '3d-mol' have 32x32 arrays"));
+}
+
+TEST_F(ExecutorTest, NonFiniteInputsAreRejected) {
+  auto e = create(program());
+  ASSERT_TRUE(e.ok()) << e.status();
+  ref::Tensor x({2, 4}, 1.0);
+  x.data[3] = std::nan("");
+  x.data[6] = -INFINITY;
+  auto r = (*e)->run({x});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(std::string(r.status().message()),
+            "input 'x': 2 of 8 elements are not finite, the first at flat "
+            "index 3 (nan); inputs must be finite (no NaN or infinity)");
+  x.data[3] = 1;
+  EXPECT_THAT(std::string(checkFinite(x, "x").message()),
+              HasSubstr("1 of 8 elements are not finite, the first at flat "
+                        "index 6 (-inf)"));
+  x.data[6] = 0;
+  EXPECT_TRUE(checkFinite(x, "x").ok());
+}
+
+TEST_F(ExecutorTest, WorkIsBoundedBeforeTheRun) {
+  // Operations, one per element read or written plus the linear's
+  // multiply-accumulates: constant 12; linear 6 + 8 + 12 + 6 x 4 = 50;
+  // LIF 6 + 6 = 12; add 6 + 6 + 6 = 18; in all 92.
+  auto e = create(program());
+  ASSERT_TRUE(e.ok()) << e.status();
+  RunOptions o;
+  o.maxOperations = 91;
+  auto r = (*e)->run({ref::Tensor({2, 4}, 1.0)}, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(std::string(r.status().message()),
+            "the layer table needs about 92 operations (multiply-accumulates, "
+            "pooling window reads and element operations), more than the "
+            "executor's limit of 91 (RunOptions::maxOperations, snn-run "
+            "--max-operations); node 1 (linear) alone needs 50");
+  o.maxOperations = 92;
+  EXPECT_TRUE((*e)->run({ref::Tensor({2, 4}, 1.0)}, o).ok());
+}
+
+TEST_F(ExecutorTest, HugePoolingWindowIsRefusedNotRun) {
+  // zeros [1, 4096, 4096] -> max_pool 4096 x 4096, stride 1, padding 2047
+  // (top, left) and 2048 (bottom, right): (4096 + 4095 - 4096) + 1 = 4096
+  // rows and columns, each output reading a 4096 x 4096 window clipped to
+  // the plane: 2^24 * 2^24 = 2^48 reads, hours of work from a program of
+  // a few hundred bytes. Operations: 2^24 (empty) + 2^24 + 2^24 + 2^48.
+  Program p;
+  p.target = "3d-mol";
+  Graph g;
+  const ElemType spike{ElemKind::Spike, 1, 0, 1};
+  g.values = {{{1, 4096, 4096}, spike}, {{1, 4096, 4096}, spike}};
+  g.outputs = {1};
+  g.outputNames = {"y"};
+  g.nodes = {node(NodeKind::Empty, "tensor.empty", {}, 0, {}),
+             node(NodeKind::MaxPool, "snn.max_pool2d", {0}, 1,
+                  {4096, 4096, 1, 1, 2047, 2047, 2048, 2048, 0})};
+  p.graphs = {g};
+  Layer pool;
+  pool.node = 1;
+  pool.op = "snn.max_pool2d";
+  pool.tilings = {{TileKind::Vector, 1, 1, 1, 1, 1, 1, 1, 0}};
+  pool.owners = {1};
+  pool.epilogues = {-1};
+  p.layers = {pool};
+  Instr vec;
+  vec.op = Opcode::Vector;
+  vec.sub = uint8_t(VectorFn::MaxPool);
+  vec.layer = 0, vec.task = 0, vec.elements = 4096 * 4096;
+  p.streams = {{vec, Instr{}}};
+  auto e = create(p);
+  ASSERT_TRUE(e.ok()) << e.status();
+  auto r = (*e)->run({});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("the layer table needs about 2.81e+14 operations"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("limit of 274877906944 (RunOptions::maxOperations, "
+                        "snn-run --max-operations); node 1 (max_pool) alone "
+                        "needs 2.81e+14"));
+}
+
+} // namespace
+} // namespace spikestack::rt
