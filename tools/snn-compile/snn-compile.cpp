@@ -15,6 +15,7 @@
 #include "spikestack/Support/FileUtil.h"
 #include "spikestack/Target/ISA/ExportProgram.h"
 #include "spikestack/Target/ONNX/ImportONNX.h"
+#include "spikestack/Tools/CommandLine.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -27,23 +28,28 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("snn-compile options");
 static cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.onnx"),
-                                  cl::Required);
+                                  cl::Required, cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Output file"),
-                                   cl::value_desc("PROGRAM"), cl::Required);
+                                   cl::value_desc("PROGRAM"), cl::Required,
+                                   cl::cat(category));
 static cl::opt<std::string> target("target",
                                    cl::desc("Target preset or file"),
                                    cl::value_desc("PRESET|FILE"),
-                                   cl::init("3d-mol"));
+                                   cl::init("3d-mol"), cl::cat(category));
 static cl::opt<std::string>
     emit("emit", cl::desc("What to write: program (default), asm, hw, mlir"),
-         cl::init("program"));
+         cl::init("program"), cl::cat(category));
 static cl::opt<int> weightBits("weight-bits",
-                               cl::desc("Weight bits (8 or 4)"), cl::init(8));
-static cl::opt<int> seed("seed", cl::desc("Placement seed"), cl::init(0));
+                               cl::desc("Weight bits (8 or 4)"), cl::init(8),
+                               cl::cat(category));
+static cl::opt<int64_t> seed("seed",
+                             cl::desc("Placement seed (a non-negative integer)"),
+                             cl::init(0), cl::cat(category));
 static cl::opt<std::string> planReport("plan-report",
                                        cl::desc("Also write the plan report"),
-                                       cl::value_desc("FILE"));
+                                       cl::value_desc("FILE"), cl::cat(category));
 
 static int error(const std::string &message) {
   llvm::errs() << "snn-compile: error: " << message << "\n";
@@ -54,7 +60,20 @@ int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   spikestack::snn::registerSNNPasses();
   spikestack::snn::registerSNNPipelines();
-  cl::ParseCommandLineOptions(argc, argv, "SpikeStack compile driver\n");
+  if (auto *shape = cl::getRegisteredOptions().lookup("input-shape"))
+    shape->addCategory(category);
+  spikestack::parseToolCommandLine(
+      argc, argv,
+      "SpikeStack compile driver\n\n"
+      "  snn-compile MODEL.onnx [--target PRESET|FILE] -o PROGRAM "
+      "[--emit=program|asm|hw|mlir]\n",
+      {&category});
+  if (seed < 0)
+    return error("--seed must be a non-negative integer, got " +
+                 std::to_string(seed));
+  if (weightBits != 8 && weightBits != 4)
+    return error("--weight-bits must be 8 or 4, got " +
+                 std::to_string(weightBits));
   if (emit != "program" && emit != "asm" && emit != "hw" && emit != "mlir")
     return error("--emit must be program, asm, hw or mlir, not '" + emit +
                  "'");
@@ -76,7 +95,7 @@ int main(int argc, char **argv) {
     return 1;
 
   auto write = [&](const std::string &text) -> int {
-    if (auto st = spikestack::writeFileAtomically(output, text); !st.ok())
+    if (auto st = spikestack::writeOutputFile(output, text); !st.ok())
       return error(std::string(st.message()));
     return 0;
   };

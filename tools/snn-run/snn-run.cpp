@@ -3,6 +3,7 @@
 //   snn-run PROGRAM [--input NAME=FILE.npy ...] [--input-dir DIR]
 //           --output-dir DIR [--report REPORT.json] [--trace TRACE.json]
 //           [--target PRESET|FILE] [--quiet] [--max-calendar-buckets N]
+//           [--max-operations N]
 //
 // runs a compiled program (snn-compile, snn-translate --emit-isa) on the
 // cycle-level executor: outputs as DIR/<output name>.npy, the report as
@@ -15,6 +16,10 @@
 // DIR/<result name>.npy per result. Argument and result names come from the
 // `snn.name` argument/result attributes (else arg<i> / result<i>).
 //
+// Inputs are regular .npy files (readNpy: at most kMaxNpyBytes) of finite
+// values; --input-dir must be a directory and only binds names that are
+// plain file names; options of the other mode are errors, not ignored.
+//
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
 #include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
@@ -22,6 +27,10 @@
 #include "spikestack/Runtime/Executor.h"
 #include "spikestack/Support/FileUtil.h"
 #include "spikestack/Support/Npy.h"
+
+#include "absl/strings/numbers.h"
+#include "spikestack/Support/TextLimits.h"
+#include "spikestack/Tools/CommandLine.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,7 +46,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdio>
 
@@ -81,19 +90,118 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     targetOverride("target",
                    cl::desc("Run on this target (default: the one the "
-                            "program names; it must be the same hardware)"),
+                            "program carries; it must be the same hardware)"),
                    cl::value_desc("PRESET|FILE"));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print the summary"));
-static cl::opt<int64_t> maxCalendarBuckets(
+static cl::opt<std::string> maxCalendarBuckets(
     "max-calendar-buckets",
     cl::desc("Bound on the timing model's work and memory: bandwidth-"
-             "calendar buckets one run may visit (default 2^25; very large "
-             "models may need more)"),
-    cl::init(rt::RunOptions().maxCalendarBuckets));
+             "calendar buckets one run may visit, 1 to 2^40 (default 2^25; "
+             "very large models may need more)"),
+    cl::value_desc("N"));
+static cl::opt<std::string> maxOperations(
+    "max-operations",
+    cl::desc("Bound on the work of the layer table: multiply-accumulates, "
+             "pooling window reads and element operations, estimated before "
+             "the run, 1 to 2^50 (default 2^38, a few minutes)"),
+    cl::value_desc("N"));
+/// --max-calendar-buckets and --max-operations once validated.
+static int64_t calendarBuckets = rt::RunOptions().maxCalendarBuckets;
+static int64_t operations = rt::RunOptions().maxOperations;
 
 static int error(const llvm::Twine &message) {
   llvm::errs() << "snn-run: error: " << message << "\n";
   return 1;
+}
+
+/// `s` for a message: at most 1024 bytes (any path; a 10 MB argument or
+/// name is not echoed in full), then "...".
+static std::string clipForMessage(llvm::StringRef s) {
+  return s.size() <= 1024 ? s.str() : s.take_front(1024).str() + "...";
+}
+
+/// Checks the options that do not depend on the program or the MLIR file
+/// (the counts into calendarBuckets and operations); prints the error and
+/// returns 1 on a bad one.
+static int validateOptions() {
+  const bool interpret = interpretFile.getNumOccurrences() > 0;
+  if (interpret && interpretFile.empty())
+    return error("--interpret needs FILE.mlir");
+  if (interpret && !program.empty())
+    return error("pass either PROGRAM ('" + clipForMessage(program) +
+                 "') or --interpret FILE.mlir, not both");
+  // Options of the other mode would be silently ignored.
+  std::vector<cl::Option *> others = {&reportFile, &traceFile,
+                                      &targetOverride, &maxCalendarBuckets,
+                                      &maxOperations};
+  if (!interpret)
+    others = {&entry, &dumpTagged};
+  for (cl::Option *o : others)
+    if (o->getNumOccurrences())
+      return error("--" + o->ArgStr + (interpret ? " applies to running a "
+                                                   "PROGRAM, not to --interpret"
+                                                 : " applies to --interpret "
+                                                   "FILE.mlir only"));
+  // A count from 1 to 2^log2Max.
+  auto count = [](cl::opt<std::string> &o, int log2Max, int64_t &value) {
+    if (!o.getNumOccurrences())
+      return 0;
+    const int64_t max = int64_t(1) << log2Max;
+    if (!absl::SimpleAtoi(o.getValue(), &value) || value < 1 || value > max)
+      return error("--" + o.ArgStr + " must be an integer from 1 to 2^" +
+                   std::to_string(log2Max) + " (" + std::to_string(max) +
+                   "), got '" + clipForMessage(o.getValue()) + "'");
+    return 0;
+  };
+  if (int rc = count(maxCalendarBuckets, 40, calendarBuckets))
+    return rc;
+  if (int rc = count(maxOperations, 50, operations))
+    return rc;
+  if (inputDir.getNumOccurrences()) {
+    if (inputDir.empty())
+      return error("--input-dir needs a directory");
+    llvm::sys::fs::file_status st;
+    if (llvm::sys::fs::status(inputDir, st) ||
+        !llvm::sys::fs::exists(st))
+      return error("--input-dir '" + clipForMessage(inputDir) +
+                   "' does not exist");
+    if (!llvm::sys::fs::is_directory(st))
+      return error("--input-dir '" + clipForMessage(inputDir) +
+                   "' is not a directory");
+  }
+  return 0;
+}
+
+/// A name that --input-dir may turn into DIR/<name>.npy: one plain path
+/// component, so that names from a program or an MLIR file cannot point
+/// outside DIR ("../x", "/etc/x").
+static bool isPlainFileName(llvm::StringRef name) {
+  return !name.empty() && name != "." && name != ".." && name.size() <= 250 &&
+         !name.contains('/') && !name.contains('\\') && !name.contains('\0');
+}
+
+/// The file DIR/<name>.npy an output is written to: names from a program
+/// or an MLIR file may hold any bytes ("../x", "a/b"), so every byte other
+/// than [A-Za-z0-9._-] becomes '_' and a name that would still be "." or
+/// ".." (or empty) gets a leading '_'. Outputs never leave DIR.
+static std::string outputFileName(llvm::StringRef name) {
+  std::string file;
+  for (char c : name.take_front(200))
+    file += llvm::isAlnum(c) || c == '.' || c == '_' || c == '-' ? c : '_';
+  if (file.empty() || file == "." || file == "..")
+    file = "_" + file;
+  return file + ".npy";
+}
+
+/// The message for an input that nothing binds.
+static std::string missingInput(const std::string &name,
+                                const std::string &type) {
+  std::string msg = "missing input '" + clipForMessage(name) + "' (" + type +
+                    "); pass --input " + clipForMessage(name) + "=FILE.npy";
+  if (!inputDir.empty())
+    msg += " or put " + clipForMessage(name) + ".npy in " +
+           clipForMessage(inputDir);
+  return msg;
 }
 
 /// Binds inputs by name from --input and --input-dir; `owner` names what
@@ -115,6 +223,10 @@ static int bindInputs(const std::vector<std::string> &names,
   for (const std::string &name : names) {
     if (files.count(name) || inputDir.empty())
       continue;
+    if (!isPlainFileName(name))
+      return error("input '" + clipForMessage(name) +
+                   "' cannot be read from --input-dir: its name is not a "
+                   "plain file name; pass --input NAME=FILE.npy");
     llvm::SmallString<256> path(inputDir);
     llvm::sys::path::append(path, name + ".npy");
     if (llvm::sys::fs::exists(path))
@@ -127,11 +239,14 @@ static int runProgram() {
   auto prog = rt::readProgram(program);
   if (!prog.ok())
     return error(std::string(prog.status().message()));
-  const std::string targetName =
-      targetOverride.empty() ? prog->target : targetOverride.getValue();
-  auto target = hw::loadTarget(targetName);
+  // The program carries its target (a preset name or the target document);
+  // no file the program names is opened. --target is the user's choice.
+  auto target = targetOverride.empty()
+                    ? rt::programTarget(*prog)
+                    : hw::loadTarget(targetOverride.getValue());
   if (!target.ok())
-    return error(std::string(target.status().message()));
+    return error((targetOverride.empty() ? program + ": " : std::string()) +
+                 std::string(target.status().message()));
   auto exec = rt::Executor::create(std::move(*prog), std::move(*target));
   if (!exec.ok())
     return error(program + ": " + std::string(exec.status().message()));
@@ -145,9 +260,8 @@ static int runProgram() {
     const rt::ValueInfo &type = g.values[g.inputs[i]];
     auto it = files.find(name);
     if (it == files.end())
-      return error("missing input '" + name + "' (" +
-                   ref::shapeToString(type.shape) + "x" + type.type.str() +
-                   "); pass --input " + name + "=FILE.npy");
+      return error(missingInput(
+          name, ref::shapeToString(type.shape) + "x" + type.type.str()));
     auto array = readNpy(it->second);
     if (!array.ok())
       return error("input '" + name +
@@ -156,17 +270,24 @@ static int runProgram() {
     if (!tensor.ok())
       return error("input '" + name + "' (" + it->second + ") " +
                    std::string(tensor.status().message()));
+    if (auto st = rt::checkFinite(*tensor, "input '" + name + "' (" +
+                                               it->second + ")");
+        !st.ok())
+      return error(std::string(st.message()));
     args.push_back(std::move(*tensor));
   }
   rt::RunOptions options;
   options.trace = !traceFile.empty();
-  options.maxCalendarBuckets = maxCalendarBuckets;
+  options.maxCalendarBuckets = calendarBuckets;
+  options.maxOperations = operations;
   auto result = (*exec)->run(args, options);
   if (!result.ok())
     return error(program + ": " + std::string(result.status().message()));
 
-  // Convert everything first so that a failure leaves no output behind.
-  std::vector<std::pair<std::string, NpyArray>> outputs;
+  // Everything is converted and written to temporaries first and renamed
+  // at the end, so a failure leaves no output behind.
+  OutputSet out;
+  out.createDirectory(outputDir);
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     auto array =
         rt::tensorToNpy(result->outputs[i], g.values[g.outputs[i]].type);
@@ -174,22 +295,15 @@ static int runProgram() {
       return error("output '" + g.outputNames[i] +
                    "': " + std::string(array.status().message()));
     llvm::SmallString<256> path(outputDir);
-    llvm::sys::path::append(path, g.outputNames[i] + ".npy");
-    outputs.emplace_back(path.str().str(), std::move(*array));
+    llvm::sys::path::append(path, outputFileName(g.outputNames[i]));
+    out.add(path.str().str(), serializeNpy(*array));
   }
-  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
-    return error("cannot create output directory '" + outputDir +
-                 "': " + ec.message());
-  for (auto &[path, array] : outputs)
-    if (auto st = writeNpy(path, array); !st.ok())
-      return error(std::string(st.message()));
   if (!reportFile.empty())
-    if (auto st = writeFileAtomically(reportFile, result->reportJson + "\n");
-        !st.ok())
-      return error(std::string(st.message()));
+    out.add(reportFile, result->reportJson + "\n");
   if (!traceFile.empty())
-    if (auto st = writeFileAtomically(traceFile, result->traceJson); !st.ok())
-      return error(std::string(st.message()));
+    out.add(traceFile, result->traceJson);
+  if (auto st = out.commit(); !st.ok())
+    return error(std::string(st.message()));
   if (!quiet)
     llvm::outs() << result->summary;
   return 0;
@@ -197,13 +311,15 @@ static int runProgram() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
-  cl::ParseCommandLineOptions(
+  parseToolCommandLine(
       argc, argv,
       "SpikeStack runner\n\n"
       "  snn-run PROGRAM [--input NAME=FILE.npy ...] [--input-dir DIR] "
       "--output-dir DIR [--report REPORT.json] [--trace TRACE.json]\n"
       "  snn-run --interpret FILE.mlir [--input NAME=FILE.npy ...] "
       "[--input-dir DIR] --output-dir DIR [--dump-tagged DIR]\n");
+  if (int rc = validateOptions())
+    return rc;
 
   if (interpretFile.empty()) {
     if (!program.empty())
@@ -217,12 +333,17 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
-  std::string errorMessage;
-  auto file = openInputFile(interpretFile, &errorMessage);
-  if (!file)
-    return error(errorMessage);
+  auto text = readFile(interpretFile,
+                       ReadOptions{"MLIR file", kMaxMlirFileBytes, true});
+  if (!text.ok())
+    return error(std::string(text.status().message()));
+  if (auto st = checkNestingDepth(*text); !st.ok())
+    return error(interpretFile + ":" + std::string(st.message()));
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(*text, interpretFile,
+                                       /*RequiresNullTerminator=*/false),
+      SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
@@ -263,11 +384,7 @@ int main(int argc, char **argv) {
     llvm::raw_string_ostream os(typeStr);
     os << type;
     if (it == files.end())
-      return error("missing input '" + names[i] + "' (" + typeStr +
-                   "); pass --input " + names[i] + "=FILE.npy" +
-                   (inputDir.empty() ? ""
-                                     : " or put " + names[i] + ".npy in " +
-                                           inputDir));
+      return error(missingInput(names[i], typeStr));
     auto array = readNpy(it->second);
     if (!array.ok())
       return error("input '" + names[i] + "': " +
@@ -276,6 +393,10 @@ int main(int argc, char **argv) {
     if (!tensor.ok())
       return error("input '" + names[i] + "' (" + it->second + ") " +
                    std::string(tensor.status().message()));
+    if (auto st = rt::checkFinite(*tensor, "input '" + names[i] + "' (" +
+                                               it->second + ")");
+        !st.ok())
+      return error(std::string(st.message()));
     args.push_back(std::move(*tensor));
   }
 
@@ -315,11 +436,10 @@ int main(int argc, char **argv) {
   if (!tapError.empty())
     return error(tapError);
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
-    return error("cannot create output directory '" + outputDir +
-                 "': " + ec.message());
-  // Convert everything first so that a failure leaves no output behind.
-  std::vector<std::pair<std::string, NpyArray>> outputs;
+  // Everything is converted and written to temporaries first and renamed
+  // at the end, so a failure leaves no output behind.
+  OutputSet out;
+  out.createDirectory(outputDir);
   for (unsigned i = 0; i < results->size(); ++i) {
     auto type = cast<RankedTensorType>(func.getResultTypes()[i]);
     auto array = tensorToNpy((*results)[i], type);
@@ -327,30 +447,24 @@ int main(int argc, char **argv) {
       return error("result '" + resultName(func, i) +
                    "': " + std::string(array.status().message()));
     llvm::SmallString<256> path(outputDir);
-    llvm::sys::path::append(path, resultName(func, i) + ".npy");
-    outputs.emplace_back(path.str().str(), std::move(*array));
+    llvm::sys::path::append(path, outputFileName(resultName(func, i)));
+    out.add(path.str().str(), serializeNpy(*array));
   }
-  for (auto &[path, array] : outputs)
-    if (auto st = writeNpy(path, array); !st.ok())
-      return error(std::string(st.message()));
-
-  if (dumpTagged.empty())
-    return 0;
-  if (std::error_code ec = llvm::sys::fs::create_directories(dumpTagged))
-    return error("cannot create directory '" + dumpTagged +
-                 "': " + ec.message());
-  std::string index = "# file\tonnx tensor\top\n";
-  for (auto [k, tap] : llvm::enumerate(taps)) {
-    const std::string file = "tap" + std::to_string(k) + ".npy";
-    llvm::SmallString<256> path(dumpTagged);
-    llvm::sys::path::append(path, file);
-    if (auto st = writeNpy(path.str().str(), tap.array); !st.ok())
-      return error(std::string(st.message()));
-    index += file + "\t" + tap.onnxName + "\t" + tap.opName + "\n";
+  if (!dumpTagged.empty()) {
+    out.createDirectory(dumpTagged);
+    std::string index = "# file\tonnx tensor\top\n";
+    for (auto [k, tap] : llvm::enumerate(taps)) {
+      const std::string file = "tap" + std::to_string(k) + ".npy";
+      llvm::SmallString<256> path(dumpTagged);
+      llvm::sys::path::append(path, file);
+      out.add(path.str().str(), serializeNpy(tap.array));
+      index += file + "\t" + tap.onnxName + "\t" + tap.opName + "\n";
+    }
+    llvm::SmallString<256> indexPath(dumpTagged);
+    llvm::sys::path::append(indexPath, "tagged.tsv");
+    out.add(indexPath.str().str(), index);
   }
-  llvm::SmallString<256> indexPath(dumpTagged);
-  llvm::sys::path::append(indexPath, "tagged.tsv");
-  if (auto st = writeFileAtomically(indexPath.str().str(), index); !st.ok())
+  if (auto st = out.commit(); !st.ok())
     return error(std::string(st.message()));
   return 0;
 }

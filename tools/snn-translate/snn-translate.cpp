@@ -1,120 +1,145 @@
 //===- snn-translate.cpp - SpikeStack translations ------------------------===//
 //
-//   snn-translate --import-onnx MODEL.onnx -o OUT.mlir
+//   snn-translate --import-onnx MODEL.onnx [-o OUT.mlir]
 //                 [--input-shape N=1x3x32x32]
-//   snn-translate --emit-isa HW.mlir -o PROGRAM.snnp   (binary container)
-//   snn-translate --emit-asm HW.mlir -o PROGRAM.s      (assembly)
+//   snn-translate --emit-isa HW.mlir [-o PROGRAM.snnp]  (binary container)
+//   snn-translate --emit-asm HW.mlir [-o PROGRAM.s]     (assembly)
 //
-// mlir-translate with SpikeStack's translations registered. `--import-onnx`
-// has a driver of its own: mlir-translate's copies the whole input file
-// into memory and keeps it for the whole translation, while the importer
-// parses the model file as a stream (peak memory stays near the model's
-// size). The output is written to a temporary file and renamed, so a
-// failed or interrupted import never leaves a partial OUT.mlir.
+// "-" as the input reads standard input; -o defaults to standard output.
+// `--import-onnx` parses the model file as a stream (peak memory stays
+// near the model's size). Every output goes through the one writer
+// (spikestack::writeOutputFile): a regular file is written to a temporary
+// and renamed, so a failed translation never leaves a partial file; a
+// device, FIFO or "-" is written directly.
 //
 //===----------------------------------------------------------------------===//
+#include "spikestack/Dialect/SNN/IR/SNNDialect.h"
+#include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
 #include "spikestack/Support/FileUtil.h"
+#include "spikestack/Support/TextLimits.h"
 #include "spikestack/Target/ISA/ExportProgram.h"
 #include "spikestack/Target/ONNX/ImportONNX.h"
+#include "spikestack/Tools/CommandLine.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Signals.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <cstring>
 
 using namespace mlir;
 namespace cl = llvm::cl;
 
-/// Writes `path` ("-": standard output) atomically (a temporary file
-/// beside it, renamed into place once complete; removed on failure or on a
-/// fatal signal).
-static LogicalResult
-writeOutput(const std::string &path,
-            llvm::function_ref<void(llvm::raw_ostream &)> print) {
-  if (path == "-") {
-    print(llvm::outs());
-    llvm::outs().flush();
-    return success();
-  }
-  std::string tmp;
-  absl::Status st = spikestack::writeFileAtomically(
-      path, [&](int fd, const std::string &tmpPath) -> absl::Status {
-        tmp = tmpPath;
-        llvm::sys::RemoveFileOnSignal(tmp);
-        llvm::raw_fd_ostream os(fd, /*shouldClose=*/false);
-        print(os);
-        os.flush();
-        std::error_code ec = os.error();
-        os.clear_error();
-        if (ec)
-          return absl::InternalError("cannot write '" + path +
-                                     "': " + ec.message());
-        return absl::OkStatus();
-      });
-  if (!tmp.empty())
-    llvm::sys::DontRemoveFileOnSignal(tmp);
-  if (!st.ok()) {
-    llvm::errs() << "snn-translate: error: " << std::string(st.message())
-                 << "\n";
-    return failure();
-  }
-  return success();
+namespace {
+enum class Action { None, ImportONNX, EmitISA, EmitAsm };
+} // namespace
+
+static cl::OptionCategory category("snn-translate options");
+static cl::opt<Action> action(
+    cl::desc("Translation:"), cl::init(Action::None),
+    cl::values(clEnumValN(Action::ImportONNX, "import-onnx",
+                          "import an ONNX model into the snn dialect"),
+               clEnumValN(Action::EmitISA, "emit-isa",
+                          "emit the binary program container of an snnhw "
+                          "program"),
+               clEnumValN(Action::EmitAsm, "emit-asm",
+                          "emit the textual assembly of an snnhw program")),
+    cl::cat(category));
+static cl::opt<std::string> input(cl::Positional, cl::desc("INPUT"),
+                                  cl::Required, cl::cat(category));
+static cl::opt<std::string> output("o",
+                                   cl::desc("Output file (default: stdout)"),
+                                   cl::value_desc("FILE"), cl::init("-"),
+                                   cl::cat(category));
+
+static int error(const std::string &message) {
+  llvm::errs() << "snn-translate: error: " << message << "\n";
+  return 1;
 }
 
-static int importONNXMain(int argc, char **argv) {
-  cl::opt<bool> importFlag("import-onnx",
-                           cl::desc("Import an ONNX model into the snn "
-                                    "dialect"));
-  cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.onnx"),
-                             cl::Required);
-  cl::opt<std::string> output("o", cl::desc("Output file (default: stdout)"),
-                              cl::value_desc("OUT.mlir"), cl::init("-"));
-  registerAsmPrinterCLOptions();
-  registerMLIRContextCLOptions();
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "SpikeStack ONNX importer\n\n"
-      "  snn-translate --import-onnx MODEL.onnx [-o OUT.mlir] "
-      "[--input-shape NAME=1x3x32x32 ...]\n");
+static int write(const std::string &text) {
+  if (auto st = spikestack::writeOutputFile(output, text); !st.ok())
+    return error(std::string(st.message()));
+  return 0;
+}
 
-  MLIRContext context;
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+static int importONNXMain(MLIRContext &context) {
   spikestack::ONNXImportOptions options;
-  std::string error;
+  std::string message;
   if (!spikestack::parseInputShapeSpecs(
-          spikestack::inputShapeSpecsFromCommandLine(), options, error)) {
-    emitError(UnknownLoc::get(&context)) << error;
-    return 1;
-  }
-  // "-" reads the model from standard input.
+          spikestack::inputShapeSpecsFromCommandLine(), options, message))
+    return error(message);
   auto module = spikestack::importONNX(input, &context, options);
   if (!module)
     return 1;
-  return failed(writeOutput(output,
-                            [&](llvm::raw_ostream &os) {
-                              module->print(os);
-                              os << "\n";
-                            }))
-             ? 1
-             : 0;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os);
+  os << "\n";
+  return write(text);
+}
+
+static int exportMain(MLIRContext &context) {
+  auto text = spikestack::readFile(
+      input,
+      spikestack::ReadOptions{"MLIR file", spikestack::kMaxMlirFileBytes, true});
+  if (!text.ok())
+    return error(std::string(text.status().message()));
+  const std::string name = input == "-" ? "<stdin>" : input.getValue();
+  if (auto st = spikestack::checkNestingDepth(*text);
+      !st.ok())
+    return error(name + ":" + std::string(st.message()));
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBuffer(*text, name,
+                                       /*RequiresNullTerminator=*/false),
+      llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1; // the parser reported the error with its location
+  auto program = spikestack::exportProgram(*module);
+  if (failed(program))
+    return 1;
+  return write(action == Action::EmitISA
+                   ? spikestack::rt::encodeProgram(*program)
+                   : spikestack::rt::disassemble(*program));
 }
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
-  for (int i = 1; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--import-onnx") ||
-        !std::strcmp(argv[i], "-import-onnx"))
-      return importONNXMain(argc, argv);
-  spikestack::registerONNXImportTranslation();
-  spikestack::registerProgramTranslations();
-  return failed(
-      mlir::mlirTranslateMain(argc, argv, "SpikeStack translation tool"));
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  if (auto *shape = cl::getRegisteredOptions().lookup("input-shape"))
+    shape->addCategory(category);
+  spikestack::parseToolCommandLine(
+      argc, argv,
+      "SpikeStack translations\n\n"
+      "  snn-translate --import-onnx MODEL.onnx [-o OUT.mlir] "
+      "[--input-shape NAME=1x3x32x32 ...]\n"
+      "  snn-translate --emit-isa HW.mlir [-o PROGRAM.snnp]\n"
+      "  snn-translate --emit-asm HW.mlir [-o PROGRAM.s]\n",
+      {&category});
+  if (action == Action::None)
+    return error("no translation given; pass --import-onnx, --emit-isa or "
+                 "--emit-asm");
+
+  DialectRegistry registry;
+  registry.insert<spikestack::snn::SNNDialect, spikestack::snnhw::SNNHWDialect,
+                  func::FuncDialect, arith::ArithDialect,
+                  tensor::TensorDialect, linalg::LinalgDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  return action == Action::ImportONNX ? importONNXMain(context)
+                                      : exportMain(context);
 }
