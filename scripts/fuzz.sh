@@ -75,19 +75,29 @@ mkdir -p "$corpus" "$artifacts"
 # instrumented and reads slabs our objects poison.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-allow_user_poisoning=0:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# run_fuzzer BINARY SECONDS LOG ARTIFACT_PREFIX MAX_LEN WHAT [ARGS...]:
+# libFuzzer for SECONDS on the corpus directories and flags in ARGS; prints
+# the summary of its log and exits on a failure.
+run_fuzzer() {
+  local bin="$1" secs="$2" log="$BUILD_DIR/$3" prefix="$4" maxlen="$5" what="$6"
+  shift 6
+  local status=0
+  "$BUILD_DIR/bin/$bin" "$@" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" \
+    -timeout=30 -rss_limit_mb=4096 -max_len="$maxlen" -print_final_stats=1 \
+    -artifact_prefix="$artifacts/$prefix" >"$log" 2>&1 || status=$?
+  grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|^"|^######|^[[:space:]]+NEW_FUNC' \
+    "$log" | tail -40
+  if ((status != 0)); then
+    echo "fuzz: $what failed on an input (status $status); see $artifacts/$prefix*" >&2
+    exit "$status"
+  fi
+}
+
 echo "== the fixtures under the fuzz harness"
 "$BUILD_DIR/bin/onnx-import-fuzzer" "$ROOT"/test/data/models/*.onnx 2>&1 | tail -2
 echo "== fuzzing the ONNX importer for ${SECONDS_TO_RUN}s ($(ls "$seeds" | wc -l) seeds)"
-status=0
-"$BUILD_DIR/bin/onnx-import-fuzzer" "$corpus" "$seeds" \
-  -max_total_time="$SECONDS_TO_RUN" -seed="${FUZZ_SEED:-1}" -timeout=30 -rss_limit_mb=4096 \
-  -max_len=262144 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-  >"$BUILD_DIR/fuzz.log" 2>&1 || status=$?
-grep -vE "^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)" "$BUILD_DIR/fuzz.log" | tail -40
-if ((status != 0)); then
-  echo "fuzz: the importer failed on an input (status $status); see $artifacts/" >&2
-  exit "$status"
-fi
+run_fuzzer onnx-import-fuzzer "$SECONDS_TO_RUN" fuzz.log "" 262144 "the importer" \
+  "$corpus" "$seeds"
 echo "fuzz: no crash in the importer in ${SECONDS_TO_RUN}s"
 
 PROGRAM_SECONDS="${PROGRAM_FUZZ_SECONDS:-25}"
@@ -125,16 +135,8 @@ if ((PROGRAM_SECONDS > 0)); then
   pcorpus="$BUILD_DIR/program-corpus"
   mkdir -p "$pcorpus"
   echo "== fuzzing programs and the executor for ${PROGRAM_SECONDS}s ($(ls "$pseeds/micro" | wc -l) seeds)"
-  status=0
-  "$BUILD_DIR/bin/program-fuzzer" "$pcorpus" "$pseeds/micro" \
-    -max_total_time="$PROGRAM_SECONDS" -seed="${FUZZ_SEED:-1}" -timeout=30 -rss_limit_mb=4096 \
-    -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/program-" \
-    >"$BUILD_DIR/program-fuzz.log" 2>&1 || status=$?
-  grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|^"|^######' "$BUILD_DIR/program-fuzz.log" | tail -40
-  if ((status != 0)); then
-    echo "fuzz: the program decoder or executor failed on an input (status $status); see $artifacts/" >&2
-    exit "$status"
-  fi
+  run_fuzzer program-fuzzer "$PROGRAM_SECONDS" program-fuzz.log program- 65536 \
+    "the program decoder or executor" "$pcorpus" "$pseeds/micro"
   echo "fuzz: no crash in programs and the executor in ${PROGRAM_SECONDS}s" \
     "(seeds, replay and fuzzing: $((SECONDS - program_start))s)"
 fi
@@ -172,16 +174,7 @@ tail -2 "$BUILD_DIR/target-replay.log"
 tcorpus="$BUILD_DIR/target-corpus"
 mkdir -p "$tcorpus"
 echo "== fuzzing target files for ${TARGET_SECONDS}s ($(find "$tseeds" -type f | wc -l) seeds)"
-status=0
-"$BUILD_DIR/bin/target-fuzzer" "$tcorpus" "$tseeds" \
-  -dict="$ROOT/tools/target-fuzzer/target.dict" \
-  -max_total_time="$TARGET_SECONDS" -seed="${FUZZ_SEED:-1}" -timeout=30 -rss_limit_mb=4096 \
-  -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/target-" \
-  >"$BUILD_DIR/target-fuzz.log" 2>&1 || status=$?
-grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|^"|^######|^[[:space:]]+NEW_FUNC' "$BUILD_DIR/target-fuzz.log" | tail -40
-if ((status != 0)); then
-  echo "fuzz: target-fuzzer failed on an input (status $status); see $artifacts/target-*" >&2
-  exit "$status"
-fi
+run_fuzzer target-fuzzer "$TARGET_SECONDS" target-fuzz.log target- 65536 target-fuzzer \
+  "$tcorpus" "$tseeds" -dict="$ROOT/tools/target-fuzzer/target.dict"
 echo "fuzz: no crash in target files in ${TARGET_SECONDS}s" \
   "(seeds, replay and fuzzing: $((SECONDS - target_start))s)"
