@@ -205,4 +205,77 @@ TEST(Evaluate, ScatterRejectsOutOfRangeIndices) {
   ASSERT_FALSE(r2.ok());
 }
 
+// The op table: dispatch, required inputs, and the elementwise and
+// shape-plumbing entries (expected values by hand, numpy semantics).
+
+TEST(Evaluate, UnknownOpsAreNotFoldedAndMissingInputsAreErrors) {
+  auto r = evaluateNode(node("Conv"), {f32({1}, {1}), f32({1}, {1})});
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  auto few = evaluateNode(node("Add"), {f32({1}, {1})});
+  ASSERT_FALSE(few.ok());
+  EXPECT_THAT(std::string(few.status().message()),
+              HasSubstr("Add: needs 2 inputs, has 1"));
+  auto missing = evaluateNode(node("Where"), {i64({1}, {1}), nullptr,
+                                              f32({1}, {2})});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("input 1 is missing"));
+}
+
+TEST(Evaluate, ElementwiseOpsBroadcastAndRoundToTheirType) {
+  // [2, 1] + [3] -> [2, 3].
+  auto sum = run(node("Add"), {f32({2, 1}, {1, 2}), f32({3}, {10, 20, 30})});
+  EXPECT_EQ(sum[0]->shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(sum[0]->values->data, ElementsAre(11, 21, 31, 12, 22, 32));
+  // Integer division truncates toward zero; by zero it is an error.
+  auto q = run(node("Div"), {i64({2}, {7, -7}), i64({1}, {2})});
+  EXPECT_THAT(q[0]->values->data, ElementsAre(3, -3));
+  EXPECT_FALSE(evaluateNode(node("Div"), {i64({1}, {1}), i64({1}, {0})}).ok());
+  auto f = run(node("Div"), {f32({1}, {1}), f32({1}, {4})});
+  EXPECT_THAT(f[0]->values->data, ElementsAre(0.25));
+  // Comparisons give booleans.
+  auto ge = run(node("GreaterOrEqual"), {i64({3}, {1, 2, 3}), i64({}, {2})});
+  EXPECT_EQ(ge[0]->elemType, onnx::TensorProto::BOOL);
+  EXPECT_THAT(ge[0]->values->data, ElementsAre(0, 1, 1));
+  auto mx = run(node("Max"), {i64({2}, {1, 5}), i64({2}, {4, 2})});
+  EXPECT_THAT(mx[0]->values->data, ElementsAre(4, 5));
+  // Where takes the type of its second input.
+  auto w = run(node("Where"), {makeConstant(onnx::TensorProto::BOOL,
+                                            ref::Tensor({2}, {1, 0})),
+                               i64({2}, {1, 2}), i64({1}, {9})});
+  EXPECT_EQ(w[0]->elemType, onnx::TensorProto::INT64);
+  EXPECT_THAT(w[0]->values->data, ElementsAre(1, 9));
+  auto neg = run(node("Neg"), {i64({2}, {1, -2})});
+  EXPECT_THAT(neg[0]->values->data, ElementsAre(-1, 2));
+  auto abs = run(node("Abs"), {i64({2}, {1, -2})});
+  EXPECT_THAT(abs[0]->values->data, ElementsAre(1, 2));
+  auto no = run(node("Not"), {i64({2}, {0, 3})});
+  EXPECT_THAT(no[0]->values->data, ElementsAre(1, 0));
+}
+
+TEST(Evaluate, ShapePlumbing) {
+  auto u = run(node("Unsqueeze"), {i64({2}, {1, 2}), i64({2}, {0, -1})});
+  EXPECT_EQ(u[0]->shape, (std::vector<int64_t>{1, 2, 1}));
+  auto s = run(node("Squeeze"), {u[0]});
+  EXPECT_EQ(s[0]->shape, (std::vector<int64_t>{2}));
+  auto t = run(node("Tile"), {i64({2}, {1, 2}), i64({1}, {2})});
+  EXPECT_THAT(t[0]->values->data, ElementsAre(1, 2, 1, 2));
+  auto e = run(node("Expand"), {i64({2, 1}, {1, 2}), i64({2}, {2, 2})});
+  EXPECT_THAT(e[0]->values->data, ElementsAre(1, 1, 2, 2));
+  auto g = run(node("Gather"), {i64({3}, {5, 6, 7}), i64({2}, {-1, 0})});
+  EXPECT_THAT(g[0]->values->data, ElementsAre(7, 5));
+  // Slice [3, 0) with step -2 of [0, 1, 2, 3, 4] -> [3, 1].
+  auto sl = run(node("Slice"), {i64({5}, {0, 1, 2, 3, 4}), i64({1}, {3}),
+                                i64({1}, {0}), i64({1}, {0}), i64({1}, {-2})});
+  EXPECT_THAT(sl[0]->values->data, ElementsAre(3, 1));
+  auto rg = run(node("Range"), {i64({}, {1}), i64({}, {7}), i64({}, {3})});
+  EXPECT_THAT(rg[0]->values->data, ElementsAre(1, 4));
+  auto empty = evaluateNode(node("Range"),
+                            {i64({0}, {}), i64({}, {7}), i64({}, {3})});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(std::string(empty.status().message()),
+              HasSubstr("empty operand"));
+}
+
 } // namespace

@@ -1,7 +1,9 @@
 //===- Importer.h - ONNX graph to snn ops (private) -------------*- C++ -*-===//
 //
-// The importer's state, shared by ImportONNX.cpp (neurons, attention,
-// synaptic ops, glue) and RaiseMoE.cpp (mixture-of-experts routing).
+// The importer's state, shared by ImportONNX.cpp (pattern matching of
+// neurons and attention, the translation), EmitOps.cpp (Importer::emit and
+// one emitter per ONNX op kind) and RaiseMoE.cpp (mixture-of-experts
+// routing).
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPIKESTACK_LIB_TARGET_ONNX_IMPORTER_H
@@ -71,6 +73,15 @@ struct MoEMatch {
 };
 
 enum class ExitKind { Dispatch, Combine, DenseGate };
+
+/// What the routing cone of an MoE router feeds (RaiseMoE.cpp): its exits
+/// and the nodes of the layer around them.
+struct MoEExits {
+  std::vector<std::pair<std::string, ExitKind>> exits;
+  const onnx::NodeProto *dispatchE = nullptr, *combineE = nullptr,
+                        *stack = nullptr, *anchor = nullptr;
+  bool einsumFed = false; ///< some exit feeds an Einsum
+};
 
 /// Largest element count of any value the importer emits (2^31; the
 /// interpreter's own limit is lower, 2^28).
@@ -290,10 +301,37 @@ private:
       return nullptr;
     return it->second;
   }
+  /// Emits node `n` (EmitOps.cpp): its raised pattern, or the emitter of
+  /// its op kind from a table keyed by op_type.
   LogicalResult emit(const onnx::NodeProto &n);
+  LogicalResult emitAttention(const onnx::NodeProto &n,
+                              const AttentionMatch &m);
+  LogicalResult emitNeuron(const onnx::NodeProto &n, const RaisedNeuron &r);
+  /// One emitter per ONNX op kind (the table in emit).
+  LogicalResult emitIdentity(const onnx::NodeProto &n);
+  LogicalResult emitReshape(const onnx::NodeProto &n);
+  LogicalResult emitTranspose(const onnx::NodeProto &n);
+  LogicalResult emitSlice(const onnx::NodeProto &n);
+  LogicalResult emitRepeat(const onnx::NodeProto &n);
+  LogicalResult emitConv(const onnx::NodeProto &n);
+  LogicalResult emitBatchNorm(const onnx::NodeProto &n);
+  LogicalResult emitMaxPool(const onnx::NodeProto &n);
+  LogicalResult emitMatMul(const onnx::NodeProto &n);
+  LogicalResult emitAdd(const onnx::NodeProto &n);
+  LogicalResult emitReduceMean(const onnx::NodeProto &n);
   /// Finds GShard MoE layers; an error when a router is recognised but
   /// does not compute snn.moe_router's routing.
   LogicalResult matchMoE();
+  void findMoEExits(const std::vector<const onnx::NodeProto *> &cone,
+                    const std::set<const onnx::NodeProto *> &coneSet,
+                    int64_t E, MoEMatch &m, MoEExits &x,
+                    std::set<const onnx::NodeProto *> &moeNodes);
+  LogicalResult matchExperts(MoEMatch &m, const MoEExits &x,
+                             std::set<const onnx::NodeProto *> &moeNodes);
+  LogicalResult verifyRouting(const onnx::NodeProto &sm,
+                              const std::vector<const onnx::NodeProto *> &cone,
+                              const std::string &logits, const MoEExits &x,
+                              int64_t B, int64_t N, int64_t C, MoEMatch &m);
   /// Verifies that `m.headGate` is a top-k router's dense gates (times 1 or
   /// K) and records the router; adds its nodes to m.absorbed.
   LogicalResult matchHeadGate(AttentionMatch &m);
@@ -321,6 +359,10 @@ private:
                std::map<std::string, std::shared_ptr<const Constant>> &vals,
                std::string &why);
   LogicalResult emitMoE(const onnx::NodeProto &n, const MoEMatch &m);
+  LogicalResult emitExpertBody(const onnx::NodeProto &n, const MoEMatch &m,
+                               int64_t e, Block &block,
+                               RankedTensorType argType, int64_t T, int64_t B,
+                               int64_t C);
   /// Runs an expert body on shifted tokens: an error unless each token's
   /// output depends on that token alone.
   LogicalResult checkTokenWise(const onnx::NodeProto &n, Block &body,

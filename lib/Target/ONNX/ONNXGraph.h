@@ -7,6 +7,11 @@
 // Weights stay as the bytes of the file (no conversion), so memory is
 // proportional to the model size.
 //
+// One concept per file: TensorIO.cpp (element types, attributes, tensor
+// decoding), ConstantFolding.cpp (the per-op evaluator and folding),
+// ShapeInference.cpp (ONNX's inference in a child process and the shapes
+// it misses), ONNXGraph.cpp (parsing, validation and loadGraph).
+//
 //===----------------------------------------------------------------------===//
 #ifndef SPIKESTACK_LIB_TARGET_ONNX_ONNXGRAPH_H
 #define SPIKESTACK_LIB_TARGET_ONNX_ONNXGRAPH_H
@@ -133,8 +138,10 @@ loadTensor(const onnx::TensorProto &tensor, const std::string &modelDir,
 std::shared_ptr<Constant> makeConstant(int32_t elemType, ref::Tensor values);
 
 /// Evaluates an ONNX node on constant inputs (elementwise arithmetic and
-/// comparisons, Cast, and the shape-plumbing ops). Returns nullopt when the
-/// op is not one the evaluator knows or an input is too large.
+/// comparisons, Cast, the shape-plumbing ops and those of MoE routing),
+/// through a table from op_type to one function per op kind
+/// (ConstantFolding.cpp). Returns nullopt when the op is not one the
+/// evaluator knows or an input is too large.
 absl::StatusOr<std::optional<std::vector<std::shared_ptr<Constant>>>>
 evaluateNode(const onnx::NodeProto &node,
              const std::vector<std::shared_ptr<const Constant>> &inputs);

@@ -274,6 +274,223 @@ bool Importer::evaluateCone(
   return true;
 }
 
+/// Finds what the routing cone of a router feeds: the GShard Einsum pair,
+/// or the dense Sum_e(Mul(G, Concat(expert outputs, axis 0)), axis 0)
+/// (which sets m.dense and adds the Mul, Concat and sum to `moeNodes`).
+void Importer::findMoEExits(const std::vector<const onnx::NodeProto *> &cone,
+                            const std::set<const onnx::NodeProto *> &coneSet,
+                            int64_t E, MoEMatch &m, MoEExits &x,
+                            std::set<const onnx::NodeProto *> &moeNodes) {
+  for (const onnx::NodeProto *n : cone)
+    for (const std::string &o : n->output())
+      for (const onnx::NodeProto *u : consumers[o]) {
+        if (coneSet.count(u))
+          continue;
+        if (u->op_type() == "Einsum") {
+          x.einsumFed = true;
+          const std::string eq = compactEquation(*u);
+          if (u->input_size() == 2 && u->input(1) == o &&
+              sameEquation(eq, "tbnd,bnec->tebcd")) {
+            x.dispatchE = u;
+            x.exits.push_back({o, ExitKind::Dispatch});
+          } else if (u->input_size() == 2 && u->input(1) == o &&
+                     sameEquation(eq, "tebcd,bnec->tbnd")) {
+            x.combineE = u;
+            x.exits.push_back({o, ExitKind::Combine});
+          }
+        } else if (u->op_type() == "Mul" && !m.dense) {
+          // Dense gates: the other factor stacks the expert outputs.
+          const std::string other =
+              u->input(0) == o ? u->input(1) : u->input(0);
+          const onnx::NodeProto *cat = producerOf(other, "Concat");
+          const onnx::NodeProto *sum = onlyUser(u->output(0));
+          const Constant *axes =
+              sum && sum->op_type() == "ReduceSum" && sum->input_size() > 1
+                  ? constantOf(sum->input(1))
+                  : nullptr;
+          if (cat && attrInt(*cat, "axis", 0) == 0 &&
+              cat->input_size() == E && axes && axes->values &&
+              axes->values->data == std::vector<double>{0.0} &&
+              attrInt(*sum, "keepdims", 1) == 0) {
+            m.dense = true;
+            x.stack = cat;
+            x.anchor = sum;
+            moeNodes.insert({u, cat, sum});
+            x.exits.push_back({o, ExitKind::DenseGate});
+          }
+        }
+      }
+}
+
+/// The experts of `m`: buffer -> body -> stack input e, each
+/// self-contained; adds their nodes to `moeNodes`.
+LogicalResult
+Importer::matchExperts(MoEMatch &m, const MoEExits &x,
+                       std::set<const onnx::NodeProto *> &moeNodes) {
+  auto bad = [&](const onnx::NodeProto &at) { return error(at); };
+  const int64_t E = m.numExperts;
+  const onnx::NodeProto *dispatchE = x.dispatchE, *stack = x.stack;
+  m.experts.resize(E);
+  for (int64_t e = 0; e < E; ++e) {
+    MoEMatch::Expert &ex = m.experts[e];
+    ex.output = stack->input(e);
+    if (const Constant *c = constantOf(ex.output)) {
+      if (!c->values ||
+          llvm::any_of(c->values->data, [](double v) { return v != 0.0; }))
+        return bad(*stack)
+               << "expert " << e << " is a constant that is not zero";
+      continue; // compiled out by the exporter: a zero expert
+    }
+    if (m.dense) {
+      ex.input = m.dispatchInput;
+    } else {
+      for (const onnx::NodeProto *u : consumers[dispatchE->output(0)]) {
+        const Constant *idx =
+            u->input_size() > 1 ? constantOf(u->input(1)) : nullptr;
+        if (u->op_type() == "Gather" && attrInt(*u, "axis", 0) == 1 && idx &&
+            idx->values && idx->values->numel() == 1 && idx->shape.empty() &&
+            (int64_t(idx->values->data[0]) + E) % E == e) {
+          ex.input = u->output(0);
+          moeNodes.insert(u);
+        }
+      }
+      if (ex.input.empty())
+        return bad(*dispatchE) << "expert " << e
+                               << " does not read its buffer with "
+                                  "Gather(buffers, "
+                               << e << ", axis = 1)";
+    }
+    // Body: nodes downstream of the buffer and upstream of the output.
+    std::set<std::string> down = {ex.input};
+    std::set<const onnx::NodeProto *> downNodes;
+    for (const onnx::NodeProto *n : g.nodes)
+      for (const std::string &in : n->input())
+        if (down.count(in)) {
+          downNodes.insert(n);
+          down.insert(n->output().begin(), n->output().end());
+          break;
+        }
+    std::set<std::string> up = {ex.output};
+    for (auto it = g.nodes.rbegin(); it != g.nodes.rend(); ++it) {
+      const onnx::NodeProto *n = *it;
+      if (!downNodes.count(n) ||
+          llvm::none_of(n->output(),
+                        [&](const std::string &o) { return up.count(o); }))
+        continue;
+      ex.nodes.push_back(n);
+      up.insert(n->input().begin(), n->input().end());
+    }
+    std::reverse(ex.nodes.begin(), ex.nodes.end());
+    if (ex.nodes.empty())
+      return bad(*stack) << "expert " << e << " has no body";
+    std::set<std::string> inside = {ex.input};
+    for (const onnx::NodeProto *n : ex.nodes) {
+      for (const std::string &in : n->input())
+        if (!in.empty() && !inside.count(in) && !constantOf(in))
+          return bad(*n) << "expert " << e << " reads '" << in
+                         << "', which is neither its buffer nor a "
+                            "constant; an expert must be self-contained";
+      inside.insert(n->output().begin(), n->output().end());
+      moeNodes.insert(n);
+    }
+  }
+  return success();
+}
+
+/// Verifies the routing cone of Softmax `sm` against snn.moe_router on
+/// test logits (without, then with gate renormalisation) and records which
+/// one it computes in m.normalize.
+LogicalResult
+Importer::verifyRouting(const onnx::NodeProto &sm,
+                        const std::vector<const onnx::NodeProto *> &cone,
+                        const std::string &logits, const MoEExits &x,
+                        int64_t B, int64_t N, int64_t C, MoEMatch &m) {
+  auto bad = [&](const onnx::NodeProto &at) { return error(at); };
+  const int64_t E = m.numExperts, K = m.topK;
+  const auto &exits = x.exits;
+  const std::vector<ref::Tensor> tests = routerTestLogits(B, N, E);
+  std::string mismatch;
+  auto check = [&](bool normalize) -> bool {
+    for (const ref::Tensor &L : tests) {
+      std::map<std::string, std::shared_ptr<const Constant>> vals;
+      if (!evaluateCone(cone, logits, L, vals, mismatch))
+        return false;
+      ref::RouterParams p;
+      p.topK = K;
+      p.capacity = C;
+      p.normalizeGates = normalize;
+      auto routing = ref::routeLogits(L, p);
+      if (!routing.ok()) {
+        mismatch = std::string(routing.status().message());
+        return false;
+      }
+      // What each exit must hold, laid out [B, N, E, C] (C = 1 for the
+      // dense gates, whose [E, 1, B, N, 1] layout is mapped below).
+      const int64_t slots = m.dense ? 1 : C;
+      ref::Tensor dispatch({B, N, E, slots}), combine({B, N, E, slots});
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t i = 0; i < K; ++i) {
+            const int64_t o = (b * N + n) * K + i;
+            const int64_t e = int64_t(routing->expertIndex.data[o]);
+            const int64_t s = m.dense ? 0 : int64_t(routing->slot.data[o]);
+            if (s < 0)
+              continue;
+            const int64_t at = ((b * N + n) * E + e) * slots + s;
+            dispatch.data[at] = 1.0;
+            combine.data[at] += routing->gate.data[o];
+          }
+      for (auto &[name, kind] : exits) {
+        const ref::Tensor &got = *vals[name]->values;
+        const bool isDispatch = kind == ExitKind::Dispatch;
+        for (int64_t i = 0; i < got.numel(); ++i) {
+          int64_t b, n, e, c = 0;
+          if (m.dense) { // [E, 1, B, N, 1]
+            e = i / (B * N);
+            b = (i / N) % B;
+            n = i % N;
+          } else { // [B, N, E, C]
+            b = i / (N * E * C);
+            n = (i / (E * C)) % N;
+            e = (i / C) % E;
+            c = i % C;
+          }
+          if (m.experts[e].nodes.empty())
+            continue; // a zero expert: what it receives does not matter
+          const int64_t at = ((b * N + n) * E + e) * slots + c;
+          const double want = (isDispatch ? dispatch : combine).data[at];
+          const double tol = isDispatch ? 0.0 : 4e-7 * std::abs(want);
+          if (std::abs(got.data[i] - want) > tol) {
+            mismatch =
+                absl::StrCat(kind == ExitKind::Dispatch  ? "dispatch"
+                             : kind == ExitKind::Combine ? "combine"
+                                                         : "gate",
+                             "[", b, ", ", n, ", ", e, m.dense ? "" : ", ",
+                             m.dense ? "" : std::to_string(c), "] is ",
+                             got.data[i], ", snn.moe_router gives ", want);
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  };
+  const std::string form = m.dense ? "dense-gate" : "GShard-style";
+  if (check(false)) {
+    m.normalize = false;
+  } else {
+    const std::string first = mismatch;
+    if (!check(true))
+      return bad(sm) << "this " << form << " router (top-" << K
+                      << (m.dense ? "" : absl::StrCat(", capacity ", C))
+                      << ") does not compute snn.moe_router's routing on "
+                         "test logits: without gate renormalisation "
+                      << first << "; with it " << mismatch;
+    m.normalize = true;
+  }
+  return success();
+}
+
 LogicalResult Importer::matchMoE() {
   for (const onnx::NodeProto *sm : g.nodes) {
     if (sm->op_type() != "Softmax" || absorbed.count(sm))
@@ -298,51 +515,13 @@ LogicalResult Importer::matchMoE() {
     // Which form the cone's exits feed: the GShard Einsum pair, or the
     // dense Sum_e(Mul(G, Concat(expert outputs, axis 0)), axis 0).
     MoEMatch m;
-    std::vector<std::pair<std::string, ExitKind>> exits;
-    const onnx::NodeProto *dispatchE = nullptr, *combineE = nullptr,
-                          *stack = nullptr, *anchor = nullptr;
+    MoEExits x;
     std::set<const onnx::NodeProto *> moeNodes(coneSet);
-    bool einsumFed = false;
-    for (const onnx::NodeProto *n : cone)
-      for (const std::string &o : n->output())
-        for (const onnx::NodeProto *u : consumers[o]) {
-          if (coneSet.count(u))
-            continue;
-          if (u->op_type() == "Einsum") {
-            einsumFed = true;
-            const std::string eq = compactEquation(*u);
-            if (u->input_size() == 2 && u->input(1) == o &&
-                sameEquation(eq, "tbnd,bnec->tebcd")) {
-              dispatchE = u;
-              exits.push_back({o, ExitKind::Dispatch});
-            } else if (u->input_size() == 2 && u->input(1) == o &&
-                       sameEquation(eq, "tebcd,bnec->tbnd")) {
-              combineE = u;
-              exits.push_back({o, ExitKind::Combine});
-            }
-          } else if (u->op_type() == "Mul" && !m.dense) {
-            // Dense gates: the other factor stacks the expert outputs.
-            const std::string other =
-                u->input(0) == o ? u->input(1) : u->input(0);
-            const onnx::NodeProto *cat = producerOf(other, "Concat");
-            const onnx::NodeProto *sum = onlyUser(u->output(0));
-            const Constant *axes =
-                sum && sum->op_type() == "ReduceSum" && sum->input_size() > 1
-                    ? constantOf(sum->input(1))
-                    : nullptr;
-            if (cat && attrInt(*cat, "axis", 0) == 0 &&
-                cat->input_size() == E && axes && axes->values &&
-                axes->values->data == std::vector<double>{0.0} &&
-                attrInt(*sum, "keepdims", 1) == 0) {
-              m.dense = true;
-              stack = cat;
-              anchor = sum;
-              moeNodes.insert({u, cat, sum});
-              exits.push_back({o, ExitKind::DenseGate});
-            }
-          }
-        }
-    if (!einsumFed && !m.dense)
+    findMoEExits(cone, coneSet, E, m, x, moeNodes);
+    const onnx::NodeProto *dispatchE = x.dispatchE, *combineE = x.combineE,
+                          *stack = x.stack, *anchor = x.anchor;
+    const auto &exits = x.exits;
+    if (!x.einsumFed && !m.dense)
       continue; // not an MoE router (head gates: the attention matcher)
     auto bad = [&](const onnx::NodeProto &at) { return error(at); };
     int64_t C = N;
@@ -361,11 +540,11 @@ LogicalResult Importer::matchMoE() {
                                << B << ", " << N << ", " << E << ", C]";
       C = (*dShape)[3];
       m.capacity = C;
-      stack = producerOf(combineE->input(0), "Concat");
+      stack = x.stack = producerOf(combineE->input(0), "Concat");
       if (!stack || attrInt(*stack, "axis", 0) != 1 || stack->input_size() != E)
         return bad(*combineE) << "the expert outputs must be a Concat of " << E
                               << " tensors on axis 1 ([T, E, B, C, D])";
-      anchor = combineE;
+      anchor = x.anchor = combineE;
       m.stackAxis = 1;
       moeNodes.insert({dispatchE, combineE, stack});
     } else {
@@ -402,71 +581,8 @@ LogicalResult Importer::matchMoE() {
              << "the dispatched tokens must be [T, B, N, D] = [" << T << ", "
              << B << ", " << N << ", D]";
 
-    // The experts: buffer -> body -> stack input e.
-    m.experts.resize(E);
-    for (int64_t e = 0; e < E; ++e) {
-      MoEMatch::Expert &ex = m.experts[e];
-      ex.output = stack->input(e);
-      if (const Constant *c = constantOf(ex.output)) {
-        if (!c->values ||
-            llvm::any_of(c->values->data, [](double v) { return v != 0.0; }))
-          return bad(*stack)
-                 << "expert " << e << " is a constant that is not zero";
-        continue; // compiled out by the exporter: a zero expert
-      }
-      if (m.dense) {
-        ex.input = m.dispatchInput;
-      } else {
-        for (const onnx::NodeProto *u : consumers[dispatchE->output(0)]) {
-          const Constant *idx =
-              u->input_size() > 1 ? constantOf(u->input(1)) : nullptr;
-          if (u->op_type() == "Gather" && attrInt(*u, "axis", 0) == 1 && idx &&
-              idx->values && idx->values->numel() == 1 && idx->shape.empty() &&
-              (int64_t(idx->values->data[0]) + E) % E == e) {
-            ex.input = u->output(0);
-            moeNodes.insert(u);
-          }
-        }
-        if (ex.input.empty())
-          return bad(*dispatchE) << "expert " << e
-                                 << " does not read its buffer with "
-                                    "Gather(buffers, "
-                                 << e << ", axis = 1)";
-      }
-      // Body: nodes downstream of the buffer and upstream of the output.
-      std::set<std::string> down = {ex.input};
-      std::set<const onnx::NodeProto *> downNodes;
-      for (const onnx::NodeProto *n : g.nodes)
-        for (const std::string &in : n->input())
-          if (down.count(in)) {
-            downNodes.insert(n);
-            down.insert(n->output().begin(), n->output().end());
-            break;
-          }
-      std::set<std::string> up = {ex.output};
-      for (auto it = g.nodes.rbegin(); it != g.nodes.rend(); ++it) {
-        const onnx::NodeProto *n = *it;
-        if (!downNodes.count(n) ||
-            llvm::none_of(n->output(),
-                          [&](const std::string &o) { return up.count(o); }))
-          continue;
-        ex.nodes.push_back(n);
-        up.insert(n->input().begin(), n->input().end());
-      }
-      std::reverse(ex.nodes.begin(), ex.nodes.end());
-      if (ex.nodes.empty())
-        return bad(*stack) << "expert " << e << " has no body";
-      std::set<std::string> inside = {ex.input};
-      for (const onnx::NodeProto *n : ex.nodes) {
-        for (const std::string &in : n->input())
-          if (!in.empty() && !inside.count(in) && !constantOf(in))
-            return bad(*n) << "expert " << e << " reads '" << in
-                           << "', which is neither its buffer nor a "
-                              "constant; an expert must be self-contained";
-        inside.insert(n->output().begin(), n->output().end());
-        moeNodes.insert(n);
-      }
-    }
+    if (failed(matchExperts(m, x, moeNodes)))
+      return failure();
     if (llvm::all_of(m.experts, [](auto &x) { return x.nodes.empty(); }))
       return bad(*stack) << "every expert is a constant";
     // Nothing of the layer may be read outside it.
@@ -477,93 +593,59 @@ LogicalResult Importer::matchMoE() {
                          << "' is used outside the mixture-of-experts layer "
                             "(only the combined output may be)";
 
-    // Verify the cone against snn.moe_router on test logits.
-    const std::vector<ref::Tensor> tests = routerTestLogits(B, N, E);
-    std::string mismatch;
-    auto check = [&](bool normalize) -> bool {
-      for (const ref::Tensor &L : tests) {
-        std::map<std::string, std::shared_ptr<const Constant>> vals;
-        if (!evaluateCone(cone, logits, L, vals, mismatch))
-          return false;
-        ref::RouterParams p;
-        p.topK = K;
-        p.capacity = C;
-        p.normalizeGates = normalize;
-        auto routing = ref::routeLogits(L, p);
-        if (!routing.ok()) {
-          mismatch = std::string(routing.status().message());
-          return false;
-        }
-        // What each exit must hold, laid out [B, N, E, C] (C = 1 for the
-        // dense gates, whose [E, 1, B, N, 1] layout is mapped below).
-        const int64_t slots = m.dense ? 1 : C;
-        ref::Tensor dispatch({B, N, E, slots}), combine({B, N, E, slots});
-        for (int64_t b = 0; b < B; ++b)
-          for (int64_t n = 0; n < N; ++n)
-            for (int64_t i = 0; i < K; ++i) {
-              const int64_t o = (b * N + n) * K + i;
-              const int64_t e = int64_t(routing->expertIndex.data[o]);
-              const int64_t s = m.dense ? 0 : int64_t(routing->slot.data[o]);
-              if (s < 0)
-                continue;
-              const int64_t at = ((b * N + n) * E + e) * slots + s;
-              dispatch.data[at] = 1.0;
-              combine.data[at] += routing->gate.data[o];
-            }
-        for (auto &[name, kind] : exits) {
-          const ref::Tensor &got = *vals[name]->values;
-          const bool isDispatch = kind == ExitKind::Dispatch;
-          for (int64_t i = 0; i < got.numel(); ++i) {
-            int64_t b, n, e, c = 0;
-            if (m.dense) { // [E, 1, B, N, 1]
-              e = i / (B * N);
-              b = (i / N) % B;
-              n = i % N;
-            } else { // [B, N, E, C]
-              b = i / (N * E * C);
-              n = (i / (E * C)) % N;
-              e = (i / C) % E;
-              c = i % C;
-            }
-            if (m.experts[e].nodes.empty())
-              continue; // a zero expert: what it receives does not matter
-            const int64_t at = ((b * N + n) * E + e) * slots + c;
-            const double want = (isDispatch ? dispatch : combine).data[at];
-            const double tol = isDispatch ? 0.0 : 4e-7 * std::abs(want);
-            if (std::abs(got.data[i] - want) > tol) {
-              mismatch =
-                  absl::StrCat(kind == ExitKind::Dispatch  ? "dispatch"
-                               : kind == ExitKind::Combine ? "combine"
-                                                           : "gate",
-                               "[", b, ", ", n, ", ", e, m.dense ? "" : ", ",
-                               m.dense ? "" : std::to_string(c), "] is ",
-                               got.data[i], ", snn.moe_router gives ", want);
-              return false;
-            }
-          }
-        }
-      }
-      return true;
-    };
-    const std::string form = m.dense ? "dense-gate" : "GShard-style";
-    if (check(false)) {
-      m.normalize = false;
-    } else {
-      const std::string first = mismatch;
-      if (!check(true))
-        return bad(*sm) << "this " << form << " router (top-" << K
-                        << (m.dense ? "" : absl::StrCat(", capacity ", C))
-                        << ") does not compute snn.moe_router's routing on "
-                           "test logits: without gate renormalisation "
-                        << first << "; with it " << mismatch;
-      m.normalize = true;
-    }
+    if (failed(verifyRouting(*sm, cone, logits, x, B, N, C, m)))
+      return failure();
     m.anchor = anchor;
     for (const onnx::NodeProto *n : moeNodes)
       if (n != anchor)
         moeAbsorbed.insert(n);
     moeAt[anchor] = std::move(m);
   }
+  return success();
+}
+
+/// Emits the body of expert `e` of `m` into `block` (argument: its buffer
+/// of type `argType`, result: [T, B, C, D']) with the ordinary emitters.
+LogicalResult Importer::emitExpertBody(const onnx::NodeProto &n,
+                                       const MoEMatch &m, int64_t e,
+                                       Block &block,
+                                       RankedTensorType argType, int64_t T,
+                                       int64_t B, int64_t C) {
+  Location l = loc(n);
+  const MoEMatch::Expert &ex = m.experts[e];
+  Value arg = block.addArgument(argType, l);
+  builder.setInsertionPointToEnd(&block);
+  std::map<std::string, Value> saved = std::move(env);
+  env.clear();
+  env[ex.input] = arg;
+  LogicalResult ok = success();
+  for (const onnx::NodeProto *b : ex.nodes) {
+    if (absorbed.count(b) && !neuronAt.count(b))
+      continue;
+    if (failed(emit(*b))) {
+      ok = failure();
+      break;
+    }
+  }
+  Value out =
+      succeeded(ok) && env.count(ex.output) ? env[ex.output] : Value();
+  env = std::move(saved);
+  // One body stands for all experts: it computes no single ONNX tensor.
+  block.walk([](Operation *op) { op->removeAttr("snn.onnx_name"); });
+  if (!out)
+    return error(n) << "cannot import the body of expert " << e;
+  auto ot = cast<RankedTensorType>(out.getType());
+  SmallVector<int64_t> os(ot.getShape());
+  if (os.size() != 5 || os[m.stackAxis] != 1)
+    return error(n) << "expert " << e << " must give a 5-D tensor with a "
+                    << "unit expert dimension " << m.stackAxis << ", got "
+                    << ot;
+  os.erase(os.begin() + m.stackAxis);
+  if (os[0] != T || os[1] != B || os[2] != C)
+    return error(n) << "expert " << e << " must yield [T, B, C, D'] = [" << T
+                    << ", " << B << ", " << C << ", D'], got " << ot;
+  Value y = reshape(l, out, os);
+  snn::YieldOp::create(builder, l, y);
   return success();
 }
 
@@ -596,46 +678,13 @@ LogicalResult Importer::emitMoE(const onnx::NodeProto &n, const MoEMatch &m) {
   int64_t first = -1;
   OpBuilder::InsertionGuard guard(builder);
   for (int64_t e = 0; e < E; ++e) {
-    const MoEMatch::Expert &ex = m.experts[e];
-    if (ex.nodes.empty())
+    if (m.experts[e].nodes.empty())
       continue;
     if (first < 0)
       first = e;
     blocks[e] = std::make_unique<Block>();
-    Block *block = blocks[e].get();
-    Value arg = block->addArgument(argType, l);
-    builder.setInsertionPointToEnd(block);
-    std::map<std::string, Value> saved = std::move(env);
-    env.clear();
-    env[ex.input] = arg;
-    LogicalResult ok = success();
-    for (const onnx::NodeProto *b : ex.nodes) {
-      if (absorbed.count(b) && !neuronAt.count(b))
-        continue;
-      if (failed(emit(*b))) {
-        ok = failure();
-        break;
-      }
-    }
-    Value out =
-        succeeded(ok) && env.count(ex.output) ? env[ex.output] : Value();
-    env = std::move(saved);
-    // One body stands for all experts: it computes no single ONNX tensor.
-    block->walk([](Operation *op) { op->removeAttr("snn.onnx_name"); });
-    if (!out)
-      return error(n) << "cannot import the body of expert " << e;
-    auto ot = cast<RankedTensorType>(out.getType());
-    SmallVector<int64_t> os(ot.getShape());
-    if (os.size() != 5 || os[m.stackAxis] != 1)
-      return error(n) << "expert " << e << " must give a 5-D tensor with a "
-                      << "unit expert dimension " << m.stackAxis << ", got "
-                      << ot;
-    os.erase(os.begin() + m.stackAxis);
-    if (os[0] != T || os[1] != B || os[2] != C)
-      return error(n) << "expert " << e << " must yield [T, B, C, D'] = [" << T
-                      << ", " << B << ", " << C << ", D'], got " << ot;
-    Value y = reshape(l, out, os);
-    snn::YieldOp::create(builder, l, y);
+    if (failed(emitExpertBody(n, m, e, *blocks[e], argType, T, B, C)))
+      return failure();
   }
 
   if (m.dense) {
