@@ -64,7 +64,7 @@ cmake --build "$BUILD_DIR" -j "$JOBS" --target onnx-import-fuzzer program-fuzzer
 seeds="$BUILD_DIR/seeds"
 if [[ ! -f "$seeds/.complete" ]]; then
   rm -rf "$seeds" && mkdir -p "$seeds"
-  "$PY" "$ROOT/scripts/fuzz_seeds.py" "$seeds"
+  PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$ROOT/scripts/fuzz_seeds.py" "$seeds"
   touch "$seeds/.complete"
 fi
 

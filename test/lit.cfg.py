@@ -32,6 +32,6 @@ config.substitutions.append(
 if os.environ.get("SPIKESTACK_LARGE_TESTS") == "1":
     config.available_features.add("large-models")
 
-tools = ["snn-opt", "snn-run", "snn-translate", "snn-target", "snn-compile",
+tools = ["snn-opt", "snn-run", "snn-interpret", "snn-translate", "snn-target", "snn-compile",
          "snn-asm"]
 llvm_config.add_tool_substitutions(tools, [config.spikestack_tools_dir])

@@ -2,12 +2,8 @@
 and calibrated once per test process)."""
 
 import functools
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from spikestack import zoo  # noqa: E402
+from spikestack import zoo
 
 SEED = 0
 

@@ -5,18 +5,16 @@ import contextlib
 import io
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from spikestack import agreement, onnx_eval
+
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, PYTHON_DIR)
-
-import numpy as np  # noqa: E402
-import onnx  # noqa: E402
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from spikestack import agreement, onnx_eval  # noqa: E402
 
 
 def _threshold_model():

@@ -11,16 +11,15 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
+import onnx
+import torch
+
+from spikestack import export, zoo
+
+from . import _cache
+
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, PYTHON_DIR)
-
-import numpy as np  # noqa: E402
-import onnx  # noqa: E402
-import torch  # noqa: E402
-
-import _cache  # noqa: E402
-from spikestack import export, zoo  # noqa: E402
 
 # Ops every traced / snn export of the family must contain.
 COMMON = {"Conv", "MaxPool", "Tile", "ReduceMean"}

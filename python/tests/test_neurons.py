@@ -2,19 +2,15 @@
 values, every charge branch, both export styles."""
 
 import io
-import os
-import sys
 import unittest
 import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+import onnx
+import torch
 
-import numpy as np  # noqa: E402
-import onnx  # noqa: E402
-import torch  # noqa: E402
-
-from spikestack import export, neurons, onnx_eval, reference  # noqa: E402
-from spikestack.neurons import MultiStepIFNode, MultiStepLIFNode  # noqa: E402
+from spikestack import export, neurons, onnx_eval, reference
+from spikestack.neurons import MultiStepIFNode, MultiStepLIFNode
 
 f32 = np.float32
 

@@ -1,19 +1,15 @@
 """Tests of spikestack.zoo: parameter counts of the published
 configurations, structure and firing rates of the tiny models, MoE routing."""
 
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+from spikestack import export, zoo
+from spikestack.neurons import neuron_modules
 
-import _cache  # noqa: E402
-from spikestack import export, zoo  # noqa: E402
-from spikestack.neurons import neuron_modules  # noqa: E402
+from . import _cache
 
 
 class ParameterCountTest(unittest.TestCase):

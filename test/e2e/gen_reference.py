@@ -40,8 +40,6 @@ from fractions import Fraction
 
 import numpy as np
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(_HERE, "..", "..", "python"))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402

@@ -13,13 +13,20 @@
 // succeeded (spikestack::writeOutputFile: no partial output), and does not
 // print the failing operation under each diagnostic unless
 // --mlir-print-op-on-diagnostic=true is given (the location says where).
+// Its --help lists the passes and the MLIR flags of kShownMlirFlags;
+// mlir-opt's other flags work but are not listed.
 //
 //===----------------------------------------------------------------------===//
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Debug/Counter.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
@@ -32,10 +39,69 @@
 #include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
 #include "spikestack/Support/FileUtil.h"
 #include "spikestack/Support/TextLimits.h"
+#include "spikestack/Tools/CommandLine.h"
 
 #include <string>
 
+namespace cl = llvm::cl;
+
 namespace {
+
+cl::OptionCategory optCategory("snn-opt options");
+cl::OptionCategory mlirCategory("MLIR options");
+
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<input file>"),
+                                   cl::init("-"), cl::cat(optCategory));
+cl::opt<std::string> outputFilename("o", cl::desc("Output filename"),
+                                    cl::value_desc("filename"), cl::init("-"),
+                                    cl::cat(optCategory));
+
+/// The MLIR flags --help shows (the pass list is found by the name of one
+/// of its passes, "canonicalize").
+constexpr const char *kShownMlirFlags[] = {
+    "canonicalize",
+    "pass-pipeline",
+    "split-input-file",
+    "verify-diagnostics",
+    "allow-unregistered-dialect",
+    "list-passes",
+    "show-dialects",
+    "mlir-print-ir-after-all",
+    "mlir-print-ir-before-all",
+    "mlir-print-ir-after-failure",
+    "mlir-print-op-on-diagnostic",
+    "mlir-print-debuginfo",
+    "mlir-print-op-generic",
+    "mlir-elide-elementsattrs-if-larger",
+    "mlir-timing",
+    "mlir-pass-statistics",
+    "mlir-disable-threading",
+    "verify-each",
+};
+
+/// Registers mlir-opt's flags (as mlir::registerAndParseCLIOptions does)
+/// and parses the command line with --help limited to snn-opt's input and
+/// output, the passes and kShownMlirFlags.
+void parseCommandLine(int argc, char **argv, mlir::DialectRegistry &registry) {
+  mlir::MlirOptMainConfig::registerCLOptions(registry);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  mlir::tracing::DebugCounter::registerCLOptions();
+  auto &options = cl::getRegisteredOptions();
+  for (const char *name : kShownMlirFlags)
+    if (auto it = options.find(name); it != options.end()) {
+      it->second->addCategory(mlirCategory);
+      it->second->setHiddenFlag(cl::NotHidden); // some are hidden by default
+    }
+  std::string header = "SpikeStack optimizer driver\n\nAvailable Dialects: ";
+  llvm::raw_string_ostream os(header);
+  llvm::interleaveComma(registry.getDialectNames(), os,
+                        [&](auto name) { os << name; });
+  spikestack::parseToolCommandLine(argc, argv, header,
+                                   {&optCategory, &mlirCategory});
+}
 
 int fail(const std::string &message) {
   llvm::errs() << "snn-opt: error: " << message << "\n";
@@ -63,8 +129,8 @@ int main(int argc, char **argv) {
   registry.insert<spikestack::snn::SNNDialect, spikestack::snnhw::SNNHWDialect,
                   mlir::func::FuncDialect, mlir::arith::ArithDialect,
                   mlir::tensor::TensorDialect, mlir::linalg::LinalgDialect>();
-  auto [inputPath, outputPath] = mlir::registerAndParseCLIOptions(
-      argc, argv, "SpikeStack optimizer driver\n", registry);
+  parseCommandLine(argc, argv, registry);
+  const std::string inputPath = inputFilename, outputPath = outputFilename;
   quietOpsOnDiagnostics();
   mlir::MlirOptMainConfig config =
       mlir::MlirOptMainConfig::createFromCLOptions();

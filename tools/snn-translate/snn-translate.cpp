@@ -120,6 +120,16 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   if (auto *shape = cl::getRegisteredOptions().lookup("input-shape"))
     shape->addCategory(category);
+  // The printer and context flags that apply to --import-onnx's output and
+  // to reading MLIR; the other MLIR flags work but are not listed.
+  static cl::OptionCategory mlirCategory("MLIR options");
+  for (const char *name :
+       {"mlir-print-debuginfo", "mlir-print-op-generic",
+        "mlir-elide-elementsattrs-if-larger", "mlir-print-local-scope"})
+    if (auto *o = cl::getRegisteredOptions().lookup(name)) {
+      o->addCategory(mlirCategory);
+      o->setHiddenFlag(cl::NotHidden); // some are hidden by default
+    }
   spikestack::parseToolCommandLine(
       argc, argv,
       "SpikeStack translations\n\n"
@@ -127,7 +137,7 @@ int main(int argc, char **argv) {
       "[--input-shape NAME=1x3x32x32 ...]\n"
       "  snn-translate --emit-isa HW.mlir [-o PROGRAM.snnp]\n"
       "  snn-translate --emit-asm HW.mlir [-o PROGRAM.s]\n",
-      {&category});
+      {&category, &mlirCategory});
   if (action == Action::None)
     return error("no translation given; pass --import-onnx, --emit-isa or "
                  "--emit-asm");
