@@ -622,35 +622,11 @@ StatusOr<Block> parseBlock(const Reader &r, const json &bj,
   return b;
 }
 
-} // namespace
-
-StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
-  auto doc = parseJSON(text, file);
-  if (!doc.ok())
-    return doc.status();
-  Reader r(file);
-  if (auto st = r.object(*doc, "",
-                         {"format", "version", "name", "description",
-                          "technology", "technology_overrides", "clock_mhz",
-                          "tiers", "vertical_links"});
-      !st.ok())
-    return st;
-  if (auto st = checkFormat(r, *doc, "", "spikestack-target"); !st.ok())
-    return st;
-  Target t;
-  auto name = r.name(*doc, "", "name", kMaxTitleBytes);
-  if (!name.ok())
-    return name.status();
-  t.name = *name;
-  if (doc->contains("description")) {
-    auto d = r.string(*doc, "", "description");
-    if (!d.ok())
-      return d.status();
-    t.description = *d;
-  }
-
-  // Technology: a shipped table by name, or an inline table.
-  auto techField = r.field(*doc, "", "technology");
+/// The target's technology (a shipped table by name, or an inline table)
+/// and its technology_overrides.
+absl::Status parseTargetTechnology(const Reader &r, const json &doc,
+                                   const std::string &file, Target &t) {
+  auto techField = r.field(doc, "", "technology");
   if (!techField.ok())
     return techField.status();
   if ((*techField)->is_string()) {
@@ -684,7 +660,7 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
   }
   // Overrides: "key": number (the source becomes "override in FILE"),
   // checked against the same ranges as the tables.
-  if (auto it = doc->find("technology_overrides"); it != doc->end()) {
+  if (auto it = doc.find("technology_overrides"); it != doc.end()) {
     if (auto st = r.object(*it, "technology_overrides", technologyKeySet());
         !st.ok())
       return st;
@@ -698,14 +674,78 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
       tv.source = absl::StrCat("override in ", file);
     }
   }
+  return absl::OkStatus();
+}
 
-  auto clock = r.number(*doc, "", NumberScope::Target, "clock_mhz");
-  if (!clock.ok())
-    return clock.status();
-  t.clockMhz = *clock;
+/// Tier `i` (`tj`) of the stack, appended to `t.tiers`. `names`,
+/// `numBlocks` and `sramBytes` accumulate over the tiers: one namespace
+/// for tiers and blocks, the stack's block count and SRAM bytes.
+absl::Status parseTier(const Reader &r, const json &tj, size_t i,
+                       std::set<std::string> &names, size_t &numBlocks,
+                       int64_t &sramBytes, Target &t) {
+  const std::string tpath = Reader::index("tiers", i);
+  if (auto st = r.object(tj, tpath, {"name", "kind", "blocks"}); !st.ok())
+    return st;
+  Tier tier;
+  auto tn = r.name(tj, tpath, "name", kMaxNameBytes);
+  if (!tn.ok())
+    return tn.status();
+  if (!names.insert(*tn).second)
+    return r.error(Reader::join(tpath, "name"),
+                   absl::StrCat(quote(*tn), " is not unique (tier and block "
+                                            "names share one namespace)"));
+  tier.name = *tn;
+  auto kind = r.string(tj, tpath, "kind");
+  if (!kind.ok())
+    return kind.status();
+  if (*kind == "logic")
+    tier.kind = TierKind::Logic;
+  else if (*kind == "memory")
+    tier.kind = TierKind::Memory;
+  else
+    return r.error(Reader::join(tpath, "kind"),
+                   absl::StrCat("must be \"logic\" or \"memory\", got \"",
+                                printable(*kind), "\""));
+  auto blocks = r.field(tj, tpath, "blocks");
+  if (!blocks.ok())
+    return blocks.status();
+  if (!(*blocks)->is_array() || (*blocks)->empty())
+    return r.error(Reader::join(tpath, "blocks"),
+                   "must be a non-empty array of blocks");
+  numBlocks += (*blocks)->size();
+  if (numBlocks > size_t(kMaxBlocks))
+    return r.error(Reader::join(tpath, "blocks"),
+                   absl::StrCat("the stack has more than ", kMaxBlocks,
+                                " blocks"));
+  for (size_t j = 0; j < (*blocks)->size(); ++j) {
+    const std::string bpath = Reader::index(Reader::join(tpath, "blocks"), j);
+    auto b = parseBlock(r, (**blocks)[j], bpath, tier);
+    if (!b.ok())
+      return b.status();
+    if (!names.insert(b->name).second)
+      return r.error(Reader::join(bpath, "name"),
+                     absl::StrCat(quote(b->name),
+                                  " is not unique (tier and block names "
+                                  "share one namespace)"));
+    if (b->kind == BlockKind::Sram) {
+      // Each bank is at most kTiB and there are at most kMaxBlocks: no
+      // overflow.
+      sramBytes += b->sram.capacityBytes;
+      if (sramBytes > kMaxTotalSramBytes)
+        return r.error(Reader::join(bpath, "capacity_bytes"),
+                       absl::StrCat("the banks hold ", sramBytes,
+                                    " bytes in total up to here; at most ",
+                                    kMaxTotalSramBytes, " (1 TiB)"));
+    }
+    tier.blocks.push_back(std::move(*b));
+  }
+  t.tiers.push_back(std::move(tier));
+  return absl::OkStatus();
+}
 
-  // Tiers, bottom to top.
-  auto tiers = r.field(*doc, "", "tiers");
+/// The tiers, bottom to top, appended to `t.tiers`.
+absl::Status parseTiers(const Reader &r, const json &doc, Target &t) {
+  auto tiers = r.field(doc, "", "tiers");
   if (!tiers.ok())
     return tiers.status();
   if (!(*tiers)->is_array() || (*tiers)->empty())
@@ -717,80 +757,85 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
   std::set<std::string> names;
   size_t numBlocks = 0;
   int64_t sramBytes = 0;
-  for (size_t i = 0; i < (*tiers)->size(); ++i) {
-    const json &tj = (**tiers)[i];
-    const std::string tpath = Reader::index("tiers", i);
-    if (auto st = r.object(tj, tpath, {"name", "kind", "blocks"}); !st.ok())
+  for (size_t i = 0; i < (*tiers)->size(); ++i)
+    if (auto st =
+            parseTier(r, (**tiers)[i], i, names, numBlocks, sramBytes, t);
+        !st.ok())
       return st;
-    Tier tier;
-    auto tn = r.name(tj, tpath, "name", kMaxNameBytes);
-    if (!tn.ok())
-      return tn.status();
-    if (!names.insert(*tn).second)
-      return r.error(Reader::join(tpath, "name"),
-                     absl::StrCat(quote(*tn), " is not unique (tier and block "
-                                              "names share one namespace)"));
-    tier.name = *tn;
-    auto kind = r.string(tj, tpath, "kind");
-    if (!kind.ok())
-      return kind.status();
-    if (*kind == "logic")
-      tier.kind = TierKind::Logic;
-    else if (*kind == "memory")
-      tier.kind = TierKind::Memory;
-    else
-      return r.error(Reader::join(tpath, "kind"),
-                     absl::StrCat("must be \"logic\" or \"memory\", got \"",
-                                  printable(*kind), "\""));
-    auto blocks = r.field(tj, tpath, "blocks");
-    if (!blocks.ok())
-      return blocks.status();
-    if (!(*blocks)->is_array() || (*blocks)->empty())
-      return r.error(Reader::join(tpath, "blocks"),
-                     "must be a non-empty array of blocks");
-    numBlocks += (*blocks)->size();
-    if (numBlocks > size_t(kMaxBlocks))
-      return r.error(Reader::join(tpath, "blocks"),
-                     absl::StrCat("the stack has more than ", kMaxBlocks,
-                                  " blocks"));
-    for (size_t j = 0; j < (*blocks)->size(); ++j) {
-      const std::string bpath = Reader::index(Reader::join(tpath, "blocks"), j);
-      auto b = parseBlock(r, (**blocks)[j], bpath, tier);
-      if (!b.ok())
-        return b.status();
-      if (!names.insert(b->name).second)
-        return r.error(Reader::join(bpath, "name"),
-                       absl::StrCat(quote(b->name),
-                                    " is not unique (tier and block names "
-                                    "share one namespace)"));
-      if (b->kind == BlockKind::Sram) {
-        // Each bank is at most kTiB and there are at most kMaxBlocks: no
-        // overflow.
-        sramBytes += b->sram.capacityBytes;
-        if (sramBytes > kMaxTotalSramBytes)
-          return r.error(Reader::join(bpath, "capacity_bytes"),
-                         absl::StrCat("the banks hold ", sramBytes,
-                                      " bytes in total up to here; at most ",
-                                      kMaxTotalSramBytes, " (1 TiB)"));
-      }
-      tier.blocks.push_back(std::move(*b));
-    }
-    t.tiers.push_back(std::move(tier));
-  }
   if (t.blocksOfKind(BlockKind::Core).empty())
     return r.error("tiers", "the stack has no core (a target needs at least "
                             "one logic tier with a core)");
   if (t.blocksOfKind(BlockKind::Sram).empty())
     return r.error("tiers", "the stack has no SRAM bank");
+  return absl::OkStatus();
+}
 
-  // Vertical links between adjacent tiers.
+/// Vertical link `i` (`lj`), appended to `t.links`; `tierIndex` maps a
+/// tier name to its index (-1 when unknown).
+template <typename TierIndex>
+absl::Status parseLink(const Reader &r, const json &lj, size_t i,
+                       const TierIndex &tierIndex, Target &t) {
+  const std::string lpath = Reader::index("vertical_links", i);
+  if (auto st =
+          r.object(lj, lpath,
+                   {"lower", "upper", "bond_pitch_um", "signal_fraction",
+                    "energy_pj_per_bit", "latency_cycles"});
+      !st.ok())
+    return st;
+  VerticalLink l;
+  for (auto [key, slot] :
+       {std::pair{"lower", &l.lower}, std::pair{"upper", &l.upper}}) {
+    auto n = r.string(lj, lpath, key);
+    if (!n.ok())
+      return n.status();
+    *slot = tierIndex(*n);
+    if (*slot < 0)
+      return r.error(Reader::join(lpath, key),
+                     absl::StrCat("unknown tier ", quote(*n)));
+  }
+  if (l.upper != l.lower + 1)
+    return r.error(lpath,
+                   absl::StrCat("links tiers ", l.lower, " and ", l.upper,
+                                "; a link joins a tier and the one "
+                                "directly above it (upper = lower + 1)"));
+  if (t.link(l.lower, l.upper))
+    return r.error(lpath, "duplicates an earlier link");
+  // Absent parameters default to the technology's (same ranges).
+  auto get = [&](const char *key, const char *tech) -> StatusOr<double> {
+    if (!lj.contains(key))
+      return t.tech[tech];
+    return r.number(lj, lpath, NumberScope::Link, key);
+  };
+  auto pitch = get("bond_pitch_um", "bond_pitch_um");
+  if (!pitch.ok())
+    return pitch.status();
+  auto frac = get("signal_fraction", "bond_signal_fraction");
+  if (!frac.ok())
+    return frac.status();
+  auto energy = get("energy_pj_per_bit", "bond_energy_pj_per_bit");
+  if (!energy.ok())
+    return energy.status();
+  auto latency = get("latency_cycles", "bond_latency_cycles");
+  if (!latency.ok())
+    return latency.status();
+  l.bondPitchUm = *pitch;
+  l.signalFraction = *frac;
+  l.energyPjPerBit = *energy;
+  l.latencyCycles = int64_t(*latency); // integral, in [0, 1000]
+  t.links.push_back(l);
+  return absl::OkStatus();
+}
+
+/// The vertical links between adjacent tiers (every pair of stacked tiers
+/// needs one).
+absl::Status parseVerticalLinks(const Reader &r, const json &doc, Target &t) {
   auto tierIndex = [&](const std::string &n) {
     for (int i = 0; i < int(t.tiers.size()); ++i)
       if (t.tiers[i].name == n)
         return i;
     return -1;
   };
-  if (auto it = doc->find("vertical_links"); it != doc->end()) {
+  if (auto it = doc.find("vertical_links"); it != doc.end()) {
     if (!it->is_array())
       return r.error("vertical_links", "must be an array");
     if (it->size() > t.tiers.size() - 1)
@@ -798,57 +843,9 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
                      absl::StrCat(it->size(), " links for ", t.tiers.size(),
                                   " tier(s); a link joins a tier and the one "
                                   "directly above it"));
-    for (size_t i = 0; i < it->size(); ++i) {
-      const json &lj = (*it)[i];
-      const std::string lpath = Reader::index("vertical_links", i);
-      if (auto st =
-              r.object(lj, lpath,
-                       {"lower", "upper", "bond_pitch_um", "signal_fraction",
-                        "energy_pj_per_bit", "latency_cycles"});
-          !st.ok())
+    for (size_t i = 0; i < it->size(); ++i)
+      if (auto st = parseLink(r, (*it)[i], i, tierIndex, t); !st.ok())
         return st;
-      VerticalLink l;
-      for (auto [key, slot] :
-           {std::pair{"lower", &l.lower}, std::pair{"upper", &l.upper}}) {
-        auto n = r.string(lj, lpath, key);
-        if (!n.ok())
-          return n.status();
-        *slot = tierIndex(*n);
-        if (*slot < 0)
-          return r.error(Reader::join(lpath, key),
-                         absl::StrCat("unknown tier ", quote(*n)));
-      }
-      if (l.upper != l.lower + 1)
-        return r.error(lpath,
-                       absl::StrCat("links tiers ", l.lower, " and ", l.upper,
-                                    "; a link joins a tier and the one "
-                                    "directly above it (upper = lower + 1)"));
-      if (t.link(l.lower, l.upper))
-        return r.error(lpath, "duplicates an earlier link");
-      // Absent parameters default to the technology's (same ranges).
-      auto get = [&](const char *key, const char *tech) -> StatusOr<double> {
-        if (!lj.contains(key))
-          return t.tech[tech];
-        return r.number(lj, lpath, NumberScope::Link, key);
-      };
-      auto pitch = get("bond_pitch_um", "bond_pitch_um");
-      if (!pitch.ok())
-        return pitch.status();
-      auto frac = get("signal_fraction", "bond_signal_fraction");
-      if (!frac.ok())
-        return frac.status();
-      auto energy = get("energy_pj_per_bit", "bond_energy_pj_per_bit");
-      if (!energy.ok())
-        return energy.status();
-      auto latency = get("latency_cycles", "bond_latency_cycles");
-      if (!latency.ok())
-        return latency.status();
-      l.bondPitchUm = *pitch;
-      l.signalFraction = *frac;
-      l.energyPjPerBit = *energy;
-      l.latencyCycles = int64_t(*latency); // integral, in [0, 1000]
-      t.links.push_back(l);
-    }
   }
   for (int i = 0; i + 1 < int(t.tiers.size()); ++i)
     if (!t.link(i, i + 1))
@@ -856,6 +853,45 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
                      absl::StrCat("tiers ", quote(t.tiers[i].name), " and ",
                                   quote(t.tiers[i + 1].name),
                                   " are stacked but not linked"));
+  return absl::OkStatus();
+}
+
+} // namespace
+
+StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
+  auto doc = parseJSON(text, file);
+  if (!doc.ok())
+    return doc.status();
+  Reader r(file);
+  if (auto st = r.object(*doc, "",
+                         {"format", "version", "name", "description",
+                          "technology", "technology_overrides", "clock_mhz",
+                          "tiers", "vertical_links"});
+      !st.ok())
+    return st;
+  if (auto st = checkFormat(r, *doc, "", "spikestack-target"); !st.ok())
+    return st;
+  Target t;
+  auto name = r.name(*doc, "", "name", kMaxTitleBytes);
+  if (!name.ok())
+    return name.status();
+  t.name = *name;
+  if (doc->contains("description")) {
+    auto d = r.string(*doc, "", "description");
+    if (!d.ok())
+      return d.status();
+    t.description = *d;
+  }
+  if (auto st = parseTargetTechnology(r, *doc, file, t); !st.ok())
+    return st;
+  auto clock = r.number(*doc, "", NumberScope::Target, "clock_mhz");
+  if (!clock.ok())
+    return clock.status();
+  t.clockMhz = *clock;
+  if (auto st = parseTiers(r, *doc, t); !st.ok())
+    return st;
+  if (auto st = parseVerticalLinks(r, *doc, t); !st.ok())
+    return st;
   return t;
 }
 

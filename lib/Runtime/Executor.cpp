@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Runtime/Executor.h"
+#include "spikestack/Hardware/CostModel.h"
 
 #include "Functional.h"
 
@@ -527,7 +528,7 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
       }
       loadCycles += loadEnd - prevComputeStart;
       const int64_t start = std::max(prevComputeEnd, loadEnd);
-      const int64_t compute = t.rows + t.cols - 2 + nzVectors;
+      const int64_t compute = hw::arrayPassCycles(t.rows, t.cols, nzVectors);
       computeCycles += compute;
       prevComputeStart = start;
       prevComputeEnd = start + compute;
@@ -633,9 +634,7 @@ absl::Status Timing::step(size_t c) {
       const auto &w = prog.graphs[0].values[n.operands[1]].shape;
       gateMacs = in.elements * ref::numElements(w);
     }
-    const int64_t cycles = (gateMacs + core.rows * core.cols - 1) /
-                               (core.rows * core.cols) +
-                           core.rows + core.cols - 2;
+    const int64_t cycles = hw::denseArrayCycles(core.rows, core.cols, gateMacs);
     macs += gateMacs;
     charge(coreTier, kCompute, double(gateMacs) * eMac);
     st.time += cycles;

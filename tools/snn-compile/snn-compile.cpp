@@ -3,12 +3,16 @@
 //   snn-compile MODEL.onnx [--target PRESET|FILE] -o PROGRAM
 //               [--emit=program|asm|hw|mlir] [--weight-bits 8|4]
 //               [--seed N] [--plan-report FILE] [--input-shape NAME=1x3x32x32]
+//               [--mlir-print-ir-after-all] [--mlir-timing] ...
 //
-// runs the ONNX import, the --snn-to-hw pipeline and the program export in
-// one process. --emit stops early: `mlir` writes the imported snn IR,
-// `hw` the lowered module (snn layer table + snnhw streams), `asm` the
-// program's assembly, `program` (default) the binary container for
-// snn-run. Outputs are written atomically.
+// runs the ONNX import, the --snn-to-hw pipeline (built directly with
+// buildSNNToHWPipeline, so any path works as --target or --plan-report)
+// and the program export in one process. The usual pass-manager flags
+// (IR printing, timing, statistics) apply to the pipeline. --emit stops
+// early: `mlir` writes the imported snn IR, `hw` the lowered module (snn
+// layer table + snnhw streams), `asm` the program's assembly, `program`
+// (default) the binary container for snn-run. Outputs are written
+// atomically.
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
@@ -19,7 +23,7 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -37,7 +41,8 @@ static cl::opt<std::string> output("o", cl::desc("Output file"),
 static cl::opt<std::string> target("target",
                                    cl::desc("Target preset or file"),
                                    cl::value_desc("PRESET|FILE"),
-                                   cl::init("3d-mol"), cl::cat(category));
+                                   cl::init(spikestack::hw::kDefaultTarget),
+                                   cl::cat(category));
 static cl::opt<std::string>
     emit("emit", cl::desc("What to write: program (default), asm, hw, mlir"),
          cl::init("program"), cl::cat(category));
@@ -51,6 +56,14 @@ static cl::opt<std::string> planReport("plan-report",
                                        cl::desc("Also write the plan report"),
                                        cl::value_desc("FILE"), cl::cat(category));
 
+/// The pass-manager flags snn-compile shows in its --help (registered by
+/// MLIR; all of them are accepted).
+static cl::OptionCategory mlirCategory("MLIR pass manager options");
+static const char *const shownMLIROptions[] = {
+    "mlir-print-ir-before-all", "mlir-print-ir-after-all",
+    "mlir-print-ir-after-change", "mlir-print-ir-after-failure",
+    "mlir-pass-statistics", "mlir-timing", "mlir-timing-display"};
+
 static int error(const std::string &message) {
   llvm::errs() << "snn-compile: error: " << message << "\n";
   return 1;
@@ -60,14 +73,19 @@ int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   spikestack::snn::registerSNNPasses();
   spikestack::snn::registerSNNPipelines();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   if (auto *shape = cl::getRegisteredOptions().lookup("input-shape"))
     shape->addCategory(category);
+  for (const char *name : shownMLIROptions)
+    if (auto *o = cl::getRegisteredOptions().lookup(name))
+      o->addCategory(mlirCategory);
   spikestack::parseToolCommandLine(
       argc, argv,
       "SpikeStack compile driver\n\n"
       "  snn-compile MODEL.onnx [--target PRESET|FILE] -o PROGRAM "
       "[--emit=program|asm|hw|mlir]\n",
-      {&category});
+      {&category, &mlirCategory});
   if (seed < 0)
     return error("--seed must be a non-negative integer, got " +
                  std::to_string(seed));
@@ -77,10 +95,6 @@ int main(int argc, char **argv) {
   if (emit != "program" && emit != "asm" && emit != "hw" && emit != "mlir")
     return error("--emit must be program, asm, hw or mlir, not '" + emit +
                  "'");
-  if (target.find_first_of(" \"{}") != std::string::npos ||
-      planReport.find_first_of(" \"{}") != std::string::npos)
-    return error("target and plan-report paths may not contain spaces, "
-                 "quotes or braces");
 
   MLIRContext context;
   llvm::SourceMgr sourceMgr;
@@ -110,14 +124,15 @@ int main(int argc, char **argv) {
     return write(print());
 
   PassManager pm(&context);
-  std::string pipeline = "snn-to-hw{target=" + target +
-                         " weight-bits=" + std::to_string(weightBits) +
-                         " seed=" + std::to_string(seed);
-  if (!planReport.empty())
-    pipeline += " plan-report=" + planReport;
-  pipeline += "}";
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    return error("bad pipeline options");
+  if (failed(applyPassManagerCLOptions(pm)))
+    return error("bad pass-manager options");
+  applyDefaultTimingPassManagerCLOptions(pm);
+  spikestack::snn::SNNToHWOptions pipeline;
+  pipeline.target = std::string(target);
+  pipeline.weightBits = spikestack::snn::BoundedInt<2, 8>{weightBits};
+  pipeline.seed = spikestack::snn::BoundedInt<0, INT64_MAX>{seed};
+  pipeline.planReport = std::string(planReport);
+  spikestack::snn::buildSNNToHWPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return 1;
   if (emit == "hw")

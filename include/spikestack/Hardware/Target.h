@@ -242,6 +242,9 @@ absl::StatusOr<Target> parseTarget(std::string_view json,
 /// target file (a regular file of at most kMaxTargetFileBytes; FIFOs,
 /// devices and larger files are refused before anything is read).
 absl::StatusOr<Target> loadTarget(const std::string &nameOrPath);
+/// The target a tool or pass uses when none is named: the 3D-stacked
+/// memory-on-logic preset.
+inline constexpr const char *kDefaultTarget = "3d-mol";
 /// Names of the shipped presets.
 std::vector<std::string> presetNames();
 /// Text of a shipped preset or technology table ("tech-28nm"), if any.

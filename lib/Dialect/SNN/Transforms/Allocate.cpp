@@ -1,15 +1,12 @@
 //===- Allocate.cpp - banks and offsets with liveness-based reuse ---------===//
 //
-// --snn-allocate: see Passes.td.
+// --snn-allocate: see Passes.td; the algorithm is Planning/Allocator.
 //
 //===----------------------------------------------------------------------===//
-#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "Planning/Allocator.h"
+
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
-#include "spikestack/Hardware/PhysicalModel.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "llvm/ADT/DenseMap.h"
 
 namespace spikestack::snn {
 #define GEN_PASS_DEF_SNNALLOCATE
@@ -22,220 +19,16 @@ using namespace spikestack::snn;
 
 namespace {
 
-/// One activation buffer: a byte range live over [from, to) cycles.
-struct Live {
-  int64_t offset, bytes, from, to;
-};
-
-int64_t alignUp(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
-
 struct Allocate : public snn::impl::SNNAllocateBase<Allocate> {
   using Base::Base;
 
-  std::shared_ptr<const hw::Target> target;
-  std::vector<hw::BlockRef> banks;
-  std::vector<std::vector<Live>> live; // per bank
-  int64_t dramTop = 0;
-
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto t = loadModuleTarget(module, "3d-mol");
-    if (failed(t))
+    auto t = getAnalysis<ModuleTarget>().get(module);
+    markAnalysesPreserved<ModuleTarget>();
+    if (failed(t) ||
+        failed(Allocator(&getContext(), spill, remarks).run(module, *t)))
       return signalPassFailure();
-    target = *t;
-    banks = target->blocksOfKind(hw::BlockKind::Sram);
-    live.assign(banks.size(), {});
-    dramTop = 0;
-    auto m = buildModuleModel(module, *target);
-    if (failed(m))
-      return signalPassFailure();
-    const auto cores = target->blocksOfKind(hw::BlockKind::Core);
-
-    SmallVector<Operation *> ops = plannedOps(module);
-    llvm::DenseMap<Operation *, std::pair<int64_t, int64_t>> span;
-    for (Operation *op : ops) {
-      auto schedule = op->getAttrOfType<ArrayAttr>("snn.schedule");
-      if (!schedule) {
-        op->emitError() << "snn-allocate: op has no snn.schedule; run "
-                           "--snn-schedule first";
-        return signalPassFailure();
-      }
-      if (failed(checkPlacements(op, *target, "snn-allocate")))
-        return signalPassFailure();
-      int64_t from = INT64_MAX, to = 0;
-      for (Attribute a : schedule) {
-        auto s = cast<ScheduleAttr>(a);
-        for (int64_t v : s.getStart().asArrayRef())
-          from = std::min(from, v);
-        for (int64_t v : s.getFinish().asArrayRef())
-          to = std::max(to, v);
-      }
-      span[op] = {from == INT64_MAX ? 0 : from, to};
-    }
-    const int64_t end = moduleMakespan(module);
-    if (failed(checkPlannedModule(module, "snn-allocate")))
-      return signalPassFailure();
-
-    // Last use of each result: the latest finish of a consumer; function
-    // results stay live to the end.
-    llvm::DenseMap<Operation *, int64_t> lastUse;
-    for (Operation *op : ops)
-      for (Operation *p : plannedProducers(op))
-        lastUse[p] = std::max(lastUse[p], span[op].second);
-    module.walk([&](func::ReturnOp ret) {
-      for (Operation *p : plannedProducers(ret))
-        lastUse[p] = std::max({lastUse[p], end, span[p].second});
-    });
-
-    if (failed(allocateWeights(ops)))
-      return signalPassFailure();
-    MLIRContext *ctx = &getContext();
-
-    // Activations, in program order.
-    for (Operation *op : ops) {
-      const int64_t bits = storedBits(op);
-      if (bits == 0)
-        continue;
-      const int64_t bytes = (bits + 7) / 8;
-      const auto [from, opEnd] = span[op];
-      const int64_t to = std::max(opEnd, lastUse.lookup(op));
-      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
-      int64_t preferred = cast<PlacementAttr>(placements[0]).getOutputBank();
-      // Candidates: the placed bank, then the other activation banks by
-      // path energy from the op's first core.
-      SmallVector<int64_t> order;
-      if (preferred >= 0 && preferred < int64_t(banks.size()))
-        order.push_back(preferred);
-      int64_t core = cast<PlacementAttr>(placements[0]).getCores()[0];
-      SmallVector<int64_t> others;
-      for (size_t b = 0; b < banks.size(); ++b)
-        if (int64_t(b) != preferred &&
-            target->block(banks[b]).sram.holds != hw::SramRole::Weights)
-          others.push_back(int64_t(b));
-      llvm::stable_sort(others, [&](int64_t a, int64_t b) {
-        return m->path(cores[core], banks[a]).energyPjPerBit <
-               m->path(cores[core], banks[b]).energyPjPerBit;
-      });
-      order.append(others);
-      std::optional<std::pair<int64_t, int64_t>> where;
-      for (int64_t b : order)
-        if (auto off = firstFit(b, bytes, from, to)) {
-          where = {b, *off};
-          break;
-        }
-      if (!where) {
-        if (!spill)
-          return fail(op, noRoom(bytes, from, to));
-        if (remarks)
-          op->emitRemark() << "result (" << formatBytes(bytes)
-                           << ") spilled to DRAM: " << noRoom(bytes, from, to);
-        where = {-1, dramTop};
-        dramTop = alignUp(dramTop + bytes, 64);
-        if (dramTop > limits::kMaxAddress)
-          return fail(op, "the results spilled to DRAM up to this op need " +
-                              std::to_string(dramTop) + " B; at most " +
-                              limits::formatLimit(limits::kMaxAddress) +
-                              " B are addressable");
-      } else {
-        live[where->first].push_back({where->second, bytes, from, to});
-      }
-      op->setAttr("snn.output_buffer",
-                  BufferAttr::get(ctx, where->first, where->second, bytes));
-    }
-  }
-
-  /// Weights stay resident for the whole inference: each bank is filled in
-  /// program order, every buffer aligned to the bank's port (as
-  /// --snn-place counted them).
-  LogicalResult allocateWeights(ArrayRef<Operation *> ops) {
-    std::vector<int64_t> weightTop(banks.size(), 0);
-    MLIRContext *ctx = &getContext();
-    for (Operation *op : ops) {
-      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
-      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
-      SmallVector<Attribute> offsets;
-      for (auto [ta, pa] : llvm::zip(tilings, placements)) {
-        auto tiling = cast<TilingAttr>(ta);
-        auto placement = cast<PlacementAttr>(pa);
-        SmallVector<int64_t> offs;
-        // (Banks are in range: checkPlacements.)
-        for (auto [task, bank] :
-             llvm::enumerate(placement.getWeightBanks().asArrayRef())) {
-          const hw::SramSpec &spec = target->block(banks[bank]).sram;
-          const int64_t at = alignUp(weightTop[bank],
-                                     std::max<int64_t>(1, spec.widthBits / 8));
-          const int64_t bytes = taskWeightBytes(tiling, int64_t(task));
-          if (at + bytes > spec.capacityBytes) {
-            op->emitError()
-                << "snn-allocate: weight columns " << task << " need "
-                << formatBytes(bytes) << " in bank '"
-                << target->block(banks[bank]).name << "', which has "
-                << formatBytes(spec.capacityBytes -
-                               std::min(spec.capacityBytes, at))
-                << " free of " << formatBytes(spec.capacityBytes)
-                << "; try --snn-quantize=weight-bits=4 or a target with more "
-                   "SRAM";
-            return failure();
-          }
-          offs.push_back(at);
-          weightTop[bank] = at + bytes;
-        }
-        offsets.push_back(DenseI64ArrayAttr::get(ctx, offs));
-      }
-      op->setAttr("snn.weight_offsets", ArrayAttr::get(ctx, offsets));
-    }
-    for (size_t b = 0; b < banks.size(); ++b)
-      if (weightTop[b] > 0)
-        live[b].push_back({0, weightTop[b], 0, INT64_MAX});
-    return success();
-  }
-
-  /// Lowest aligned offset in bank `b` where `bytes` fit for [from, to).
-  std::optional<int64_t> firstFit(int64_t b, int64_t bytes, int64_t from,
-                                  int64_t to) const {
-    const hw::SramSpec &spec = target->block(banks[b]).sram;
-    if (spec.holds == hw::SramRole::Weights)
-      return std::nullopt;
-    const int64_t align = std::max<int64_t>(1, spec.widthBits / 8);
-    std::vector<std::pair<int64_t, int64_t>> busy;
-    for (const Live &l : live[b])
-      if (l.from < to && from < l.to)
-        busy.push_back({l.offset, l.offset + l.bytes});
-    llvm::sort(busy);
-    int64_t at = 0;
-    for (auto [lo, hi] : busy) {
-      if (at + bytes <= lo)
-        break;
-      at = std::max(at, alignUp(hi, align));
-    }
-    if (at + bytes > spec.capacityBytes)
-      return std::nullopt;
-    return at;
-  }
-
-  std::string noRoom(int64_t bytes, int64_t from, int64_t to) const {
-    int64_t total = 0, used = 0, largest = 0;
-    for (size_t b = 0; b < banks.size(); ++b) {
-      const hw::SramSpec &spec = target->block(banks[b]).sram;
-      if (spec.holds == hw::SramRole::Weights)
-        continue;
-      int64_t busy = 0;
-      for (const Live &l : live[b])
-        if (l.from < to && from < l.to)
-          busy += l.bytes;
-      total += spec.capacityBytes;
-      used += busy;
-      largest = std::max(largest, spec.capacityBytes - busy);
-    }
-    return "needs " + formatBytes(bytes) + "; the activation banks of '" +
-           target->name + "' hold " + formatBytes(total) + ", " +
-           formatBytes(used) + " of it live at that time, at most " +
-           formatBytes(largest) + " free in one bank";
-  }
-
-  void fail(Operation *op, const std::string &msg) {
-    op->emitError() << "snn-allocate: " << msg;
-    signalPassFailure();
   }
 };
 

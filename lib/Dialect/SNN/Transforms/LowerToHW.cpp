@@ -45,7 +45,8 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto t = loadModuleTarget(module, "3d-mol");
+    auto t = getAnalysis<ModuleTarget>().get(module);
+    markAnalysesPreserved<ModuleTarget>();
     if (failed(t))
       return signalPassFailure();
     const size_t numCores = (*t)->blocksOfKind(hw::BlockKind::Core).size();
@@ -132,7 +133,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
 
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
-    std::string target = "3d-mol";
+    std::string target = hw::kDefaultTarget;
     if (auto name = module->getAttrOfType<StringAttr>("snn.target"))
       target = name.str();
     auto program =
@@ -326,7 +327,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
             .Case<LIFOp, IFOp>([](auto) { return hwd::VectorFn::Neuron; })
             .Case<DequantizeOp>([](auto) { return hwd::VectorFn::Dequantize; })
             .Case<SpikingAttentionOp>(
-                [](auto) { return hwd::VectorFn::SpikeDrivenAttention; })
+                [](auto) { return hwd::VectorFn::Sdsa; })
             .Case<ScaleOp>([](auto) { return hwd::VectorFn::Scale; })
             .Case<CastOp, QuantizeOp, RequantizeOp>(
                 [](auto) { return hwd::VectorFn::Convert; })

@@ -1,7 +1,8 @@
 //===- Pipeline.cpp - the named --snn-to-hw pipeline ----------------------===//
 //
 // fold-layout, quantize, tile, place, schedule, allocate, lower-to-hw (and
-// the plan report), as one snn-opt pipeline with its options.
+// the plan report): buildSNNToHWPipeline, which snn-compile calls, and the
+// --snn-to-hw pipeline registered for snn-opt; the options are in Passes.h.
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
@@ -13,71 +14,8 @@
 using namespace mlir;
 
 namespace spikestack::snn {
-namespace {
 
-/// An integer option in [Lo, Hi]: its own type, so that its parser (below)
-/// can say what is allowed.
-template <int64_t Lo, int64_t Hi>
-struct BoundedInt {
-  int64_t value = 0;
-  operator int64_t() const { return value; }
-};
-
-} // namespace
-} // namespace spikestack::snn
-
-/// Parses a BoundedInt: "-1", "abc" or "99999999999999999999" for --seed
-/// give "for the --seed option: must be an integer from 0 to
-/// 9223372036854775807, got '-1'" instead of llvm::cl's "'-1' value invalid
-/// for ulong argument!".
-template <int64_t Lo, int64_t Hi>
-class llvm::cl::parser<spikestack::snn::BoundedInt<Lo, Hi>>
-    : public llvm::cl::basic_parser<spikestack::snn::BoundedInt<Lo, Hi>> {
-public:
-  using Value = spikestack::snn::BoundedInt<Lo, Hi>;
-  parser(Option &o) : basic_parser<Value>(o) {}
-  bool parse(Option &o, StringRef, StringRef arg, Value &v) {
-    if (!arg.trim().getAsInteger(10, v.value) && v.value >= Lo && v.value <= Hi)
-      return false;
-    return o.error("must be an integer from " + llvm::Twine(Lo) + " to " +
-                   llvm::Twine(Hi) + ", got '" + arg + "'");
-  }
-  StringRef getValueName() const override { return "int"; }
-  void printOptionDiff(const Option &o, const Value &,
-                       const OptionValue<Value> &, size_t width) const {
-    this->printOptionNoValue(o, width);
-  }
-};
-
-namespace spikestack::snn {
-namespace {
-
-struct SNNToHWOptions : public PassPipelineOptions<SNNToHWOptions> {
-  Option<std::string> target{
-      *this, "target", llvm::cl::desc("Target preset or file"),
-      llvm::cl::init("3d-mol")};
-  Option<BoundedInt<2, 8>> weightBits{
-      *this, "weight-bits", llvm::cl::desc("Bits per weight, 2..8"),
-      llvm::cl::init(BoundedInt<2, 8>{8})};
-  Option<BoundedInt<0, INT64_MAX>> seed{
-      *this, "seed",
-      llvm::cl::desc("Placement tie-break seed, a non-negative integer"),
-      llvm::cl::init(BoundedInt<0, INT64_MAX>{0})};
-  Option<bool> doubleBuffer{
-      *this, "double-buffer",
-      llvm::cl::desc("Overlap held-operand loads with compute"),
-      llvm::cl::init(true)};
-  Option<bool> spill{
-      *this, "spill",
-      llvm::cl::desc("Spill results that fit no activation bank to DRAM"),
-      llvm::cl::init(true)};
-  Option<std::string> planReport{
-      *this, "plan-report",
-      llvm::cl::desc("Write the static plan report (JSON) to this file"),
-      llvm::cl::init("")};
-};
-
-void buildSNNToHW(OpPassManager &pm, const SNNToHWOptions &o) {
+void buildSNNToHWPipeline(OpPassManager &pm, const SNNToHWOptions &o) {
   pm.addPass(createSNNFoldLayout());
   SNNQuantizeOptions q;
   q.weightBits = o.weightBits.getValue();
@@ -102,14 +40,12 @@ void buildSNNToHW(OpPassManager &pm, const SNNToHWOptions &o) {
   pm.addPass(createSNNLowerToHW());
 }
 
-} // namespace
-
 void registerSNNPipelines() {
   PassPipelineRegistration<SNNToHWOptions>(
       "snn-to-hw",
       "The whole lowering: fold-layout, quantize, tile, place, schedule, "
       "allocate (plan report), lower-to-hw",
-      buildSNNToHW);
+      buildSNNToHWPipeline);
 }
 
 } // namespace spikestack::snn

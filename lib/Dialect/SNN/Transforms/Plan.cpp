@@ -1,6 +1,7 @@
 //===- Plan.cpp - shared queries of the tiling and placement passes -------===//
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Hardware/CostModel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -300,6 +301,22 @@ loadModuleTarget(ModuleOp module, StringRef fallback) {
   return std::make_shared<const hw::Target>(*std::move(target));
 }
 
+FailureOr<std::shared_ptr<const hw::Target>>
+ModuleTarget::get(ModuleOp module) {
+  std::string wanted = hw::kDefaultTarget;
+  if (auto attr = module->getAttrOfType<StringAttr>("snn.target"))
+    wanted = attr.getValue().str();
+  if (target && wanted == name)
+    return target;
+  target.reset();
+  auto t = loadModuleTarget(module, hw::kDefaultTarget);
+  if (failed(t))
+    return failure();
+  name = std::move(wanted);
+  target = *t;
+  return target;
+}
+
 FailureOr<hw::PhysicalModel> buildModuleModel(ModuleOp module,
                                               const hw::Target &target) {
   auto m = hw::PhysicalModel::build(target);
@@ -342,12 +359,15 @@ TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {
   for (int64_t k = 0; k < kTiles; ++k) {
     const int64_t rows =
         std::min(t.getRows(), t.getReduction() - k * t.getRows());
-    loadCycles += (rows * columns * t.getHeldBits() + portBits - 1) / portBits;
+    loadCycles +=
+        hw::portTransferCycles(rows * columns * t.getHeldBits(), portBits);
   }
-  // Weight-stationary fill and drain per pass: rows + cols - 2 cycles
-  // around the streamed vectors (SCALE-Sim's WS fold count).
-  c.cycles = bundles * (loadCycles + kTiles * (t.getRows() + t.getCols() - 2)) +
-             kTiles * t.getVectors();
+  // Every pass (k block x bundle) computes for fill/drain plus its
+  // streamed vectors; the bundles' vectors add up to all of them.
+  c.cycles = bundles * loadCycles +
+             kTiles * (bundles * hw::arrayFillDrainCycles(t.getRows(),
+                                                          t.getCols()) +
+                       t.getVectors());
   c.streamBits = t.getVectors() * t.getReduction();
   c.outputBits = t.getVectors() * columns;
   return c;
@@ -432,7 +452,7 @@ int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits) {
   // Passes: every k block of every bundle, in order. Pass i computes for
   // fill/drain plus its streamed vectors; its held operand loads into the
   // shadow registers while pass i - 1 computes.
-  int64_t total = 0, prevCompute = 0;
+  hw::DoubleBufferedPasses passes;
   const int64_t bundles = t.numBundles(), kTiles = t.kTiles();
   for (int64_t b = 0; b < bundles; ++b) {
     const int64_t vecs =
@@ -440,14 +460,12 @@ int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits) {
     for (int64_t k = 0; k < kTiles; ++k) {
       const int64_t rows =
           std::min(t.getRows(), t.getReduction() - k * t.getRows());
-      const int64_t load =
-          (rows * columns * t.getHeldBits() + portBits - 1) / portBits;
-      const int64_t compute = t.getRows() + t.getCols() - 2 + vecs;
-      total += (b == 0 && k == 0) ? load : std::max(load, prevCompute);
-      prevCompute = compute;
+      passes.add(
+          hw::portTransferCycles(rows * columns * t.getHeldBits(), portBits),
+          hw::arrayPassCycles(t.getRows(), t.getCols(), vecs));
     }
   }
-  return total + prevCompute;
+  return passes.cycles();
 }
 
 } // namespace spikestack::snn

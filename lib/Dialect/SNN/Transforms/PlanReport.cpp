@@ -48,7 +48,8 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
       mlir::emitError(module.getLoc()) << "snn-plan-report: needs file=PATH";
       return signalPassFailure();
     }
-    auto t = loadModuleTarget(module, "3d-mol");
+    auto t = getAnalysis<ModuleTarget>().get(module);
+    markAnalysesPreserved<ModuleTarget>();
     if (failed(t))
       return signalPassFailure();
     const hw::Target &target = **t;

@@ -31,7 +31,8 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
     ctx = &getContext();
     if (!target.empty())
       module->setAttr("snn.target", StringAttr::get(ctx, target));
-    auto t = loadModuleTarget(module, "3d-mol");
+    auto t = getAnalysis<ModuleTarget>().get(module);
+    markAnalysesPreserved<ModuleTarget>();
     if (failed(t))
       return signalPassFailure();
     const auto cores = (*t)->blocksOfKind(hw::BlockKind::Core);
@@ -53,7 +54,7 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
       }
     }
     if (!module->getAttr("snn.target"))
-      module->setAttr("snn.target", StringAttr::get(ctx, "3d-mol"));
+      module->setAttr("snn.target", StringAttr::get(ctx, hw::kDefaultTarget));
 
     // Every value of a function becomes a value of the program's layer
     // table: static, non-empty and bounded, before any size is multiplied.

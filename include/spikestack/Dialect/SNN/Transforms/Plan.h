@@ -100,6 +100,22 @@ mlir::LogicalResult checkPlacements(llvm::ArrayRef<mlir::Operation *> ops,
 mlir::FailureOr<std::shared_ptr<const hw::Target>>
 loadModuleTarget(mlir::ModuleOp module, llvm::StringRef fallback);
 
+/// The module's target, loaded once per module: an analysis the planning
+/// passes query (`getAnalysis<ModuleTarget>().get(module)`) and preserve.
+/// It loads the target snn.target names (else hw::kDefaultTarget) with
+/// loadModuleTarget on the first query, and again only when snn.target
+/// names another target by then (--snn-tile may set it); a failed load is
+/// not kept (the next query emits its error again).
+class ModuleTarget {
+public:
+  explicit ModuleTarget(mlir::Operation *) {}
+  mlir::FailureOr<std::shared_ptr<const hw::Target>> get(mlir::ModuleOp module);
+
+private:
+  std::string name;
+  std::shared_ptr<const hw::Target> target;
+};
+
 /// The physical model of `target`; emits the builder's error on the module
 /// on failure.
 mlir::FailureOr<hw::PhysicalModel> buildModuleModel(mlir::ModuleOp module,

@@ -1,0 +1,202 @@
+//===- Scheduler.cpp - per-core order, double buffering, barriers ---------===//
+//
+// The scheduling algorithm of --snn-schedule: see Scheduler.h and
+// Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "Scheduler.h"
+
+#include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/Transforms/Plan.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <climits>
+
+using namespace mlir;
+using namespace spikestack;
+using namespace spikestack::snn;
+
+namespace {
+
+struct Done {
+  int64_t finish = 0;                 ///< last task of the op
+  llvm::SmallDenseSet<int64_t> cores; ///< cores its tasks ran on
+  int lowTier = INT_MAX, highTier = -1; ///< tiers of those cores
+  int64_t barrier = -1;
+};
+
+/// Schedules end before 2^62 cycles, so that no sum of times overflows.
+constexpr int64_t kMaxCycles = int64_t(1) << 62;
+int64_t addCycles(int64_t a, int64_t b) {
+  return a > kMaxCycles - b ? kMaxCycles : a + b;
+}
+
+} // namespace
+
+struct Scheduler::Impl {
+  Impl(MLIRContext *ctx, bool doubleBuffer)
+      : ctx(ctx), doubleBuffer(doubleBuffer) {}
+
+  MLIRContext *ctx;
+  bool doubleBuffer;
+  std::shared_ptr<const hw::Target> target;
+  std::vector<hw::BlockRef> cores, banks;
+  int64_t widest = 8;        ///< the widest bank port
+  std::vector<int64_t> upTo; ///< link latency from tier 0 to each tier
+  std::vector<int64_t> coreFree, nextOrder;
+  llvm::DenseMap<Operation *, Done> done;
+  int64_t barriers = 0, makespan = 0;
+
+  int tierOf(int64_t core) const { return cores[core].tier; }
+  int64_t linkLatency(int a, int b) const {
+    const int64_t lo = upTo[std::min(a, b)], hi = upTo[std::max(a, b)];
+    return hi >= kMaxCycles ? kMaxCycles : hi - lo;
+  }
+
+  LogicalResult run(ModuleOp module, std::shared_ptr<const hw::Target> t) {
+    target = std::move(t);
+    cores = target->blocksOfKind(hw::BlockKind::Core);
+    banks = target->blocksOfKind(hw::BlockKind::Sram);
+    widest = 8;
+    for (hw::BlockRef b : banks)
+      widest = std::max(widest, target->block(b).sram.widthBits);
+    // Link latency from tier 0 up to each tier (saturating), so that the
+    // latency between two tiers costs no loop over the tiers between.
+    upTo.assign(target->tiers.size(), 0);
+    for (size_t i = 1; i < upTo.size(); ++i) {
+      const hw::VerticalLink *l = target->link(int(i) - 1, int(i));
+      upTo[i] = addCycles(upTo[i - 1],
+                          l ? std::max<int64_t>(0, l->latencyCycles) : 0);
+    }
+
+    SmallVector<Operation *> ops = plannedOps(module);
+    if (failed(checkPlacements(ops, *target, "snn-schedule")) ||
+        failed(checkPlannedModule(module, "snn-schedule")))
+      return failure();
+
+    coreFree.assign(cores.size(), 0);
+    nextOrder.assign(cores.size(), 0);
+    done.clear();
+    barriers = makespan = 0;
+    for (Operation *op : ops) {
+      SmallVector<Operation *> producers = plannedProducers(op);
+      addWaits(op, producers);
+      if (failed(scheduleTasks(op, producers)))
+        return failure();
+      makespan = std::max(makespan, done[op].finish);
+    }
+    module->setAttr("snn.makespan",
+                    IntegerAttr::get(IntegerType::get(ctx, 64), makespan));
+    return success();
+  }
+
+  /// Barriers `op` waits on (snn.wait; the producers get snn.barrier):
+  /// producers with a task on another core than some task of `op`.
+  void addWaits(Operation *op, ArrayRef<Operation *> producers) {
+    auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+    SmallVector<int64_t> waits;
+    llvm::SmallDenseSet<int64_t> mine;
+    for (Attribute a : placements)
+      for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
+        mine.insert(c);
+    for (Operation *p : producers) {
+      Done &d = done[p];
+      bool crosses = false;
+      for (int64_t c : mine)
+        if (d.cores.size() > 1 || !d.cores.contains(c)) {
+          crosses = true;
+          break;
+        }
+      if (!crosses)
+        continue;
+      if (d.barrier < 0) {
+        d.barrier = barriers++;
+        p->setAttr("snn.barrier",
+                   IntegerAttr::get(IntegerType::get(ctx, 64), d.barrier));
+      }
+      waits.push_back(d.barrier);
+    }
+    if (!waits.empty()) {
+      llvm::sort(waits);
+      op->setAttr("snn.wait", DenseI64ArrayAttr::get(ctx, waits));
+    }
+  }
+
+  /// Start and finish of every task of `op` (snn.schedule): each core runs
+  /// its tasks in order, a task starts once its core is free, the op's
+  /// earlier product has finished and its producers' results have arrived.
+  LogicalResult scheduleTasks(Operation *op, ArrayRef<Operation *> producers) {
+    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+    const bool dynamic = isa<MoeExpertsOp>(op);
+    Done &self = done[op];
+    int64_t previousTiling = 0; // the op's earlier product must finish
+    SmallVector<Attribute> schedules;
+    for (auto [ta, pa] : llvm::zip(tilings, placements)) {
+      auto tiling = cast<TilingAttr>(ta);
+      auto placement = cast<PlacementAttr>(pa);
+      SmallVector<int64_t> order, start, finish;
+      int64_t last = 0;
+      for (auto [task, core] :
+           llvm::enumerate(placement.getCores().asArrayRef())) {
+        int64_t ready = std::max(coreFree[core], previousTiling);
+        for (Operation *p : producers) {
+          const Done &d = done[p];
+          int64_t at = d.finish;
+          if (d.cores.size() > 1 || !d.cores.contains(core)) {
+            // The farthest of the producer's cores is on its lowest or
+            // highest tier.
+            const int tier = tierOf(core);
+            const int64_t hop = std::max(linkLatency(d.lowTier, tier),
+                                         linkLatency(d.highTier, tier));
+            at = addCycles(at, addCycles(1, hop));
+          }
+          ready = std::max(ready, at);
+        }
+        int64_t port = widest;
+        if (!placement.getWeightBanks().empty())
+          port = target->block(banks[placement.getWeightBanks()[task]])
+                     .sram.widthBits;
+        const int64_t cols = taskColumns(tiling, int64_t(task));
+        const int64_t cycles = doubleBuffer
+                                   ? overlappedTaskCycles(tiling, cols, port)
+                                   : taskCost(tiling, cols, port).cycles;
+        if (addCycles(ready, cycles) >= kMaxCycles) {
+          op->emitError()
+              << "snn-schedule: task " << task << " of this op would finish "
+              << "after 2^62 cycles (it starts at cycle " << ready
+              << " and runs " << cycles << "); check the target's "
+              << "vertical link latencies";
+          return failure();
+        }
+        order.push_back(nextOrder[core]++);
+        start.push_back(ready);
+        finish.push_back(ready + cycles);
+        coreFree[core] = ready + cycles;
+        self.cores.insert(core);
+        self.lowTier = std::min(self.lowTier, tierOf(core));
+        self.highTier = std::max(self.highTier, tierOf(core));
+        last = std::max(last, ready + cycles);
+      }
+      previousTiling = last;
+      self.finish = std::max(self.finish, last);
+      schedules.push_back(
+          ScheduleAttr::get(ctx, DenseI64ArrayAttr::get(ctx, order),
+                            DenseI64ArrayAttr::get(ctx, start),
+                            DenseI64ArrayAttr::get(ctx, finish), dynamic));
+    }
+    op->setAttr("snn.schedule", ArrayAttr::get(ctx, schedules));
+    return success();
+  }
+};
+
+Scheduler::Scheduler(MLIRContext *ctx, bool doubleBuffer)
+    : impl(std::make_unique<Impl>(ctx, doubleBuffer)) {}
+Scheduler::~Scheduler() = default;
+
+LogicalResult Scheduler::run(ModuleOp module,
+                             std::shared_ptr<const hw::Target> target) {
+  return impl->run(module, std::move(target));
+}
