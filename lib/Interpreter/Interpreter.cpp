@@ -267,6 +267,23 @@ std::vector<int64_t> staticShape(Value v) {
   return {t.getShape().begin(), t.getShape().end()};
 }
 
+/// The op being run: its operands' values and where its results go.
+struct OpRun {
+  Operation &op;
+  llvm::DenseMap<Value, Tensor> &env;
+  std::vector<Tensor> &results;
+  const Tensor &in(Value v) const { return env.find(v)->second; }
+  const Tensor *opt(Value v) const {
+    return v ? &env.find(v)->second : nullptr;
+  }
+  LogicalResult put(absl::StatusOr<Tensor> t) const {
+    if (!t.ok())
+      return fail(&op, t.status());
+    results.push_back(std::move(*t));
+    return success();
+  }
+};
+
 class Interpreter {
 public:
   explicit Interpreter(ModuleOp module, InterpretObserver observe = {})
@@ -348,16 +365,6 @@ private:
 
   LogicalResult runOp(Operation &op, llvm::DenseMap<Value, Tensor> &env,
                       std::vector<Tensor> &results) {
-    auto in = [&](Value v) -> const Tensor & { return env.find(v)->second; };
-    auto opt = [&](Value v) -> const Tensor * {
-      return v ? &env.find(v)->second : nullptr;
-    };
-    auto put = [&](absl::StatusOr<Tensor> t) -> LogicalResult {
-      if (!t.ok())
-        return fail(&op, t.status());
-      results.push_back(std::move(*t));
-      return success();
-    };
     for (Type t : op.getResultTypes()) {
       auto rt = dyn_cast<RankedTensorType>(t);
       if (!rt)
@@ -369,20 +376,25 @@ private:
         return op.emitError() << "result " << t << " has more than 2^28 "
                               << "elements, too large for the interpreter";
     }
+    return runCoreOp(OpRun{op, env, results});
+  }
 
-    return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+  /// Constants, calls, neurons, casts and quantization, synaptic ops,
+  /// normalization and pooling; other ops go on to runModelOp.
+  LogicalResult runCoreOp(const OpRun &r) {
+    return llvm::TypeSwitch<Operation *, LogicalResult>(&r.op)
         // ---- constants --------------------------------------------------
         .Case([&](arith::ConstantOp c) -> LogicalResult {
           auto attr = dyn_cast<ElementsAttr>(c.getValue());
           if (!attr)
-            return op.emitError() << "only tensor constants are supported";
-          auto values = attributeValues(&op, attr);
+            return r.op.emitError() << "only tensor constants are supported";
+          auto values = attributeValues(&r.op, attr);
           if (failed(values))
             return failure();
-          return put(Tensor(staticShape(c.getResult()), std::move(*values)));
+          return r.put(Tensor(staticShape(c.getResult()), std::move(*values)));
         })
         .Case([&](ConstantOp c) -> LogicalResult {
-          auto values = attributeValues(&op, c.getValue());
+          auto values = attributeValues(&r.op, c.getValue());
           if (failed(values))
             return failure();
           Tensor t(staticShape(c.getOutput()), std::move(*values));
@@ -390,20 +402,20 @@ private:
           if (auto st = checkElementRange(t, c.getOutput().getType(),
                                           "snn.constant");
               !st.ok())
-            return fail(&op, st);
-          return put(std::move(t));
+            return fail(&r.op, st);
+          return r.put(std::move(t));
         })
         .Case([&](func::CallOp call) -> LogicalResult {
           auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
           if (!callee)
-            return op.emitError() << "unknown callee @" << call.getCallee();
+            return r.op.emitError() << "unknown callee @" << call.getCallee();
           std::vector<Tensor> args;
           for (Value v : call.getOperands())
-            args.push_back(in(v));
-          auto r = runFunction(callee, args);
-          if (failed(r))
+            args.push_back(r.in(v));
+          auto res = runFunction(callee, args);
+          if (failed(res))
             return failure();
-          results = std::move(*r);
+          r.results = std::move(*res);
           return success();
         })
         // ---- neurons ----------------------------------------------------
@@ -412,28 +424,28 @@ private:
           if (auto d = n.getChannelDim())
             p.channelDim = *d;
           if (n.getChannelThreshold())
-            p.channelThreshold = in(n.getChannelThreshold()).data;
+            p.channelThreshold = r.in(n.getChannelThreshold()).data;
           if (n.getChannelReset())
-            p.channelReset = in(n.getChannelReset()).data;
+            p.channelReset = r.in(n.getChannelReset()).data;
           if (n.getChannelTau())
-            p.channelTau = in(n.getChannelTau()).data;
-          return put(ref::neuron(in(n.getInput()), p,
+            p.channelTau = r.in(n.getChannelTau()).data;
+          return r.put(ref::neuron(r.in(n.getInput()), p,
                                  fracOf(n.getInput().getType().getElementType())));
         })
         // ---- conversions ------------------------------------------------
         .Case([&](CastOp c) -> LogicalResult {
           Type from = c.getInput().getType().getElementType();
           Type to = c.getOutput().getType().getElementType();
-          const Tensor &x = in(c.getInput());
+          const Tensor &x = r.in(c.getInput());
           if (auto max = getCountMax(to)) {
             if (auto st = ref::checkCountRange(x, *max, "snn.cast to " +
                                                             typeString(to));
                 !st.ok())
-              return fail(&op, st);
-            return put(x);
+              return fail(&r.op, st);
+            return r.put(x);
           }
           if (to.isF32())
-            return put(isa<FixedType>(from) ? ref::dequantize(x, fracOf(from))
+            return r.put(isa<FixedType>(from) ? ref::dequantize(x, fracOf(from))
                                             : ref::toF32(x));
           // spike/count -> fixed: raw = v * 2^F exactly.
           auto f = cast<FixedType>(to);
@@ -441,28 +453,28 @@ private:
           for (int64_t i = 0; i < x.numel(); ++i) {
             double raw = std::ldexp(x.data[i], int(f.getFrac()));
             if (raw != std::floor(raw) || raw > double(f.getMaxRaw()))
-              return op.emitError() << "value " << x.data[i]
+              return r.op.emitError() << "value " << x.data[i]
                                     << " at flat index " << i
                                     << " is not representable in " << f;
             out.data[i] = raw;
           }
-          return put(std::move(out));
+          return r.put(std::move(out));
         })
         .Case([&](QuantizeOp q) -> LogicalResult {
-          return put(ref::quantize(in(q.getInput()),
+          return r.put(ref::quantize(r.in(q.getInput()),
                                    cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
                                    roundingOf(q.getRounding())));
         })
         .Case([&](RequantizeOp q) -> LogicalResult {
-          return put(ref::requantize(
-              in(q.getInput()), fracOf(q.getInput().getType().getElementType()),
+          return r.put(ref::requantize(
+              r.in(q.getInput()), fracOf(q.getInput().getType().getElementType()),
               cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
               roundingOf(q.getRounding())));
         })
         // ---- synaptic operators -----------------------------------------
         .Case([&](LinearOp l) -> LogicalResult {
-          return put(ref::linear(in(l.getInput()), in(l.getWeight()),
-                                 opt(l.getBias()),
+          return r.put(ref::linear(r.in(l.getInput()), r.in(l.getWeight()),
+                                 r.opt(l.getBias()),
                                  intDomainOf(l.getOutput().getType())));
         })
         .Case([&](Conv2dOp c) -> LogicalResult {
@@ -476,19 +488,19 @@ private:
           p.dilationH = c.getDilation()[0];
           p.dilationW = c.getDilation()[1];
           p.groups = c.getGroups();
-          return put(ref::conv2d(in(c.getInput()), in(c.getWeight()),
-                                 opt(c.getBias()), p,
+          return r.put(ref::conv2d(r.in(c.getInput()), r.in(c.getWeight()),
+                                 r.opt(c.getBias()), p,
                                  intDomainOf(c.getOutput().getType())));
         })
         .Case([&](DequantizeOp d) -> LogicalResult {
-          return put(ref::dequantizeChannels(
-              in(d.getInput()), fracOf(d.getInput().getType().getElementType()),
-              in(d.getScale()), opt(d.getBias()), d.getChannelDim()));
+          return r.put(ref::dequantizeChannels(
+              r.in(d.getInput()), fracOf(d.getInput().getType().getElementType()),
+              r.in(d.getScale()), r.opt(d.getBias()), d.getChannelDim()));
         })
         .Case([&](BatchNormOp b) -> LogicalResult {
-          return put(ref::batchNorm(in(b.getInput()), in(b.getScale()),
-                                    in(b.getOffset()), in(b.getMean()),
-                                    in(b.getVariance()),
+          return r.put(ref::batchNorm(r.in(b.getInput()), r.in(b.getScale()),
+                                    r.in(b.getOffset()), r.in(b.getMean()),
+                                    r.in(b.getVariance()),
                                     b.getEpsilon().convertToDouble(),
                                     b.getChannelDim()));
         })
@@ -505,11 +517,18 @@ private:
           p.ceilMode = pool.getCeilMode();
           if constexpr (std::is_same_v<decltype(pool), AvgPool2dOp>) {
             p.countIncludePad = pool.getCountIncludePad();
-            return put(ref::avgPool2d(in(pool.getInput()), p));
+            return r.put(ref::avgPool2d(r.in(pool.getInput()), p));
           } else {
-            return put(ref::maxPool2d(in(pool.getInput()), p));
+            return r.put(ref::maxPool2d(r.in(pool.getInput()), p));
           }
         })
+        .Default([&](Operation *) { return runModelOp(r); });
+  }
+
+  /// Residual adds, scaling, readout, attention and the MoE ops; other ops
+  /// go on to runGlueOp.
+  LogicalResult runModelOp(const OpRun &r) {
+    return llvm::TypeSwitch<Operation *, LogicalResult>(&r.op)
         .Case([&](AddOp a) -> LogicalResult {
           Type out = a.getOutput().getType().getElementType();
           ref::AddKind kind = ref::AddKind::Float;
@@ -520,22 +539,23 @@ private:
             kind = ref::AddKind::Fixed;
             fixed = f.getFormat();
           }
-          return put(ref::add(in(a.getLhs()), in(a.getRhs()), kind, fixed));
+          return r.put(ref::add(r.in(a.getLhs()), r.in(a.getRhs()), kind, fixed));
         })
         .Case([&](ScaleOp s) -> LogicalResult {
-          return put(ref::scale(in(s.getInput()),
+          return r.put(ref::scale(r.in(s.getInput()),
                                 s.getFactor().convertToDouble()));
         })
-        .Case([&](ReadoutOp r) -> LogicalResult {
+        .Case([&](ReadoutOp ro) -> LogicalResult {
           std::optional<ref::FixedFormat> fixed;
-          if (auto f = dyn_cast<FixedType>(r.getOutput().getType().getElementType()))
+          if (auto f = dyn_cast<FixedType>(
+                  ro.getOutput().getType().getElementType()))
             fixed = f.getFormat();
-          std::vector<int64_t> dims(r.getTokenDims().begin(),
-                                    r.getTokenDims().end());
-          return put(ref::readout(in(r.getInput()), dims, fixed,
-                                  fracOf(r.getInput().getType().getElementType()),
-                                  roundingOf(r.getRounding()),
-                                  r.getKeepTime()));
+          std::vector<int64_t> dims(ro.getTokenDims().begin(),
+                                    ro.getTokenDims().end());
+          return r.put(ref::readout(
+              r.in(ro.getInput()), dims, fixed,
+              fracOf(ro.getInput().getType().getElementType()),
+              roundingOf(ro.getRounding()), ro.getKeepTime()));
         })
         // ---- attention and MoE ------------------------------------------
         .Case([&](SpikingAttentionOp a) -> LogicalResult {
@@ -544,101 +564,121 @@ private:
           p.numHeads = a.getNumHeads();
           p.scale = a.getScale().convertToDouble();
           p.neuron = neuronParams(a.getNeuron());
-          if (auto r = a.getHeadKeepRatio())
-            p.headKeepRatio = r->convertToDouble();
+          if (auto ratio = a.getHeadKeepRatio())
+            p.headKeepRatio = ratio->convertToDouble();
           Tensor gate;
           if (a.getHeadGate()) {
-            gate = in(a.getHeadGate());
+            gate = r.in(a.getHeadGate());
             p.headGate = &gate;
           }
-          return put(ref::spikingAttention(in(a.getQ()), in(a.getK()),
-                                           in(a.getV()), p));
+          return r.put(ref::spikingAttention(r.in(a.getQ()), r.in(a.getK()),
+                                           r.in(a.getV()), p));
         })
         .Case([&](MoeGatesOp m) -> LogicalResult {
-          return put(ref::moeGates(in(m.getExpertIndex()), in(m.getGate()),
+          return r.put(ref::moeGates(r.in(m.getExpertIndex()), r.in(m.getGate()),
                                    m.getNumExperts(),
                                    m.getScale().convertToDouble()));
         })
-        .Case([&](MoeRouterOp r) -> LogicalResult {
+        .Case([&](MoeRouterOp router) -> LogicalResult {
           ref::RouterParams p;
-          p.topK = r.getTopK();
-          p.capacity = r.getCapacity();
-          p.normalizeGates = r.getNormalizeGates();
-          p.timeStep = r.getRouteTimeStep();
-          Type elt = r.getInput().getType().getElementType();
+          p.topK = router.getTopK();
+          p.capacity = router.getCapacity();
+          p.normalizeGates = router.getNormalizeGates();
+          p.timeStep = router.getRouteTimeStep();
+          Type elt = router.getInput().getType().getElementType();
           Tensor x = isa<FixedType>(elt)
-                         ? ref::dequantize(in(r.getInput()), fracOf(elt))
-                         : in(r.getInput());
-          auto routing = ref::moeRoute(x, in(r.getGateWeight()),
-                                       opt(r.getGateBias()), p);
+                         ? ref::dequantize(r.in(router.getInput()), fracOf(elt))
+                         : r.in(router.getInput());
+          auto routing = ref::moeRoute(x, r.in(router.getGateWeight()),
+                                       r.opt(router.getGateBias()), p);
           if (!routing.ok())
-            return fail(&op, routing.status());
-          results = {std::move(routing->expertIndex), std::move(routing->gate),
-                     std::move(routing->slot)};
+            return fail(&r.op, routing.status());
+          r.results = {std::move(routing->expertIndex),
+                       std::move(routing->gate), std::move(routing->slot)};
           return success();
         })
         .Case([&](MoeDispatchOp d) -> LogicalResult {
-          return put(ref::moeDispatch(in(d.getInput()), in(d.getExpertIndex()),
-                                      in(d.getSlot()), d.getNumExperts(),
+          return r.put(ref::moeDispatch(r.in(d.getInput()), r.in(d.getExpertIndex()),
+                                      r.in(d.getSlot()), d.getNumExperts(),
                                       d.getCapacity()));
         })
         .Case([&](MoeExpertsOp x) -> LogicalResult {
-          return runExperts(x, env, results);
+          return runExperts(x, r.env, r.results);
         })
         .Case([&](MoeCombineOp c) -> LogicalResult {
-          return put(ref::moeCombine(in(c.getExpertOutput()),
-                                     in(c.getExpertIndex()), in(c.getGate()),
-                                     in(c.getSlot())));
+          return r.put(ref::moeCombine(r.in(c.getExpertOutput()),
+                                     r.in(c.getExpertIndex()), r.in(c.getGate()),
+                                     r.in(c.getSlot())));
         })
+        .Default([&](Operation *) { return runGlueOp(r); });
+  }
+
+  /// Upstream tensor, linalg and arith glue.
+  LogicalResult runGlueOp(const OpRun &r) {
+    Operation &op = r.op;
+    return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
         // ---- upstream tensor glue ---------------------------------------
         .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp,
               tensor::CastOp>([&](auto reshape) -> LogicalResult {
-          Tensor t = in(reshape->getOperand(0));
+          Tensor t = r.in(reshape->getOperand(0));
           t.shape = staticShape(reshape->getResult(0));
           if (ref::numElements(t.shape) != t.numel())
             return op.emitError() << "reshape changes the element count";
-          return put(std::move(t));
+          return r.put(std::move(t));
         })
         .Case([&](tensor::EmptyOp e) -> LogicalResult {
-          return put(Tensor(staticShape(e.getResult())));
+          return r.put(Tensor(staticShape(e.getResult())));
         })
-        .Case([&](tensor::ExtractSliceOp s) -> LogicalResult {
-          return sliceCopy(op, in(s.getSource()), s.getStaticOffsets(),
-                           s.getStaticSizes(), s.getStaticStrides(),
-                           staticShape(s.getResult()), results);
-        })
-        .Case([&](tensor::InsertSliceOp s) -> LogicalResult {
-          return insertSlice(op, in(s.getSource()), in(s.getDest()),
-                             s.getStaticOffsets(), s.getStaticSizes(),
-                             s.getStaticStrides(), results);
-        })
+        .Case<tensor::ExtractSliceOp, tensor::InsertSliceOp>(
+            [&](auto s) -> LogicalResult {
+              for (auto list : {s.getStaticOffsets(), s.getStaticSizes(),
+                                s.getStaticStrides()})
+                for (int64_t v : list)
+                  if (ShapedType::isDynamic(v))
+                    return op.emitError()
+                           << "dynamic slices are not supported";
+              auto vec = [](ArrayRef<int64_t> a) {
+                return std::vector<int64_t>(a.begin(), a.end());
+              };
+              if constexpr (std::is_same_v<decltype(s), tensor::ExtractSliceOp>)
+                return r.put(ref::extractSlice(
+                    r.in(s.getSource()), vec(s.getStaticOffsets()),
+                    vec(s.getStaticSizes()), vec(s.getStaticStrides()),
+                    staticShape(s.getResult())));
+              else
+                return r.put(ref::insertSlice(
+                    r.in(s.getSource()), r.in(s.getDest()),
+                    vec(s.getStaticOffsets()), vec(s.getStaticSizes()),
+                    vec(s.getStaticStrides())));
+            })
         .Case([&](tensor::ConcatOp c) -> LogicalResult {
           std::vector<const Tensor *> parts;
           for (Value v : c.getInputs())
-            parts.push_back(&in(v));
-          return concat(parts, c.getDim(), staticShape(c.getResult()), results);
+            parts.push_back(&r.in(v));
+          return r.put(
+              ref::concat(parts, c.getDim(), staticShape(c.getResult())));
         })
         .Case([&](linalg::TransposeOp t) -> LogicalResult {
-          return transpose(in(t.getInput()), t.getPermutation(),
-                           staticShape(t->getResult(0)), results);
+          return r.put(ref::transpose(
+              r.in(t.getInput()),
+              {t.getPermutation().begin(), t.getPermutation().end()},
+              staticShape(t->getResult(0))));
         })
         .Case<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
               arith::MaximumFOp, arith::MinimumFOp>(
             [&](auto bin) -> LogicalResult {
-              return elementwise(op, in(bin.getLhs()), in(bin.getRhs()),
-                                 results);
+              return r.put(ref::binary(r.in(bin.getLhs()), r.in(bin.getRhs()),
+                                       *toBinaryFn(&op)));
             })
         .Case([&](arith::NegFOp neg) -> LogicalResult {
-          Tensor t = in(neg.getOperand());
-          for (double &v : t.data)
-            v = -v;
-          return put(std::move(t));
+          return r.put(ref::negate(r.in(neg.getOperand())));
         })
         .Default([&](Operation *) -> LogicalResult {
           return op.emitError() << "the reference interpreter does not support '"
                                 << op.getName() << "'";
         });
   }
+
 
   static std::optional<ref::IntDomain> intDomainOf(RankedTensorType result) {
     if (auto f = dyn_cast<FixedType>(result.getElementType()))
@@ -674,110 +714,6 @@ private:
     results.push_back(std::move(out));
     return success();
   }
-
-  static LogicalResult sliceCopy(Operation &op, const Tensor &src,
-                                 ArrayRef<int64_t> offsets,
-                                 ArrayRef<int64_t> sizes,
-                                 ArrayRef<int64_t> strides,
-                                 std::vector<int64_t> resultShape,
-                                 std::vector<Tensor> &results) {
-    for (int64_t v : llvm::concat<const int64_t>(offsets, sizes, strides))
-      if (ShapedType::isDynamic(v))
-        return op.emitError() << "dynamic slices are not supported";
-    Tensor out(resultShape);
-    ref::forEachStrided(
-        std::vector<int64_t>(sizes.begin(), sizes.end()),
-        std::vector<int64_t>(offsets.begin(), offsets.end()),
-        std::vector<int64_t>(strides.begin(), strides.end()),
-        ref::rowMajorStrides(src.shape),
-        [&](int64_t i, int64_t flat) { out.data[i] = src.data[flat]; });
-    results.push_back(std::move(out));
-    return success();
-  }
-
-  static LogicalResult insertSlice(Operation &op, const Tensor &src,
-                                   const Tensor &dest,
-                                   ArrayRef<int64_t> offsets,
-                                   ArrayRef<int64_t> sizes,
-                                   ArrayRef<int64_t> strides,
-                                   std::vector<Tensor> &results) {
-    for (int64_t v : llvm::concat<const int64_t>(offsets, sizes, strides))
-      if (ShapedType::isDynamic(v))
-        return op.emitError() << "dynamic slices are not supported";
-    Tensor out = dest;
-    ref::forEachStrided(
-        std::vector<int64_t>(sizes.begin(), sizes.end()),
-        std::vector<int64_t>(offsets.begin(), offsets.end()),
-        std::vector<int64_t>(strides.begin(), strides.end()),
-        ref::rowMajorStrides(dest.shape),
-        [&](int64_t i, int64_t flat) { out.data[flat] = src.data[i]; });
-    results.push_back(std::move(out));
-    return success();
-  }
-
-  static LogicalResult concat(const std::vector<const Tensor *> &parts,
-                              int64_t dim, std::vector<int64_t> shape,
-                              std::vector<Tensor> &results) {
-    Tensor out(shape);
-    int64_t outer = 1;
-    for (int64_t d = 0; d < dim; ++d)
-      outer *= shape[d];
-    const int64_t rowOut = out.numel() / std::max<int64_t>(outer, 1);
-    int64_t offset = 0;
-    for (const Tensor *p : parts) {
-      const int64_t row = p->numel() / std::max<int64_t>(outer, 1);
-      for (int64_t o = 0; o < outer; ++o)
-        std::copy_n(p->data.begin() + o * row, row,
-                    out.data.begin() + o * rowOut + offset);
-      offset += row;
-    }
-    results.push_back(std::move(out));
-    return success();
-  }
-
-  static LogicalResult transpose(const Tensor &src, ArrayRef<int64_t> perm,
-                                 std::vector<int64_t> shape,
-                                 std::vector<Tensor> &results) {
-    Tensor out(shape);
-    const auto srcStrides = ref::rowMajorStrides(src.shape);
-    std::vector<int64_t> permuted;
-    for (int64_t p : perm)
-      permuted.push_back(srcStrides[p]);
-    ref::forEachStrided(shape, std::vector<int64_t>(shape.size(), 0),
-                        std::vector<int64_t>(shape.size(), 1), permuted,
-                        [&](int64_t i, int64_t flat) {
-                          out.data[i] = src.data[flat];
-                        });
-    results.push_back(std::move(out));
-    return success();
-  }
-
-  static LogicalResult elementwise(Operation &op, const Tensor &a,
-                                   const Tensor &b,
-                                   std::vector<Tensor> &results) {
-    if (a.shape != b.shape)
-      return op.emitError() << "operand shapes differ";
-    Tensor out(a.shape);
-    for (int64_t i = 0; i < a.numel(); ++i) {
-      const float x = float(a.data[i]), y = float(b.data[i]);
-      float r = 0;
-      if (isa<arith::AddFOp>(op))
-        r = x + y;
-      else if (isa<arith::SubFOp>(op))
-        r = x - y;
-      else if (isa<arith::MulFOp>(op))
-        r = x * y;
-      else if (isa<arith::DivFOp>(op))
-        r = x / y;
-      else if (isa<arith::MaximumFOp>(op))
-        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::max(x, y);
-      else
-        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::min(x, y);
-      out.data[i] = r;
-    }
-    results.push_back(std::move(out));
-    return success();
-  }
 };
 
 } // namespace
@@ -805,6 +741,17 @@ ref::NeuronParams spikestack::toNeuronParams(NeuronAttr neuron) {
 
 ref::Rounding spikestack::toRounding(RoundingMode mode) {
   return roundingOf(mode);
+}
+
+std::optional<ref::BinaryFn> spikestack::toBinaryFn(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<ref::BinaryFn>>(op)
+      .Case([](arith::AddFOp) { return ref::BinaryFn::Add; })
+      .Case([](arith::SubFOp) { return ref::BinaryFn::Sub; })
+      .Case([](arith::MulFOp) { return ref::BinaryFn::Mul; })
+      .Case([](arith::DivFOp) { return ref::BinaryFn::Div; })
+      .Case([](arith::MaximumFOp) { return ref::BinaryFn::Max; })
+      .Case([](arith::MinimumFOp) { return ref::BinaryFn::Min; })
+      .Default([](Operation *) { return std::nullopt; });
 }
 
 FailureOr<std::vector<double>> spikestack::constantValues(Operation *op,

@@ -69,64 +69,32 @@ std::string tileKindName(TileKind k) {
 /// Nodes that move or hold data but compute nothing: they need no
 /// instruction.
 bool isLayout(NodeKind k) {
-  switch (k) {
-  case NodeKind::Constant:
-  case NodeKind::Reshape:
-  case NodeKind::Empty:
-  case NodeKind::ExtractSlice:
-  case NodeKind::InsertSlice:
-  case NodeKind::Concat:
-  case NodeKind::Transpose:
-    return true;
-  default:
-    return false;
-  }
+  return unsigned(k) < unsigned(kNumNodeKinds) && nodeKindInfo(k).layout;
 }
 
 /// The instruction a vector tiling owned by a node of kind `k` issues per
-/// task (--snn-lower-to-hw's choice); none for kinds the LIF units do not
-/// compute.
+/// task (--snn-lower-to-hw's choice; the `instr` column of NodeKinds.def);
+/// none for kinds the LIF units do not compute.
 struct VectorInstr {
   Opcode op;
   uint8_t sub = 0;
 };
 std::optional<VectorInstr> vectorInstrOf(NodeKind k) {
-  auto fn = [](VectorFn f) { return VectorInstr{Opcode::Vector, uint8_t(f)}; };
-  switch (k) {
-  case NodeKind::Add:
-    return fn(VectorFn::Add);
-  case NodeKind::MaxPool:
-    return fn(VectorFn::MaxPool);
-  case NodeKind::AvgPool:
-    return fn(VectorFn::AvgPool);
-  case NodeKind::Readout:
-    return fn(VectorFn::Readout);
-  case NodeKind::Neuron:
-    return fn(VectorFn::Neuron);
-  case NodeKind::Dequantize:
-    return fn(VectorFn::Dequantize);
-  case NodeKind::Attention:
-    return fn(VectorFn::Sdsa);
-  case NodeKind::Scale:
-    return fn(VectorFn::Scale);
-  case NodeKind::CastCount:
-  case NodeKind::CastF32:
-  case NodeKind::CastFixed:
-  case NodeKind::Quantize:
-  case NodeKind::Requantize:
-    return fn(VectorFn::Convert);
-  case NodeKind::BatchNorm:
-    return fn(VectorFn::BatchNorm);
-  case NodeKind::MoeGates:
-  case NodeKind::MoeRouter:
-    return VectorInstr{Opcode::Route};
-  case NodeKind::MoeDispatch:
-    return VectorInstr{Opcode::Dispatch};
-  case NodeKind::MoeCombine:
-    return VectorInstr{Opcode::Combine};
-  default:
+#define VEC(Fn) VectorInstr{Opcode::Vector, uint8_t(VectorFn::Fn)}
+#define OP(Op) VectorInstr{Opcode::Op}
+#define NONE std::nullopt
+  static const std::optional<VectorInstr> table[] = {
+#define NODE_KIND(Kind, Name, MinOps, MaxOps, Results, Ints, Reals, Kernel,    \
+                  Layout, Instr)                                               \
+  Instr,
+#include "spikestack/Runtime/NodeKinds.def"
+  };
+#undef VEC
+#undef OP
+#undef NONE
+  if (unsigned(k) >= unsigned(kNumNodeKinds))
     return std::nullopt;
-  }
+  return table[int(k)];
 }
 
 /// The tiling kinds that compute a node of kind `n` (in graph 0; in an

@@ -536,449 +536,431 @@ FunctionalRunner::runGraph(int32_t gi, const std::vector<Tensor> &args,
   return results;
 }
 
+absl::Status NodeCall::put(absl::StatusOr<Tensor> t) const {
+  if (!t.ok())
+    return t.status();
+  out.push_back(std::move(*t));
+  return absl::OkStatus();
+}
+
+// Kernels that size their result from operand shapes and parameters run
+// only when that size is the layer table's result shape (bounded by
+// RunOptions::maxElements), so that a corrupt program cannot make them
+// allocate without bound.
+absl::Status NodeCall::expect(const std::vector<int64_t> &shape) const {
+  if (shape == res.shape)
+    return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "operands and parameters give shape ", ref::shapeToString(shape),
+      ", the layer table says ", ref::shapeToString(res.shape)));
+}
+
+namespace {
+/// `t`'s shape without its last `drop` dimensions.
+std::vector<int64_t> leading(const Tensor &t, size_t drop) {
+  return std::vector<int64_t>(t.shape.begin(), t.shape.end() - drop);
+}
+} // namespace
+
 absl::Status FunctionalRunner::runNode(int32_t gi, size_t ni,
                                        const std::vector<const Tensor *> &in,
                                        std::vector<Tensor> &out,
                                        int64_t expert) {
   const Graph &g = prog.graphs[gi];
   const Node &n = g.nodes[ni];
-  const ValueInfo &res = g.values[n.results[0]];
-  auto put = [&](absl::StatusOr<Tensor> t) -> absl::Status {
-    if (!t.ok())
-      return t.status();
-    out.push_back(std::move(*t));
-    return absl::OkStatus();
-  };
-  auto typeOf = [&](size_t k) -> const ElemType & {
-    return g.values[n.operands[k]].type;
-  };
-  // Kernels that size their result from operand shapes and parameters run
-  // only when that size is the layer table's result shape (bounded by
-  // RunOptions::maxElements), so that a corrupt program cannot make them
-  // allocate without bound.
-  auto expect = [&](std::vector<int64_t> shape) -> absl::Status {
-    if (shape == res.shape)
-      return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "operands and parameters give shape ", ref::shapeToString(shape),
-        ", the layer table says ", ref::shapeToString(res.shape)));
-  };
-  auto leading = [](const Tensor &t, size_t drop) {
-    return std::vector<int64_t>(t.shape.begin(), t.shape.end() - drop);
-  };
-  const auto &p = n.ints;
+  const NodeCall c{g, n, g.values[n.results[0]], n.ints, in, out, expert};
+  // One handler per row of NodeKinds.def.
   switch (n.kind) {
-  case NodeKind::Constant: {
-    const Constant &c = prog.constants[p[0]];
-    Tensor t(res.shape, c.values());
-    if (auto st = checkRange(t, res.type, "constant"); !st.ok())
-      return st;
-    return put(std::move(t));
-  }
-  case NodeKind::Neuron: {
-    ref::NeuronParams np = n.neuron;
-    if (np.membrane && !validFormat(np.membrane->width, np.membrane->frac))
-      return absl::InvalidArgumentError("bad membrane format");
-    if (in.size() > 1 && in[1])
-      np.channelThreshold = in[1]->data;
-    if (in.size() > 2 && in[2])
-      np.channelReset = in[2]->data;
-    if (in.size() > 3 && in[3])
-      np.channelTau = in[3]->data;
-    const int frac = typeOf(0).kind == ElemKind::Fixed ? typeOf(0).frac : 0;
-    return put(ref::neuron(*in[0], np, frac));
-  }
-  case NodeKind::CastCount:
-    if (auto st = ref::checkCountRange(*in[0], p[0], "snn.cast"); !st.ok())
-      return st;
-    return put(*in[0]);
-  case NodeKind::CastF32:
-    if (p[0] < 0 || p[0] > 62)
-      return absl::InvalidArgumentError("bad fraction bits");
-    return put(typeOf(0).kind == ElemKind::Fixed
-                   ? ref::dequantize(*in[0], int(p[0]))
-                   : ref::toF32(*in[0]));
-  case NodeKind::CastFixed: {
-    if (p[0] < 0 || p[0] > 60)
-      return absl::InvalidArgumentError("bad fraction bits");
-    Tensor t(in[0]->shape);
-    for (int64_t i = 0; i < t.numel(); ++i) {
-      const double raw = std::ldexp(in[0]->data[i], int(p[0]));
-      if (raw != std::floor(raw) || raw > double(p[1]))
-        return absl::InvalidArgumentError(
-            absl::StrCat("value ", in[0]->data[i], " at flat index ", i,
-                         " is not representable in ", res.type.str()));
-      t.data[i] = raw;
-    }
-    return put(std::move(t));
-  }
-  case NodeKind::Quantize:
-    if (!validFormat(p[0], p[1]) || !validRounding(p[2]))
-      return absl::InvalidArgumentError("bad quantize parameters");
-    return put(ref::quantize(*in[0], {int(p[0]), int(p[1])},
-                             ref::Rounding(p[2])));
-  case NodeKind::Requantize:
-    if (p[0] < 0 || p[0] > 60 || !validFormat(p[1], p[2]) ||
-        !validRounding(p[3]))
-      return absl::InvalidArgumentError("bad requantize parameters");
-    return put(ref::requantize(*in[0], int(p[0]), {int(p[1]), int(p[2])},
-                               ref::Rounding(p[3])));
-  case NodeKind::Linear:
-    if (p[0] && !validFormat(p[1], p[2]))
-      return absl::InvalidArgumentError("bad accumulator format");
-    if (in[0]->rank() >= 1 && in[1]->rank() == 2) {
-      std::vector<int64_t> shape = leading(*in[0], 1);
-      shape.push_back(in[1]->dim(0));
-      if (auto st = expect(shape); !st.ok())
-        return st;
-    }
-    if (auto d = intDomain(p, 0);
-        d && typeOf(0).isSpikeLike() &&
-        fitsInt64(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
-                  in[1]->rank() == 2 ? in[1]->dim(1) : 0))
-      return put(eventLinear(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
-                             *d));
-    return put(ref::linear(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
-                           intDomain(p, 0)));
-  case NodeKind::Conv2d: {
-    if (p[9] && !validFormat(p[10], p[11]))
-      return absl::InvalidArgumentError("bad accumulator format");
-    ref::Conv2dParams c;
-    c.strideH = p[0];
-    c.strideW = p[1];
-    c.padTop = p[2];
-    c.padLeft = p[3];
-    c.padBottom = p[4];
-    c.padRight = p[5];
-    c.dilationH = p[6];
-    c.dilationW = p[7];
-    c.groups = p[8];
-    for (int64_t v : {c.strideH, c.strideW, c.dilationH, c.dilationW,
-                      c.groups})
-      if (v < 1 || v > 4096)
-        return absl::InvalidArgumentError("bad convolution parameters");
-    for (int64_t v : {c.padTop, c.padLeft, c.padBottom, c.padRight})
-      if (v < 0 || v > 4096)
-        return absl::InvalidArgumentError("bad convolution padding");
-    if (const Tensor &x = *in[0], &w = *in[1]; x.rank() >= 3 && w.rank() == 4) {
-      std::vector<int64_t> shape = leading(x, 3);
-      shape.insert(shape.end(),
-                   {w.dim(0),
-                    ref::pooledSize(x.dim(x.rank() - 2), c.padTop, c.padBottom,
-                                    w.dim(2), c.strideH, c.dilationH, false),
-                    ref::pooledSize(x.dim(x.rank() - 1), c.padLeft, c.padRight,
-                                    w.dim(3), c.strideW, c.dilationW, false)});
-      if (auto st = expect(shape); !st.ok())
-        return st;
-    }
-    if (auto d = intDomain(p, 9);
-        d && typeOf(0).isSpikeLike() && in[1]->rank() == 4 &&
-        fitsInt64(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
-                  in[1]->dim(1) * in[1]->dim(2) * in[1]->dim(3)))
-      return put(eventConv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr,
-                             c, *d, res.shape));
-    return put(ref::conv2d(*in[0], *in[1], in.size() > 2 ? in[2] : nullptr, c,
-                           intDomain(p, 9)));
-  }
-  case NodeKind::Dequantize:
-    if (p[0] < 0 || p[0] > 60)
-      return absl::InvalidArgumentError("bad fraction bits");
-    return put(ref::dequantizeChannels(*in[0], int(p[0]), *in[1],
-                                       in.size() > 2 ? in[2] : nullptr, p[1]));
-  case NodeKind::BatchNorm:
-    return put(ref::batchNorm(*in[0], *in[1], *in[2], *in[3], *in[4],
-                              n.reals[0], p[0]));
-  case NodeKind::MaxPool:
-  case NodeKind::AvgPool: {
-    ref::PoolParams q;
-    q.kernelH = p[0];
-    q.kernelW = p[1];
-    q.strideH = p[2];
-    q.strideW = p[3];
-    q.padTop = p[4];
-    q.padLeft = p[5];
-    q.padBottom = p[6];
-    q.padRight = p[7];
-    q.ceilMode = p[8];
-    for (int64_t v : {q.kernelH, q.kernelW, q.strideH, q.strideW})
-      if (v < 1 || v > 4096)
-        return absl::InvalidArgumentError("bad pooling parameters");
-    for (int64_t v : {q.padTop, q.padLeft, q.padBottom, q.padRight})
-      if (v < 0 || v > 4096)
-        return absl::InvalidArgumentError("bad pooling padding");
-    if (const Tensor &x = *in[0]; x.rank() >= 3) {
-      std::vector<int64_t> shape = leading(x, 2);
-      shape.insert(shape.end(),
-                   {ref::pooledSize(x.dim(x.rank() - 2), q.padTop, q.padBottom,
-                                    q.kernelH, q.strideH, 1, q.ceilMode),
-                    ref::pooledSize(x.dim(x.rank() - 1), q.padLeft, q.padRight,
-                                    q.kernelW, q.strideW, 1, q.ceilMode)});
-      if (auto st = expect(shape); !st.ok())
-        return st;
-    }
-    if (n.kind == NodeKind::AvgPool) {
-      q.countIncludePad = p[9];
-      return put(ref::avgPool2d(*in[0], q));
-    }
-    return put(ref::maxPool2d(*in[0], q));
-  }
-  case NodeKind::Add: {
-    if (p[0] < 0 || p[0] > 2 || (p[0] == 2 && !validFormat(p[1], p[2])))
-      return absl::InvalidArgumentError("bad add parameters");
-    std::optional<ref::FixedFormat> f;
-    if (p[0] == int64_t(ref::AddKind::Fixed))
-      f = ref::FixedFormat{int(p[1]), int(p[2])};
-    return put(ref::add(*in[0], *in[1], ref::AddKind(p[0]), f));
-  }
-  case NodeKind::Scale:
-    return put(ref::scale(*in[0], n.reals[0]));
-  case NodeKind::Readout: {
-    if ((p[0] && !validFormat(p[1], p[2])) || p[3] < 0 || p[3] > 60 ||
-        !validRounding(p[4]))
-      return absl::InvalidArgumentError("bad readout parameters");
-    std::optional<ref::FixedFormat> f;
-    if (p[0])
-      f = ref::FixedFormat{int(p[1]), int(p[2])};
-    std::vector<int64_t> dims(p.begin() + 6, p.end());
-    for (int64_t d : dims)
-      if (d < 0 || d >= in[0]->rank())
-        return absl::InvalidArgumentError("bad readout token dimension");
-    return put(ref::readout(*in[0], dims, f, int(p[3]), ref::Rounding(p[4]),
-                            p[5]));
-  }
-  case NodeKind::Attention: {
-    ref::AttentionParams a;
-    a.spikeDriven = p[0];
-    a.numHeads = p[1];
-    a.scale = n.reals[0];
-    a.neuron = n.neuron;
-    if (p[3])
-      a.headKeepRatio = n.reals[1];
-    if (p[2]) {
-      if (in.size() < 4 || !in[3])
-        return absl::InvalidArgumentError("head gate operand missing");
-      a.headGate = in[3];
-    }
-    if (a.numHeads < 1)
-      return absl::InvalidArgumentError("bad head count");
-    return put(ref::spikingAttention(*in[0], *in[1], *in[2], a));
-  }
-  case NodeKind::MoeGates:
-    if (in[0]->rank() == 3)
-      if (auto st = expect({in[0]->dim(0), in[0]->dim(1), p[0]}); !st.ok())
-        return st;
-    return put(ref::moeGates(*in[0], *in[1], p[0], n.reals[0]));
-  case NodeKind::MoeRouter: {
-    ref::RouterParams r;
-    r.topK = p[0];
-    if (p[1] >= 0)
-      r.capacity = p[1];
-    r.normalizeGates = p[2];
-    if (p[3] >= 0)
-      r.timeStep = p[3];
-    if (p[4] > 60)
-      return absl::InvalidArgumentError("bad fraction bits");
-    if (const Tensor &x = *in[0], &w = *in[1]; x.rank() == 4 && w.rank() == 2) {
-      if (auto st = expect({x.dim(1), x.dim(2), p[0]}); !st.ok())
-        return st;
-      // The router's logits [B, N, E] are not a result: bound them here.
-      if (x.dim(1) * x.dim(2) * w.dim(0) > options.maxElements)
-        return absl::InvalidArgumentError("router logits exceed the "
-                                          "executor's element limit");
-    }
-    Tensor x = p[4] >= 0 ? ref::dequantize(*in[0], int(p[4])) : *in[0];
-    auto routing =
-        ref::moeRoute(x, *in[1], in.size() > 2 ? in[2] : nullptr, r);
-    if (!routing.ok())
-      return routing.status();
-    out.push_back(std::move(routing->expertIndex));
-    out.push_back(std::move(routing->gate));
-    out.push_back(std::move(routing->slot));
-    return absl::OkStatus();
-  }
-  case NodeKind::MoeDispatch:
-    if (const Tensor &x = *in[0]; x.rank() == 4)
-      if (auto st = expect({p[0], x.dim(0), x.dim(1), p[1], x.dim(3)});
-          !st.ok())
-        return st;
-    return put(ref::moeDispatch(*in[0], *in[1], *in[2], p[0], p[1]));
-  case NodeKind::MoeCombine:
-    if (const Tensor &y = *in[0], &index = *in[1];
-        y.rank() == 5 && index.rank() == 3)
-      if (auto st = expect({y.dim(1), y.dim(2), index.dim(1), y.dim(4)});
-          !st.ok())
-        return st;
-    return put(ref::moeCombine(*in[0], *in[1], *in[2], *in[3]));
-  case NodeKind::MoeExperts: {
-    if (++depth > 8)
-      return absl::InvalidArgumentError("expert bodies nest too deep");
-    const Tensor &x = *in[0];
-    if (x.rank() < 1)
-      return absl::InvalidArgumentError("expert input has rank 0");
-    const int64_t E = x.dim(0);
-    auto slice = [](const Tensor &t, int64_t e) -> absl::StatusOr<Tensor> {
-      if (t.rank() < 1 || e >= t.dim(0))
-        return absl::InvalidArgumentError(
-            "an expert parameter has fewer entries than experts");
-      std::vector<int64_t> shape(t.shape.begin() + 1, t.shape.end());
-      const int64_t m = ref::numElements(shape);
-      return Tensor(shape, std::vector<double>(t.data.begin() + e * m,
-                                               t.data.begin() + (e + 1) * m));
-    };
-    Tensor result(res.shape);
-    const int64_t per = E ? result.numel() / E : 0;
-    for (int64_t e = 0; e < E; ++e) {
-      std::vector<Tensor> args;
-      for (const Tensor *t : in) {
-        auto s = slice(*t, e);
-        if (!s.ok())
-          return s.status();
-        args.push_back(std::move(*s));
-      }
-      auto r = runGraph(int32_t(p[0]), args, e);
-      if (!r.ok())
-        return absl::InvalidArgumentError(absl::StrCat(
-            "expert ", e, ": ", std::string(r.status().message())));
-      if ((*r)[0].numel() != per)
-        return absl::InvalidArgumentError(
-            absl::StrCat("expert ", e, " yielded ", (*r)[0].numel(),
-                         " values, expected ", per));
-      std::copy((*r)[0].data.begin(), (*r)[0].data.end(),
-                result.data.begin() + e * per);
-    }
-    --depth;
-    return put(std::move(result));
-  }
-  case NodeKind::Reshape: {
-    if (in[0]->numel() != ref::numElements(res.shape))
-      return absl::InvalidArgumentError("reshape changes the element count");
-    Tensor t = *in[0];
-    t.shape = res.shape;
-    return put(std::move(t));
-  }
-  case NodeKind::Empty:
-    return put(Tensor(res.shape));
-  case NodeKind::ExtractSlice:
-  case NodeKind::InsertSlice: {
-    const Tensor &src = *in[0];
-    const size_t r = src.shape.size();
-    std::vector<int64_t> off(p.begin(), p.begin() + r),
-        sizes(p.begin() + r, p.begin() + 2 * r),
-        strides(p.begin() + 2 * r, p.end());
-    const Tensor &big = n.kind == NodeKind::ExtractSlice ? src : *in[1];
-    if (big.shape.size() != r)
-      return absl::InvalidArgumentError("slice rank mismatch");
-    for (size_t d = 0; d < r; ++d) {
-      if (off[d] < 0 || sizes[d] < 0 || strides[d] < 1 ||
-          (sizes[d] && off[d] + (sizes[d] - 1) * strides[d] >= big.shape[d]))
-        return absl::InvalidArgumentError("slice out of bounds");
-      if (n.kind == NodeKind::InsertSlice && sizes[d] != src.shape[d])
-        return absl::InvalidArgumentError("slice sizes do not match");
-    }
-    if (n.kind == NodeKind::ExtractSlice) {
-      if (ref::numElements(sizes) != ref::numElements(res.shape))
-        return absl::InvalidArgumentError("slice size mismatch");
-      Tensor t(res.shape);
-      ref::forEachStrided(sizes, off, strides, ref::rowMajorStrides(src.shape),
-                          [&](int64_t i, int64_t flat) {
-                            t.data[i] = src.data[flat];
-                          });
-      return put(std::move(t));
-    }
-    Tensor t = *in[1];
-    ref::forEachStrided(sizes, off, strides, ref::rowMajorStrides(t.shape),
-                        [&](int64_t i, int64_t flat) {
-                          t.data[flat] = src.data[i];
-                        });
-    return put(std::move(t));
-  }
-  case NodeKind::Concat: {
-    const int64_t dim = p[0];
-    const auto &shape = res.shape;
-    if (dim < 0 || dim >= int64_t(shape.size()))
-      return absl::InvalidArgumentError("bad concat dimension");
-    int64_t outer = 1;
-    for (int64_t d = 0; d < dim; ++d)
-      outer *= shape[d];
-    Tensor t(shape);
-    const int64_t rowOut = t.numel() / std::max<int64_t>(outer, 1);
-    int64_t offset = 0;
-    for (const Tensor *part : in) {
-      if (part->shape.size() != shape.size())
-        return absl::InvalidArgumentError("concat rank mismatch");
-      const int64_t row = part->numel() / std::max<int64_t>(outer, 1);
-      if (offset + row > rowOut || row * outer != part->numel())
-        return absl::InvalidArgumentError("concat shape mismatch");
-      for (int64_t o = 0; o < outer; ++o)
-        std::copy_n(part->data.begin() + o * row, row,
-                    t.data.begin() + o * rowOut + offset);
-      offset += row;
-    }
-    if (offset != rowOut)
-      return absl::InvalidArgumentError("concat shape mismatch");
-    return put(std::move(t));
-  }
-  case NodeKind::Transpose: {
-    const Tensor &src = *in[0];
-    if (src.rank() != int64_t(p.size()))
-      return absl::InvalidArgumentError("permutation rank mismatch");
-    std::vector<char> seen(p.size(), 0);
-    const auto srcStrides = ref::rowMajorStrides(src.shape);
-    std::vector<int64_t> permuted;
-    for (size_t d = 0; d < p.size(); ++d) {
-      if (p[d] < 0 || p[d] >= int64_t(p.size()) || seen[p[d]] ||
-          src.shape[p[d]] != res.shape[d])
-        return absl::InvalidArgumentError("bad permutation");
-      seen[p[d]] = 1;
-      permuted.push_back(srcStrides[p[d]]);
-    }
-    Tensor t(res.shape);
-    ref::forEachStrided(res.shape, std::vector<int64_t>(p.size(), 0),
-                        std::vector<int64_t>(p.size(), 1), permuted,
-                        [&](int64_t i, int64_t flat) {
-                          t.data[i] = src.data[flat];
-                        });
-    return put(std::move(t));
-  }
-  case NodeKind::Binary: {
-    const Tensor &a = *in[0], &b = *in[1];
-    if (a.shape != b.shape || p[0] < 0 || p[0] > 5)
-      return absl::InvalidArgumentError("operand shapes differ");
-    Tensor t(a.shape);
-    for (int64_t i = 0; i < a.numel(); ++i) {
-      const float x = float(a.data[i]), y = float(b.data[i]);
-      float r = 0;
-      switch (p[0]) {
-      case 0:
-        r = x + y;
-        break;
-      case 1:
-        r = x - y;
-        break;
-      case 2:
-        r = x * y;
-        break;
-      case 3:
-        r = x / y;
-        break;
-      case 4:
-        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::max(x, y);
-        break;
-      default:
-        r = (std::isnan(x) || std::isnan(y)) ? NAN : std::min(x, y);
-      }
-      t.data[i] = r;
-    }
-    return put(std::move(t));
-  }
-  case NodeKind::Neg: {
-    Tensor t = *in[0];
-    for (double &v : t.data)
-      v = -v;
-    return put(std::move(t));
-  }
+#define NODE_KIND(Kind, ...)                                                   \
+  case NodeKind::Kind:                                                         \
+    return run##Kind(c);
+#include "spikestack/Runtime/NodeKinds.def"
   }
   return absl::InvalidArgumentError("unknown node kind");
+}
+
+absl::Status FunctionalRunner::runConstant(const NodeCall &c) {
+  const Constant &k = prog.constants[c.p[0]];
+  Tensor t(c.res.shape, k.values());
+  if (auto st = checkRange(t, c.res.type, "constant"); !st.ok())
+    return st;
+  return c.put(std::move(t));
+}
+
+absl::Status FunctionalRunner::runNeuron(const NodeCall &c) {
+  const auto &in = c.in;
+  ref::NeuronParams np = c.n.neuron;
+  if (np.membrane && !validFormat(np.membrane->width, np.membrane->frac))
+    return absl::InvalidArgumentError("bad membrane format");
+  if (in.size() > 1 && in[1])
+    np.channelThreshold = in[1]->data;
+  if (in.size() > 2 && in[2])
+    np.channelReset = in[2]->data;
+  if (in.size() > 3 && in[3])
+    np.channelTau = in[3]->data;
+  const int frac = c.typeOf(0).kind == ElemKind::Fixed ? c.typeOf(0).frac : 0;
+  return c.put(ref::neuron(*in[0], np, frac));
+}
+
+absl::Status FunctionalRunner::runCastCount(const NodeCall &c) {
+  if (auto st = ref::checkCountRange(*c.in[0], c.p[0], "snn.cast"); !st.ok())
+    return st;
+  return c.put(*c.in[0]);
+}
+
+absl::Status FunctionalRunner::runCastF32(const NodeCall &c) {
+  if (c.p[0] < 0 || c.p[0] > 62)
+    return absl::InvalidArgumentError("bad fraction bits");
+  return c.put(c.typeOf(0).kind == ElemKind::Fixed
+                   ? ref::dequantize(*c.in[0], int(c.p[0]))
+                   : ref::toF32(*c.in[0]));
+}
+
+absl::Status FunctionalRunner::runCastFixed(const NodeCall &c) {
+  const auto &p = c.p;
+  if (p[0] < 0 || p[0] > 60)
+    return absl::InvalidArgumentError("bad fraction bits");
+  const Tensor &x = *c.in[0];
+  Tensor t(x.shape);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const double raw = std::ldexp(x.data[i], int(p[0]));
+    if (raw != std::floor(raw) || raw > double(p[1]))
+      return absl::InvalidArgumentError(
+          absl::StrCat("value ", x.data[i], " at flat index ", i,
+                       " is not representable in ", c.res.type.str()));
+    t.data[i] = raw;
+  }
+  return c.put(std::move(t));
+}
+
+absl::Status FunctionalRunner::runQuantize(const NodeCall &c) {
+  const auto &p = c.p;
+  if (!validFormat(p[0], p[1]) || !validRounding(p[2]))
+    return absl::InvalidArgumentError("bad quantize parameters");
+  return c.put(ref::quantize(*c.in[0], {int(p[0]), int(p[1])},
+                             ref::Rounding(p[2])));
+}
+
+absl::Status FunctionalRunner::runRequantize(const NodeCall &c) {
+  const auto &p = c.p;
+  if (p[0] < 0 || p[0] > 60 || !validFormat(p[1], p[2]) ||
+      !validRounding(p[3]))
+    return absl::InvalidArgumentError("bad requantize parameters");
+  return c.put(ref::requantize(*c.in[0], int(p[0]), {int(p[1]), int(p[2])},
+                               ref::Rounding(p[3])));
+}
+
+absl::Status FunctionalRunner::runLinear(const NodeCall &c) {
+  const auto &p = c.p;
+  const auto &in = c.in;
+  if (p[0] && !validFormat(p[1], p[2]))
+    return absl::InvalidArgumentError("bad accumulator format");
+  if (in[0]->rank() >= 1 && in[1]->rank() == 2) {
+    std::vector<int64_t> shape = leading(*in[0], 1);
+    shape.push_back(in[1]->dim(0));
+    if (auto st = c.expect(shape); !st.ok())
+      return st;
+  }
+  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+  if (auto d = intDomain(p, 0);
+      d && c.typeOf(0).isSpikeLike() &&
+      fitsInt64(*in[0], *in[1], bias, in[1]->rank() == 2 ? in[1]->dim(1) : 0))
+    return c.put(eventLinear(*in[0], *in[1], bias, *d));
+  return c.put(ref::linear(*in[0], *in[1], bias, intDomain(p, 0)));
+}
+
+absl::Status FunctionalRunner::runConv2d(const NodeCall &c) {
+  const auto &p = c.p;
+  const auto &in = c.in;
+  if (p[9] && !validFormat(p[10], p[11]))
+    return absl::InvalidArgumentError("bad accumulator format");
+  ref::Conv2dParams q;
+  q.strideH = p[0];
+  q.strideW = p[1];
+  q.padTop = p[2];
+  q.padLeft = p[3];
+  q.padBottom = p[4];
+  q.padRight = p[5];
+  q.dilationH = p[6];
+  q.dilationW = p[7];
+  q.groups = p[8];
+  for (int64_t v : {q.strideH, q.strideW, q.dilationH, q.dilationW, q.groups})
+    if (v < 1 || v > 4096)
+      return absl::InvalidArgumentError("bad convolution parameters");
+  for (int64_t v : {q.padTop, q.padLeft, q.padBottom, q.padRight})
+    if (v < 0 || v > 4096)
+      return absl::InvalidArgumentError("bad convolution padding");
+  if (const Tensor &x = *in[0], &w = *in[1]; x.rank() >= 3 && w.rank() == 4) {
+    std::vector<int64_t> shape = leading(x, 3);
+    shape.insert(shape.end(),
+                 {w.dim(0),
+                  ref::pooledSize(x.dim(x.rank() - 2), q.padTop, q.padBottom,
+                                  w.dim(2), q.strideH, q.dilationH, false),
+                  ref::pooledSize(x.dim(x.rank() - 1), q.padLeft, q.padRight,
+                                  w.dim(3), q.strideW, q.dilationW, false)});
+    if (auto st = c.expect(shape); !st.ok())
+      return st;
+  }
+  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+  if (auto d = intDomain(p, 9);
+      d && c.typeOf(0).isSpikeLike() && in[1]->rank() == 4 &&
+      fitsInt64(*in[0], *in[1], bias,
+                in[1]->dim(1) * in[1]->dim(2) * in[1]->dim(3)))
+    return c.put(eventConv2d(*in[0], *in[1], bias, q, *d, c.res.shape));
+  return c.put(ref::conv2d(*in[0], *in[1], bias, q, intDomain(p, 9)));
+}
+
+absl::Status FunctionalRunner::runDequantize(const NodeCall &c) {
+  const auto &p = c.p;
+  if (p[0] < 0 || p[0] > 60)
+    return absl::InvalidArgumentError("bad fraction bits");
+  return c.put(ref::dequantizeChannels(
+      *c.in[0], int(p[0]), *c.in[1], c.in.size() > 2 ? c.in[2] : nullptr,
+      p[1]));
+}
+
+absl::Status FunctionalRunner::runBatchNorm(const NodeCall &c) {
+  const auto &in = c.in;
+  return c.put(ref::batchNorm(*in[0], *in[1], *in[2], *in[3], *in[4],
+                              c.n.reals[0], c.p[0]));
+}
+
+absl::Status FunctionalRunner::runPool(const NodeCall &c, bool average) {
+  const auto &p = c.p;
+  ref::PoolParams q;
+  q.kernelH = p[0];
+  q.kernelW = p[1];
+  q.strideH = p[2];
+  q.strideW = p[3];
+  q.padTop = p[4];
+  q.padLeft = p[5];
+  q.padBottom = p[6];
+  q.padRight = p[7];
+  q.ceilMode = p[8];
+  for (int64_t v : {q.kernelH, q.kernelW, q.strideH, q.strideW})
+    if (v < 1 || v > 4096)
+      return absl::InvalidArgumentError("bad pooling parameters");
+  for (int64_t v : {q.padTop, q.padLeft, q.padBottom, q.padRight})
+    if (v < 0 || v > 4096)
+      return absl::InvalidArgumentError("bad pooling padding");
+  if (const Tensor &x = *c.in[0]; x.rank() >= 3) {
+    std::vector<int64_t> shape = leading(x, 2);
+    shape.insert(shape.end(),
+                 {ref::pooledSize(x.dim(x.rank() - 2), q.padTop, q.padBottom,
+                                  q.kernelH, q.strideH, 1, q.ceilMode),
+                  ref::pooledSize(x.dim(x.rank() - 1), q.padLeft, q.padRight,
+                                  q.kernelW, q.strideW, 1, q.ceilMode)});
+    if (auto st = c.expect(shape); !st.ok())
+      return st;
+  }
+  if (average) {
+    q.countIncludePad = p[9];
+    return c.put(ref::avgPool2d(*c.in[0], q));
+  }
+  return c.put(ref::maxPool2d(*c.in[0], q));
+}
+
+absl::Status FunctionalRunner::runMaxPool(const NodeCall &c) {
+  return runPool(c, /*average=*/false);
+}
+
+absl::Status FunctionalRunner::runAvgPool(const NodeCall &c) {
+  return runPool(c, /*average=*/true);
+}
+
+absl::Status FunctionalRunner::runAdd(const NodeCall &c) {
+  const auto &p = c.p;
+  if (p[0] < 0 || p[0] > 2 || (p[0] == 2 && !validFormat(p[1], p[2])))
+    return absl::InvalidArgumentError("bad add parameters");
+  std::optional<ref::FixedFormat> f;
+  if (p[0] == int64_t(ref::AddKind::Fixed))
+    f = ref::FixedFormat{int(p[1]), int(p[2])};
+  return c.put(ref::add(*c.in[0], *c.in[1], ref::AddKind(p[0]), f));
+}
+
+absl::Status FunctionalRunner::runScale(const NodeCall &c) {
+  return c.put(ref::scale(*c.in[0], c.n.reals[0]));
+}
+
+absl::Status FunctionalRunner::runReadout(const NodeCall &c) {
+  const auto &p = c.p;
+  if ((p[0] && !validFormat(p[1], p[2])) || p[3] < 0 || p[3] > 60 ||
+      !validRounding(p[4]))
+    return absl::InvalidArgumentError("bad readout parameters");
+  std::optional<ref::FixedFormat> f;
+  if (p[0])
+    f = ref::FixedFormat{int(p[1]), int(p[2])};
+  std::vector<int64_t> dims(p.begin() + 6, p.end());
+  for (int64_t d : dims)
+    if (d < 0 || d >= c.in[0]->rank())
+      return absl::InvalidArgumentError("bad readout token dimension");
+  return c.put(ref::readout(*c.in[0], dims, f, int(p[3]), ref::Rounding(p[4]),
+                            p[5]));
+}
+
+absl::Status FunctionalRunner::runAttention(const NodeCall &c) {
+  const auto &p = c.p;
+  const auto &in = c.in;
+  ref::AttentionParams a;
+  a.spikeDriven = p[0];
+  a.numHeads = p[1];
+  a.scale = c.n.reals[0];
+  a.neuron = c.n.neuron;
+  if (p[3])
+    a.headKeepRatio = c.n.reals[1];
+  if (p[2]) {
+    if (in.size() < 4 || !in[3])
+      return absl::InvalidArgumentError("head gate operand missing");
+    a.headGate = in[3];
+  }
+  if (a.numHeads < 1)
+    return absl::InvalidArgumentError("bad head count");
+  return c.put(ref::spikingAttention(*in[0], *in[1], *in[2], a));
+}
+
+absl::Status FunctionalRunner::runMoeGates(const NodeCall &c) {
+  const Tensor &x = *c.in[0];
+  if (x.rank() == 3)
+    if (auto st = c.expect({x.dim(0), x.dim(1), c.p[0]}); !st.ok())
+      return st;
+  return c.put(ref::moeGates(x, *c.in[1], c.p[0], c.n.reals[0]));
+}
+
+absl::Status FunctionalRunner::runMoeRouter(const NodeCall &c) {
+  const auto &p = c.p;
+  const auto &in = c.in;
+  ref::RouterParams r;
+  r.topK = p[0];
+  if (p[1] >= 0)
+    r.capacity = p[1];
+  r.normalizeGates = p[2];
+  if (p[3] >= 0)
+    r.timeStep = p[3];
+  if (p[4] > 60)
+    return absl::InvalidArgumentError("bad fraction bits");
+  if (const Tensor &x = *in[0], &w = *in[1]; x.rank() == 4 && w.rank() == 2) {
+    if (auto st = c.expect({x.dim(1), x.dim(2), p[0]}); !st.ok())
+      return st;
+    // The router's logits [B, N, E] are not a result: bound them here.
+    if (x.dim(1) * x.dim(2) * w.dim(0) > options.maxElements)
+      return absl::InvalidArgumentError("router logits exceed the "
+                                        "executor's element limit");
+  }
+  Tensor x = p[4] >= 0 ? ref::dequantize(*in[0], int(p[4])) : *in[0];
+  auto routing = ref::moeRoute(x, *in[1], in.size() > 2 ? in[2] : nullptr, r);
+  if (!routing.ok())
+    return routing.status();
+  c.out.push_back(std::move(routing->expertIndex));
+  c.out.push_back(std::move(routing->gate));
+  c.out.push_back(std::move(routing->slot));
+  return absl::OkStatus();
+}
+
+absl::Status FunctionalRunner::runMoeDispatch(const NodeCall &c) {
+  const auto &p = c.p;
+  if (const Tensor &x = *c.in[0]; x.rank() == 4)
+    if (auto st = c.expect({p[0], x.dim(0), x.dim(1), p[1], x.dim(3)});
+        !st.ok())
+      return st;
+  return c.put(ref::moeDispatch(*c.in[0], *c.in[1], *c.in[2], p[0], p[1]));
+}
+
+absl::Status FunctionalRunner::runMoeCombine(const NodeCall &c) {
+  const auto &in = c.in;
+  if (const Tensor &y = *in[0], &index = *in[1];
+      y.rank() == 5 && index.rank() == 3)
+    if (auto st = c.expect({y.dim(1), y.dim(2), index.dim(1), y.dim(4)});
+        !st.ok())
+      return st;
+  return c.put(ref::moeCombine(*in[0], *in[1], *in[2], *in[3]));
+}
+
+absl::Status FunctionalRunner::runMoeExperts(const NodeCall &c) {
+  if (++depth > 8)
+    return absl::InvalidArgumentError("expert bodies nest too deep");
+  const Tensor &x = *c.in[0];
+  if (x.rank() < 1)
+    return absl::InvalidArgumentError("expert input has rank 0");
+  const int64_t E = x.dim(0);
+  auto slice = [](const Tensor &t, int64_t e) -> absl::StatusOr<Tensor> {
+    if (t.rank() < 1 || e >= t.dim(0))
+      return absl::InvalidArgumentError(
+          "an expert parameter has fewer entries than experts");
+    std::vector<int64_t> shape(t.shape.begin() + 1, t.shape.end());
+    const int64_t m = ref::numElements(shape);
+    return Tensor(shape, std::vector<double>(t.data.begin() + e * m,
+                                             t.data.begin() + (e + 1) * m));
+  };
+  Tensor result(c.res.shape);
+  const int64_t per = E ? result.numel() / E : 0;
+  for (int64_t e = 0; e < E; ++e) {
+    std::vector<Tensor> args;
+    for (const Tensor *t : c.in) {
+      auto s = slice(*t, e);
+      if (!s.ok())
+        return s.status();
+      args.push_back(std::move(*s));
+    }
+    auto r = runGraph(int32_t(c.p[0]), args, e);
+    if (!r.ok())
+      return absl::InvalidArgumentError(absl::StrCat(
+          "expert ", e, ": ", std::string(r.status().message())));
+    if ((*r)[0].numel() != per)
+      return absl::InvalidArgumentError(
+          absl::StrCat("expert ", e, " yielded ", (*r)[0].numel(),
+                       " values, expected ", per));
+    std::copy((*r)[0].data.begin(), (*r)[0].data.end(),
+              result.data.begin() + e * per);
+  }
+  --depth;
+  return c.put(std::move(result));
+}
+
+absl::Status FunctionalRunner::runReshape(const NodeCall &c) {
+  if (c.in[0]->numel() != ref::numElements(c.res.shape))
+    return absl::InvalidArgumentError("reshape changes the element count");
+  Tensor t = *c.in[0];
+  t.shape = c.res.shape;
+  return c.put(std::move(t));
+}
+
+absl::Status FunctionalRunner::runEmpty(const NodeCall &c) {
+  return c.put(Tensor(c.res.shape));
+}
+
+absl::Status FunctionalRunner::runSlice(const NodeCall &c, bool extract) {
+  const auto &p = c.p;
+  const size_t r = c.in[0]->shape.size();
+  std::vector<int64_t> off(p.begin(), p.begin() + r),
+      sizes(p.begin() + r, p.begin() + 2 * r),
+      strides(p.begin() + 2 * r, p.end());
+  if (extract)
+    return c.put(ref::extractSlice(*c.in[0], off, sizes, strides, c.res.shape));
+  return c.put(ref::insertSlice(*c.in[0], *c.in[1], off, sizes, strides));
+}
+
+absl::Status FunctionalRunner::runExtractSlice(const NodeCall &c) {
+  return runSlice(c, /*extract=*/true);
+}
+
+absl::Status FunctionalRunner::runInsertSlice(const NodeCall &c) {
+  return runSlice(c, /*extract=*/false);
+}
+
+absl::Status FunctionalRunner::runConcat(const NodeCall &c) {
+  return c.put(ref::concat(c.in, c.p[0], c.res.shape));
+}
+
+absl::Status FunctionalRunner::runTranspose(const NodeCall &c) {
+  return c.put(ref::transpose(*c.in[0], c.p, c.res.shape));
+}
+
+absl::Status FunctionalRunner::runBinary(const NodeCall &c) {
+  return c.put(ref::binary(*c.in[0], *c.in[1], ref::BinaryFn(c.p[0])));
+}
+
+absl::Status FunctionalRunner::runNeg(const NodeCall &c) {
+  return c.put(ref::negate(*c.in[0]));
 }
 
 } // namespace spikestack::rt

@@ -42,6 +42,23 @@ struct WorkEstimate {
 };
 WorkEstimate estimateWork(const Program &p);
 
+/// One node's run: its graph, node, result, parameters, operands (null for
+/// an absent one) and where its results go.
+struct NodeCall {
+  const Graph &g;
+  const Node &n;
+  const ValueInfo &res; ///< the first result
+  const std::vector<int64_t> &p; ///< n.ints
+  const std::vector<const ref::Tensor *> &in;
+  std::vector<ref::Tensor> &out;
+  int64_t expert;
+  const ElemType &typeOf(size_t k) const { return g.values[n.operands[k]].type; }
+  /// Appends `t` to `out`, or returns its error.
+  absl::Status put(absl::StatusOr<ref::Tensor> t) const;
+  /// OK if `shape` is the result's shape in the layer table.
+  absl::Status expect(const std::vector<int64_t> &shape) const;
+};
+
 class FunctionalRunner {
 public:
   FunctionalRunner(const Program &p, const RunOptions &o);
@@ -56,6 +73,11 @@ private:
   absl::Status runNode(int32_t graph, size_t node,
                        const std::vector<const ref::Tensor *> &in,
                        std::vector<ref::Tensor> &out, int64_t expert);
+  // One handler per node kind (NodeKinds.def).
+#define NODE_KIND(Kind, ...) absl::Status run##Kind(const NodeCall &c);
+#include "spikestack/Runtime/NodeKinds.def"
+  absl::Status runPool(const NodeCall &c, bool average);
+  absl::Status runSlice(const NodeCall &c, bool extract);
   void recordOccupancy(int32_t graph, int32_t node,
                        const std::vector<const ref::Tensor *> &in,
                        int64_t expert);

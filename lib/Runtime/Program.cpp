@@ -57,35 +57,20 @@ int64_t ElemType::bits() const {
   }
 }
 
+const NodeKindInfo &nodeKindInfo(NodeKind kind) {
+  static constexpr NodeKindInfo rows[] = {
+#define NODE_KIND(Kind, Name, MinOps, MaxOps, Results, Ints, Reals, Kernel,    \
+                  Layout, Instr)                                               \
+  {NodeKind::Kind, Name, MinOps, MaxOps, Results, Ints, Reals, Kernel, Layout},
+#include "spikestack/Runtime/NodeKinds.def"
+  };
+  static_assert(sizeof(rows) / sizeof(rows[0]) == kNumNodeKinds);
+  return rows[int(kind)];
+}
+
 std::string nodeKindName(NodeKind kind) {
-  static constexpr std::string_view names[] = {
-      "constant",   "neuron",      "cast_count",   "cast_f32",
-      "cast_fixed", "quantize",    "requantize",   "linear",
-      "conv2d",     "dequantize",  "batch_norm",   "max_pool",
-      "avg_pool",   "add",         "scale",        "readout",
-      "attention",  "moe_gates",   "moe_router",   "moe_dispatch",
-      "moe_experts", "moe_combine", "reshape",     "empty",
-      "extract_slice", "insert_slice", "concat",   "transpose",
-      "binary",     "neg"};
-  static_assert(sizeof(names) / sizeof(names[0]) == kNumNodeKinds);
-  return unsigned(kind) < unsigned(kNumNodeKinds) ? std::string(names[int(kind)]) : "?";
-}
-
-std::string opcodeName(Opcode op) {
-  static constexpr std::string_view names[] = {
-      "load",   "store", "spike_acc", "and_acc", "score_value",
-      "lif",    "vector", "route",    "dispatch", "combine",
-      "signal", "wait",  "halt"};
-  static_assert(sizeof(names) / sizeof(names[0]) == kNumOpcodes);
-  return unsigned(op) < unsigned(kNumOpcodes) ? std::string(names[int(op)]) : "?";
-}
-
-std::string vectorFnName(VectorFn fn) {
-  static constexpr std::string_view names[] = {
-      "add",        "max_pool", "avg_pool", "readout", "neuron",
-      "dequantize", "sdsa",     "scale",    "convert", "batch_norm"};
-  static_assert(sizeof(names) / sizeof(names[0]) == kNumVectorFns);
-  return unsigned(fn) < unsigned(kNumVectorFns) ? std::string(names[int(fn)]) : "?";
+  return unsigned(kind) < unsigned(kNumNodeKinds) ? nodeKindInfo(kind).name
+                                                   : "?";
 }
 
 int64_t storageBytes(Storage s) {
@@ -166,101 +151,62 @@ absl::Status invalid(const std::string &what) {
   return absl::InvalidArgumentError(what);
 }
 
-/// Operand range and result count per node kind.
-struct Arity {
-  int minOperands, maxOperands, results;
-};
-Arity arityOf(NodeKind k) {
-  switch (k) {
-  case NodeKind::Constant:
-  case NodeKind::Empty:
-    return {0, 0, 1};
-  case NodeKind::Neuron:
-    return {1, 4, 1};
-  case NodeKind::Linear:
-  case NodeKind::Conv2d:
-    return {2, 3, 1};
-  case NodeKind::Dequantize:
-    return {2, 3, 1};
-  case NodeKind::BatchNorm:
-    return {5, 5, 1};
-  case NodeKind::Add:
-  case NodeKind::Binary:
-  case NodeKind::InsertSlice:
-    return {2, 2, 1};
-  case NodeKind::Attention:
-    return {3, 4, 1};
-  case NodeKind::MoeGates:
-    return {2, 2, 1};
-  case NodeKind::MoeRouter:
-    return {2, 3, 3};
-  case NodeKind::MoeDispatch:
-    return {3, 3, 1};
-  case NodeKind::MoeExperts:
-    return {1, 64, 1};
-  case NodeKind::MoeCombine:
-    return {4, 4, 1};
-  case NodeKind::Concat:
-    return {1, 1024, 1};
-  default:
-    return {1, 1, 1};
+/// The parameters of node `n` of graph `gi` that the counts in
+/// NodeKinds.def do not cover: constant and body references, slice and
+/// permutation lengths, readout's token dims and rounding modes.
+absl::Status verifyNodeParameters(const Program &p, size_t gi, const Node &n,
+                                  const std::string &at) {
+  const Graph &g = p.graphs[gi];
+  const size_t rank = g.values[n.results[0]].shape.size();
+  switch (n.kind) {
+  case NodeKind::Constant: {
+    const int64_t c = n.ints[0];
+    if (c < 0 || size_t(c) >= p.constants.size())
+      return invalid(absl::StrCat(at, ": constant ", c, " out of range"));
+    const Constant &k = p.constants[c];
+    int64_t numel = 1;
+    for (int64_t d : g.values[n.results[0]].shape)
+      numel *= d;
+    if (numel * storageBytes(k.storage) != int64_t(k.bytes.size()))
+      return invalid(absl::StrCat(at, ": constant ", c, " holds ",
+                                  k.bytes.size(), " bytes, the value needs ",
+                                  numel, " elements"));
+    break;
   }
-}
-
-/// Number of ints a node kind needs (-1: checked separately).
-int intsOf(NodeKind k) {
-  switch (k) {
-  case NodeKind::Constant:
-  case NodeKind::CastCount:
-  case NodeKind::CastF32:
-  case NodeKind::BatchNorm:
-  case NodeKind::MoeGates:
-  case NodeKind::MoeExperts:
-  case NodeKind::Concat:
-  case NodeKind::Binary:
-    return 1;
-  case NodeKind::CastFixed:
-  case NodeKind::Dequantize:
-  case NodeKind::MoeDispatch:
-    return 2;
-  case NodeKind::Quantize:
-  case NodeKind::Linear:
-  case NodeKind::Add:
-    return 3;
-  case NodeKind::Requantize:
-  case NodeKind::Attention:
-    return 4;
-  case NodeKind::MoeRouter:
-    return 5;
-  case NodeKind::Conv2d:
-    return 12;
-  case NodeKind::MaxPool:
-    return 9;
-  case NodeKind::AvgPool:
-    return 10;
-  case NodeKind::Scale:
-  case NodeKind::MoeCombine:
-  case NodeKind::Reshape:
-  case NodeKind::Empty:
-  case NodeKind::Neg:
-  case NodeKind::Neuron:
-    return 0;
-  default:
-    return -1;
+  case NodeKind::MoeExperts: {
+    const int64_t b = n.ints[0];
+    if (b <= int64_t(gi) || size_t(b) >= p.graphs.size())
+      return invalid(absl::StrCat(at, ": body graph ", b,
+                                  " must come after graph ", gi));
+    if (p.graphs[b].inputs.size() != n.operands.size() ||
+        p.graphs[b].outputs.size() != 1)
+      return invalid(absl::StrCat(at, ": body graph ", b,
+                                  " does not take the node's operands"));
+    break;
   }
-}
-
-int realsOf(NodeKind k) {
-  switch (k) {
-  case NodeKind::BatchNorm:
-  case NodeKind::Scale:
-  case NodeKind::MoeGates:
-    return 1;
-  case NodeKind::Attention:
-    return 2;
-  default:
-    return 0;
+  case NodeKind::ExtractSlice:
+  case NodeKind::InsertSlice: {
+    const size_t r = g.values[n.operands[0]].shape.size();
+    if (n.ints.size() != 3 * r)
+      return invalid(absl::StrCat(at, ": slice parameters do not match "
+                                  "the rank"));
+    break;
   }
+  case NodeKind::Transpose:
+    if (n.ints.size() != rank)
+      return invalid(at + ": permutation does not match the rank");
+    break;
+  case NodeKind::Readout:
+    if (n.ints.size() < 6)
+      return invalid(at + ": readout needs 6 parameters and token dims");
+    break;
+  default:
+    break;
+  }
+  if ((n.kind == NodeKind::Neuron || n.kind == NodeKind::Attention) &&
+      unsigned(n.neuron.rounding) > unsigned(ref::Rounding::TowardZero))
+    return invalid(at + ": bad rounding mode");
+  return absl::OkStatus();
 }
 
 absl::Status verifyGraph(const Program &p, size_t gi) {
@@ -311,7 +257,7 @@ absl::Status verifyGraph(const Program &p, size_t gi) {
     const std::string at = absl::StrCat(where, " node ", ni);
     if (unsigned(n.kind) >= unsigned(kNumNodeKinds))
       return invalid(absl::StrCat(at, ": unknown node kind ", int(n.kind)));
-    const Arity a = arityOf(n.kind);
+    const NodeKindInfo &a = nodeKindInfo(n.kind);
     if (int(n.operands.size()) < a.minOperands ||
         int(n.operands.size()) > a.maxOperands ||
         int(n.results.size()) != a.results)
@@ -333,61 +279,13 @@ absl::Status verifyGraph(const Program &p, size_t gi) {
     for (int32_t r : n.results)
       if (auto st = define(r, at + " result"); !st.ok())
         return st;
-    const int wantInts = intsOf(n.kind);
-    if ((wantInts >= 0 && int(n.ints.size()) != wantInts) ||
-        int(n.reals.size()) != realsOf(n.kind))
+    if ((a.ints >= 0 && int(n.ints.size()) != a.ints) ||
+        int(n.reals.size()) != a.reals)
       return invalid(absl::StrCat(at, " (", nodeKindName(n.kind), "): ",
                                   n.ints.size(), " int and ", n.reals.size(),
                                   " real parameters"));
-    const size_t rank = g.values[n.results[0]].shape.size();
-    switch (n.kind) {
-    case NodeKind::Constant: {
-      const int64_t c = n.ints[0];
-      if (c < 0 || size_t(c) >= p.constants.size())
-        return invalid(absl::StrCat(at, ": constant ", c, " out of range"));
-      const Constant &k = p.constants[c];
-      int64_t numel = 1;
-      for (int64_t d : g.values[n.results[0]].shape)
-        numel *= d;
-      if (numel * storageBytes(k.storage) != int64_t(k.bytes.size()))
-        return invalid(absl::StrCat(at, ": constant ", c, " holds ",
-                                    k.bytes.size(), " bytes, the value needs ",
-                                    numel, " elements"));
-      break;
-    }
-    case NodeKind::MoeExperts: {
-      const int64_t b = n.ints[0];
-      if (b <= int64_t(gi) || size_t(b) >= p.graphs.size())
-        return invalid(absl::StrCat(at, ": body graph ", b,
-                                    " must come after graph ", gi));
-      if (p.graphs[b].inputs.size() != n.operands.size() ||
-          p.graphs[b].outputs.size() != 1)
-        return invalid(absl::StrCat(at, ": body graph ", b,
-                                    " does not take the node's operands"));
-      break;
-    }
-    case NodeKind::ExtractSlice:
-    case NodeKind::InsertSlice: {
-      const size_t r = g.values[n.operands[0]].shape.size();
-      if (n.ints.size() != 3 * r)
-        return invalid(absl::StrCat(at, ": slice parameters do not match "
-                                    "the rank"));
-      break;
-    }
-    case NodeKind::Transpose:
-      if (n.ints.size() != rank)
-        return invalid(at + ": permutation does not match the rank");
-      break;
-    case NodeKind::Readout:
-      if (n.ints.size() < 6)
-        return invalid(at + ": readout needs 6 parameters and token dims");
-      break;
-    default:
-      break;
-    }
-    if ((n.kind == NodeKind::Neuron || n.kind == NodeKind::Attention) &&
-        unsigned(n.neuron.rounding) > unsigned(ref::Rounding::TowardZero))
-      return invalid(at + ": bad rounding mode");
+    if (auto st = verifyNodeParameters(p, gi, n, at); !st.ok())
+      return st;
   }
   for (int32_t v : g.outputs)
     if (v < 0 || size_t(v) >= g.values.size() || !defined[v])
@@ -441,34 +339,34 @@ absl::Status verifyLayer(const Program &p, size_t li) {
 }
 
 /// Instruction `i` of core `c`: opcode, sub-operation and flags, and
-/// its fields against the layer table.
+/// its fields against the layer table. Which checks apply follows the
+/// instruction's spec (ISA.def): its sub-operation set, its flag and the
+/// fields its format has.
 absl::Status verifyInstr(const Program &p, size_t c, size_t i) {
   const Instr &in = p.streams[c][i];
   const std::string at = absl::StrCat("core ", c, " instruction ", i, " (",
                                       opcodeName(in.op), ")");
   if (unsigned(in.op) >= unsigned(kNumOpcodes))
     return invalid(absl::StrCat(at, ": unknown opcode ", int(in.op)));
+  const InstrSpec &spec = instrSpec(in.op);
   if (in.op == Opcode::Halt && i + 1 != p.streams[c].size())
     return invalid(at + ": halt before the end of the stream");
-  // Only load and vector have a sub-operation, only array instructions
-  // a dynamic flag (what the assembly can express).
-  if (in.sub != 0 && in.op != Opcode::Load && in.op != Opcode::Vector)
+  // Only instructions with a sub-operation set have one, only those with
+  // the flag are dynamic (what the assembly can express).
+  if (in.sub != 0 && spec.sub == SubKind::None)
     return invalid(absl::StrCat(at, ": sub-operation ", int(in.sub),
                                 " on an instruction without one"));
-  if (in.dynamic && in.op != Opcode::SpikeAcc &&
-      in.op != Opcode::AndAcc && in.op != Opcode::ScoreValue)
+  if (in.dynamic && !spec.dynamic)
     return invalid(at + ": only array instructions can be dynamic");
-  if (in.op == Opcode::Signal || in.op == Opcode::Wait) {
-    if (in.barrier < 0 || in.barrier >= p.barriers)
-      return invalid(absl::StrCat(at, ": barrier ", in.barrier,
-                                  " out of range (program has ",
-                                  p.barriers, ")"));
-    if (in.op == Opcode::Wait && (in.count < 1 || in.count > (1 << 30)))
-      return invalid(absl::StrCat(at, ": wait count ", in.count,
-                                  " out of range"));
-    return absl::OkStatus();
-  }
-  if (in.op == Opcode::Halt)
+  if (spec.has(&Instr::barrier) &&
+      (in.barrier < 0 || in.barrier >= p.barriers))
+    return invalid(absl::StrCat(at, ": barrier ", in.barrier,
+                                " out of range (program has ", p.barriers,
+                                ")"));
+  if (spec.has(&Instr::count) && (in.count < 1 || in.count > (1 << 30)))
+    return invalid(absl::StrCat(at, ": wait count ", in.count,
+                                " out of range"));
+  if (!spec.has(&Instr::layer))
     return absl::OkStatus();
   if (in.layer < 0 || size_t(in.layer) >= p.layers.size())
     return invalid(absl::StrCat(at, ": layer ", in.layer,
@@ -482,45 +380,34 @@ absl::Status verifyInstr(const Program &p, size_t c, size_t i) {
     return invalid(absl::StrCat(at, ": task ", in.task,
                                 " out of range (layer ", in.layer,
                                 " has ", maxTasks, ")"));
-  switch (in.op) {
-  case Opcode::Load:
-  case Opcode::Store:
-    if (in.op == Opcode::Load && in.sub > uint8_t(LoadKind::Input))
-      return invalid(at + ": bad load kind");
-    if (in.bank < -1 || in.bank > (1 << 20) || in.offset < 0 ||
-        in.bytes < 1 || in.offset > kMaxField || in.bytes > kMaxField)
-      return invalid(absl::StrCat(at, ": address bank ", in.bank,
-                                  " offset ", in.offset, " bytes ",
-                                  in.bytes, " out of range"));
-    break;
-  case Opcode::SpikeAcc:
-  case Opcode::AndAcc:
-  case Opcode::ScoreValue: {
+  if (spec.sub == SubKind::LoadKind &&
+      in.sub >= subNames(SubKind::LoadKind).size())
+    return invalid(at + ": bad load kind");
+  if (spec.sub == SubKind::VectorFn &&
+      in.sub >= subNames(SubKind::VectorFn).size())
+    return invalid(absl::StrCat(at, ": unknown vector function ",
+                                int(in.sub)));
+  if (spec.has(&Instr::bank) &&
+      (in.bank < -1 || in.bank > (1 << 20) || in.offset < 0 ||
+       in.bytes < 1 || in.offset > kMaxField || in.bytes > kMaxField))
+    return invalid(absl::StrCat(at, ": address bank ", in.bank, " offset ",
+                                in.offset, " bytes ", in.bytes,
+                                " out of range"));
+  if (spec.has(&Instr::tiling)) {
     if (in.tiling < 0 || size_t(in.tiling) >= l.tilings.size())
       return invalid(absl::StrCat(at, ": tiling ", in.tiling,
                                   " out of range"));
     const Tiling &t = l.tilings[in.tiling];
-    const TileKind want = in.op == Opcode::SpikeAcc ? TileKind::Synaptic
-                          : in.op == Opcode::AndAcc
-                              ? TileKind::AndAccumulate
-                              : TileKind::ScoreValue;
-    if (t.kind != want || in.task >= t.numTasks() ||
+    if (t.kind != spec.tile || in.task >= t.numTasks() ||
         in.kTiles != t.kTiles() || in.columns != t.taskColumns(in.task) ||
         in.vectors != t.vectors || in.bundle != t.bundle)
       return invalid(absl::StrCat(at, ": does not match tiling ",
                                   in.tiling, " of layer ", in.layer));
-    break;
   }
-  case Opcode::Vector:
-    if (in.sub >= uint8_t(kNumVectorFns))
-      return invalid(absl::StrCat(at, ": unknown vector function ",
-                                  int(in.sub)));
-    [[fallthrough]];
-  default:
-    if (in.elements < 0 || in.elements > kMaxElements * 64)
-      return invalid(absl::StrCat(at, ": element count ", in.elements,
-                                  " out of range"));
-  }
+  if (spec.has(&Instr::elements) &&
+      (in.elements < 0 || in.elements > kMaxElements * 64))
+    return invalid(absl::StrCat(at, ": element count ", in.elements,
+                                " out of range"));
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 
 #include "spikestack/Runtime/Program.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -28,41 +29,6 @@ namespace {
 
 absl::Status invalid(const std::string &what) {
   return absl::InvalidArgumentError(what);
-}
-
-/// Keyword of each field in assembly order, per opcode.
-std::vector<std::pair<std::string_view, int64_t Instr::*>>
-keywordsOf(Opcode op) {
-  switch (op) {
-  case Opcode::Load:
-  case Opcode::Store:
-    return {{"layer", &Instr::layer},   {"task", &Instr::task},
-            {"bank", &Instr::bank},     {"offset", &Instr::offset},
-            {"bytes", &Instr::bytes}};
-  case Opcode::SpikeAcc:
-  case Opcode::AndAcc:
-  case Opcode::ScoreValue:
-    return {{"layer", &Instr::layer},     {"tiling", &Instr::tiling},
-            {"task", &Instr::task},       {"k_tiles", &Instr::kTiles},
-            {"columns", &Instr::columns}, {"vectors", &Instr::vectors},
-            {"bundle", &Instr::bundle}};
-  case Opcode::Route:
-    return {{"layer", &Instr::layer},
-            {"task", &Instr::task},
-            {"tokens", &Instr::elements}};
-  case Opcode::Lif:
-  case Opcode::Vector:
-  case Opcode::Dispatch:
-  case Opcode::Combine:
-    return {{"layer", &Instr::layer},
-            {"task", &Instr::task},
-            {"elements", &Instr::elements}};
-  case Opcode::Signal:
-  case Opcode::Wait:
-  case Opcode::Halt:
-    return {};
-  }
-  return {};
 }
 
 std::string tileKindName(TileKind k) {
@@ -277,18 +243,18 @@ std::vector<std::string_view> splitWords(std::string_view line) {
 } // namespace
 
 std::string formatInstr(const Instr &in) {
-  std::string s(opcodeName(in.op));
-  if (in.op == Opcode::Load)
-    absl::StrAppend(&s, in.sub == uint8_t(LoadKind::Weights) ? " weights"
-                                                             : " input");
-  if (in.op == Opcode::Vector)
-    absl::StrAppend(&s, " ", vectorFnName(VectorFn(in.sub)));
-  if (in.op == Opcode::Signal)
-    absl::StrAppend(&s, " ", in.barrier);
-  if (in.op == Opcode::Wait)
-    absl::StrAppend(&s, " ", in.barrier, " count ", in.count);
-  for (auto [key, field] : keywordsOf(in.op))
-    absl::StrAppend(&s, " ", std::string(key), " ", in.*field);
+  if (unsigned(in.op) >= unsigned(kNumOpcodes))
+    return "?";
+  const InstrSpec &spec = instrSpec(in.op);
+  std::string s(spec.mnemonic);
+  const auto &subs = subNames(spec.sub);
+  if (!subs.empty())
+    absl::StrAppend(&s, " ", in.sub < subs.size() ? subs[in.sub] : "?");
+  for (const FieldSpec &f : spec.fields) {
+    if (!f.positional)
+      absl::StrAppend(&s, " ", f.name);
+    absl::StrAppend(&s, " ", in.*f.member);
+  }
   if (in.dynamic)
     s += " dynamic";
   return s;
@@ -349,54 +315,72 @@ std::string disassemble(const Program &p) {
 
 namespace {
 
+/// What the assembler says when a sub-operation is missing.
+std::string subNeeded(SubKind kind) {
+  const auto &names = subNames(kind);
+  if (names.size() == 2)
+    return absl::StrCat("'", names[0], "' or '", names[1], "'");
+  return absl::StrCat("a function (", names[0], ", ", names[1], ", ...)");
+}
+
+/// The syntax of a field run starting with a positional one, for its
+/// error message ("wait needs 'BARRIER count N'").
+std::string positionalSyntax(const InstrSpec &spec) {
+  std::string s;
+  for (const FieldSpec &f : spec.fields)
+    absl::StrAppend(&s, s.empty() ? "" : " ",
+                    f.positional ? absl::AsciiStrToUpper(f.name)
+                                 : absl::StrCat(f.name, " ", f.placeholder));
+  return spec.fields.size() == 1
+             ? absl::StrCat("a ", spec.fields[0].name, " number")
+             : absl::StrCat("'", s, "'");
+}
+
 absl::StatusOr<Instr> parseInstr(const std::vector<std::string_view> &w) {
   Instr in;
-  int op = -1;
-  for (int k = 0; k < kNumOpcodes; ++k)
-    if (opcodeName(Opcode(k)) == w[0])
-      op = k;
+  const int op = opcodeOf(w[0]);
   if (op < 0)
     return invalid(absl::StrCat("unknown instruction ", quoteForMessage(w[0])));
   in.op = Opcode(op);
+  const InstrSpec &spec = instrSpec(in.op);
   size_t i = 1;
   auto number = [&](int64_t &v) -> bool {
     return i < w.size() && parseInt(w[i++], v);
   };
-  if (in.op == Opcode::Load) {
-    if (i < w.size() && (w[i] == "weights" || w[i] == "input"))
-      in.sub = uint8_t(w[i++] == "weights" ? LoadKind::Weights
-                                           : LoadKind::Input);
-    else
-      return invalid("load needs 'weights' or 'input'");
-  }
-  if (in.op == Opcode::Vector) {
-    int fn = -1;
-    for (int k = 0; i < w.size() && k < kNumVectorFns; ++k)
-      if (vectorFnName(VectorFn(k)) == w[i])
-        fn = k;
-    if (fn < 0)
-      return invalid("vector needs a function (add, max_pool, ...)");
-    in.sub = uint8_t(fn);
+  const auto &subs = subNames(spec.sub);
+  if (!subs.empty()) {
+    int sub = -1;
+    for (size_t k = 0; i < w.size() && k < subs.size(); ++k)
+      if (subs[k] == w[i])
+        sub = int(k);
+    if (sub < 0)
+      return invalid(absl::StrCat(spec.mnemonic, " needs ",
+                                  subNeeded(spec.sub)));
+    in.sub = uint8_t(sub);
     ++i;
   }
-  if (in.op == Opcode::Signal && !number(in.barrier))
-    return invalid("signal needs a barrier number");
-  if (in.op == Opcode::Wait &&
-      !(number(in.barrier) && i < w.size() && w[i++] == "count" &&
-        number(in.count)))
-    return invalid("wait needs 'BARRIER count N'");
-  for (auto [key, field] : keywordsOf(in.op)) {
-    if (i >= w.size() || w[i] != key)
-      return invalid(absl::StrCat(opcodeName(in.op), " expects '",
-                                  std::string(key), "' at word ", i + 1));
-    ++i;
-    if (!number(in.*field))
-      return invalid(absl::StrCat(opcodeName(in.op), ": '", std::string(key),
-                                  "' needs an integer"));
+  // A format that starts with a positional field (signal, wait) is
+  // checked as one phrase.
+  if (!spec.fields.empty() && spec.fields[0].positional) {
+    bool ok = true;
+    for (const FieldSpec &f : spec.fields)
+      ok = ok && (f.positional || (i < w.size() && w[i++] == f.name)) &&
+           number(in.*f.member);
+    if (!ok)
+      return invalid(absl::StrCat(spec.mnemonic, " needs ",
+                                  positionalSyntax(spec)));
+  } else {
+    for (const FieldSpec &f : spec.fields) {
+      if (i >= w.size() || w[i] != f.name)
+        return invalid(absl::StrCat(spec.mnemonic, " expects '", f.name,
+                                    "' at word ", i + 1));
+      ++i;
+      if (!number(in.*f.member))
+        return invalid(absl::StrCat(spec.mnemonic, ": '", f.name,
+                                    "' needs an integer"));
+    }
   }
-  if (i < w.size() && w[i] == "dynamic" &&
-      (in.op == Opcode::SpikeAcc || in.op == Opcode::AndAcc ||
-       in.op == Opcode::ScoreValue)) {
+  if (i < w.size() && w[i] == "dynamic" && spec.dynamic) {
     in.dynamic = true;
     ++i;
   }

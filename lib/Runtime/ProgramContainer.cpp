@@ -257,34 +257,6 @@ void decodeLayers(Reader &r, std::vector<Layer> &ls) {
 
 namespace {
 
-/// The fields an opcode carries, in encoding order.
-std::vector<int64_t Instr::*> fieldsOf(Opcode op) {
-  switch (op) {
-  case Opcode::Load:
-  case Opcode::Store:
-    return {&Instr::layer, &Instr::task, &Instr::bank, &Instr::offset,
-            &Instr::bytes};
-  case Opcode::SpikeAcc:
-  case Opcode::AndAcc:
-  case Opcode::ScoreValue:
-    return {&Instr::layer,   &Instr::tiling,  &Instr::task,  &Instr::kTiles,
-            &Instr::columns, &Instr::vectors, &Instr::bundle};
-  case Opcode::Lif:
-  case Opcode::Vector:
-  case Opcode::Dispatch:
-  case Opcode::Combine:
-  case Opcode::Route:
-    return {&Instr::layer, &Instr::task, &Instr::elements};
-  case Opcode::Signal:
-    return {&Instr::barrier};
-  case Opcode::Wait:
-    return {&Instr::barrier, &Instr::count};
-  case Opcode::Halt:
-    return {};
-  }
-  return {};
-}
-
 std::string encodeStream(const std::vector<Instr> &s) {
   Writer w;
   w.u32(uint32_t(s.size()));
@@ -292,8 +264,8 @@ std::string encodeStream(const std::vector<Instr> &s) {
     w.u8(uint8_t(in.op));
     w.u8(in.sub);
     w.u8(in.dynamic ? 1 : 0);
-    for (auto f : fieldsOf(in.op))
-      w.i64(in.*f);
+    for (const FieldSpec &f : instrSpec(in.op).fields)
+      w.i64(in.*f.member);
   }
   return w.out;
 }
@@ -314,8 +286,8 @@ void decodeStream(Reader &r, std::vector<Instr> &s) {
       r.fail(absl::StrCat("unknown flags ", int(flags), " at instruction ",
                           i));
     in.dynamic = flags & 1;
-    for (auto f : fieldsOf(in.op))
-      in.*f = r.i64();
+    for (const FieldSpec &f : instrSpec(in.op).fields)
+      in.*f.member = r.i64();
     if (!r.ok())
       return;
   }

@@ -2,6 +2,8 @@
 //
 //   snn-asm -d PROGRAM [-o OUT.s]      disassemble a binary program
 //   snn-asm FILE.s -o PROGRAM          assemble it back
+//   snn-asm --print-isa-table [-o OUT] the instruction table of docs/isa.md,
+//                                      rendered from ISA.def
 //
 // Both directions verify the program; `snn-asm` of the output of
 // `snn-asm -d` reproduces the binary byte for byte. Inputs are regular
@@ -25,11 +27,13 @@ static int error(const std::string &message) {
 }
 
 int main(int argc, char **argv) {
-  bool disassemble = false;
+  bool disassemble = false, isaTable = false;
   std::string in, out;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "-d")) {
       disassemble = true;
+    } else if (!std::strcmp(argv[i], "--print-isa-table")) {
+      isaTable = true;
     } else if (!std::strcmp(argv[i], "-o")) {
       if (i + 1 == argc)
         return error("-o needs a file name ('-' for standard output)");
@@ -37,17 +41,26 @@ int main(int argc, char **argv) {
     } else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
       std::printf("usage: snn-asm -d PROGRAM [-o OUT.s]\n"
                   "       snn-asm FILE.s -o PROGRAM\n"
+                  "       snn-asm --print-isa-table [-o OUT]\n"
                   "'-' as an input is standard input, as -o standard output "
                   "(the default of -d).\n");
       return 0;
     } else if (argv[i][0] == '-' && argv[i][1]) {
       return error("unknown option " + rt::quoteForMessage(argv[i]) +
-                   " (options: -d, -o FILE, -h)");
+                   " (options: -d, -o FILE, --print-isa-table, -h)");
     } else if (in.empty()) {
       in = argv[i];
     } else {
       return error("more than one input file");
     }
+  }
+  if (isaTable) {
+    if (!in.empty() || disassemble)
+      return error("--print-isa-table takes no input and no -d");
+    if (auto st = writeOutputFile(out.empty() ? "-" : out, rt::isaTable());
+        !st.ok())
+      return error(std::string(st.message()));
+    return 0;
   }
   if (in.empty())
     return error("no input file (snn-asm -d PROGRAM, or snn-asm FILE.s -o "

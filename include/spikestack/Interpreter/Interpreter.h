@@ -60,6 +60,9 @@ absl::StatusOr<NpyArray> tensorToNpy(const ref::Tensor &tensor,
 /// parameters.
 ref::NeuronParams toNeuronParams(snn::NeuronAttr neuron);
 ref::Rounding toRounding(snn::RoundingMode mode);
+/// The element-wise f32 operation of an arith binary op (addf, subf, mulf,
+/// divf, maximumf, minimumf), for the interpreter and the exporter.
+std::optional<ref::BinaryFn> toBinaryFn(mlir::Operation *op);
 /// Elements of a constant attribute as doubles (raw integers for integer
 /// element types); errors are emitted on `op`.
 mlir::FailureOr<std::vector<double>> constantValues(mlir::Operation *op,

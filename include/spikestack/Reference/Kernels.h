@@ -257,6 +257,36 @@ absl::StatusOr<Tensor> moeCombine(const Tensor &expertOutput,
                                   const Tensor &index, const Tensor &gate,
                                   const Tensor &slot);
 
+// ---- layout and f32 glue (lib/Reference/Layout.cpp) ---------------------
+// Shared by the interpreter and the executor; each checks its operands
+// against the parameters so that a corrupt program cannot index past a
+// tensor.
+
+/// Element-wise f32 operations (arith.addf ... arith.minimumf); the values
+/// are the program format's encoding (NodeKind::Binary's ints[0]).
+enum class BinaryFn : int64_t { Add = 0, Sub, Mul, Div, Max, Min };
+/// a fn b in float, NaN-propagating max/min; shapes must be equal.
+absl::StatusOr<Tensor> binary(const Tensor &a, const Tensor &b, BinaryFn fn);
+Tensor negate(const Tensor &x);
+/// `parts` joined along `dim` into `shape`.
+absl::StatusOr<Tensor> concat(const std::vector<const Tensor *> &parts,
+                              int64_t dim, const std::vector<int64_t> &shape);
+/// Result dim d is input dim perm[d]; `shape` is the result's.
+absl::StatusOr<Tensor> transpose(const Tensor &x,
+                                 const std::vector<int64_t> &perm,
+                                 const std::vector<int64_t> &shape);
+/// The strided window (offsets, sizes, strides) of `x`, of `shape`.
+absl::StatusOr<Tensor> extractSlice(const Tensor &x,
+                                    const std::vector<int64_t> &offsets,
+                                    const std::vector<int64_t> &sizes,
+                                    const std::vector<int64_t> &strides,
+                                    const std::vector<int64_t> &shape);
+/// `dest` with `src` written into its strided window.
+absl::StatusOr<Tensor> insertSlice(const Tensor &src, const Tensor &dest,
+                                   const std::vector<int64_t> &offsets,
+                                   const std::vector<int64_t> &sizes,
+                                   const std::vector<int64_t> &strides);
+
 } // namespace spikestack::ref
 
 #endif // SPIKESTACK_REFERENCE_KERNELS_H

@@ -79,47 +79,31 @@ struct ValueInfo {
   ElemType type;
 };
 
-/// What a node computes; the meaning of its `ints` and `reals` is given per
-/// kind (docs/isa.md, "Layer table").
+/// What a node computes; the kinds, their arity and parameters are listed
+/// once in NodeKinds.def (the meaning of `ints` and `reals` per kind there
+/// and in docs/isa.md, "Layer table").
 enum class NodeKind : uint8_t {
-  Constant,     ///< constant pool entry `ints[0]`
-  Neuron,       ///< ref::neuron; operands input, [thr], [reset], [tau]
-  CastCount,    ///< spike/count -> count<ints[0]> (range-checked)
-  CastF32,      ///< fixed (frac ints[0]) or integer -> f32
-  CastFixed,    ///< spike/count -> fixed (frac ints[0], max raw ints[1])
-  Quantize,     ///< f32 -> fixed<ints[0], ints[1]>, rounding ints[2]
-  Requantize,   ///< fixed (frac ints[0]) -> fixed<ints[1], ints[2]>, ints[3]
-  Linear,       ///< ref::linear; ints = {int domain?, width, frac}
-  Conv2d,       ///< ref::conv2d; ints = {stride h w, pad t l b r, dil h w,
-                ///< groups, int domain?, width, frac}
-  Dequantize,   ///< ref::dequantizeChannels; ints = {frac, channel dim}
-  BatchNorm,    ///< ref::batchNorm; ints = {channel dim}, reals = {eps}
-  MaxPool,      ///< ints = {kernel h w, stride h w, pad t l b r, ceil}
-  AvgPool,      ///< as MaxPool plus count_include_pad
-  Add,          ///< ints = {ref::AddKind, width, frac}
-  Scale,        ///< reals = {factor}
-  Readout,      ///< ints = {fixed?, width, frac, input frac, rounding,
-                ///< keep time, token dims...}
-  Attention,    ///< ints = {sdsa, heads, gate?, keep?}, reals = {scale,
-                ///< keep ratio}
-  MoeGates,     ///< ints = {experts}, reals = {scale}
-  MoeRouter,    ///< ints = {top k, capacity (-1: none), normalize, time
-                ///< step (-1: none), input frac (-1: f32)}
-  MoeDispatch,  ///< ints = {experts, capacity}
-  MoeExperts,   ///< ints = {body graph}
-  MoeCombine,   ///< no parameters
-  Reshape,      ///< to the result's shape
-  Empty,        ///< zeros of the result's shape
-  ExtractSlice, ///< ints = offsets, sizes, strides (rank each)
-  InsertSlice,  ///< ints = offsets, sizes, strides (rank each)
-  Concat,       ///< ints = {dim}
-  Transpose,    ///< ints = permutation
-  Binary,       ///< f32 element-wise; ints = {0 add, 1 sub, 2 mul, 3 div,
-                ///< 4 max, 5 min}
-  Neg,          ///< f32 negation
+#define NODE_KIND(Kind, ...) Kind,
+#include "spikestack/Runtime/NodeKinds.def"
 };
-inline constexpr int kNumNodeKinds = int(NodeKind::Neg) + 1;
+inline constexpr int kNumNodeKinds = 0
+#define NODE_KIND(...) +1
+#include "spikestack/Runtime/NodeKinds.def"
+    ;
 std::string nodeKindName(NodeKind kind);
+
+/// A node kind's row of NodeKinds.def.
+struct NodeKindInfo {
+  NodeKind kind;
+  const char *name;
+  int minOperands, maxOperands, results;
+  int ints;  ///< -1: depends on the node (checked by the verifier)
+  int reals;
+  const char *kernel; ///< reference kernel ("-": data movement)
+  bool layout; ///< moves or holds data, computes nothing: no instruction
+};
+/// The row of `kind` (which must be a valid kind).
+const NodeKindInfo &nodeKindInfo(NodeKind kind);
 
 struct Node {
   NodeKind kind = NodeKind::Empty;
@@ -183,52 +167,35 @@ struct Layer {
   std::vector<int32_t> epilogues;
 };
 
+/// The opcodes, load kinds and vector functions (ISA.def, in encoding
+/// order).
 enum class Opcode : uint8_t {
-  Load,
-  Store,
-  SpikeAcc,
-  AndAcc,
-  ScoreValue,
-  Lif,
-  Vector,
-  Route,
-  Dispatch,
-  Combine,
-  Signal,
-  Wait,
-  Halt,
+#define SPIKESTACK_ISA_INSTR(Name, ...) Name,
+#include "spikestack/Runtime/ISA.def"
 };
-inline constexpr int kNumOpcodes = int(Opcode::Halt) + 1;
+inline constexpr int kNumOpcodes = 0
+#define SPIKESTACK_ISA_INSTR(...) +1
+#include "spikestack/Runtime/ISA.def"
+    ;
 
-enum class LoadKind : uint8_t { Weights, Input };
-enum class VectorFn : uint8_t {
-  Add,
-  MaxPool,
-  AvgPool,
-  Readout,
-  Neuron,
-  Dequantize,
-  Sdsa,
-  Scale,
-  Convert,
-  BatchNorm,
+enum class LoadKind : uint8_t {
+#define SPIKESTACK_ISA_LOAD_KIND(Name, Mnemonic) Name,
+#include "spikestack/Runtime/ISA.def"
 };
-inline constexpr int kNumVectorFns = int(VectorFn::BatchNorm) + 1;
+enum class VectorFn : uint8_t {
+#define SPIKESTACK_ISA_VECTOR_FN(Name, Mnemonic) Name,
+#include "spikestack/Runtime/ISA.def"
+};
+inline constexpr int kNumVectorFns = 0
+#define SPIKESTACK_ISA_VECTOR_FN(...) +1
+#include "spikestack/Runtime/ISA.def"
+    ;
 
 std::string opcodeName(Opcode op);
 std::string vectorFnName(VectorFn fn);
 
-/// One instruction. Field use per opcode (docs/isa.md):
-///   load      sub = LoadKind; layer task bank offset bytes
-///   store     layer task bank offset bytes
-///   spike_acc / and_acc / score_value
-///             layer tiling task k_tiles columns vectors bundle; dynamic
-///   lif       layer task elements
-///   vector    sub = VectorFn; layer task elements
-///   route     layer task tokens
-///   dispatch / combine  layer task elements
-///   signal    barrier
-///   wait      barrier count
+/// One instruction. The members an opcode uses are its format's fields
+/// (ISA.def, instrSpec); the others stay zero.
 struct Instr {
   Opcode op = Opcode::Halt;
   uint8_t sub = 0;
@@ -240,6 +207,33 @@ struct Instr {
   int64_t barrier = 0, count = 0;
   bool operator==(const Instr &o) const;
 };
+
+/// What ISA.def says about one instruction.
+enum class SubKind : uint8_t { None, LoadKind, VectorFn };
+struct FieldSpec {
+  int64_t Instr::*member;
+  std::string name;             ///< assembly keyword, snnhw attribute
+  bool positional;              ///< written without its keyword
+  std::string placeholder;      ///< the docs' letter
+};
+struct InstrSpec {
+  Opcode op;
+  std::string mnemonic;
+  SubKind sub;
+  bool dynamic;  ///< takes the `dynamic` flag
+  TileKind tile; ///< array instructions: the tiling kind they run
+  std::vector<FieldSpec> fields; ///< encoding and assembly order
+  std::string summary, cycles;
+  bool has(int64_t Instr::*member) const;
+};
+/// The spec of `op` (which must be below kNumOpcodes).
+const InstrSpec &instrSpec(Opcode op);
+/// The opcode whose mnemonic is `mnemonic`, or -1.
+int opcodeOf(std::string_view mnemonic);
+/// The names of a sub-operation set, in encoding order.
+const std::vector<std::string> &subNames(SubKind kind);
+/// The instruction table of docs/isa.md (Markdown), rendered from ISA.def.
+std::string isaTable();
 
 struct Program {
   /// The target the program was compiled for, carried inside it:

@@ -425,12 +425,7 @@ private:
         .Case<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
               arith::MaximumFOp, arith::MinimumFOp>([&](auto) {
           n.kind = K::Binary;
-          n.ints = {isa<arith::AddFOp>(op)   ? 0
-                    : isa<arith::SubFOp>(op) ? 1
-                    : isa<arith::MulFOp>(op) ? 2
-                    : isa<arith::DivFOp>(op) ? 3
-                    : isa<arith::MaximumFOp>(op) ? 4
-                                                 : 5};
+          n.ints = {int64_t(*toBinaryFn(&op))};
           return success();
         })
         .Case([&](arith::NegFOp) {
@@ -459,6 +454,57 @@ rt::TileKind tileKind(TileKind k) {
   return rt::TileKind::Vector;
 }
 
+/// The sub-operations of the snnhw enums in the ISA's numbering, mapped by
+/// name: ISA.def and SNNHW.td declare the same enumerators (and strings,
+/// test/Dialect/SNNHW/isa-ops.test), so a case one lacks does not compile.
+rt::LoadKind loadKind(hwd::LoadKind k) {
+  switch (k) {
+#define SPIKESTACK_ISA_LOAD_KIND(Name, Mnemonic)                              \
+  case hwd::LoadKind::Name:                                                  \
+    return rt::LoadKind::Name;
+#include "spikestack/Runtime/ISA.def"
+  }
+  return rt::LoadKind::Weights;
+}
+
+rt::VectorFn vectorFn(hwd::VectorFn f) {
+  switch (f) {
+#define SPIKESTACK_ISA_VECTOR_FN(Name, Mnemonic)                              \
+  case hwd::VectorFn::Name:                                                  \
+    return rt::VectorFn::Name;
+#include "spikestack/Runtime/ISA.def"
+  }
+  return rt::VectorFn::Add;
+}
+
+/// `op` as an instruction (ISA.def): the opcode whose mnemonic is the op's
+/// name, each field from the op's attribute of the field's name, the
+/// sub-operation from its kind or function, the flag from `dynamic`.
+FailureOr<rt::Instr> exportInstr(Operation &op) {
+  const int opcode = op.getName().getDialectNamespace() ==
+                             hwd::SNNHWDialect::getDialectNamespace()
+                         ? rt::opcodeOf(op.getName().stripDialect().str())
+                         : -1;
+  if (opcode < 0)
+    return op.emitError() << "is not an instruction";
+  rt::Instr in;
+  in.op = rt::Opcode(opcode);
+  const rt::InstrSpec &spec = rt::instrSpec(in.op);
+  for (const rt::FieldSpec &f : spec.fields) {
+    auto value = dyn_cast_or_null<IntegerAttr>(op.getAttr(f.name));
+    if (!value)
+      return op.emitError() << "has no integer '" << f.name
+                            << "' (the instruction's field)";
+    in.*f.member = value.getInt();
+  }
+  if (auto load = dyn_cast<hwd::LoadOp>(op))
+    in.sub = uint8_t(loadKind(load.getKind()));
+  if (auto vector = dyn_cast<hwd::VectorOp>(op))
+    in.sub = uint8_t(vectorFn(vector.getFn()));
+  in.dynamic = spec.dynamic && op.getAttr("dynamic");
+  return in;
+}
+
 /// The instruction streams of `hwProgram`, one per core.
 LogicalResult exportStreams(hwd::ProgramOp hwProgram, rt::Program &prog) {
   for (auto stream : hwProgram.getBody().front().getOps<hwd::StreamOp>()) {
@@ -469,94 +515,10 @@ LogicalResult exportStreams(hwd::ProgramOp hwProgram, rt::Program &prog) {
       prog.streams.resize(core + 1);
     auto &out = prog.streams[core];
     for (Operation &op : stream.getBody().front()) {
-      rt::Instr in;
-      auto ok = TypeSwitch<Operation *, bool>(&op)
-                    .Case([&](hwd::LoadOp l) {
-                      in.op = rt::Opcode::Load;
-                      in.sub = uint8_t(l.getKind() == hwd::LoadKind::Weights
-                                           ? rt::LoadKind::Weights
-                                           : rt::LoadKind::Input);
-                      in.layer = l.getLayer();
-                      in.task = l.getTask();
-                      in.bank = l.getBank();
-                      in.offset = l.getOffset();
-                      in.bytes = l.getBytes();
-                      return true;
-                    })
-                    .Case([&](hwd::StoreOp s) {
-                      in.op = rt::Opcode::Store;
-                      in.layer = s.getLayer();
-                      in.task = s.getTask();
-                      in.bank = s.getBank();
-                      in.offset = s.getOffset();
-                      in.bytes = s.getBytes();
-                      return true;
-                    })
-                    .Case<hwd::SpikeAccOp, hwd::AndAccOp, hwd::ScoreValueOp>(
-                        [&](auto a) {
-                          in.op = isa<hwd::SpikeAccOp>(op) ? rt::Opcode::SpikeAcc
-                                  : isa<hwd::AndAccOp>(op)
-                                      ? rt::Opcode::AndAcc
-                                      : rt::Opcode::ScoreValue;
-                          in.layer = a.getLayer();
-                          in.tiling = a.getTiling();
-                          in.task = a.getTask();
-                          in.kTiles = a.getKTiles();
-                          in.columns = a.getColumns();
-                          in.vectors = a.getVectors();
-                          in.bundle = a.getBundle();
-                          in.dynamic = a.getDynamic();
-                          return true;
-                        })
-                    .Case([&](hwd::LifOp l) {
-                      in.op = rt::Opcode::Lif;
-                      in.layer = l.getLayer();
-                      in.task = l.getTask();
-                      in.elements = l.getElements();
-                      return true;
-                    })
-                    .Case([&](hwd::VectorOp v) {
-                      in.op = rt::Opcode::Vector;
-                      in.sub = uint8_t(v.getFn());
-                      in.layer = v.getLayer();
-                      in.task = v.getTask();
-                      in.elements = v.getElements();
-                      return true;
-                    })
-                    .Case([&](hwd::RouteOp r) {
-                      in.op = rt::Opcode::Route;
-                      in.layer = r.getLayer();
-                      in.task = r.getTask();
-                      in.elements = r.getTokens();
-                      return true;
-                    })
-                    .Case<hwd::DispatchOp, hwd::CombineOp>([&](auto d) {
-                      in.op = isa<hwd::DispatchOp>(op) ? rt::Opcode::Dispatch
-                                                       : rt::Opcode::Combine;
-                      in.layer = d.getLayer();
-                      in.task = d.getTask();
-                      in.elements = d.getElements();
-                      return true;
-                    })
-                    .Case([&](hwd::SignalOp s) {
-                      in.op = rt::Opcode::Signal;
-                      in.barrier = s.getBarrier();
-                      return true;
-                    })
-                    .Case([&](hwd::WaitOp w) {
-                      in.op = rt::Opcode::Wait;
-                      in.barrier = w.getBarrier();
-                      in.count = w.getCount();
-                      return true;
-                    })
-                    .Case([&](hwd::HaltOp) {
-                      in.op = rt::Opcode::Halt;
-                      return true;
-                    })
-                    .Default([](Operation *) { return false; });
-      if (!ok)
-        return op.emitError() << "is not an instruction";
-      out.push_back(in);
+      auto in = exportInstr(op);
+      if (failed(in))
+        return failure();
+      out.push_back(*in);
     }
   }
   return success();

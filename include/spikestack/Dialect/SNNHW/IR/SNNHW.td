@@ -36,6 +36,9 @@ def SNNHW_Dialect : Dialect {
 class SNNHW_Op<string mnemonic, list<Trait> traits = []>
     : Op<SNNHW_Dialect, mnemonic, traits>;
 
+// The sub-operation enums have the enumerators and strings of
+// SPIKESTACK_ISA_LOAD_KIND / SPIKESTACK_ISA_VECTOR_FN in
+// include/spikestack/Runtime/ISA.def; the exporter maps them by name.
 def SNNHW_VectorFn : I32EnumAttr<"VectorFn",
     "the function of an snnhw.vector instruction", [
   I32EnumAttrCase<"Add", 0, "add">,
@@ -44,7 +47,7 @@ def SNNHW_VectorFn : I32EnumAttr<"VectorFn",
   I32EnumAttrCase<"Readout", 3, "readout">,
   I32EnumAttrCase<"Neuron", 4, "neuron">,
   I32EnumAttrCase<"Dequantize", 5, "dequantize">,
-  I32EnumAttrCase<"SpikeDrivenAttention", 6, "sdsa">,
+  I32EnumAttrCase<"Sdsa", 6, "sdsa">,
   I32EnumAttrCase<"Scale", 7, "scale">,
   I32EnumAttrCase<"Convert", 8, "convert">,
   I32EnumAttrCase<"BatchNorm", 9, "batch_norm">
@@ -85,6 +88,10 @@ def SNNHW_StreamOp : SNNHW_Op<"stream", [NoTerminator, NoRegionArguments,
   let hasRegionVerifier = 1;
 }
 
+// An instruction op: its mnemonic is an instruction's in
+// include/spikestack/Runtime/ISA.def and its integer attributes are that
+// instruction's fields by name (the exporter reads them so;
+// test/Dialect/SNNHW/isa-ops.test checks both directions).
 class SNNHW_Instr<string mnemonic, list<Trait> traits = []>
     : SNNHW_Op<mnemonic, !listconcat(traits, [HasParent<"StreamOp">])>;
 
