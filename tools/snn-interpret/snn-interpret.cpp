@@ -100,10 +100,10 @@ static OwningOpRef<ModuleOp> parseInput(const std::string &file,
     error(file + ":" + std::string(st.message()));
     return nullptr;
   }
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBuffer(*text, file,
-                                       /*RequiresNullTerminator=*/false),
-      SMLoc());
+  // The source manager keeps its own copy: diagnostics of the run quote
+  // the source long after this function returns.
+  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(*text, file),
+                               SMLoc());
   return parseSourceFile<ModuleOp>(sourceMgr, &context);
 }
 
