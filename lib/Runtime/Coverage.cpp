@@ -52,20 +52,6 @@ std::string nodeName(const Graph &g, int64_t ni) {
   return absl::StrCat("node ", ni, " (", nodeKindName(g.nodes[ni].kind), ")");
 }
 
-std::string tileKindName(TileKind k) {
-  switch (k) {
-  case TileKind::Synaptic:
-    return "synaptic";
-  case TileKind::AndAccumulate:
-    return "and_accumulate";
-  case TileKind::ScoreValue:
-    return "score_value";
-  case TileKind::Vector:
-    return "vector";
-  }
-  return "?";
-}
-
 /// Nodes that move or hold data but compute nothing: they need no
 /// instruction.
 bool isLayout(NodeKind k) {

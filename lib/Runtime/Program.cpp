@@ -68,6 +68,20 @@ const NodeKindInfo &nodeKindInfo(NodeKind kind) {
   return rows[int(kind)];
 }
 
+std::string tileKindName(TileKind k) {
+  switch (k) {
+  case TileKind::Synaptic:
+    return "synaptic";
+  case TileKind::AndAccumulate:
+    return "and_accumulate";
+  case TileKind::ScoreValue:
+    return "score_value";
+  case TileKind::Vector:
+    return "vector";
+  }
+  return "?";
+}
+
 std::string nodeKindName(NodeKind kind) {
   return unsigned(kind) < unsigned(kNumNodeKinds) ? nodeKindInfo(kind).name
                                                    : "?";

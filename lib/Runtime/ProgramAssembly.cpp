@@ -31,20 +31,6 @@ absl::Status invalid(const std::string &what) {
   return absl::InvalidArgumentError(what);
 }
 
-std::string tileKindName(TileKind k) {
-  switch (k) {
-  case TileKind::Synaptic:
-    return "synaptic";
-  case TileKind::AndAccumulate:
-    return "and_accumulate";
-  case TileKind::ScoreValue:
-    return "score_value";
-  case TileKind::Vector:
-    return "vector";
-  }
-  return "?";
-}
-
 void appendHex(std::string &out, std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   for (size_t i = 0; i < bytes.size(); ++i) {

@@ -141,6 +141,8 @@ struct Constant {
 //===----------------------------------------------------------------------===//
 
 enum class TileKind : uint8_t { Synaptic, AndAccumulate, ScoreValue, Vector };
+/// "synaptic", "and_accumulate", "score_value" or "vector".
+std::string tileKindName(TileKind kind);
 
 /// One product of a layer mapped onto core arrays (#snn.tiling).
 struct Tiling {
