@@ -1,6 +1,6 @@
 // The usual mlir-opt flags work in snn-opt.
 // RUN: snn-opt %s --pass-pipeline="builtin.module(func.func(canonicalize))" | FileCheck %s --check-prefix=PIPE
-// RUN: snn-opt %s -canonicalize --mlir-print-ir-after-all -o /dev/null 2>&1 | FileCheck %s --check-prefix=AFTER
+// RUN: snn-opt %s -canonicalize --mlir-print-ir-after-all -o %t.discard 2>&1 | FileCheck %s --check-prefix=AFTER
 // RUN: snn-opt --help | FileCheck %s --check-prefix=HELP
 
 // An identity neuron (tau 2, threshold 0.5: one spike reaches 0.5 and

@@ -48,7 +48,7 @@ for i in range(int(sys.argv[2])):
     path = os.path.join(sys.argv[5], 'sm.onnx')
     onnx.save(m, path)
     try:
-        r = subprocess.run([tool, '--import-onnx', path, '-o', '/dev/null'], capture_output=True, env=env, timeout=120)
+        r = subprocess.run([tool, '--import-onnx', path, '-o', os.path.join(sys.argv[5], 'sm.mlir')], capture_output=True, env=env, timeout=120)
     except subprocess.TimeoutExpired:
         bad += 1; print('HANG', i); continue
     err = r.stderr.decode(errors='replace')

@@ -1,7 +1,7 @@
 // RUN: snn-opt %s --snn-plan-report="file=%t.json" -verify-diagnostics -split-input-file
 // RUN: not snn-opt %s --snn-plan-report -split-input-file 2>&1 | FileCheck %s --check-prefix=NOFILE
 // RUN: rm -rf %t.dir && mkdir -p %t.dir
-// RUN: not snn-opt %S/plan-report.mlir --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule --snn-allocate --snn-plan-report="file=%t.dir/sub/r.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNWRITABLE
+// RUN: not snn-opt %S/plan-report.mlir --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule --snn-allocate --snn-plan-report="file=%t.dir/sub/r.json" -o %t.discard 2>&1 | FileCheck %s --check-prefix=UNWRITABLE
 // RUN: not test -e %t.dir/sub/r.json
 // NOFILE: error: snn-plan-report: needs file=PATH
 // UNWRITABLE: error: snn-plan-report: {{.*}}r.json

@@ -1,6 +1,6 @@
 // RUN: snn-opt %s --snn-quantize --split-input-file | FileCheck %s
 // RUN: snn-opt %s --snn-quantize="weight-bits=4" --split-input-file | FileCheck %s --check-prefix=INT4
-// RUN: snn-opt %s --snn-quantize="remarks=true" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: snn-opt %s --snn-quantize="remarks=true" --split-input-file -o %t.discard 2>&1 | FileCheck %s --check-prefix=REMARK
 
 // Hand-worked, weight-bits = 8 (qmax = 127):
 //   channel 0: W = [0.5, -0.25], s = 0.5/127; q = [127, -63.5 -> -64 (half

@@ -10,8 +10,8 @@
 // RUN: not snn-opt %t.once.mlir --snn-quantize="membrane-bits=24" 2>&1 | FileCheck %s --check-prefix=MEMBRANE
 // The pipeline quantizes too: already quantized IR goes through it only
 // with the same bits.
-// RUN: snn-opt %t.once.mlir --snn-to-hw -o /dev/null
-// RUN: not snn-opt %t.once.mlir --snn-to-hw="weight-bits=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WEIGHTS
+// RUN: snn-opt %t.once.mlir --snn-to-hw -o %t.discard
+// RUN: not snn-opt %t.once.mlir --snn-to-hw="weight-bits=4" -o %t.discard 2>&1 | FileCheck %s --check-prefix=WEIGHTS
 
 // FOUR-COUNT-2: !snn.fixed<4, 0>
 // FOUR-NOT: !snn.fixed<8, 0>
