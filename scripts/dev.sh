@@ -94,7 +94,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 run_tests() {
   build
   # The full normal pass also runs the large zoo models
-  # (test/onnx/zoo-large.test, ~7 min, 4 GB; under sanitizers they would take
+  # (test/Target/ONNX/zoo-large.test, ~7 min, 4 GB; under sanitizers they would take
   # far longer), then the sanitizer pass and fuzzing.
   local full=0
   [[ "${QUICK:-0}" != 1 && "${SPIKESTACK_SANITIZE:-0}" != 1 ]] && full=1

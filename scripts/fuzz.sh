@@ -17,21 +17,21 @@
 # models for every preset and the shipped models for 3d-mol with
 # snn-compile (build/bin/snn-compile when present, else one built in
 # build-fuzz/), replays the shipped models' programs (the whole executor
-# under the sanitizers) and test/executor/Inputs/fuzz-regressions once,
+# under the sanitizers) and test/Runtime/Inputs/fuzz-regressions once,
 # then fuzzes for PROGRAM_FUZZ_SECONDS
 # (default 25) from the micro programs (inputs up to 64 kB; corpus
 # build-fuzz/program-corpus).
 #
 # Target files (parser, range table, physical model, and the executor
 # running one micro program on each fuzzed target that loads): replays
-# test/snn-target/Inputs/fuzz-regressions and the seeds once, then fuzzes
+# test/Hardware/Inputs/fuzz-regressions and the seeds once, then fuzzes
 # for TARGET_FUZZ_SECONDS (default 15) from the presets
 # (lib/Hardware/presets), the target files under test/ and the small
-# hostile files of test/snn-target/Inputs/make_hostile.py, with the
+# hostile files of test/Hardware/Inputs/make_hostile.py, with the
 # dictionary tools/target-fuzzer/target.dict (inputs up to 64 kB; corpus
 # build-fuzz/target-corpus). A crashing input found here belongs in
-# test/snn-target/Inputs/fuzz-regressions (and a RUN line in
-# test/snn-target/hostile.test).
+# test/Hardware/Inputs/fuzz-regressions (and a RUN line in
+# test/Hardware/hostile.test).
 #
 # Exits non-zero on any crash, leak, timeout (30 s per input) or sanitizer
 # report; the reproducer is left in build-fuzz/artifacts/ (program-fuzzer's
@@ -124,7 +124,7 @@ if ((PROGRAM_SECONDS > 0)); then
   done
   echo "== the shipped models' programs and the fuzz regressions under the fuzz harness"
   "$BUILD_DIR/bin/program-fuzzer" "$pseeds"/shipped/*.snnp \
-    "$ROOT"/test/executor/Inputs/fuzz-regressions/*.snnp -timeout=300 \
+    "$ROOT"/test/Runtime/Inputs/fuzz-regressions/*.snnp -timeout=300 \
     -rss_limit_mb=4096 -artifact_prefix="$artifacts/program-" \
     >"$BUILD_DIR/program-replay.log" 2>&1 || {
     tail -40 "$BUILD_DIR/program-replay.log"
@@ -147,10 +147,10 @@ target_start=$SECONDS
 tseeds="$BUILD_DIR/target-seeds"
 tlarge="$BUILD_DIR/target-large"
 rm -rf "$tseeds" "$tlarge" && mkdir -p "$tseeds/hostile" "$tlarge"
-cp "$ROOT"/lib/Hardware/presets/{2d,3d-mol,3d-lol}.json "$ROOT"/test/snn-target/Inputs/*.json \
-  "$ROOT"/test/executor/Inputs/validation-*.json \
+cp "$ROOT"/lib/Hardware/presets/{2d,3d-mol,3d-lol}.json "$ROOT"/test/Hardware/Inputs/*.json \
+  "$ROOT"/test/Runtime/Inputs/validation-*.json \
   "$ROOT"/test/Dialect/SNN/Transforms/Inputs/{two-core,hetero}.json "$tseeds/"
-"$PY" "$ROOT/test/snn-target/Inputs/make_hostile.py" "$ROOT/lib/Hardware/presets/3d-mol.json" \
+"$PY" "$ROOT/test/Hardware/Inputs/make_hostile.py" "$ROOT/lib/Hardware/presets/3d-mol.json" \
   "$tseeds/hostile"
 # The hostile files of more than 64 kB (1e5 brackets) only in the replay.
 find "$tseeds/hostile" -size +64k -exec mv {} "$tlarge/" \;
@@ -163,7 +163,7 @@ if [[ -d "${pseeds:-}/micro" ]]; then
 fi
 export TARGET_FUZZER_PROGRAM="$tprogram"
 echo "== the target regressions and seeds under the fuzz harness${tprogram:+ (executor: $(basename "$tprogram"))}"
-"$BUILD_DIR/bin/target-fuzzer" "$ROOT"/test/snn-target/Inputs/fuzz-regressions/* \
+"$BUILD_DIR/bin/target-fuzzer" "$ROOT"/test/Hardware/Inputs/fuzz-regressions/* \
   "$tseeds"/*.json "$tseeds"/hostile/* "$tlarge"/* -timeout=60 -rss_limit_mb=4096 \
   -artifact_prefix="$artifacts/target-" >"$BUILD_DIR/target-replay.log" 2>&1 || {
   tail -40 "$BUILD_DIR/target-replay.log"

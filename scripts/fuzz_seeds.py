@@ -31,7 +31,7 @@ def main() -> int:
     for f in os.listdir(out):
         if not f.endswith(".onnx"):
             os.remove(os.path.join(out, f))
-    subprocess.run([sys.executable, os.path.join(ROOT, "test/onnx/Inputs/make_models.py"), out],
+    subprocess.run([sys.executable, os.path.join(ROOT, "test/Target/ONNX/Inputs/make_models.py"), out],
                    check=True)
     return 0
 

@@ -27,7 +27,7 @@ config.substitutions.append(("%src_root", config.spikestack_src_root))
 config.substitutions.append(
     ("%testdata", os.path.join(config.spikestack_src_root, "test", "data")))
 
-# The large zoo models (test/onnx/zoo-large.test: minutes, GBs) run only on
+# The large zoo models (test/Target/ONNX/zoo-large.test: minutes, GBs) run only on
 # request: SPIKESTACK_LARGE_TESTS=1 in lit's environment.
 if os.environ.get("SPIKESTACK_LARGE_TESTS") == "1":
     config.available_features.add("large-models")

@@ -167,5 +167,49 @@ func.func @main(%x: tensor<3xf32>) -> tensor<3xf32> {
                                "'arith.remf'"));
 }
 
+TEST_F(InterpreterTest, LifOverThreeSteps) {
+  // LIF, tau 2, threshold 1, hard reset to 0, decay_input:
+  // H = V + (X - V) / 2, spike when H >= 1, then V = 0 (else V = H).
+  // Dimension 0 is time. Three neurons:
+  //   a: X = 1.6, 1.6, 1.6: H = 0.8 | 0.8 + 0.4 = 1.2 fires | 0.8
+  //   b: X = 2, 0, 4:       H = 1.0 fires (>=) | 0 | 2 fires
+  //   c: X = 1, 1, 1:       H = 0.5 | 0.75 | 0.875, never fires
+  auto r = run(R"mlir(
+func.func @main(%x: tensor<3x3xf32>) -> tensor<3x3x!snn.spike> {
+  %s = snn.lif %x {v_threshold = 1.0 : f64, tau = 2.0 : f64}
+      : tensor<3x3xf32> -> tensor<3x3x!snn.spike>
+  return %s : tensor<3x3x!snn.spike>
+}
+)mlir",
+               {ref::Tensor({3, 3}, {1.6, 2, 1, 1.6, 0, 1, 1.6, 4, 1})});
+  ASSERT_TRUE(succeeded(r)) << error;
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_THAT((*r)[0].shape, ElementsAreArray({3, 3}));
+  EXPECT_THAT((*r)[0].data, ElementsAreArray({0, 1, 0, 1, 0, 0, 0, 1, 0}));
+}
+
+TEST_F(InterpreterTest, IfSoftResetKeepsTheResidue) {
+  // IF (no leak), threshold 1, soft reset (V = H - S * 1):
+  //   a: X = 0.5, 0.75, 0.5: H = 0.5 | 1.25 fires, V = 0.25 | 0.75
+  //   b: X = 2.5, 0, 0:      H = 2.5 fires, V = 1.5 | 1.5 fires, V = 0.5 |
+  //                          0.5
+  // With a hard reset b would fire once only (V = 0 after t0).
+  auto r = run(R"mlir(
+func.func @main(%x: tensor<3x2xf32>) -> (tensor<3x2x!snn.spike>,
+                                          tensor<3x2x!snn.spike>) {
+  %s = snn.if %x {reset = #snn.reset<soft>}
+      : tensor<3x2xf32> -> tensor<3x2x!snn.spike>
+  %h = snn.if %x : tensor<3x2xf32> -> tensor<3x2x!snn.spike>
+  return %s, %h : tensor<3x2x!snn.spike>, tensor<3x2x!snn.spike>
+}
+)mlir",
+               {ref::Tensor({3, 2}, {0.5, 2.5, 0.75, 0, 0.5, 0})});
+  ASSERT_TRUE(succeeded(r)) << error;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_THAT((*r)[0].data, ElementsAreArray({0, 1, 1, 1, 0, 0}));
+  // Hard reset: a: 0.5 | 1.25 fires, V = 0 | 0.5; b: 2.5 fires | 0 | 0.
+  EXPECT_THAT((*r)[1].data, ElementsAreArray({0, 1, 1, 0, 0, 0}));
+}
+
 } // namespace
 } // namespace spikestack

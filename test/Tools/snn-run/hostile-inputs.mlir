@@ -56,7 +56,7 @@ func.func @copy(%x: tensor<4xf32> {snn.name = "x"}) -> (tensor<4xf32> {snn.name 
 // snn dialect's verifier refuses such snn.name attributes in MLIR; a
 // program can still carry any name.)
 // RUN: snn-asm -d %t/p.snnp -o %t/p.s
-// RUN: %python %S/../executor/Inputs/edit_streams.py rename %t/p.s %t/escape.s image ../x
+// RUN: %python %S/../../Runtime/Inputs/edit_streams.py rename %t/p.s %t/escape.s image ../x
 // RUN: snn-asm %t/escape.s -o %t/escape.snnp
 // RUN: cp %testdata/models/spikformer-c1-128.input.npy %t/x.npy
 // RUN: not snn-run %t/escape.snnp --input-dir %t/in --output-dir %t/o 2>&1 \

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Edits the instruction streams of a SpikeStack assembly file (snn-asm -d)
-for test/executor/hostile-coverage.test. Every edit keeps the file well
+for test/Runtime/hostile-coverage.test. Every edit keeps the file well
 formed (the sections, `.stream` / `.end` and the final `halt` of each
 stream stay), so `snn-asm` gets to the verifier.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes broken SpikeStack programs for test/executor/bad-programs.test.
+"""Makes broken SpikeStack programs for test/Runtime/bad-programs.test.
 
 The container (lib/Runtime/ProgramContainer.cpp, docs/isa.md): 8-byte
 magic "SNNPROG\\x1a", u32 version (2), u32 section count, u64 target
