@@ -2,6 +2,7 @@
 #include "spikestack/Interpreter/Interpreter.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Interpreter/ElemType.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -26,13 +27,13 @@ using ref::Tensor;
 //===----------------------------------------------------------------------===//
 
 std::string spikestack::argumentName(func::FuncOp func, unsigned i) {
-  if (auto name = func.getArgAttrOfType<StringAttr>(i, "snn.name"))
+  if (auto name = func.getArgAttrOfType<StringAttr>(i, snn::kNameAttr))
     return name.str();
   return "arg" + std::to_string(i);
 }
 
 std::string spikestack::resultName(func::FuncOp func, unsigned i) {
-  if (auto name = func.getResultAttrOfType<StringAttr>(i, "snn.name"))
+  if (auto name = func.getResultAttrOfType<StringAttr>(i, snn::kNameAttr))
     return name.str();
   return "result" + std::to_string(i);
 }
@@ -42,10 +43,6 @@ static std::string typeString(Type t) {
   llvm::raw_string_ostream os(s);
   os << t;
   return s;
-}
-
-static bool isIntegerDType(NpyDType d) {
-  return d != NpyDType::F32 && d != NpyDType::F64;
 }
 
 /// Checks that every value of `t` is a value of `type`'s element type
@@ -75,71 +72,69 @@ static absl::Status checkElementRange(const Tensor &t, RankedTensorType type,
   return absl::OkStatus();
 }
 
+/// How a tensor of element type `elt` is held in .npy (std::nullopt: it
+/// cannot be).
+static std::optional<NpyElementKind> npyKind(Type elt) {
+  auto e = toElemType(elt);
+  if (!e)
+    return std::nullopt;
+  switch (e->kind) {
+  case rt::ElemKind::F32:
+    return NpyElementKind::F32;
+  case rt::ElemKind::Spike:
+    return NpyElementKind::Spike;
+  case rt::ElemKind::Count:
+    return NpyElementKind::Count;
+  case rt::ElemKind::Fixed:
+    return NpyElementKind::Fixed;
+  case rt::ElemKind::Int:
+    return NpyElementKind::Int;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Tensor> spikestack::tensorFromNpy(const NpyArray &array,
                                                  RankedTensorType type) {
   std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-  bool matches = shape.size() == array.shape.size();
-  for (size_t i = 0; matches && i < shape.size(); ++i) {
-    if (ShapedType::isDynamic(shape[i]))
-      shape[i] = array.shape[i];
-    matches = shape[i] == array.shape[i];
-  }
-  if (!matches)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "has shape ", ref::shapeToString(array.shape), " but ",
-        typeString(type), " needs ",
-        ref::shapeToString(std::vector<int64_t>(type.getShape().begin(),
-                                                type.getShape().end()))));
+  if (auto st = matchNpyShape(
+          array, shape,
+          absl::StrCat(typeString(type), " needs ",
+                       ref::shapeToString(std::vector<int64_t>(
+                           type.getShape().begin(), type.getShape().end()))));
+      !st.ok())
+    return st;
   Type elt = type.getElementType();
+  auto kind = npyKind(elt);
+  if (!kind)
+    return absl::InvalidArgumentError(
+        absl::StrCat("element type ", typeString(elt), " cannot be an input"));
+  if (auto st = checkNpyDType(array, *kind, typeString(elt),
+                              isa<FixedType>(elt)
+                                  ? "the raw integers (an integer dtype)"
+                                  : "integers");
+      !st.ok())
+    return st;
   Tensor t(shape, array.toDoubles());
-  if (elt.isF32()) {
-    if (array.dtype != NpyDType::F32)
-      return absl::InvalidArgumentError(
-          absl::StrCat("has dtype ", std::string(npyDTypeName(array.dtype)),
-                       " but an f32 tensor needs float32"));
-    return t;
-  }
-  if (getCountMax(elt)) {
-    // Any numeric dtype holding the integers (bool, uint8, float32 0/1...).
-    if (auto st = checkElementRange(
-            t, type, isa<SpikeType>(elt) ? "spike input" : "count input");
-        !st.ok())
-      return st;
-    return t;
-  }
-  if (isa<FixedType, IntegerType>(elt)) {
-    if (!isIntegerDType(array.dtype))
-      return absl::InvalidArgumentError(absl::StrCat(
-          "has dtype ", std::string(npyDTypeName(array.dtype)), " but ",
-          typeString(elt),
-          isa<FixedType>(elt) ? " needs the raw integers (an integer dtype)"
-                              : " needs integers"));
-    if (auto st = checkElementRange(t, type, "input"); !st.ok())
-      return st;
-    return t;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("element type ", typeString(elt), " cannot be an input"));
+  if (auto st = checkElementRange(
+          t, type,
+          isa<SpikeType>(elt)  ? "spike input"
+          : getCountMax(elt) ? "count input"
+                               : "input");
+      !st.ok())
+    return st;
+  return t;
 }
 
 absl::StatusOr<NpyArray> spikestack::tensorToNpy(const Tensor &tensor,
                                                  RankedTensorType type) {
   Type elt = type.getElementType();
-  NpyDType dtype;
-  if (elt.isF32())
-    dtype = NpyDType::F32;
-  else if (isa<SpikeType>(elt))
-    dtype = NpyDType::U8;
-  else if (isa<CountType, FixedType>(elt))
-    dtype = NpyDType::I32;
-  else if (elt.isInteger(1))
-    dtype = NpyDType::Bool;
-  else if (auto i = dyn_cast<IntegerType>(elt))
-    dtype = i.getWidth() <= 32 ? NpyDType::I32 : NpyDType::I64;
-  else
+  auto kind = npyKind(elt);
+  if (!kind)
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot write element type ", typeString(elt), " to .npy"));
-  return NpyArray::tryFromDoubles(dtype, tensor.shape, tensor.data);
+  return NpyArray::tryFromDoubles(
+      npyDTypeFor(*kind, elt.isIntOrFloat() ? elt.getIntOrFloatBitWidth() : 0),
+      tensor.shape, tensor.data);
 }
 
 //===----------------------------------------------------------------------===//
@@ -376,309 +371,335 @@ private:
         return op.emitError() << "result " << t << " has more than 2^28 "
                               << "elements, too large for the interpreter";
     }
-    return runCoreOp(OpRun{op, env, results});
+    return runNodeOp(OpRun{op, env, results});
   }
 
-  /// Constants, calls, neurons, casts and quantization, synaptic ops,
-  /// normalization and pooling; other ops go on to runModelOp.
-  LogicalResult runCoreOp(const OpRun &r) {
-    return llvm::TypeSwitch<Operation *, LogicalResult>(&r.op)
-        // ---- constants --------------------------------------------------
-        .Case([&](arith::ConstantOp c) -> LogicalResult {
-          auto attr = dyn_cast<ElementsAttr>(c.getValue());
-          if (!attr)
-            return r.op.emitError() << "only tensor constants are supported";
-          auto values = attributeValues(&r.op, attr);
-          if (failed(values))
-            return failure();
-          return r.put(Tensor(staticShape(c.getResult()), std::move(*values)));
-        })
-        .Case([&](ConstantOp c) -> LogicalResult {
-          auto values = attributeValues(&r.op, c.getValue());
-          if (failed(values))
-            return failure();
-          Tensor t(staticShape(c.getOutput()), std::move(*values));
-          // dense_resource blobs are not range-checked by the verifier.
-          if (auto st = checkElementRange(t, c.getOutput().getType(),
-                                          "snn.constant");
-              !st.ok())
-            return fail(&r.op, st);
-          return r.put(std::move(t));
-        })
-        .Case([&](func::CallOp call) -> LogicalResult {
-          auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-          if (!callee)
-            return r.op.emitError() << "unknown callee @" << call.getCallee();
-          std::vector<Tensor> args;
-          for (Value v : call.getOperands())
-            args.push_back(r.in(v));
-          auto res = runFunction(callee, args);
-          if (failed(res))
-            return failure();
-          r.results = std::move(*res);
-          return success();
-        })
-        // ---- neurons ----------------------------------------------------
-        .Case<LIFOp, IFOp>([&](auto n) -> LogicalResult {
-          ref::NeuronParams p = neuronParams(n.getNeuronAttr());
-          if (auto d = n.getChannelDim())
-            p.channelDim = *d;
-          if (n.getChannelThreshold())
-            p.channelThreshold = r.in(n.getChannelThreshold()).data;
-          if (n.getChannelReset())
-            p.channelReset = r.in(n.getChannelReset()).data;
-          if (n.getChannelTau())
-            p.channelTau = r.in(n.getChannelTau()).data;
-          return r.put(ref::neuron(r.in(n.getInput()), p,
-                                 fracOf(n.getInput().getType().getElementType())));
-        })
-        // ---- conversions ------------------------------------------------
-        .Case([&](CastOp c) -> LogicalResult {
-          Type from = c.getInput().getType().getElementType();
-          Type to = c.getOutput().getType().getElementType();
-          const Tensor &x = r.in(c.getInput());
-          if (auto max = getCountMax(to)) {
-            if (auto st = ref::checkCountRange(x, *max, "snn.cast to " +
-                                                            typeString(to));
-                !st.ok())
-              return fail(&r.op, st);
-            return r.put(x);
-          }
-          if (to.isF32())
-            return r.put(isa<FixedType>(from) ? ref::dequantize(x, fracOf(from))
-                                            : ref::toF32(x));
-          // spike/count -> fixed: raw = v * 2^F exactly.
-          auto f = cast<FixedType>(to);
-          Tensor out(x.shape);
-          for (int64_t i = 0; i < x.numel(); ++i) {
-            double raw = std::ldexp(x.data[i], int(f.getFrac()));
-            if (raw != std::floor(raw) || raw > double(f.getMaxRaw()))
-              return r.op.emitError() << "value " << x.data[i]
-                                    << " at flat index " << i
-                                    << " is not representable in " << f;
-            out.data[i] = raw;
-          }
-          return r.put(std::move(out));
-        })
-        .Case([&](QuantizeOp q) -> LogicalResult {
-          return r.put(ref::quantize(r.in(q.getInput()),
-                                   cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
-                                   roundingOf(q.getRounding())));
-        })
-        .Case([&](RequantizeOp q) -> LogicalResult {
-          return r.put(ref::requantize(
-              r.in(q.getInput()), fracOf(q.getInput().getType().getElementType()),
-              cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
-              roundingOf(q.getRounding())));
-        })
-        // ---- synaptic operators -----------------------------------------
-        .Case([&](LinearOp l) -> LogicalResult {
-          return r.put(ref::linear(r.in(l.getInput()), r.in(l.getWeight()),
-                                 r.opt(l.getBias()),
-                                 intDomainOf(l.getOutput().getType())));
-        })
-        .Case([&](Conv2dOp c) -> LogicalResult {
-          ref::Conv2dParams p;
-          p.strideH = c.getStrides()[0];
-          p.strideW = c.getStrides()[1];
-          p.padTop = c.getPad()[0];
-          p.padLeft = c.getPad()[1];
-          p.padBottom = c.getPad()[2];
-          p.padRight = c.getPad()[3];
-          p.dilationH = c.getDilation()[0];
-          p.dilationW = c.getDilation()[1];
-          p.groups = c.getGroups();
-          return r.put(ref::conv2d(r.in(c.getInput()), r.in(c.getWeight()),
-                                 r.opt(c.getBias()), p,
-                                 intDomainOf(c.getOutput().getType())));
-        })
-        .Case([&](DequantizeOp d) -> LogicalResult {
-          return r.put(ref::dequantizeChannels(
-              r.in(d.getInput()), fracOf(d.getInput().getType().getElementType()),
-              r.in(d.getScale()), r.opt(d.getBias()), d.getChannelDim()));
-        })
-        .Case([&](BatchNormOp b) -> LogicalResult {
-          return r.put(ref::batchNorm(r.in(b.getInput()), r.in(b.getScale()),
-                                    r.in(b.getOffset()), r.in(b.getMean()),
-                                    r.in(b.getVariance()),
-                                    b.getEpsilon().convertToDouble(),
-                                    b.getChannelDim()));
-        })
-        .Case<MaxPool2dOp, AvgPool2dOp>([&](auto pool) -> LogicalResult {
-          ref::PoolParams p;
-          p.kernelH = pool.getKernel()[0];
-          p.kernelW = pool.getKernel()[1];
-          p.strideH = pool.getStrides()[0];
-          p.strideW = pool.getStrides()[1];
-          p.padTop = pool.getPad()[0];
-          p.padLeft = pool.getPad()[1];
-          p.padBottom = pool.getPad()[2];
-          p.padRight = pool.getPad()[3];
-          p.ceilMode = pool.getCeilMode();
-          if constexpr (std::is_same_v<decltype(pool), AvgPool2dOp>) {
-            p.countIncludePad = pool.getCountIncludePad();
-            return r.put(ref::avgPool2d(r.in(pool.getInput()), p));
-          } else {
-            return r.put(ref::maxPool2d(r.in(pool.getInput()), p));
-          }
-        })
-        .Default([&](Operation *) { return runModelOp(r); });
-  }
-
-  /// Residual adds, scaling, readout, attention and the MoE ops; other ops
-  /// go on to runGlueOp.
-  LogicalResult runModelOp(const OpRun &r) {
-    return llvm::TypeSwitch<Operation *, LogicalResult>(&r.op)
-        .Case([&](AddOp a) -> LogicalResult {
-          Type out = a.getOutput().getType().getElementType();
-          ref::AddKind kind = ref::AddKind::Float;
-          std::optional<ref::FixedFormat> fixed;
-          if (isa<CountType>(out))
-            kind = ref::AddKind::Exact;
-          if (auto f = dyn_cast<FixedType>(out)) {
-            kind = ref::AddKind::Fixed;
-            fixed = f.getFormat();
-          }
-          return r.put(ref::add(r.in(a.getLhs()), r.in(a.getRhs()), kind, fixed));
-        })
-        .Case([&](ScaleOp s) -> LogicalResult {
-          return r.put(ref::scale(r.in(s.getInput()),
-                                s.getFactor().convertToDouble()));
-        })
-        .Case([&](ReadoutOp ro) -> LogicalResult {
-          std::optional<ref::FixedFormat> fixed;
-          if (auto f = dyn_cast<FixedType>(
-                  ro.getOutput().getType().getElementType()))
-            fixed = f.getFormat();
-          std::vector<int64_t> dims(ro.getTokenDims().begin(),
-                                    ro.getTokenDims().end());
-          return r.put(ref::readout(
-              r.in(ro.getInput()), dims, fixed,
-              fracOf(ro.getInput().getType().getElementType()),
-              roundingOf(ro.getRounding()), ro.getKeepTime()));
-        })
-        // ---- attention and MoE ------------------------------------------
-        .Case([&](SpikingAttentionOp a) -> LogicalResult {
-          ref::AttentionParams p;
-          p.spikeDriven = a.getVariant() == AttentionVariant::SDSA;
-          p.numHeads = a.getNumHeads();
-          p.scale = a.getScale().convertToDouble();
-          p.neuron = neuronParams(a.getNeuron());
-          if (auto ratio = a.getHeadKeepRatio())
-            p.headKeepRatio = ratio->convertToDouble();
-          Tensor gate;
-          if (a.getHeadGate()) {
-            gate = r.in(a.getHeadGate());
-            p.headGate = &gate;
-          }
-          return r.put(ref::spikingAttention(r.in(a.getQ()), r.in(a.getK()),
-                                           r.in(a.getV()), p));
-        })
-        .Case([&](MoeGatesOp m) -> LogicalResult {
-          return r.put(ref::moeGates(r.in(m.getExpertIndex()), r.in(m.getGate()),
-                                   m.getNumExperts(),
-                                   m.getScale().convertToDouble()));
-        })
-        .Case([&](MoeRouterOp router) -> LogicalResult {
-          ref::RouterParams p;
-          p.topK = router.getTopK();
-          p.capacity = router.getCapacity();
-          p.normalizeGates = router.getNormalizeGates();
-          p.timeStep = router.getRouteTimeStep();
-          Type elt = router.getInput().getType().getElementType();
-          Tensor x = isa<FixedType>(elt)
-                         ? ref::dequantize(r.in(router.getInput()), fracOf(elt))
-                         : r.in(router.getInput());
-          auto routing = ref::moeRoute(x, r.in(router.getGateWeight()),
-                                       r.opt(router.getGateBias()), p);
-          if (!routing.ok())
-            return fail(&r.op, routing.status());
-          r.results = {std::move(routing->expertIndex),
-                       std::move(routing->gate), std::move(routing->slot)};
-          return success();
-        })
-        .Case([&](MoeDispatchOp d) -> LogicalResult {
-          return r.put(ref::moeDispatch(r.in(d.getInput()), r.in(d.getExpertIndex()),
-                                      r.in(d.getSlot()), d.getNumExperts(),
-                                      d.getCapacity()));
-        })
-        .Case([&](MoeExpertsOp x) -> LogicalResult {
-          return runExperts(x, r.env, r.results);
-        })
-        .Case([&](MoeCombineOp c) -> LogicalResult {
-          return r.put(ref::moeCombine(r.in(c.getExpertOutput()),
-                                     r.in(c.getExpertIndex()), r.in(c.getGate()),
-                                     r.in(c.getSlot())));
-        })
-        .Default([&](Operation *) { return runGlueOp(r); });
-  }
-
-  /// Upstream tensor, linalg and arith glue.
-  LogicalResult runGlueOp(const OpRun &r) {
+  /// One handler per row of SNNNodeKinds.def, plus calls.
+  LogicalResult runNodeOp(const OpRun &r) {
     Operation &op = r.op;
     return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
-        // ---- upstream tensor glue ---------------------------------------
-        .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp,
-              tensor::CastOp>([&](auto reshape) -> LogicalResult {
-          Tensor t = r.in(reshape->getOperand(0));
-          t.shape = staticShape(reshape->getResult(0));
-          if (ref::numElements(t.shape) != t.numel())
-            return op.emitError() << "reshape changes the element count";
-          return r.put(std::move(t));
-        })
-        .Case([&](tensor::EmptyOp e) -> LogicalResult {
-          return r.put(Tensor(staticShape(e.getResult())));
-        })
-        .Case<tensor::ExtractSliceOp, tensor::InsertSliceOp>(
-            [&](auto s) -> LogicalResult {
-              for (auto list : {s.getStaticOffsets(), s.getStaticSizes(),
-                                s.getStaticStrides()})
-                for (int64_t v : list)
-                  if (ShapedType::isDynamic(v))
-                    return op.emitError()
-                           << "dynamic slices are not supported";
-              auto vec = [](ArrayRef<int64_t> a) {
-                return std::vector<int64_t>(a.begin(), a.end());
-              };
-              if constexpr (std::is_same_v<decltype(s), tensor::ExtractSliceOp>)
-                return r.put(ref::extractSlice(
-                    r.in(s.getSource()), vec(s.getStaticOffsets()),
-                    vec(s.getStaticSizes()), vec(s.getStaticStrides()),
-                    staticShape(s.getResult())));
-              else
-                return r.put(ref::insertSlice(
-                    r.in(s.getSource()), r.in(s.getDest()),
-                    vec(s.getStaticOffsets()), vec(s.getStaticSizes()),
-                    vec(s.getStaticStrides())));
-            })
-        .Case([&](tensor::ConcatOp c) -> LogicalResult {
-          std::vector<const Tensor *> parts;
-          for (Value v : c.getInputs())
-            parts.push_back(&r.in(v));
-          return r.put(
-              ref::concat(parts, c.getDim(), staticShape(c.getResult())));
-        })
-        .Case([&](linalg::TransposeOp t) -> LogicalResult {
-          return r.put(ref::transpose(
-              r.in(t.getInput()),
-              {t.getPermutation().begin(), t.getPermutation().end()},
-              staticShape(t->getResult(0))));
-        })
-        .Case<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-              arith::MaximumFOp, arith::MinimumFOp>(
-            [&](auto bin) -> LogicalResult {
-              return r.put(ref::binary(r.in(bin.getLhs()), r.in(bin.getRhs()),
-                                       *toBinaryFn(&op)));
-            })
-        .Case([&](arith::NegFOp neg) -> LogicalResult {
-          return r.put(ref::negate(r.in(neg.getOperand())));
-        })
+#define SNN_NODE_KIND(Name, Kinds, ...)                                        \
+  .Case<__VA_ARGS__>([&](auto x) { return run##Name(r, x); })
+#include "spikestack/Interpreter/SNNNodeKinds.def"
+        .Case([&](func::CallOp call) { return runCall(r, call); })
         .Default([&](Operation *) -> LogicalResult {
           return op.emitError() << "the reference interpreter does not support '"
                                 << op.getName() << "'";
         });
   }
 
+  // ---- constants and calls ----------------------------------------------
+  LogicalResult runConstant(const OpRun &r, arith::ConstantOp c) {
+    auto attr = dyn_cast<ElementsAttr>(c.getValue());
+    if (!attr)
+      return r.op.emitError() << "only tensor constants are supported";
+    auto values = attributeValues(&r.op, attr);
+    if (failed(values))
+      return failure();
+    return r.put(Tensor(staticShape(c.getResult()), std::move(*values)));
+  }
+
+  LogicalResult runConstant(const OpRun &r, ConstantOp c) {
+    auto values = attributeValues(&r.op, c.getValue());
+    if (failed(values))
+      return failure();
+    Tensor t(staticShape(c.getOutput()), std::move(*values));
+    // dense_resource blobs are not range-checked by the verifier.
+    if (auto st = checkElementRange(t, c.getOutput().getType(), "snn.constant");
+        !st.ok())
+      return fail(&r.op, st);
+    return r.put(std::move(t));
+  }
+
+  LogicalResult runCall(const OpRun &r, func::CallOp call) {
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (!callee)
+      return r.op.emitError() << "unknown callee @" << call.getCallee();
+    std::vector<Tensor> args;
+    for (Value v : call.getOperands())
+      args.push_back(r.in(v));
+    auto res = runFunction(callee, args);
+    if (failed(res))
+      return failure();
+    r.results = std::move(*res);
+    return success();
+  }
+
+  // ---- neurons ------------------------------------------------------------
+  template <typename Op> LogicalResult runNeuron(const OpRun &r, Op n) {
+    ref::NeuronParams p = neuronParams(n.getNeuronAttr());
+    if (auto d = n.getChannelDim())
+      p.channelDim = *d;
+    if (n.getChannelThreshold())
+      p.channelThreshold = r.in(n.getChannelThreshold()).data;
+    if (n.getChannelReset())
+      p.channelReset = r.in(n.getChannelReset()).data;
+    if (n.getChannelTau())
+      p.channelTau = r.in(n.getChannelTau()).data;
+    return r.put(ref::neuron(r.in(n.getInput()), p,
+                             fracOf(n.getInput().getType().getElementType())));
+  }
+
+  // ---- conversions --------------------------------------------------------
+  LogicalResult runCast(const OpRun &r, CastOp c) {
+    Type from = c.getInput().getType().getElementType();
+    Type to = c.getOutput().getType().getElementType();
+    const Tensor &x = r.in(c.getInput());
+    if (auto max = getCountMax(to)) {
+      if (auto st =
+              ref::checkCountRange(x, *max, "snn.cast to " + typeString(to));
+          !st.ok())
+        return fail(&r.op, st);
+      return r.put(x);
+    }
+    if (to.isF32())
+      return r.put(isa<FixedType>(from) ? ref::dequantize(x, fracOf(from))
+                                        : ref::toF32(x));
+    // spike/count -> fixed: raw = v * 2^F exactly.
+    auto f = cast<FixedType>(to);
+    Tensor out(x.shape);
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      double raw = std::ldexp(x.data[i], int(f.getFrac()));
+      if (raw != std::floor(raw) || raw > double(f.getMaxRaw()))
+        return r.op.emitError() << "value " << x.data[i] << " at flat index "
+                                << i << " is not representable in " << f;
+      out.data[i] = raw;
+    }
+    return r.put(std::move(out));
+  }
+
+  LogicalResult runQuantize(const OpRun &r, QuantizeOp q) {
+    return r.put(ref::quantize(
+        r.in(q.getInput()),
+        cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
+        roundingOf(q.getRounding())));
+  }
+
+  LogicalResult runRequantize(const OpRun &r, RequantizeOp q) {
+    return r.put(ref::requantize(
+        r.in(q.getInput()), fracOf(q.getInput().getType().getElementType()),
+        cast<FixedType>(q.getOutput().getType().getElementType()).getFormat(),
+        roundingOf(q.getRounding())));
+  }
+
+  // ---- synaptic operators, normalization and pooling ----------------------
+  LogicalResult runLinear(const OpRun &r, LinearOp l) {
+    return r.put(ref::linear(r.in(l.getInput()), r.in(l.getWeight()),
+                             r.opt(l.getBias()),
+                             intDomainOf(l.getOutput().getType())));
+  }
+
+  LogicalResult runConv2d(const OpRun &r, Conv2dOp c) {
+    ref::Conv2dParams p;
+    p.strideH = c.getStrides()[0];
+    p.strideW = c.getStrides()[1];
+    p.padTop = c.getPad()[0];
+    p.padLeft = c.getPad()[1];
+    p.padBottom = c.getPad()[2];
+    p.padRight = c.getPad()[3];
+    p.dilationH = c.getDilation()[0];
+    p.dilationW = c.getDilation()[1];
+    p.groups = c.getGroups();
+    return r.put(ref::conv2d(r.in(c.getInput()), r.in(c.getWeight()),
+                             r.opt(c.getBias()), p,
+                             intDomainOf(c.getOutput().getType())));
+  }
+
+  LogicalResult runDequantize(const OpRun &r, DequantizeOp d) {
+    return r.put(ref::dequantizeChannels(
+        r.in(d.getInput()), fracOf(d.getInput().getType().getElementType()),
+        r.in(d.getScale()), r.opt(d.getBias()), d.getChannelDim()));
+  }
+
+  LogicalResult runBatchNorm(const OpRun &r, BatchNormOp b) {
+    return r.put(ref::batchNorm(r.in(b.getInput()), r.in(b.getScale()),
+                                r.in(b.getOffset()), r.in(b.getMean()),
+                                r.in(b.getVariance()),
+                                b.getEpsilon().convertToDouble(),
+                                b.getChannelDim()));
+  }
+
+  template <typename Op> static ref::PoolParams poolParams(Op pool) {
+    ref::PoolParams p;
+    p.kernelH = pool.getKernel()[0];
+    p.kernelW = pool.getKernel()[1];
+    p.strideH = pool.getStrides()[0];
+    p.strideW = pool.getStrides()[1];
+    p.padTop = pool.getPad()[0];
+    p.padLeft = pool.getPad()[1];
+    p.padBottom = pool.getPad()[2];
+    p.padRight = pool.getPad()[3];
+    p.ceilMode = pool.getCeilMode();
+    return p;
+  }
+
+  LogicalResult runMaxPool(const OpRun &r, MaxPool2dOp pool) {
+    return r.put(ref::maxPool2d(r.in(pool.getInput()), poolParams(pool)));
+  }
+
+  LogicalResult runAvgPool(const OpRun &r, AvgPool2dOp pool) {
+    ref::PoolParams p = poolParams(pool);
+    p.countIncludePad = pool.getCountIncludePad();
+    return r.put(ref::avgPool2d(r.in(pool.getInput()), p));
+  }
+
+  // ---- residual adds, scaling and readout ---------------------------------
+  LogicalResult runAdd(const OpRun &r, AddOp a) {
+    Type out = a.getOutput().getType().getElementType();
+    ref::AddKind kind = ref::AddKind::Float;
+    std::optional<ref::FixedFormat> fixed;
+    if (isa<CountType>(out))
+      kind = ref::AddKind::Exact;
+    if (auto f = dyn_cast<FixedType>(out)) {
+      kind = ref::AddKind::Fixed;
+      fixed = f.getFormat();
+    }
+    return r.put(ref::add(r.in(a.getLhs()), r.in(a.getRhs()), kind, fixed));
+  }
+
+  LogicalResult runScale(const OpRun &r, ScaleOp s) {
+    return r.put(
+        ref::scale(r.in(s.getInput()), s.getFactor().convertToDouble()));
+  }
+
+  LogicalResult runReadout(const OpRun &r, ReadoutOp ro) {
+    std::optional<ref::FixedFormat> fixed;
+    if (auto f =
+            dyn_cast<FixedType>(ro.getOutput().getType().getElementType()))
+      fixed = f.getFormat();
+    std::vector<int64_t> dims(ro.getTokenDims().begin(),
+                              ro.getTokenDims().end());
+    return r.put(ref::readout(r.in(ro.getInput()), dims, fixed,
+                              fracOf(ro.getInput().getType().getElementType()),
+                              roundingOf(ro.getRounding()), ro.getKeepTime()));
+  }
+
+  // ---- attention and MoE --------------------------------------------------
+  LogicalResult runAttention(const OpRun &r, SpikingAttentionOp a) {
+    ref::AttentionParams p;
+    p.spikeDriven = a.getVariant() == AttentionVariant::SDSA;
+    p.numHeads = a.getNumHeads();
+    p.scale = a.getScale().convertToDouble();
+    p.neuron = neuronParams(a.getNeuron());
+    if (auto ratio = a.getHeadKeepRatio())
+      p.headKeepRatio = ratio->convertToDouble();
+    Tensor gate;
+    if (a.getHeadGate()) {
+      gate = r.in(a.getHeadGate());
+      p.headGate = &gate;
+    }
+    return r.put(ref::spikingAttention(r.in(a.getQ()), r.in(a.getK()),
+                                       r.in(a.getV()), p));
+  }
+
+  LogicalResult runMoeGates(const OpRun &r, MoeGatesOp m) {
+    return r.put(ref::moeGates(r.in(m.getExpertIndex()), r.in(m.getGate()),
+                               m.getNumExperts(),
+                               m.getScale().convertToDouble()));
+  }
+
+  LogicalResult runMoeRouter(const OpRun &r, MoeRouterOp router) {
+    ref::RouterParams p;
+    p.topK = router.getTopK();
+    p.capacity = router.getCapacity();
+    p.normalizeGates = router.getNormalizeGates();
+    p.timeStep = router.getRouteTimeStep();
+    Type elt = router.getInput().getType().getElementType();
+    Tensor x = isa<FixedType>(elt)
+                   ? ref::dequantize(r.in(router.getInput()), fracOf(elt))
+                   : r.in(router.getInput());
+    auto routing = ref::moeRoute(x, r.in(router.getGateWeight()),
+                                 r.opt(router.getGateBias()), p);
+    if (!routing.ok())
+      return fail(&r.op, routing.status());
+    r.results = {std::move(routing->expertIndex), std::move(routing->gate),
+                 std::move(routing->slot)};
+    return success();
+  }
+
+  LogicalResult runMoeDispatch(const OpRun &r, MoeDispatchOp d) {
+    return r.put(ref::moeDispatch(r.in(d.getInput()), r.in(d.getExpertIndex()),
+                                  r.in(d.getSlot()), d.getNumExperts(),
+                                  d.getCapacity()));
+  }
+
+  LogicalResult runMoeExperts(const OpRun &r, MoeExpertsOp x) {
+    return runExperts(x, r.env, r.results);
+  }
+
+  LogicalResult runMoeCombine(const OpRun &r, MoeCombineOp c) {
+    return r.put(ref::moeCombine(r.in(c.getExpertOutput()),
+                                 r.in(c.getExpertIndex()), r.in(c.getGate()),
+                                 r.in(c.getSlot())));
+  }
+
+  // ---- upstream tensor, linalg and arith glue -----------------------------
+  template <typename Op> LogicalResult runReshape(const OpRun &r, Op reshape) {
+    Tensor t = r.in(reshape->getOperand(0));
+    t.shape = staticShape(reshape->getResult(0));
+    if (ref::numElements(t.shape) != t.numel())
+      return r.op.emitError() << "reshape changes the element count";
+    return r.put(std::move(t));
+  }
+
+  LogicalResult runEmpty(const OpRun &r, tensor::EmptyOp e) {
+    return r.put(Tensor(staticShape(e.getResult())));
+  }
+
+  /// Fails unless the offsets, sizes and strides of slice `s` are static.
+  template <typename Op>
+  static LogicalResult checkStaticSlice(Operation &op, Op s) {
+    for (auto list :
+         {s.getStaticOffsets(), s.getStaticSizes(), s.getStaticStrides()})
+      for (int64_t v : list)
+        if (ShapedType::isDynamic(v))
+          return op.emitError() << "dynamic slices are not supported";
+    return success();
+  }
+
+  static std::vector<int64_t> vec(ArrayRef<int64_t> a) {
+    return std::vector<int64_t>(a.begin(), a.end());
+  }
+
+  LogicalResult runExtractSlice(const OpRun &r, tensor::ExtractSliceOp s) {
+    if (failed(checkStaticSlice(r.op, s)))
+      return failure();
+    return r.put(ref::extractSlice(
+        r.in(s.getSource()), vec(s.getStaticOffsets()),
+        vec(s.getStaticSizes()), vec(s.getStaticStrides()),
+        staticShape(s.getResult())));
+  }
+
+  LogicalResult runInsertSlice(const OpRun &r, tensor::InsertSliceOp s) {
+    if (failed(checkStaticSlice(r.op, s)))
+      return failure();
+    return r.put(ref::insertSlice(
+        r.in(s.getSource()), r.in(s.getDest()), vec(s.getStaticOffsets()),
+        vec(s.getStaticSizes()), vec(s.getStaticStrides())));
+  }
+
+  LogicalResult runConcat(const OpRun &r, tensor::ConcatOp c) {
+    std::vector<const Tensor *> parts;
+    for (Value v : c.getInputs())
+      parts.push_back(&r.in(v));
+    return r.put(ref::concat(parts, c.getDim(), staticShape(c.getResult())));
+  }
+
+  LogicalResult runTranspose(const OpRun &r, linalg::TransposeOp t) {
+    return r.put(ref::transpose(
+        r.in(t.getInput()),
+        {t.getPermutation().begin(), t.getPermutation().end()},
+        staticShape(t->getResult(0))));
+  }
+
+  template <typename Op> LogicalResult runBinary(const OpRun &r, Op bin) {
+    return r.put(ref::binary(r.in(bin.getLhs()), r.in(bin.getRhs()),
+                             *toBinaryFn(&r.op)));
+  }
+
+  LogicalResult runNeg(const OpRun &r, arith::NegFOp neg) {
+    return r.put(ref::negate(r.in(neg.getOperand())));
+  }
 
   static std::optional<ref::IntDomain> intDomainOf(RankedTensorType result) {
     if (auto f = dyn_cast<FixedType>(result.getElementType()))

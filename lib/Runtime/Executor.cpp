@@ -56,40 +56,36 @@ uint64_t targetFingerprint(const hw::Target &t) {
   return h;
 }
 
+// The element kinds of the program format in .npy (Support/Npy.h).
+static_assert(int(NpyElementKind::F32) == int(ElemKind::F32) &&
+              int(NpyElementKind::Spike) == int(ElemKind::Spike) &&
+              int(NpyElementKind::Count) == int(ElemKind::Count) &&
+              int(NpyElementKind::Fixed) == int(ElemKind::Fixed) &&
+              int(NpyElementKind::Int) == int(ElemKind::Int));
+
 absl::StatusOr<Tensor> tensorFromNpy(const NpyArray &array,
                                      const ValueInfo &type) {
-  if (array.shape != type.shape)
-    return absl::InvalidArgumentError(absl::StrCat(
-        "has shape ", ref::shapeToString(array.shape), " but the program needs ",
-        ref::shapeToString(type.shape), "x", type.type.str()));
+  std::vector<int64_t> shape = type.shape;
+  if (auto st = matchNpyShape(array, shape,
+                              absl::StrCat("the program needs ",
+                                           ref::shapeToString(type.shape), "x",
+                                           type.type.str()));
+      !st.ok())
+    return st;
+  if (type.type.kind > ElemKind::Int)
+    return absl::InvalidArgumentError("unsupported element type");
+  if (auto st =
+          checkNpyDType(array, NpyElementKind(type.type.kind), type.type.str());
+      !st.ok())
+    return st;
   Tensor t(type.shape, array.toDoubles());
-  const bool isInt = array.dtype != NpyDType::F32 && array.dtype != NpyDType::F64;
-  switch (type.type.kind) {
-  case ElemKind::F32:
-    if (array.dtype != NpyDType::F32)
-      return absl::InvalidArgumentError(
-          absl::StrCat("has dtype ", std::string(npyDTypeName(array.dtype)),
-                       " but an f32 tensor needs float32"));
-    return t;
-  case ElemKind::Spike:
-  case ElemKind::Count:
-    if (auto st = checkRange(t, type.type, type.type.kind == ElemKind::Spike
-                                               ? "spike input"
-                                               : "count input");
-        !st.ok())
-      return st;
-    return t;
-  case ElemKind::Fixed:
-  case ElemKind::Int:
-    if (!isInt)
-      return absl::InvalidArgumentError(absl::StrCat(
-          "has dtype ", std::string(npyDTypeName(array.dtype)), " but ",
-          type.type.str(), " needs integers"));
-    if (auto st = checkRange(t, type.type, "input"); !st.ok())
-      return st;
-    return t;
-  }
-  return absl::InvalidArgumentError("unsupported element type");
+  if (auto st = checkRange(t, type.type,
+                           type.type.kind == ElemKind::Spike   ? "spike input"
+                           : type.type.kind == ElemKind::Count ? "count input"
+                                                               : "input");
+      !st.ok())
+    return st;
+  return t;
 }
 
 absl::Status checkFinite(const Tensor &t, const std::string &what) {
@@ -111,25 +107,9 @@ absl::Status checkFinite(const Tensor &t, const std::string &what) {
 
 absl::StatusOr<NpyArray> tensorToNpy(const Tensor &tensor,
                                      const ElemType &type) {
-  NpyDType dtype = NpyDType::F32;
-  switch (type.kind) {
-  case ElemKind::F32:
-    dtype = NpyDType::F32;
-    break;
-  case ElemKind::Spike:
-    dtype = NpyDType::U8;
-    break;
-  case ElemKind::Count:
-  case ElemKind::Fixed:
-    dtype = NpyDType::I32;
-    break;
-  case ElemKind::Int:
-    dtype = type.width == 1    ? NpyDType::Bool
-            : type.width <= 32 ? NpyDType::I32
-                               : NpyDType::I64;
-    break;
-  }
-  return NpyArray::tryFromDoubles(dtype, tensor.shape, tensor.data);
+  return NpyArray::tryFromDoubles(
+      npyDTypeFor(NpyElementKind(type.kind), type.width), tensor.shape,
+      tensor.data);
 }
 
 //===----------------------------------------------------------------------===//

@@ -802,4 +802,65 @@ absl::Status writeNpy(const std::string &path, const NpyArray &array) {
   return writeOutputFile(path, serializeNpy(array));
 }
 
+//===----------------------------------------------------------------------===//
+// Tensors as .npy arrays
+//===----------------------------------------------------------------------===//
+
+NpyDType npyDTypeFor(NpyElementKind kind, int64_t width) {
+  switch (kind) {
+  case NpyElementKind::F32:
+    return NpyDType::F32;
+  case NpyElementKind::Spike:
+    return NpyDType::U8;
+  case NpyElementKind::Count:
+  case NpyElementKind::Fixed:
+    return NpyDType::I32;
+  case NpyElementKind::Int:
+    return width == 1 ? NpyDType::Bool
+           : width <= 32 ? NpyDType::I32
+                         : NpyDType::I64;
+  }
+  return NpyDType::F32;
+}
+
+absl::Status matchNpyShape(const NpyArray &array, std::vector<int64_t> &shape,
+                           const std::string &needs) {
+  bool matches = shape.size() == array.shape.size();
+  for (size_t i = 0; matches && i < shape.size(); ++i) {
+    if (shape[i] < 0)
+      shape[i] = array.shape[i];
+    matches = shape[i] == array.shape[i];
+  }
+  if (matches)
+    return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("has shape [", absl::StrJoin(array.shape, ", "), "] but ",
+                   needs));
+}
+
+absl::Status checkNpyDType(const NpyArray &array, NpyElementKind kind,
+                           const std::string &typeName,
+                           const std::string &integers) {
+  switch (kind) {
+  case NpyElementKind::F32:
+    if (array.dtype != NpyDType::F32)
+      return absl::InvalidArgumentError(
+          absl::StrCat("has dtype ", std::string(npyDTypeName(array.dtype)),
+                       " but an f32 tensor needs float32"));
+    return absl::OkStatus();
+  case NpyElementKind::Spike:
+  case NpyElementKind::Count:
+    // Any numeric dtype holding the integers (bool, uint8, float32 0/1...).
+    return absl::OkStatus();
+  case NpyElementKind::Fixed:
+  case NpyElementKind::Int:
+    if (array.dtype == NpyDType::F32 || array.dtype == NpyDType::F64)
+      return absl::InvalidArgumentError(
+          absl::StrCat("has dtype ", std::string(npyDTypeName(array.dtype)), " but ",
+                       typeName, " needs ", integers));
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
 } // namespace spikestack

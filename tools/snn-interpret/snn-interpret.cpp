@@ -180,7 +180,7 @@ static InterpretObserver tapObserver(func::FuncOp func, std::vector<Tap> &taps,
   Operation *funcOp = func.getOperation();
   return [funcOp, &taps, &tapError](Operation &op,
                                     const std::vector<ref::Tensor> &values) {
-    auto tag = op.getAttrOfType<StringAttr>("snn.onnx_name");
+    auto tag = op.getAttrOfType<StringAttr>(snn::kOnnxNameAttr);
     if (!tag || op.getParentOp() != funcOp || values.empty() ||
         !tapError.empty())
       return;

@@ -1315,5 +1315,44 @@ TEST_F(FileUtilTest, OutputSetKeepsExistingFilesOnFailure) {
   EXPECT_THAT(listDir(), ElementsAre("a.npy"));
 }
 
+//===----------------------------------------------------------------------===//
+// Tensors as .npy arrays (the interpreter's and the executor's convention)
+//===----------------------------------------------------------------------===//
+
+TEST(NpyTensorTest, DTypeForEachElementKind) {
+  EXPECT_EQ(npyDTypeFor(NpyElementKind::F32, 32), NpyDType::F32);
+  EXPECT_EQ(npyDTypeFor(NpyElementKind::Spike, 1), NpyDType::U8);
+  EXPECT_EQ(npyDTypeFor(NpyElementKind::Count, 3), NpyDType::I32);
+  EXPECT_EQ(npyDTypeFor(NpyElementKind::Fixed, 16), NpyDType::I32);
+  EXPECT_EQ(npyDTypeFor(NpyElementKind::Int, 1), NpyDType::Bool);
+  EXPECT_EQ(npyDTypeFor(NpyElementKind::Int, 32), NpyDType::I32);
+  EXPECT_EQ(npyDTypeFor(NpyElementKind::Int, 64), NpyDType::I64);
+}
+
+TEST(NpyTensorTest, ShapeMatchesWithDynamicDimensions) {
+  NpyArray a = NpyArray::fromDoubles(NpyDType::F32, {2, 3}, {0, 1, 2, 3, 4, 5});
+  std::vector<int64_t> shape = {-1, 3};
+  EXPECT_TRUE(matchNpyShape(a, shape, "x").ok());
+  EXPECT_THAT(shape, ElementsAre(2, 3));
+  shape = {3, 2};
+  absl::Status st = matchNpyShape(a, shape, "the program needs [3, 2]xf32");
+  EXPECT_EQ(st.message(),
+            "has shape [2, 3] but the program needs [3, 2]xf32");
+}
+
+TEST(NpyTensorTest, DTypeMustHoldTheElements) {
+  NpyArray f64 = NpyArray::fromDoubles(NpyDType::F64, {1}, {1});
+  NpyArray u8 = NpyArray::fromDoubles(NpyDType::U8, {1}, {1});
+  EXPECT_EQ(checkNpyDType(f64, NpyElementKind::F32, "f32").message(),
+            "has dtype float64 but an f32 tensor needs float32");
+  EXPECT_TRUE(checkNpyDType(f64, NpyElementKind::Spike, "spike").ok());
+  EXPECT_TRUE(checkNpyDType(u8, NpyElementKind::Fixed, "fixed<8,4>").ok());
+  EXPECT_EQ(checkNpyDType(f64, NpyElementKind::Fixed, "fixed<8,4>").message(),
+            "has dtype float64 but fixed<8,4> needs integers");
+  EXPECT_EQ(checkNpyDType(f64, NpyElementKind::Int, "i8", "whole numbers")
+                .message(),
+            "has dtype float64 but i8 needs whole numbers");
+}
+
 } // namespace
 } // namespace spikestack

@@ -154,6 +154,14 @@ struct Tiling {
   int64_t numTasks() const { return groups * nTiles(); }
   int64_t numBundles() const { return (vectors + bundle - 1) / bundle; }
   int64_t taskColumns(int64_t task) const;
+  /// Reduction rows of k block `k` (the last block may be partial).
+  int64_t blockRows(int64_t k) const {
+    return rows < reduction - k * rows ? rows : reduction - k * rows;
+  }
+  /// Streamed vectors of bundle `b` (the last bundle may be partial).
+  int64_t bundleVectors(int64_t b) const {
+    return bundle < vectors - b * bundle ? bundle : vectors - b * bundle;
+  }
 };
 
 /// A planned op: the node it stands for (in graph 0) and its products.

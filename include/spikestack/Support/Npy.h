@@ -125,6 +125,38 @@ std::string serializeNpy(const NpyArray &array);
 /// it to `path` via writeOutputFile (so no partial file is ever visible).
 absl::Status writeNpy(const std::string &path, const NpyArray &array);
 
+//===----------------------------------------------------------------------===//
+// Tensors as .npy arrays
+//===----------------------------------------------------------------------===//
+//
+// The one .npy <-> tensor convention of the reference interpreter (MLIR
+// element types) and the executor (rt::ElemType): each maps its element
+// type to an NpyElementKind and uses the functions below; the values are
+// NpyArray::toDoubles() / NpyArray::tryFromDoubles(), and each side checks
+// the value range of its element type.
+
+/// The element kinds a tensor can have in .npy.
+enum class NpyElementKind { F32, Spike, Count, Fixed, Int };
+
+/// The dtype a tensor is written with: spike -> uint8, count -> int32,
+/// f32 -> float32, fixed -> int32 (raw), iN -> int32/int64 (`width` bits),
+/// i1 -> bool.
+NpyDType npyDTypeFor(NpyElementKind kind, int64_t width);
+
+/// Checks that `array` has `shape`, where a negative (dynamic) dimension
+/// matches any size and is replaced by the array's; the error is "has
+/// shape [..] but " followed by `needs`.
+absl::Status matchNpyShape(const NpyArray &array, std::vector<int64_t> &shape,
+                           const std::string &needs);
+
+/// Checks that `array`'s dtype can hold the elements: an f32 tensor needs
+/// float32, spikes and counts any numeric dtype (the values are checked),
+/// fixed (raw values) and iN an integer dtype. `typeName` names the
+/// element type and `integers` what fixed and iN need in the message.
+absl::Status checkNpyDType(const NpyArray &array, NpyElementKind kind,
+                           const std::string &typeName,
+                           const std::string &integers = "integers");
+
 } // namespace spikestack
 
 #endif // SPIKESTACK_SUPPORT_NPY_H

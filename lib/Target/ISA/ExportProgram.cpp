@@ -5,6 +5,7 @@
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
 #include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
+#include "spikestack/Interpreter/ElemType.h"
 #include "spikestack/Interpreter/Interpreter.h"
 #include "spikestack/Runtime/Executor.h"
 #include "spikestack/Support/FileUtil.h"
@@ -18,6 +19,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
+#include <iterator>
 
 using namespace mlir;
 using namespace spikestack;
@@ -25,6 +27,8 @@ using namespace spikestack::snn;
 namespace hwd = spikestack::snnhw;
 
 namespace {
+
+using K = rt::NodeKind;
 
 class Exporter {
 public:
@@ -41,7 +45,7 @@ public:
       auto t = dyn_cast<RankedTensorType>(v.getType());
       if (!t || !t.hasStaticShape())
         return failure();
-      auto elt = elemType(t.getElementType());
+      auto elt = toElemType(t.getElementType());
       if (!elt)
         return failure();
       rt::Graph &g = prog.graphs[gi];
@@ -70,7 +74,7 @@ public:
       }
       rt::Node n;
       n.name = op.getName().getStringRef().str();
-      if (auto tag = op.getAttrOfType<StringAttr>("snn.onnx_name"))
+      if (auto tag = op.getAttrOfType<StringAttr>(snn::kOnnxNameAttr))
         n.name = tag.str();
       for (Value v : op.getOperands()) {
         if (idOf(v) < 0)
@@ -99,34 +103,6 @@ public:
 
 private:
   rt::Program &prog;
-
-  static std::optional<rt::ElemType> elemType(Type t) {
-    rt::ElemType e;
-    if (t.isF32())
-      return e;
-    if (isa<SpikeType>(t)) {
-      e.kind = rt::ElemKind::Spike;
-      e.countMax = 1;
-      return e;
-    }
-    if (auto max = getCountMax(t)) {
-      e.kind = rt::ElemKind::Count;
-      e.countMax = *max;
-      return e;
-    }
-    if (auto f = dyn_cast<FixedType>(t)) {
-      e.kind = rt::ElemKind::Fixed;
-      e.width = f.getFormat().width;
-      e.frac = f.getFormat().frac;
-      return e;
-    }
-    if (auto i = dyn_cast<IntegerType>(t)) {
-      e.kind = rt::ElemKind::Int;
-      e.width = int32_t(i.getWidth());
-      return e;
-    }
-    return std::nullopt;
-  }
 
   static int64_t fracOf(Value v) {
     return getFracBits(cast<ShapedType>(v.getType()).getElementType());
@@ -193,266 +169,303 @@ private:
               pad[1],    pad[2],    pad[3],     ceil};
   }
 
-  /// The node for `op`: constants, neurons, casts and quantization,
-  /// synaptic ops, normalization and pooling; other ops go on to
-  /// convertModelOp.
+  /// The node for `op`: one handler per row of SNNNodeKinds.def.
   LogicalResult convertOp(Operation &op, rt::Node &n, int32_t) {
-    using K = rt::NodeKind;
     return TypeSwitch<Operation *, LogicalResult>(&op)
-        .Case([&](arith::ConstantOp c) -> LogicalResult {
-          auto attr = dyn_cast<ElementsAttr>(c.getValue());
-          if (!attr)
-            return op.emitError() << "only tensor constants are supported";
-          return constant(&op, attr, n);
-        })
-        .Case([&](ConstantOp c) { return constant(&op, c.getValue(), n); })
-        .Case<LIFOp, IFOp>([&](auto x) -> LogicalResult {
-          n.kind = K::Neuron;
-          n.neuron = toNeuronParams(x.getNeuronAttr());
-          if (auto d = x.getChannelDim())
-            n.neuron.channelDim = int64_t(*d);
-          auto id = [&](Value v) {
-            for (auto [i, o] : llvm::enumerate(op.getOperands()))
-              if (o == v)
-                return n.operands[i];
-            return -1;
-          };
-          n.operands = {id(x.getInput()),
-                        x.getChannelThreshold() ? id(x.getChannelThreshold())
-                                                : -1,
-                        x.getChannelReset() ? id(x.getChannelReset()) : -1,
-                        x.getChannelTau() ? id(x.getChannelTau()) : -1};
-          while (n.operands.size() > 1 && n.operands.back() == -1)
-            n.operands.pop_back();
-          return success();
-        })
-        .Case([&](CastOp c) -> LogicalResult {
-          Type from = c.getInput().getType().getElementType();
-          Type to = c.getOutput().getType().getElementType();
-          if (auto max = getCountMax(to)) {
-            n.kind = K::CastCount;
-            n.ints = {*max};
-          } else if (to.isF32()) {
-            n.kind = K::CastF32;
-            n.ints = {isa<FixedType>(from) ? fracOf(c.getInput()) : 0};
-          } else {
-            auto f = cast<FixedType>(to);
-            n.kind = K::CastFixed;
-            n.ints = {int64_t(f.getFrac()), f.getMaxRaw()};
-          }
-          return success();
-        })
-        .Case([&](QuantizeOp q) {
-          auto f = cast<FixedType>(q.getOutput().getType().getElementType())
-                       .getFormat();
-          n.kind = K::Quantize;
-          n.ints = {f.width, f.frac, int64_t(toRounding(q.getRounding()))};
-          return success();
-        })
-        .Case([&](RequantizeOp q) {
-          auto f = cast<FixedType>(q.getOutput().getType().getElementType())
-                       .getFormat();
-          n.kind = K::Requantize;
-          n.ints = {fracOf(q.getInput()), f.width, f.frac,
-                    int64_t(toRounding(q.getRounding()))};
-          return success();
-        })
-        .Case([&](LinearOp l) {
-          n.kind = K::Linear;
-          pushIntDomain(n, l.getOutput());
-          return success();
-        })
-        .Case([&](Conv2dOp c) {
-          n.kind = K::Conv2d;
-          n.ints = {c.getStrides()[0],  c.getStrides()[1], c.getPad()[0],
-                    c.getPad()[1],      c.getPad()[2],     c.getPad()[3],
-                    c.getDilation()[0], c.getDilation()[1],
-                    int64_t(c.getGroups())};
-          pushIntDomain(n, c.getOutput());
-          return success();
-        })
-        .Case([&](DequantizeOp d) {
-          n.kind = K::Dequantize;
-          n.ints = {fracOf(d.getInput()), int64_t(d.getChannelDim())};
-          return success();
-        })
-        .Case([&](BatchNormOp b) {
-          n.kind = K::BatchNorm;
-          n.ints = {int64_t(b.getChannelDim())};
-          n.reals = {b.getEpsilon().convertToDouble()};
-          return success();
-        })
-        .Case([&](MaxPool2dOp p) {
-          n.kind = K::MaxPool;
-          pool(n, p.getKernel(), p.getStrides(), p.getPad(), p.getCeilMode());
-          return success();
-        })
-        .Case([&](AvgPool2dOp p) {
-          n.kind = K::AvgPool;
-          pool(n, p.getKernel(), p.getStrides(), p.getPad(), p.getCeilMode());
-          n.ints.push_back(p.getCountIncludePad());
-          return success();
-        })
-        .Default([&](Operation *) { return convertModelOp(op, n); });
-  }
-
-  /// Residual adds, scaling, readout, attention and the MoE ops; other
-  /// ops go on to convertGlueOp.
-  LogicalResult convertModelOp(Operation &op, rt::Node &n) {
-    using K = rt::NodeKind;
-    return TypeSwitch<Operation *, LogicalResult>(&op)
-        .Case([&](AddOp a) {
-          Type out = a.getOutput().getType().getElementType();
-          n.kind = K::Add;
-          n.ints = {int64_t(ref::AddKind::Float), 0, 0};
-          if (isa<CountType>(out))
-            n.ints[0] = int64_t(ref::AddKind::Exact);
-          if (auto f = dyn_cast<FixedType>(out))
-            n.ints = {int64_t(ref::AddKind::Fixed), f.getFormat().width,
-                      f.getFormat().frac};
-          return success();
-        })
-        .Case([&](ScaleOp s) {
-          n.kind = K::Scale;
-          n.reals = {s.getFactor().convertToDouble()};
-          return success();
-        })
-        .Case([&](ReadoutOp r) {
-          n.kind = K::Readout;
-          n.ints = {0, 0, 0};
-          if (auto f = dyn_cast<FixedType>(
-                  r.getOutput().getType().getElementType()))
-            n.ints = {1, f.getFormat().width, f.getFormat().frac};
-          n.ints.push_back(fracOf(r.getInput()));
-          n.ints.push_back(int64_t(toRounding(r.getRounding())));
-          n.ints.push_back(r.getKeepTime());
-          for (int64_t d : r.getTokenDims())
-            n.ints.push_back(d);
-          return success();
-        })
-        .Case([&](SpikingAttentionOp a) {
-          n.kind = K::Attention;
-          const auto ratio = a.getHeadKeepRatio();
-          n.ints = {a.getVariant() == AttentionVariant::SDSA,
-                    int64_t(a.getNumHeads()), a.getHeadGate() ? 1 : 0,
-                    ratio ? 1 : 0};
-          n.reals = {a.getScale().convertToDouble(),
-                     ratio ? ratio->convertToDouble() : 0.0};
-          n.neuron = toNeuronParams(a.getNeuron());
-          return success();
-        })
-        .Case([&](MoeGatesOp m) {
-          n.kind = K::MoeGates;
-          n.ints = {int64_t(m.getNumExperts())};
-          n.reals = {m.getScale().convertToDouble()};
-          return success();
-        })
-        .Case([&](MoeRouterOp r) {
-          n.kind = K::MoeRouter;
-          Type elt = r.getInput().getType().getElementType();
-          n.ints = {int64_t(r.getTopK()),
-                    r.getCapacity() ? int64_t(*r.getCapacity()) : -1,
-                    r.getNormalizeGates() ? 1 : 0,
-                    r.getRouteTimeStep() ? int64_t(*r.getRouteTimeStep()) : -1,
-                    isa<FixedType>(elt) ? fracOf(r.getInput()) : -1};
-          return success();
-        })
-        .Case([&](MoeDispatchOp d) {
-          n.kind = K::MoeDispatch;
-          n.ints = {int64_t(d.getNumExperts()), int64_t(d.getCapacity())};
-          return success();
-        })
-        .Case([&](MoeCombineOp) {
-          n.kind = K::MoeCombine;
-          return success();
-        })
-        .Case([&](MoeExpertsOp x) -> LogicalResult {
-          n.kind = K::MoeExperts;
-          const int32_t body = int32_t(prog.graphs.size());
-          prog.graphs.emplace_back();
-          n.ints = {body};
-          if (failed(convertBlock(x.getBody().front(), body)))
-            return failure();
-          for (size_t i = 0; i < prog.graphs[body].inputs.size(); ++i)
-            prog.graphs[body].inputNames.push_back("arg" + std::to_string(i));
-          prog.graphs[body].outputNames.assign(
-              prog.graphs[body].outputs.size(), "result");
-          return success();
-        })
-        .Default([&](Operation *) { return convertGlueOp(op, n); });
-  }
-
-  /// Shape and element-wise glue (tensor, linalg, arith).
-  LogicalResult convertGlueOp(Operation &op, rt::Node &n) {
-    using K = rt::NodeKind;
-    return TypeSwitch<Operation *, LogicalResult>(&op)
-        .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
-              tensor::ReshapeOp, tensor::CastOp>([&](auto r) {
-          n.kind = K::Reshape;
-          n.operands.resize(1);
-          return success();
-        })
-        .Case([&](tensor::EmptyOp) {
-          n.kind = K::Empty;
-          n.operands.clear();
-          return success();
-        })
-        .Case<tensor::ExtractSliceOp, tensor::InsertSliceOp>(
-            [&](auto s) -> LogicalResult {
-              n.kind = isa<tensor::ExtractSliceOp>(op) ? K::ExtractSlice
-                                                       : K::InsertSlice;
-              for (auto list : {s.getStaticOffsets(), s.getStaticSizes(),
-                                s.getStaticStrides()})
-                for (int64_t v : list) {
-                  if (ShapedType::isDynamic(v))
-                    return op.emitError() << "dynamic slices are not supported";
-                  n.ints.push_back(v);
-                }
-              n.operands.resize(isa<tensor::ExtractSliceOp>(op) ? 1 : 2);
-              return success();
-            })
-        .Case([&](tensor::ConcatOp c) {
-          n.kind = K::Concat;
-          n.ints = {int64_t(c.getDim())};
-          return success();
-        })
-        .Case([&](linalg::TransposeOp t) {
-          n.kind = K::Transpose;
-          n.ints.assign(t.getPermutation().begin(), t.getPermutation().end());
-          n.operands.resize(1);
-          return success();
-        })
-        .Case<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-              arith::MaximumFOp, arith::MinimumFOp>([&](auto) {
-          n.kind = K::Binary;
-          n.ints = {int64_t(*toBinaryFn(&op))};
-          return success();
-        })
-        .Case([&](arith::NegFOp) {
-          n.kind = K::Neg;
-          return success();
-        })
+#define SNN_NODE_KIND(Name, Kinds, ...)                                        \
+  .Case<__VA_ARGS__>([&](auto x) { return export##Name(x, n); })
+#include "spikestack/Interpreter/SNNNodeKinds.def"
         .Default([&](Operation *) -> LogicalResult {
           return op.emitError() << "the program format has no node for '"
                                 << op.getName() << "' (inline calls and "
                                 << "lower to snn ops first)";
         });
   }
+
+  // ---- constants, neurons, casts and quantization -------------------------
+  LogicalResult exportConstant(arith::ConstantOp c, rt::Node &n) {
+    auto attr = dyn_cast<ElementsAttr>(c.getValue());
+    if (!attr)
+      return c.emitError() << "only tensor constants are supported";
+    return constant(c, attr, n);
+  }
+
+  LogicalResult exportConstant(ConstantOp c, rt::Node &n) {
+    return constant(c, c.getValue(), n);
+  }
+
+  template <typename Op> static LogicalResult exportNeuron(Op x, rt::Node &n) {
+    n.kind = K::Neuron;
+    n.neuron = toNeuronParams(x.getNeuronAttr());
+    if (auto d = x.getChannelDim())
+      n.neuron.channelDim = int64_t(*d);
+    auto id = [&](Value v) {
+      for (auto [i, o] : llvm::enumerate(x->getOperands()))
+        if (o == v)
+          return n.operands[i];
+      return -1;
+    };
+    n.operands = {id(x.getInput()),
+                  x.getChannelThreshold() ? id(x.getChannelThreshold()) : -1,
+                  x.getChannelReset() ? id(x.getChannelReset()) : -1,
+                  x.getChannelTau() ? id(x.getChannelTau()) : -1};
+    while (n.operands.size() > 1 && n.operands.back() == -1)
+      n.operands.pop_back();
+    return success();
+  }
+
+  static LogicalResult exportCast(CastOp c, rt::Node &n) {
+    Type from = c.getInput().getType().getElementType();
+    Type to = c.getOutput().getType().getElementType();
+    if (auto max = getCountMax(to)) {
+      n.kind = K::CastCount;
+      n.ints = {*max};
+    } else if (to.isF32()) {
+      n.kind = K::CastF32;
+      n.ints = {isa<FixedType>(from) ? fracOf(c.getInput()) : 0};
+    } else {
+      auto f = cast<FixedType>(to);
+      n.kind = K::CastFixed;
+      n.ints = {int64_t(f.getFrac()), f.getMaxRaw()};
+    }
+    return success();
+  }
+
+  static LogicalResult exportQuantize(QuantizeOp q, rt::Node &n) {
+    auto f =
+        cast<FixedType>(q.getOutput().getType().getElementType()).getFormat();
+    n.kind = K::Quantize;
+    n.ints = {f.width, f.frac, int64_t(toRounding(q.getRounding()))};
+    return success();
+  }
+
+  static LogicalResult exportRequantize(RequantizeOp q, rt::Node &n) {
+    auto f =
+        cast<FixedType>(q.getOutput().getType().getElementType()).getFormat();
+    n.kind = K::Requantize;
+    n.ints = {fracOf(q.getInput()), f.width, f.frac,
+              int64_t(toRounding(q.getRounding()))};
+    return success();
+  }
+
+  // ---- synaptic operators, normalization and pooling ----------------------
+  static LogicalResult exportLinear(LinearOp l, rt::Node &n) {
+    n.kind = K::Linear;
+    pushIntDomain(n, l.getOutput());
+    return success();
+  }
+
+  static LogicalResult exportConv2d(Conv2dOp c, rt::Node &n) {
+    n.kind = K::Conv2d;
+    n.ints = {c.getStrides()[0],  c.getStrides()[1], c.getPad()[0],
+              c.getPad()[1],      c.getPad()[2],     c.getPad()[3],
+              c.getDilation()[0], c.getDilation()[1], int64_t(c.getGroups())};
+    pushIntDomain(n, c.getOutput());
+    return success();
+  }
+
+  static LogicalResult exportDequantize(DequantizeOp d, rt::Node &n) {
+    n.kind = K::Dequantize;
+    n.ints = {fracOf(d.getInput()), int64_t(d.getChannelDim())};
+    return success();
+  }
+
+  static LogicalResult exportBatchNorm(BatchNormOp b, rt::Node &n) {
+    n.kind = K::BatchNorm;
+    n.ints = {int64_t(b.getChannelDim())};
+    n.reals = {b.getEpsilon().convertToDouble()};
+    return success();
+  }
+
+  static LogicalResult exportMaxPool(MaxPool2dOp p, rt::Node &n) {
+    n.kind = K::MaxPool;
+    pool(n, p.getKernel(), p.getStrides(), p.getPad(), p.getCeilMode());
+    return success();
+  }
+
+  static LogicalResult exportAvgPool(AvgPool2dOp p, rt::Node &n) {
+    n.kind = K::AvgPool;
+    pool(n, p.getKernel(), p.getStrides(), p.getPad(), p.getCeilMode());
+    n.ints.push_back(p.getCountIncludePad());
+    return success();
+  }
+
+  // ---- residual adds, scaling, readout and attention ----------------------
+  static LogicalResult exportAdd(AddOp a, rt::Node &n) {
+    Type out = a.getOutput().getType().getElementType();
+    n.kind = K::Add;
+    n.ints = {int64_t(ref::AddKind::Float), 0, 0};
+    if (isa<CountType>(out))
+      n.ints[0] = int64_t(ref::AddKind::Exact);
+    if (auto f = dyn_cast<FixedType>(out))
+      n.ints = {int64_t(ref::AddKind::Fixed), f.getFormat().width,
+                f.getFormat().frac};
+    return success();
+  }
+
+  static LogicalResult exportScale(ScaleOp s, rt::Node &n) {
+    n.kind = K::Scale;
+    n.reals = {s.getFactor().convertToDouble()};
+    return success();
+  }
+
+  static LogicalResult exportReadout(ReadoutOp r, rt::Node &n) {
+    n.kind = K::Readout;
+    n.ints = {0, 0, 0};
+    if (auto f = dyn_cast<FixedType>(r.getOutput().getType().getElementType()))
+      n.ints = {1, f.getFormat().width, f.getFormat().frac};
+    n.ints.push_back(fracOf(r.getInput()));
+    n.ints.push_back(int64_t(toRounding(r.getRounding())));
+    n.ints.push_back(r.getKeepTime());
+    for (int64_t d : r.getTokenDims())
+      n.ints.push_back(d);
+    return success();
+  }
+
+  static LogicalResult exportAttention(SpikingAttentionOp a, rt::Node &n) {
+    n.kind = K::Attention;
+    const auto ratio = a.getHeadKeepRatio();
+    n.ints = {a.getVariant() == AttentionVariant::SDSA,
+              int64_t(a.getNumHeads()), a.getHeadGate() ? 1 : 0,
+              ratio ? 1 : 0};
+    n.reals = {a.getScale().convertToDouble(),
+               ratio ? ratio->convertToDouble() : 0.0};
+    n.neuron = toNeuronParams(a.getNeuron());
+    return success();
+  }
+
+  // ---- mixture of experts -------------------------------------------------
+  static LogicalResult exportMoeGates(MoeGatesOp m, rt::Node &n) {
+    n.kind = K::MoeGates;
+    n.ints = {int64_t(m.getNumExperts())};
+    n.reals = {m.getScale().convertToDouble()};
+    return success();
+  }
+
+  static LogicalResult exportMoeRouter(MoeRouterOp r, rt::Node &n) {
+    n.kind = K::MoeRouter;
+    Type elt = r.getInput().getType().getElementType();
+    n.ints = {int64_t(r.getTopK()),
+              r.getCapacity() ? int64_t(*r.getCapacity()) : -1,
+              r.getNormalizeGates() ? 1 : 0,
+              r.getRouteTimeStep() ? int64_t(*r.getRouteTimeStep()) : -1,
+              isa<FixedType>(elt) ? fracOf(r.getInput()) : -1};
+    return success();
+  }
+
+  static LogicalResult exportMoeDispatch(MoeDispatchOp d, rt::Node &n) {
+    n.kind = K::MoeDispatch;
+    n.ints = {int64_t(d.getNumExperts()), int64_t(d.getCapacity())};
+    return success();
+  }
+
+  static LogicalResult exportMoeCombine(MoeCombineOp, rt::Node &n) {
+    n.kind = K::MoeCombine;
+    return success();
+  }
+
+  LogicalResult exportMoeExperts(MoeExpertsOp x, rt::Node &n) {
+    n.kind = K::MoeExperts;
+    const int32_t body = int32_t(prog.graphs.size());
+    prog.graphs.emplace_back();
+    n.ints = {body};
+    if (failed(convertBlock(x.getBody().front(), body)))
+      return failure();
+    for (size_t i = 0; i < prog.graphs[body].inputs.size(); ++i)
+      prog.graphs[body].inputNames.push_back("arg" + std::to_string(i));
+    prog.graphs[body].outputNames.assign(prog.graphs[body].outputs.size(),
+                                         "result");
+    return success();
+  }
+
+  // ---- shape and element-wise glue (tensor, linalg, arith) ----------------
+  template <typename Op> static LogicalResult exportReshape(Op, rt::Node &n) {
+    n.kind = K::Reshape;
+    n.operands.resize(1);
+    return success();
+  }
+
+  static LogicalResult exportEmpty(tensor::EmptyOp, rt::Node &n) {
+    n.kind = K::Empty;
+    n.operands.clear();
+    return success();
+  }
+
+  /// The static offsets, sizes and strides of slice `s` as the node's ints.
+  template <typename Op> static LogicalResult sliceInts(Op s, rt::Node &n) {
+    for (auto list :
+         {s.getStaticOffsets(), s.getStaticSizes(), s.getStaticStrides()})
+      for (int64_t v : list) {
+        if (ShapedType::isDynamic(v))
+          return s.emitError() << "dynamic slices are not supported";
+        n.ints.push_back(v);
+      }
+    return success();
+  }
+
+  static LogicalResult exportExtractSlice(tensor::ExtractSliceOp s,
+                                          rt::Node &n) {
+    n.kind = K::ExtractSlice;
+    if (failed(sliceInts(s, n)))
+      return failure();
+    n.operands.resize(1);
+    return success();
+  }
+
+  static LogicalResult exportInsertSlice(tensor::InsertSliceOp s,
+                                         rt::Node &n) {
+    n.kind = K::InsertSlice;
+    if (failed(sliceInts(s, n)))
+      return failure();
+    n.operands.resize(2);
+    return success();
+  }
+
+  static LogicalResult exportConcat(tensor::ConcatOp c, rt::Node &n) {
+    n.kind = K::Concat;
+    n.ints = {int64_t(c.getDim())};
+    return success();
+  }
+
+  static LogicalResult exportTranspose(linalg::TransposeOp t, rt::Node &n) {
+    n.kind = K::Transpose;
+    n.ints.assign(t.getPermutation().begin(), t.getPermutation().end());
+    n.operands.resize(1);
+    return success();
+  }
+
+  template <typename Op> static LogicalResult exportBinary(Op b, rt::Node &n) {
+    n.kind = K::Binary;
+    n.ints = {int64_t(*toBinaryFn(b.getOperation()))};
+    return success();
+  }
+
+  static LogicalResult exportNeg(arith::NegFOp, rt::Node &n) {
+    n.kind = K::Neg;
+    return success();
+  }
 };
 
-rt::TileKind tileKind(TileKind k) {
-  switch (k) {
-  case TileKind::Synaptic:
-    return rt::TileKind::Synaptic;
-  case TileKind::AndAccumulate:
-    return rt::TileKind::AndAccumulate;
-  case TileKind::ScoreValue:
-    return rt::TileKind::ScoreValue;
-  case TileKind::Vector:
-    return rt::TileKind::Vector;
-  }
-  return rt::TileKind::Vector;
+/// SNNNodeKinds.def lists every rt::NodeKind once, in the order of
+/// NodeKinds.def: a kind without a row, or a row out of order, does not
+/// compile.
+#define SPIKESTACK_KINDS(...) __VA_ARGS__
+constexpr rt::NodeKind kExportedKinds[] = {
+#define SNN_NODE_KIND(Name, Kinds, ...) SPIKESTACK_KINDS Kinds,
+#include "spikestack/Interpreter/SNNNodeKinds.def"
+};
+#undef SPIKESTACK_KINDS
+constexpr bool listsEveryKindInOrder() {
+  if (std::size(kExportedKinds) != size_t(rt::kNumNodeKinds))
+    return false;
+  for (size_t i = 0; i < std::size(kExportedKinds); ++i)
+    if (kExportedKinds[i] != rt::NodeKind(i))
+      return false;
+  return true;
 }
+static_assert(listsEveryKindInOrder(),
+              "SNNNodeKinds.def must list every row of NodeKinds.def once, "
+              "in order");
 
 /// The sub-operations of the snnhw enums in the ISA's numbering, mapped by
 /// name: ISA.def and SNNHW.td declare the same enumerators (and strings,
@@ -620,7 +633,7 @@ FailureOr<rt::Program> spikestack::exportProgram(ModuleOp module) {
     layer.node = node;
     layer.op = op->getName().getStringRef().str();
     prog.graphs[0].nodes[node].layer = int32_t(prog.layers.size());
-    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    auto tilings = op->getAttrOfType<ArrayAttr>(snn::kTilingAttr);
     if (!tilings)
       return op->emitError() << "has no snn.tiling; run --snn-to-hw first";
     SmallVector<Operation *> owners;
@@ -635,10 +648,7 @@ FailureOr<rt::Program> spikestack::exportProgram(ModuleOp module) {
     }
     for (auto [attr, owner] : llvm::zip(tilings, owners)) {
       auto t = cast<TilingAttr>(attr);
-      layer.tilings.push_back({tileKind(t.getKind()), t.getRows(), t.getCols(),
-                               t.getReduction(), t.getOutputs(), t.getGroups(),
-                               t.getVectors(), t.getBundle(),
-                               t.getHeldBits()});
+      layer.tilings.push_back(t.toRuntime());
       layer.owners.push_back(ex.nodeOf.lookup(owner).second);
       Operation *e = fusedEpilogue(owner);
       layer.epilogues.push_back(e ? ex.nodeOf.lookup(e).second : -1);

@@ -81,17 +81,26 @@ LogicalResult Importer::emit(const onnx::NodeProto &n) {
 }
 
 /// Spiking self-attention (SSA or spike-driven): snn.spiking_attention.
+/// The scalar parameters the importer raises (leak, threshold, reset,
+/// charge form, comparison) for the snn neuron builders; the rest keep the
+/// ops' defaults (float domain, no initial value).
+static snn::NeuronParams raisedNeuronParams(const ref::NeuronParams &p) {
+  snn::NeuronParams s;
+  s.tau = p.tau;
+  s.vThreshold = p.vThreshold;
+  s.vReset = p.vReset;
+  s.reset = p.hardReset ? snn::ResetMode::Hard : snn::ResetMode::Soft;
+  s.decayInput = p.decayInput;
+  s.compare = p.compareGE ? snn::CompareMode::GE : snn::CompareMode::GT;
+  return s;
+}
+
 LogicalResult Importer::emitAttention(const onnx::NodeProto &n,
                                       const AttentionMatch &m) {
   Location l = loc(n);
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   const ref::NeuronParams &p = m.neuron->params;
-  auto neuron = snn::NeuronAttr::get(
-      ctx, p.leaky, llvm::APFloat(p.tau), llvm::APFloat(p.vThreshold),
-      llvm::APFloat(p.vReset),
-      p.hardReset ? snn::ResetMode::Hard : snn::ResetMode::Soft,
-      p.decayInput, p.compareGE ? snn::CompareMode::GE : snn::CompareMode::GT,
-      std::nullopt, snn::FixedType(), snn::RoundingMode::NearestEven);
+  snn::NeuronAttr neuron = raisedNeuronParams(p).toAttr(ctx, p.leaky);
   auto qv = operand(n, m.q), kv = operand(n, m.k), vv = operand(n, m.v);
   if (failed(qv) || failed(kv) || failed(vv))
     return failure();
@@ -109,12 +118,9 @@ LogicalResult Importer::emitAttention(const onnx::NodeProto &n,
     headGate = *gates;
   }
   Value att = snn::SpikingAttentionOp::create(
-      builder, l, q.getType(), q, k, v, headGate,
-      snn::AttentionVariantAttr::get(ctx, m.spikeDriven
-                                              ? snn::AttentionVariant::SDSA
-                                              : snn::AttentionVariant::SSA),
-      builder.getI64IntegerAttr(m.heads), builder.getF64FloatAttr(m.scale),
-      neuron, FloatAttr());
+      builder, l, q, k, v,
+      m.spikeDriven ? snn::AttentionVariant::SDSA : snn::AttentionVariant::SSA,
+      m.heads, m.scale, neuron, headGate);
   if (m.spikeDriven) {
     // The graph continues from Q_h * S in the head layout [T,B,H,N,d].
     auto t = cast<RankedTensorType>(att.getType());
@@ -132,32 +138,16 @@ LogicalResult Importer::emitAttention(const onnx::NodeProto &n,
 LogicalResult Importer::emitNeuron(const onnx::NodeProto &n,
                                    const RaisedNeuron &r) {
   Location l = loc(n);
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   const ref::NeuronParams &p = r.params;
   auto x = operand(n, r.input);
   if (failed(x))
     return failure();
   auto shape = shapeOf(r.input);
   auto spikes = RankedTensorType::get(shape, snn::SpikeType::get(ctx));
-  auto reset = snn::ResetModeAttr::get(
-      ctx, p.hardReset ? snn::ResetMode::Hard : snn::ResetMode::Soft);
-  auto compare = snn::CompareModeAttr::get(
-      ctx, p.compareGE ? snn::CompareMode::GE : snn::CompareMode::GT);
-  auto rounding =
-      snn::RoundingModeAttr::get(ctx, snn::RoundingMode::NearestEven);
-  Value s;
-  if (p.leaky)
-    s = snn::LIFOp::create(
-        builder, l, spikes, asF32(*x), Value(), Value(), Value(),
-        builder.getF64FloatAttr(p.tau), builder.getF64FloatAttr(p.vThreshold),
-        builder.getF64FloatAttr(p.vReset), reset,
-        builder.getBoolAttr(p.decayInput), compare, FloatAttr(), IntegerAttr(),
-        TypeAttr(), rounding);
-  else
-    s = snn::IFOp::create(builder, l, spikes, asF32(*x), Value(), Value(), Value(),
-                          builder.getF64FloatAttr(p.vThreshold),
-                          builder.getF64FloatAttr(p.vReset), reset, compare,
-                          FloatAttr(), IntegerAttr(), TypeAttr(), rounding);
+  Value s = snn::createNeuron(builder, l, spikes, asF32(*x), p.leaky,
+                              raisedNeuronParams(p))
+                ->getResult(0);
   tagONNX(s, out);
   env[out] = s;
   return success();
@@ -165,9 +155,8 @@ LogicalResult Importer::emitNeuron(const onnx::NodeProto &n,
 
 /// Identity, Dropout: the input itself.
 LogicalResult Importer::emitIdentity(const onnx::NodeProto &n) {
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
-  auto x = in(0);
+  const std::string out = outputName(n);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   env[out] = *x;
@@ -177,9 +166,8 @@ LogicalResult Importer::emitIdentity(const onnx::NodeProto &n) {
 /// Reshape, Flatten, Squeeze, Unsqueeze: a reshape to the inferred shape.
 LogicalResult Importer::emitReshape(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
-  auto x = in(0);
+  const std::string out = outputName(n);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   env[out] = reshape(l, *x, shapeOf(out));
@@ -189,9 +177,8 @@ LogicalResult Importer::emitReshape(const onnx::NodeProto &n) {
 /// Transpose (default: reversed dimensions).
 LogicalResult Importer::emitTranspose(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
-  auto x = in(0);
+  const std::string out = outputName(n);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   auto perm = attrInts(n, "perm");
@@ -209,10 +196,9 @@ LogicalResult Importer::emitTranspose(const onnx::NodeProto &n) {
 /// Slice with constant starts, ends, axes and positive steps.
 LogicalResult Importer::emitSlice(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   // Static positive-step slices (constant starts, ends, axes, steps).
-  auto x = in(0);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   auto inShape = shapeOf(n.input(0));
@@ -267,9 +253,8 @@ LogicalResult Importer::emitSlice(const onnx::NodeProto &n) {
 /// Tile, Expand: a repeat to the output shape.
 LogicalResult Importer::emitRepeat(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
-  auto x = in(0);
+  const std::string out = outputName(n);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   auto inShape = shapeOf(n.input(0)), outShape = shapeOf(out);
@@ -288,8 +273,7 @@ LogicalResult Importer::emitRepeat(const onnx::NodeProto &n) {
 /// Conv (2-D, constant weights): snn.conv2d.
 LogicalResult Importer::emitConv(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   if (!attrString(n, "auto_pad").empty() &&
       attrString(n, "auto_pad") != "NOTSET")
     return error(n) << "auto_pad '" << attrString(n, "auto_pad")
@@ -297,7 +281,7 @@ LogicalResult Importer::emitConv(const onnx::NodeProto &n) {
   const Constant *w = constantOf(n.input(1));
   if (!w || w->shape.size() != 4)
     return error(n) << "needs constant 4-D weights (2-D convolution)";
-  auto x = in(0);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
@@ -324,12 +308,11 @@ LogicalResult Importer::emitConv(const onnx::NodeProto &n) {
 /// BatchNormalization (inference): snn.batch_norm.
 LogicalResult Importer::emitBatchNorm(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   if (attrInt(n, "training_mode", 0) != 0 || n.output_size() > 1)
     return error(n) << "only inference batch normalization is supported "
                        "(export the model in eval() mode)";
-  auto x = in(0);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   SmallVector<Value> params;
@@ -350,8 +333,7 @@ LogicalResult Importer::emitBatchNorm(const onnx::NodeProto &n) {
 /// MaxPool (2-D): snn.max_pool2d.
 LogicalResult Importer::emitMaxPool(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   if (!attrString(n, "auto_pad").empty() &&
       attrString(n, "auto_pad") != "NOTSET")
     return error(n) << "auto_pad is not supported; export with explicit pads";
@@ -363,7 +345,7 @@ LogicalResult Importer::emitMaxPool(const onnx::NodeProto &n) {
   auto kernel = attrInts(n, "kernel_shape");
   if (!kernel || kernel->size() != 2)
     return error(n) << "only 2-D max pooling is supported";
-  auto x = in(0);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   auto strides = attrInts(n, "strides").value_or(std::vector<int64_t>{1, 1});
@@ -380,8 +362,7 @@ LogicalResult Importer::emitMaxPool(const onnx::NodeProto &n) {
 /// MatMul, Gemm with a constant weight (and a following bias Add): snn.linear.
 LogicalResult Importer::emitMatMul(const onnx::NodeProto &n) {
   const std::string &op = n.op_type();
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   const bool gemm = op == "Gemm";
   const Constant *b = constantOf(n.input(1));
   if (!b || b->shape.size() != 2)
@@ -392,7 +373,7 @@ LogicalResult Importer::emitMatMul(const onnx::NodeProto &n) {
                attrFloat(n, "beta", 1) != 1))
     return error(n) << "only Gemm with transA = 0, alpha = beta = 1 is "
                        "supported";
-  auto x = in(0);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   const bool transB = gemm && attrInt(n, "transB", 0) != 0;
@@ -429,9 +410,8 @@ LogicalResult Importer::emitMatMul(const onnx::NodeProto &n) {
 /// Add of two same-shape operands: snn.add.
 LogicalResult Importer::emitAdd(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
-  auto a = in(0), b = in(1);
+  const std::string out = outputName(n);
+  auto a = nodeInput(n, 0), b = nodeInput(n, 1);
   if (failed(a) || failed(b))
     return failure();
   auto ta = cast<RankedTensorType>(a->getType()),
@@ -452,8 +432,7 @@ LogicalResult Importer::emitAdd(const onnx::NodeProto &n) {
 /// ReduceMean over tokens and/or time: snn.readout.
 LogicalResult Importer::emitReduceMean(const onnx::NodeProto &n) {
   Location l = loc(n);
-  auto in = [&](int i) { return operand(n, n.input(i)); };
-  const std::string out = n.output_size() ? n.output(0) : "";
+  const std::string out = outputName(n);
   // mean over tokens then over time, or over time alone: the readout.
   auto axes = attrInts(n, "axes");
   if (!axes || attrInt(n, "keepdims", 1) != 0)
@@ -485,7 +464,7 @@ LogicalResult Importer::emitReduceMean(const onnx::NodeProto &n) {
       keepTime = true;
     }
   }
-  auto x = in(0);
+  auto x = nodeInput(n, 0);
   if (failed(x))
     return failure();
   env[result] = snn::ReadoutOp::create(

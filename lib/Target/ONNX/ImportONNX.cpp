@@ -275,11 +275,11 @@ OwningOpRef<ModuleOp> Importer::run() {
                                    builder.getFunctionType(argTypes, resultTypes));
   Block *body = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(g.inputs)) {
-    func.setArgAttr(i, "snn.name", builder.getStringAttr(name));
+    func.setArgAttr(i, snn::kNameAttr, builder.getStringAttr(name));
     env[name] = body->getArgument(i);
   }
   for (auto [i, name] : llvm::enumerate(g.outputs))
-    func.setResultAttr(i, "snn.name", builder.getStringAttr(name));
+    func.setResultAttr(i, snn::kNameAttr, builder.getStringAttr(name));
   builder.setInsertionPointToEnd(body);
 
   for (const onnx::NodeProto *n : g.nodes) {

@@ -125,7 +125,7 @@ private:
   /// (`snn.onnx_name`, read by `snn-run --dump-tagged`).
   void tagONNX(Value v, const std::string &name) {
     if (Operation *op = v.getDefiningOp())
-      op->setAttr("snn.onnx_name", builder.getStringAttr(name));
+      op->setAttr(snn::kOnnxNameAttr, builder.getStringAttr(name));
   }
 
   const ValueInfo &info(const std::string &name) { return g.values[name]; }
@@ -222,6 +222,16 @@ private:
         out[i] = static_cast<float>(c.values->data[i]);
     }
     return out;
+  }
+
+  /// The value of input `i` of node `n` (see operand).
+  FailureOr<Value> nodeInput(const onnx::NodeProto &n, int i) {
+    return operand(n, n.input(i));
+  }
+  /// The name of the first output of `n` ("" if it has none): what the
+  /// node's emitter defines in `env` and tags the op with.
+  static std::string outputName(const onnx::NodeProto &n) {
+    return n.output_size() ? n.output(0) : "";
   }
 
   /// The value of `name`: an emitted value, or a materialized f32 constant.

@@ -109,7 +109,7 @@ bool zeroWithZeroConstants(Value v) {
   };
   if (isa<tensor::ReshapeOp, linalg::TransposeOp, snn::CastOp>(op))
     return zeroWithZeroConstants(op->getOperand(0));
-  if (isa<snn::LinearOp, snn::Conv2dOp, snn::BatchNormOp>(op))
+  if (isa<snn::SynapticOpInterface, snn::BatchNormOp>(op))
     return allF32Constants(op->getOperands().drop_front());
   // A neuron at rest below its threshold with zero input never fires.
   if (auto lif = dyn_cast<snn::LIFOp>(op))
@@ -631,7 +631,7 @@ LogicalResult Importer::emitExpertBody(const onnx::NodeProto &n,
       succeeded(ok) && env.count(ex.output) ? env[ex.output] : Value();
   env = std::move(saved);
   // One body stands for all experts: it computes no single ONNX tensor.
-  block.walk([](Operation *op) { op->removeAttr("snn.onnx_name"); });
+  block.walk([](Operation *op) { op->removeAttr(snn::kOnnxNameAttr); });
   if (!out)
     return error(n) << "cannot import the body of expert " << e;
   auto ot = cast<RankedTensorType>(out.getType());
@@ -982,7 +982,6 @@ LogicalResult Importer::matchHeadGate(AttentionMatch &am) {
 
 snn::MoeRouterOp Importer::emitRouter(Location l, const MoEMatch &r, Value x) {
   auto xt = cast<RankedTensorType>(x.getType());
-  const int64_t B = xt.getDimSize(1), N = xt.getDimSize(2), K = r.topK;
   // W [D, E] -> gate_weight [E, D].
   Value gw = f32Constant(r.gateWeight, {r.numExperts, xt.getDimSize(3)},
                          transposed(*constantOf(r.gateWeight)));
@@ -990,13 +989,8 @@ snn::MoeRouterOp Importer::emitRouter(Location l, const MoEMatch &r, Value x) {
   if (r.gateBias)
     gb = f32Constant(*r.gateBias, {r.numExperts},
                      floatsOf(*constantOf(*r.gateBias)));
-  auto i32 = RankedTensorType::get({B, N, K}, builder.getI32Type());
-  return snn::MoeRouterOp::create(
-      builder, l, i32, f32Type({B, N, K}), i32, x, gw, gb,
-      builder.getI64IntegerAttr(K),
-      r.capacity ? builder.getI64IntegerAttr(*r.capacity) : IntegerAttr(),
-      builder.getBoolAttr(r.normalize),
-      r.timeStep ? builder.getI64IntegerAttr(*r.timeStep) : IntegerAttr());
+  return snn::MoeRouterOp::create(builder, l, x, gw, gb, r.topK, r.capacity,
+                                  r.normalize, r.timeStep);
 }
 
 FailureOr<Value> Importer::emitHeadGates(const onnx::NodeProto &n,

@@ -2,6 +2,7 @@
 #include "spikestack/Dialect/SNN/IR/SNNAttrs.h"
 #include "spikestack/Dialect/SNN/IR/SNNDialect.h"
 #include "spikestack/Dialect/SNN/IR/SNNLimits.h"
+#include "spikestack/Runtime/Program.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -163,9 +164,11 @@ LogicalResult spikestack::snn::verifyTilingBounds(
     return emitError() << "tiling bundle " << bundle
                        << " exceeds its vectors " << vectors;
   // Each factor is at most 2^28 here, so no product below overflows.
-  const int64_t kTiles = (reduction + rows - 1) / rows;
-  const int64_t nTiles = (outputs + cols - 1) / cols;
-  const int64_t bundles = (vectors + bundle - 1) / bundle;
+  spikestack::rt::Tiling t;
+  t.rows = rows, t.cols = cols, t.reduction = reduction, t.outputs = outputs;
+  t.groups = groups, t.vectors = vectors, t.bundle = bundle;
+  const int64_t kTiles = t.kTiles(), nTiles = t.nTiles();
+  const int64_t bundles = t.numBundles();
   if (groups * nTiles > kMaxTasks)
     return emitError() << "tiling needs " << groups * nTiles
                        << " column tasks (" << groups << " group(s) x "
@@ -186,6 +189,27 @@ LogicalResult spikestack::snn::verifyTilingBounds(
                        << " are supported";
   return success();
 }
+
+static_assert(int(TileKind::Synaptic) == int(spikestack::rt::TileKind::Synaptic) &&
+                  int(TileKind::AndAccumulate) ==
+                      int(spikestack::rt::TileKind::AndAccumulate) &&
+                  int(TileKind::ScoreValue) == int(spikestack::rt::TileKind::ScoreValue) &&
+                  int(TileKind::Vector) == int(spikestack::rt::TileKind::Vector),
+              "#snn.tiling kinds and rt::TileKind share their encoding");
+
+spikestack::rt::Tiling spikestack::snn::TilingAttr::toRuntime() const {
+  spikestack::rt::Tiling t;
+  t.kind = static_cast<spikestack::rt::TileKind>(getKind());
+  t.rows = getRows(), t.cols = getCols();
+  t.reduction = getReduction(), t.outputs = getOutputs();
+  t.groups = getGroups(), t.vectors = getVectors(), t.bundle = getBundle();
+  t.heldBits = getHeldBits();
+  return t;
+}
+int64_t spikestack::snn::TilingAttr::kTiles() const { return toRuntime().kTiles(); }
+int64_t spikestack::snn::TilingAttr::nTiles() const { return toRuntime().nTiles(); }
+int64_t spikestack::snn::TilingAttr::numTasks() const { return toRuntime().numTasks(); }
+int64_t spikestack::snn::TilingAttr::numBundles() const { return toRuntime().numBundles(); }
 
 LogicalResult spikestack::snn::BufferAttr::verify(
     function_ref<InFlightDiagnostic()> emitError, int64_t bank, int64_t offset,

@@ -346,6 +346,10 @@ LogicalResult LinearOp::verify() {
 int64_t LinearOp::getOutputChannelDim() {
   return getOutput().getType().getRank() - 1;
 }
+int64_t LinearOp::getReductionSize() {
+  return getWeight().getType().getDimSize(1);
+}
+int64_t LinearOp::getNumWeightGroups() { return 1; }
 int64_t LinearOp::getDenseSynapticOps() {
   // -1 also when the count does not fit int64.
   SmallVector<int64_t> dims(getOutput().getType().getShape());
@@ -452,6 +456,11 @@ LogicalResult Conv2dOp::verify() {
 int64_t Conv2dOp::getOutputChannelDim() {
   return getOutput().getType().getRank() - 3;
 }
+int64_t Conv2dOp::getReductionSize() {
+  auto w = getWeight().getType();
+  return w.getDimSize(1) * w.getDimSize(2) * w.getDimSize(3);
+}
+int64_t Conv2dOp::getNumWeightGroups() { return getGroups(); }
 int64_t Conv2dOp::getDenseSynapticOps() {
   // -1 also when the count does not fit int64.
   SmallVector<int64_t> dims(getOutput().getType().getShape());
@@ -894,4 +903,98 @@ LogicalResult MoeCombineOp::verify() {
     return emitOpError() << "combine of fixed-point expert outputs is not "
                             "supported; snn.cast them to f32";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Builders
+//===----------------------------------------------------------------------===//
+
+NeuronParams NeuronParams::fromAttr(NeuronAttr neuron) {
+  NeuronParams p;
+  p.tau = neuron.getTau().convertToDouble();
+  p.vThreshold = neuron.getVThreshold().convertToDouble();
+  p.vReset = neuron.getVReset().convertToDouble();
+  p.reset = neuron.getReset();
+  p.decayInput = neuron.getDecayInput();
+  p.compare = neuron.getCompare();
+  if (neuron.getVInit())
+    p.vInit = neuron.getVInit()->convertToDouble();
+  p.membrane = neuron.getMembraneType();
+  p.rounding = neuron.getRounding();
+  return p;
+}
+
+NeuronAttr NeuronParams::toAttr(MLIRContext *ctx, bool leaky) const {
+  return NeuronAttr::get(
+      ctx, leaky, llvm::APFloat(tau), llvm::APFloat(vThreshold),
+      llvm::APFloat(vReset), reset, decayInput, compare,
+      vInit ? std::optional<llvm::APFloat>(llvm::APFloat(*vInit))
+            : std::nullopt,
+      membrane, rounding);
+}
+
+namespace {
+/// The attributes both neuron ops take from `p`, as their builders want
+/// them (null for an absent optional attribute).
+struct NeuronAttrs {
+  FloatAttr vThreshold, vReset, vInit;
+  ResetModeAttr reset;
+  CompareModeAttr compare;
+  IntegerAttr channelDim;
+  TypeAttr membrane;
+  RoundingModeAttr rounding;
+
+  NeuronAttrs(OpBuilder &b, const NeuronParams &p)
+      : vThreshold(b.getF64FloatAttr(p.vThreshold)),
+        vReset(b.getF64FloatAttr(p.vReset)),
+        vInit(p.vInit ? b.getF64FloatAttr(*p.vInit) : FloatAttr()),
+        reset(ResetModeAttr::get(b.getContext(), p.reset)),
+        compare(CompareModeAttr::get(b.getContext(), p.compare)),
+        channelDim(p.channelDim ? b.getI64IntegerAttr(*p.channelDim)
+                                : IntegerAttr()),
+        membrane(p.membrane ? TypeAttr::get(p.membrane) : TypeAttr()),
+        rounding(RoundingModeAttr::get(b.getContext(), p.rounding)) {}
+};
+} // namespace
+
+void LIFOp::build(OpBuilder &builder, OperationState &state, Type output,
+                  Value input, const NeuronParams &p) {
+  NeuronAttrs a(builder, p);
+  build(builder, state, output, input, p.channelThreshold, p.channelReset,
+        p.channelTau, builder.getF64FloatAttr(p.tau), a.vThreshold, a.vReset,
+        a.reset, builder.getBoolAttr(p.decayInput), a.compare, a.vInit,
+        a.channelDim, a.membrane, a.rounding);
+}
+
+void IFOp::build(OpBuilder &builder, OperationState &state, Type output,
+                 Value input, const NeuronParams &p) {
+  NeuronAttrs a(builder, p);
+  build(builder, state, output, input, p.channelThreshold, p.channelReset,
+        p.channelTau, a.vThreshold, a.vReset, a.reset, a.compare, a.vInit,
+        a.channelDim, a.membrane, a.rounding);
+}
+
+NeuronOpInterface spikestack::snn::createNeuron(OpBuilder &builder,
+                                                Location loc, Type output,
+                                                Value input, bool leaky,
+                                                const NeuronParams &params) {
+  if (leaky)
+    return LIFOp::create(builder, loc, output, input, params);
+  return IFOp::create(builder, loc, output, input, params);
+}
+
+void MoeRouterOp::build(OpBuilder &builder, OperationState &state, Value input,
+                        Value gateWeight, Value gateBias, int64_t topK,
+                        std::optional<int64_t> capacity, bool normalizeGates,
+                        std::optional<int64_t> routeTimeStep) {
+  auto in = cast<RankedTensorType>(input.getType());
+  const SmallVector<int64_t> shape = {in.getDimSize(1), in.getDimSize(2),
+                                      topK};
+  auto i32 = RankedTensorType::get(shape, builder.getI32Type());
+  build(builder, state, i32, RankedTensorType::get(shape, builder.getF32Type()),
+        i32, input, gateWeight, gateBias, builder.getI64IntegerAttr(topK),
+        capacity ? builder.getI64IntegerAttr(*capacity) : IntegerAttr(),
+        builder.getBoolAttr(normalizeGates),
+        routeTimeStep ? builder.getI64IntegerAttr(*routeTimeStep)
+                      : IntegerAttr());
 }

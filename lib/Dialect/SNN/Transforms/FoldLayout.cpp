@@ -30,7 +30,7 @@ namespace {
 bool isPositionFree(Operation *op) {
   if (op->getNumOperands() != 1 || op->getAttr("channel_dim"))
     return false;
-  return isa<LIFOp, IFOp>(op);
+  return isa<NeuronOpInterface>(op);
 }
 
 /// A copy of neuron `op` reading `input`, its spikes shaped like `input`.
@@ -178,7 +178,7 @@ struct FoldLayout
       return;
     // Say why a neuron is still behind a layout op.
     getOperation().walk([](Operation *op) {
-      if (!isa<LIFOp, IFOp>(op))
+      if (!isa<NeuronOpInterface>(op))
         return;
       Operation *def = op->getOperand(0).getDefiningOp();
       if (!isa_and_nonnull<tensor::ReshapeOp, linalg::TransposeOp>(def))

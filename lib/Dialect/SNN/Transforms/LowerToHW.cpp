@@ -62,19 +62,19 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     int64_t barriers = 0, dramTop = 0;
     for (auto [i, op] : llvm::enumerate(ops)) {
       layerOf[op] = int64_t(i);
-      if (!op->getAttr("snn.schedule") || !op->getAttr("snn.weight_offsets") ||
-          (storedBits(op) > 0 && !op->getAttr("snn.output_buffer"))) {
+      if (!op->getAttr(kScheduleAttr) || !op->getAttr(kWeightOffsetsAttr) ||
+          (storedBits(op) > 0 && !op->getAttr(kOutputBufferAttr))) {
         op->emitError() << "snn-lower-to-hw: op is not allocated; run "
                            "--snn-allocate first";
         return signalPassFailure();
       }
-      if (auto b = op->getAttrOfType<IntegerAttr>("snn.barrier"))
+      if (auto b = op->getAttrOfType<IntegerAttr>(kBarrierAttr))
         barriers = std::max(barriers, b.getInt() + 1);
       // (Buffers end before byte 2^48: BufferAttr::verify.)
-      if (auto buf = op->getAttrOfType<BufferAttr>("snn.output_buffer");
+      if (auto buf = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
           buf && buf.getBank() < 0)
         dramTop = std::max(dramTop, buf.getOffset() + buf.getBytes());
-      for (Attribute a : op->getAttrOfType<ArrayAttr>("snn.placement"))
+      for (Attribute a : op->getAttrOfType<ArrayAttr>(kPlacementAttr))
         for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
           if (c >= int64_t(numCores)) {
             op->emitError() << "snn-lower-to-hw: placement names core " << c
@@ -111,7 +111,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     // Barriers between the products of one layer (Q K^T before A V).
     llvm::DenseMap<std::pair<Operation *, int64_t>, int64_t> innerBarrier;
     for (Operation *op : ops) {
-      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+      auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
       for (int64_t i = 0; i + 1 < int64_t(tilings.size()); ++i)
         if (!isa<MoeExpertsOp>(op))
           innerBarrier[{op, i}] = barriers++;
@@ -120,8 +120,8 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     // Tasks per core, in stream order.
     std::map<int64_t, std::vector<Task>> perCore;
     for (Operation *op : ops) {
-      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
-      auto schedules = op->getAttrOfType<ArrayAttr>("snn.schedule");
+      auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
+      auto schedules = op->getAttrOfType<ArrayAttr>(kScheduleAttr);
       for (int64_t i = 0; i < int64_t(placements.size()); ++i) {
         auto p = cast<PlacementAttr>(placements[i]);
         auto s = cast<ScheduleAttr>(schedules[i]);
@@ -134,7 +134,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
     std::string target = hw::kDefaultTarget;
-    if (auto name = module->getAttrOfType<StringAttr>("snn.target"))
+    if (auto name = module->getAttrOfType<StringAttr>(kTargetAttr))
       target = name.str();
     auto program =
         hwd::ProgramOp::create(b, module.getLoc(), target,
@@ -193,7 +193,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
 
   /// The number of tasks in the last tiling of `op` (signals per barrier).
   static int64_t lastTilingTasks(Operation *op) {
-    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
     return cast<TilingAttr>(tilings[tilings.size() - 1]).numTasks();
   }
 
@@ -206,13 +206,13 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     Operation *op = t.op;
     Location loc = op->getLoc();
     auto tiling =
-        cast<TilingAttr>(op->getAttrOfType<ArrayAttr>("snn.tiling")[t.tiling]);
+        cast<TilingAttr>(op->getAttrOfType<ArrayAttr>(kTilingAttr)[t.tiling]);
     auto placement = cast<PlacementAttr>(
-        op->getAttrOfType<ArrayAttr>("snn.placement")[t.tiling]);
+        op->getAttrOfType<ArrayAttr>(kPlacementAttr)[t.tiling]);
     auto schedule = cast<ScheduleAttr>(
-        op->getAttrOfType<ArrayAttr>("snn.schedule")[t.tiling]);
+        op->getAttrOfType<ArrayAttr>(kScheduleAttr)[t.tiling]);
     auto weightOffsets = cast<DenseI64ArrayAttr>(
-        op->getAttrOfType<ArrayAttr>("snn.weight_offsets")[t.tiling]);
+        op->getAttrOfType<ArrayAttr>(kWeightOffsetsAttr)[t.tiling]);
     const int64_t numTasks = tiling.numTasks();
 
     // 1. Synchronisation and inputs, once per layer product on this core.
@@ -221,16 +221,16 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
         const SmallVector<Operation *> producers = plannedProducers(op);
         llvm::DenseMap<int64_t, Operation *> producerOf;
         for (Operation *p : producers)
-          if (auto pb = p->getAttrOfType<IntegerAttr>("snn.barrier"))
+          if (auto pb = p->getAttrOfType<IntegerAttr>(kBarrierAttr))
             producerOf[pb.getInt()] = p;
-        if (auto waits = op->getAttrOfType<DenseI64ArrayAttr>("snn.wait"))
+        if (auto waits = op->getAttrOfType<DenseI64ArrayAttr>(kWaitAttr))
           for (int64_t barrier : waits.asArrayRef()) {
             Operation *producer = producerOf.lookup(barrier);
             hwd::WaitOp::create(b, loc, barrier,
                                 producer ? lastTilingTasks(producer) : 1);
           }
         for (Operation *p : producers)
-          if (auto buf = p->getAttrOfType<BufferAttr>("snn.output_buffer"))
+          if (auto buf = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
             hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
                                 buf.getBank(), buf.getOffset(),
                                 std::max<int64_t>(1, buf.getBytes()));
@@ -242,7 +242,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
       } else if (auto it = innerBarrier.find({op, t.tiling - 1});
                  it != innerBarrier.end()) {
         auto prev = cast<TilingAttr>(
-            op->getAttrOfType<ArrayAttr>("snn.tiling")[t.tiling - 1]);
+            op->getAttrOfType<ArrayAttr>(kTilingAttr)[t.tiling - 1]);
         hwd::WaitOp::create(b, loc, it->second, prev.numTasks());
       }
     }
@@ -296,10 +296,10 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
       }
 
     // 5. Result and signal, after the layer's last product.
-    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
     const bool last = t.tiling + 1 == int64_t(tilings.size());
     if (last)
-      if (auto buf = op->getAttrOfType<BufferAttr>("snn.output_buffer")) {
+      if (auto buf = op->getAttrOfType<BufferAttr>(kOutputBufferAttr)) {
         const int64_t share = (buf.getBytes() + numTasks - 1) / numTasks;
         const int64_t begin = std::min(buf.getBytes() - 1, t.task * share);
         const int64_t bytes =
@@ -310,7 +310,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     if (auto it = innerBarrier.find({op, t.tiling}); it != innerBarrier.end())
       hwd::SignalOp::create(b, loc, it->second);
     if (last)
-      if (auto barrier = op->getAttrOfType<IntegerAttr>("snn.barrier"))
+      if (auto barrier = op->getAttrOfType<IntegerAttr>(kBarrierAttr))
         hwd::SignalOp::create(b, loc, barrier.getInt());
     return success();
   }
@@ -324,7 +324,8 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
             .Case<MaxPool2dOp>([](auto) { return hwd::VectorFn::MaxPool; })
             .Case<AvgPool2dOp>([](auto) { return hwd::VectorFn::AvgPool; })
             .Case<ReadoutOp>([](auto) { return hwd::VectorFn::Readout; })
-            .Case<LIFOp, IFOp>([](auto) { return hwd::VectorFn::Neuron; })
+            .Case<NeuronOpInterface>(
+                [](auto) { return hwd::VectorFn::Neuron; })
             .Case<DequantizeOp>([](auto) { return hwd::VectorFn::Dequantize; })
             .Case<SpikingAttentionOp>(
                 [](auto) { return hwd::VectorFn::Sdsa; })

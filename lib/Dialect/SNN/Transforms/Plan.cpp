@@ -2,6 +2,8 @@
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Hardware/CostModel.h"
+#include "spikestack/Interpreter/ElemType.h"
+#include "spikestack/Runtime/Program.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,12 +18,10 @@ using namespace mlir;
 namespace spikestack::snn {
 
 int64_t elementBits(Type t) {
-  if (auto f = dyn_cast<FixedType>(t))
-    return f.getWidth();
-  if (isa<SpikeType>(t))
-    return 1;
-  if (auto c = dyn_cast<CountType>(t))
-    return llvm::Log2_64_Ceil(uint64_t(c.getMax()) + 1);
+  // The program format's element types count their bits once
+  // (rt::ElemType::bits); other types (f16, f64...) have their own width.
+  if (auto e = toElemType(t))
+    return e->bits();
   return t.getIntOrFloatBitWidth();
 }
 
@@ -33,10 +33,10 @@ bool isLayoutOp(Operation *op) {
 }
 
 bool isFusedEpilogue(Operation *op) {
-  if (!isa<LIFOp, IFOp, DequantizeOp>(op))
+  if (!isa<NeuronOpInterface, DequantizeOp>(op))
     return false;
   Operation *def = op->getOperand(0).getDefiningOp();
-  return isa_and_nonnull<LinearOp, Conv2dOp>(def) && def->hasOneUse();
+  return isa_and_nonnull<SynapticOpInterface>(def) && def->hasOneUse();
 }
 
 bool needsPlan(Operation *op) {
@@ -48,10 +48,10 @@ namespace {
 
 /// How messages name operand `i` of `op`.
 std::string operandName(Operation *op, unsigned i) {
-  if (isa<LinearOp, Conv2dOp>(op) && i < 3)
+  if (isa<SynapticOpInterface>(op) && i < 3)
     return std::string("the ") +
            (i == 0 ? "input" : i == 1 ? "weight" : "bias");
-  if (i == 0 && isa<LIFOp, IFOp>(op))
+  if (i == 0 && isa<NeuronOpInterface>(op))
     return "the input";
   if (op->getNumOperands() == 1)
     return "the operand";
@@ -203,13 +203,14 @@ LogicalResult checkPlanWork(ArrayRef<Operation *> ops, StringRef pass) {
            << limits::formatLimit(limits::kMaxPlanOps) << " supported";
   int64_t tasks = 0, passes = 0, inputs = 0;
   for (Operation *op : ops) {
-    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
+    auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
     if (!tilings)
       continue;
     // Each tiling has at most 2^20 tasks of at most 2^24 passes (verified).
     int64_t opTasks = 0, opPasses = 0;
     for (Attribute a : tilings)
-      if (auto t = dyn_cast<TilingAttr>(a)) {
+      if (auto attr = dyn_cast<TilingAttr>(a)) {
+        const rt::Tiling t = attr.toRuntime();
         opTasks = addCapped(opTasks, t.numTasks());
         opPasses =
             addCapped(opPasses, t.numTasks() * t.kTiles() * t.numBundles());
@@ -260,7 +261,7 @@ LogicalResult checkPlacements(ArrayRef<Operation *> ops,
   const size_t numCores = target.blocksOfKind(hw::BlockKind::Core).size();
   const size_t numBanks = target.blocksOfKind(hw::BlockKind::Sram).size();
   for (Operation *op : ops) {
-    auto placement = op->getAttrOfType<ArrayAttr>("snn.placement");
+    auto placement = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
     if (!placement)
       return op->emitError() << pass << ": op has no snn.placement; run "
                                         "--snn-place first";
@@ -289,7 +290,7 @@ LogicalResult checkPlacements(ArrayRef<Operation *> ops,
 FailureOr<std::shared_ptr<const hw::Target>>
 loadModuleTarget(ModuleOp module, StringRef fallback) {
   std::string name = fallback.str();
-  if (auto attr = module->getAttrOfType<StringAttr>("snn.target"))
+  if (auto attr = module->getAttrOfType<StringAttr>(kTargetAttr))
     name = attr.getValue().str();
   auto target = hw::loadTarget(name);
   if (!target.ok()) {
@@ -304,7 +305,7 @@ loadModuleTarget(ModuleOp module, StringRef fallback) {
 FailureOr<std::shared_ptr<const hw::Target>>
 ModuleTarget::get(ModuleOp module) {
   std::string wanted = hw::kDefaultTarget;
-  if (auto attr = module->getAttrOfType<StringAttr>("snn.target"))
+  if (auto attr = module->getAttrOfType<StringAttr>(kTargetAttr))
     wanted = attr.getValue().str();
   if (target && wanted == name)
     return target;
@@ -328,13 +329,12 @@ FailureOr<hw::PhysicalModel> buildModuleModel(ModuleOp module,
 }
 
 int64_t moduleMakespan(ModuleOp module) {
-  auto m = module->getAttrOfType<IntegerAttr>("snn.makespan");
+  auto m = module->getAttrOfType<IntegerAttr>(kMakespanAttr);
   return m ? m.getInt() : 0;
 }
 
 int64_t taskColumns(TilingAttr t, int64_t task) {
-  const int64_t block = task % t.nTiles();
-  return std::min(t.getCols(), t.getOutputs() - block * t.getCols());
+  return t.toRuntime().taskColumns(task);
 }
 
 int64_t taskWeightBytes(TilingAttr t, int64_t task) {
@@ -349,19 +349,17 @@ TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {
     c.cycles = t.getVectors();
     return c;
   }
-  const int64_t kTiles = t.kTiles(), bundles = t.numBundles();
+  const rt::Tiling tiling = t.toRuntime();
+  const int64_t kTiles = tiling.kTiles(), bundles = tiling.numBundles();
   // Held operand: every k block once per bundle (it is reloaded because
   // the scratchpad holds one bundle's partial sums, not all of them).
   const int64_t heldPerPass = t.getReduction() * columns * t.getHeldBits();
   c.heldBits = bundles * heldPerPass;
   c.heldBytes = t.getKind() == TileKind::Synaptic ? (heldPerPass + 7) / 8 : 0;
   int64_t loadCycles = 0;
-  for (int64_t k = 0; k < kTiles; ++k) {
-    const int64_t rows =
-        std::min(t.getRows(), t.getReduction() - k * t.getRows());
-    loadCycles +=
-        hw::portTransferCycles(rows * columns * t.getHeldBits(), portBits);
-  }
+  for (int64_t k = 0; k < kTiles; ++k)
+    loadCycles += hw::portTransferCycles(
+        tiling.blockRows(k) * columns * t.getHeldBits(), portBits);
   // Every pass (k block x bundle) computes for fill/drain plus its
   // streamed vectors; the bundles' vectors add up to all of them.
   c.cycles = bundles * loadCycles +
@@ -376,7 +374,7 @@ TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {
 SmallVector<Operation *> expertBodyOps(MoeExpertsOp experts) {
   SmallVector<Operation *> out;
   for (Operation &inner : experts.getBody().front())
-    if (isa<LinearOp, Conv2dOp>(inner) ||
+    if (isa<SynapticOpInterface>(inner) ||
         (!isLayoutOp(&inner) && !isFusedEpilogue(&inner)))
       out.push_back(&inner);
   return out;
@@ -453,17 +451,14 @@ int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits) {
   // fill/drain plus its streamed vectors; its held operand loads into the
   // shadow registers while pass i - 1 computes.
   hw::DoubleBufferedPasses passes;
-  const int64_t bundles = t.numBundles(), kTiles = t.kTiles();
+  const rt::Tiling tiling = t.toRuntime();
+  const int64_t bundles = tiling.numBundles(), kTiles = tiling.kTiles();
   for (int64_t b = 0; b < bundles; ++b) {
-    const int64_t vecs =
-        std::min(t.getBundle(), t.getVectors() - b * t.getBundle());
-    for (int64_t k = 0; k < kTiles; ++k) {
-      const int64_t rows =
-          std::min(t.getRows(), t.getReduction() - k * t.getRows());
-      passes.add(
-          hw::portTransferCycles(rows * columns * t.getHeldBits(), portBits),
-          hw::arrayPassCycles(t.getRows(), t.getCols(), vecs));
-    }
+    const int64_t vecs = tiling.bundleVectors(b);
+    for (int64_t k = 0; k < kTiles; ++k)
+      passes.add(hw::portTransferCycles(
+                     tiling.blockRows(k) * columns * t.getHeldBits(), portBits),
+                 hw::arrayPassCycles(t.getRows(), t.getCols(), vecs));
   }
   return passes.cycles();
 }

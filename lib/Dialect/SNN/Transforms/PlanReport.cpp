@@ -33,7 +33,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     SmallVector<Operation *> ops = plannedProducers(op);
     ops.push_back(op);
     for (Operation *o : ops)
-      if (auto b = o->getAttrOfType<BufferAttr>("snn.output_buffer");
+      if (auto b = o->getAttrOfType<BufferAttr>(kOutputBufferAttr);
           b && b.getBank() >= int64_t(numBanks))
         return op->emitError() << "snn-plan-report: a buffer names bank "
                                << b.getBank() << " but the target has "
@@ -72,11 +72,11 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     };
 
     for (Operation *op : plannedOps(module)) {
-      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
-      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
-      auto schedules = op->getAttrOfType<ArrayAttr>("snn.schedule");
-      auto offsets = op->getAttrOfType<ArrayAttr>("snn.weight_offsets");
-      auto out = op->getAttrOfType<BufferAttr>("snn.output_buffer");
+      auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+      auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
+      auto schedules = op->getAttrOfType<ArrayAttr>(kScheduleAttr);
+      auto offsets = op->getAttrOfType<ArrayAttr>(kWeightOffsetsAttr);
+      auto out = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
       if (!tilings || !placements || !schedules || !offsets ||
           (storedBits(op) > 0 && !out)) {
         op->emitError() << "snn-plan-report: op is not scheduled and "
@@ -89,7 +89,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
         return signalPassFailure();
       SmallVector<BufferAttr> inputs;
       for (Operation *p : plannedProducers(op))
-        if (auto b = p->getAttrOfType<BufferAttr>("snn.output_buffer"))
+        if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
           inputs.push_back(b);
       for (size_t i = 0; i < tilings.size(); ++i) {
         auto tiling = cast<TilingAttr>(tilings[i]);

@@ -73,11 +73,11 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
 
     SmallVector<Operation *> neurons;
     module.walk([&](Operation *op) {
-      if (isa<LIFOp, IFOp>(op))
+      if (isa<NeuronOpInterface>(op))
         neurons.push_back(op);
     });
     for (Operation *n : neurons) {
-      if (n->getAttr("membrane_type"))
+      if (cast<NeuronOpInterface>(n).isFixedPoint())
         continue; // already fixed point
       std::string why;
       auto plan = planLayer(n, why);
@@ -100,7 +100,7 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
     // quantization with a snn.dequantize epilogue.
     SmallVector<Operation *> synaptic;
     module.walk([&](Operation *op) {
-      if (isa<LinearOp, Conv2dOp>(op) &&
+      if (isa<SynapticOpInterface>(op) &&
           cast<ShapedType>(op->getOperand(1).getType())
               .getElementType()
               .isF32())
@@ -149,7 +149,7 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
              << " (quantize the float IR once with the bits you want; a "
                 "second run with the same bits changes nothing)";
     };
-    if (isa<LinearOp, Conv2dOp>(op)) {
+    if (isa<SynapticOpInterface>(op)) {
       auto elt = [&](Value v) {
         return dyn_cast<FixedType>(
             cast<ShapedType>(v.getType()).getElementType());
@@ -163,12 +163,11 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
         return mismatch("the accumulator of this op is", acc,
                         "accumulator-bits", accumulatorBits);
     }
-    if (isa<LIFOp, IFOp>(op))
-      if (auto m = op->getAttrOfType<TypeAttr>("membrane_type"))
-        if (auto f = dyn_cast<FixedType>(m.getValue());
-            f && int64_t(f.getWidth()) != membraneBits)
-          return mismatch("the membrane of this neuron is", f, "membrane-bits",
-                          membraneBits);
+    if (auto neuron = dyn_cast<NeuronOpInterface>(op))
+      if (FixedType f = neuron.getNeuronAttr().getMembraneType();
+          f && int64_t(f.getWidth()) != membraneBits)
+        return mismatch("the membrane of this neuron is", f, "membrane-bits",
+                        membraneBits);
     return success();
   }
 
@@ -299,8 +298,7 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
     acc->getResult(0).setType(
         RankedTensorType::get(resType.getShape(), accType));
     b.setInsertionPointAfter(acc);
-    const int64_t dim =
-        isa<LinearOp>(op) ? resType.getRank() - 1 : resType.getRank() - 3;
+    const int64_t dim = cast<SynapticOpInterface>(op).getOutputChannelDim();
     auto deq = DequantizeOp::create(b, op->getLoc(), resType, acc->getResult(0),
                                     scaleValue, bias, b.getI64IntegerAttr(dim));
     op->replaceAllUsesWith(deq);
@@ -316,20 +314,13 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
   std::optional<LayerPlan> planLayer(Operation *n, std::string &why) {
     LayerPlan p;
     p.neuron = n;
-    auto get = [&](StringRef name) {
-      return n->getAttrOfType<FloatAttr>(name);
-    };
-    const bool leaky = isa<LIFOp>(n);
-    Value chTh = leaky ? cast<LIFOp>(n).getChannelThreshold()
-                       : cast<IFOp>(n).getChannelThreshold();
-    Value chR = leaky ? cast<LIFOp>(n).getChannelReset()
-                      : cast<IFOp>(n).getChannelReset();
-    Value chTau = leaky ? cast<LIFOp>(n).getChannelTau() : Value();
-    if (chTh || chR || chTau) {
+    const NeuronParams scalars =
+        NeuronParams::fromAttr(cast<NeuronOpInterface>(n).getNeuronAttr());
+    if (cast<NeuronOpInterface>(n).hasChannelParams()) {
       why = "it already has per-channel parameters";
       return std::nullopt;
     }
-    if (get("v_init")) {
+    if (scalars.vInit) {
       why = "it sets v_init";
       return std::nullopt;
     }
@@ -343,7 +334,7 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
       p.pool = mp;
       def = mp.getInput().getDefiningOp();
     }
-    if (!isa_and_nonnull<LinearOp, Conv2dOp>(def)) {
+    if (!isa_and_nonnull<SynapticOpInterface>(def)) {
       why = "its input is not an snn.linear or snn.conv2d result (e.g. a "
             "real-valued residual or shortcut)";
       return std::nullopt;
@@ -378,15 +369,12 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
     auto wType = cast<RankedTensorType>(def->getOperand(1).getType());
     const int64_t channels = wType.getDimSize(0);
     const int64_t row = channels ? int64_t(w->size()) / channels : 0;
-    const int64_t rank = cast<RankedTensorType>(in.getType()).getRank();
-    p.channelDim = isa<LinearOp>(def) ? rank - 1 : rank - 3;
+    p.channelDim = cast<SynapticOpInterface>(def).getOutputChannelDim();
 
     const double qmax = double((int64_t(1) << (weightBits - 1)) - 1);
     const double memMax = double((int64_t(1) << (membraneBits - 1)) - 1);
     const double accMax = double((int64_t(1) << (accumulatorBits - 1)) - 1);
-    const double th =
-        get("v_threshold") ? get("v_threshold").getValueAsDouble() : 1.0;
-    const double vr = get("v_reset") ? get("v_reset").getValueAsDouble() : 0.0;
+    const double th = scalars.vThreshold, vr = scalars.vReset;
     p.weights.resize(w->size());
     for (int64_t c = 0; c < channels; ++c) {
       double m = 0;
@@ -486,29 +474,21 @@ struct Quantize : public spikestack::snn::impl::SNNQuantizeBase<Quantize> {
       reset = arith::ConstantOp::create(
           b, n->getLoc(), vecType,
           DenseElementsAttr::get(vecType, ArrayRef(p.reset)));
-    auto membrane = TypeAttr::get(FixedType::get(ctx, membraneBits, 0));
-    auto dim = b.getI64IntegerAttr(p.channelDim);
+    auto neuron = cast<NeuronOpInterface>(n);
+    NeuronParams params = NeuronParams::fromAttr(neuron.getNeuronAttr());
+    params.membrane = FixedType::get(ctx, membraneBits, 0);
+    params.channelDim = p.channelDim;
+    params.channelThreshold = th;
+    params.channelReset = reset;
+    params.vInit.reset();
     // Scalars stay representable in the membrane format; the per-channel
     // operands override them.
-    auto vth = b.getF64FloatAttr(p.threshold.front());
-    auto vr = b.getF64FloatAttr(p.reset.empty() ? 0.0 : p.reset.front());
+    params.vThreshold = p.threshold.front();
+    params.vReset = p.reset.empty() ? 0.0 : p.reset.front();
     Operation *newNeuron =
-        TypeSwitch<Operation *, Operation *>(n)
-            .Case([&](LIFOp l) {
-              return LIFOp::create(b, l.getLoc(), l.getType(), current, th,
-                                   reset, Value(), l.getTauAttr(), vth, vr,
-                                   l.getResetAttr(), l.getDecayInputAttr(),
-                                   l.getCompareAttr(), FloatAttr(), dim,
-                                   membrane, l.getRoundingAttr())
-                  .getOperation();
-            })
-            .Case([&](IFOp f) {
-              return IFOp::create(b, f.getLoc(), f.getType(), current, th,
-                                  reset, Value(), vth, vr, f.getResetAttr(),
-                                  f.getCompareAttr(), FloatAttr(), dim,
-                                  membrane, f.getRoundingAttr())
-                  .getOperation();
-            });
+        createNeuron(b, n->getLoc(), n->getResult(0).getType(), current,
+                     neuron.isLeaky(), params)
+            .getOperation();
     for (NamedAttribute a : n->getDiscardableAttrs())
       newNeuron->setAttr(a.getName(), a.getValue());
     n->replaceAllUsesWith(newNeuron);

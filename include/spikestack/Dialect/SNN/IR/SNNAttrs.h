@@ -9,6 +9,10 @@
 
 #include "spikestack/Dialect/SNN/IR/SNNEnums.h.inc"
 
+namespace spikestack::rt {
+struct Tiling;
+} // namespace spikestack::rt
+
 namespace spikestack::snn {
 // Parameter parsers/printers used by the generated attribute code.
 mlir::FailureOr<llvm::APFloat> parseDoubleParam(mlir::AsmParser &parser);

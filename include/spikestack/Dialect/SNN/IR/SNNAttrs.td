@@ -110,11 +110,14 @@ def SNN_TilingAttr : AttrDef<SNN_Dialect, "Tiling"> {
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
-    int64_t kTiles() const { return (getReduction() + getRows() - 1) / getRows(); }
-    int64_t nTiles() const { return (getOutputs() + getCols() - 1) / getCols(); }
+    /// The same tiling as a program holds it; rt::Tiling's functions are
+    /// the tiling arithmetic (blocks, tasks, bundles).
+    ::spikestack::rt::Tiling toRuntime() const;
+    int64_t kTiles() const;
+    int64_t nTiles() const;
     /// Column tasks: one core each.
-    int64_t numTasks() const { return getGroups() * nTiles(); }
-    int64_t numBundles() const { return (getVectors() + getBundle() - 1) / getBundle(); }
+    int64_t numTasks() const;
+    int64_t numBundles() const;
   }];
 }
 

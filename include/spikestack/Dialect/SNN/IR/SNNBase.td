@@ -53,6 +53,31 @@ def SNN_Dialect : Dialect {
   let hasRegionResultAttrVerify = 1;
   // `snn.onnx_name` on an op records the ONNX tensor it computes.
   let hasOperationAttrVerify = 1;
+  // The discardable attributes, declared once: the generated
+  // `get<Name>AttrHelper()` / `<Name>AttrHelper::getNameStr()` give their
+  // names (`snn.<name>`), `SNNDialect::verifyOperationAttribute` checks
+  // them from one table keyed on these names, and SNNDialect.h gives the
+  // short constants `snn::k<Name>Attr`. Written by the planning passes:
+  // tiling, placement, schedule, barrier, wait, output_buffer,
+  // weight_offsets (ops) and makespan (module); by the user or the importer:
+  // onnx_name, pin, pin_weights, pin_output (ops), target (module), name
+  // (function arguments and results).
+  let discardableAttrs = (ins
+    "::mlir::StringAttr":$onnx_name,
+    "::mlir::StringAttr":$pin,
+    "::mlir::StringAttr":$pin_weights,
+    "::mlir::StringAttr":$pin_output,
+    "::mlir::ArrayAttr":$tiling,
+    "::mlir::ArrayAttr":$placement,
+    "::mlir::ArrayAttr":$schedule,
+    "::mlir::IntegerAttr":$barrier,
+    "::mlir::DenseI64ArrayAttr":$wait,
+    "::mlir::Attribute":$output_buffer,
+    "::mlir::ArrayAttr":$weight_offsets,
+    "::mlir::StringAttr":$target,
+    "::mlir::IntegerAttr":$makespan,
+    "::mlir::StringAttr":$name
+  );
   let extraClassDeclaration = [{
     void registerTypes();
     void registerAttributes();

@@ -18,6 +18,14 @@ def SNN_NeuronOpInterface : OpInterface<"NeuronOpInterface"> {
     InterfaceMethod<"The input whose leading dimension is time.",
       "::mlir::Value", "getNeuronInput", (ins), [{}],
       [{ return $_op.getInput(); }]>,
+    InterfaceMethod<"True if the membrane leaks (a LIF neuron).",
+      "bool", "isLeaky", (ins), [{}],
+      [{ return $_op.getNeuronAttr().getLeaky(); }]>,
+    InterfaceMethod<"True if any per-channel parameter operand (threshold, "
+                    "reset, tau) is given.",
+      "bool", "hasChannelParams", (ins), [{}],
+      [{ return $_op.getChannelThreshold() || $_op.getChannelReset() ||
+                $_op.getChannelTau(); }]>,
     InterfaceMethod<"True if the membrane runs in fixed point.",
       "bool", "isFixedPoint", (ins), [{}],
       [{ return $_op.getMembraneType().has_value(); }]>,
@@ -38,6 +46,14 @@ def SNN_SynapticOpInterface : OpInterface<"SynapticOpInterface"> {
     InterfaceMethod<"The bias operand, or null.", "::mlir::Value", "getBias">,
     InterfaceMethod<"Dimension of the result that indexes output channels.",
       "int64_t", "getOutputChannelDim">,
+    InterfaceMethod<"Inputs summed into one output value: K of a linear "
+                    "layer, C / groups x KH x KW of a convolution (the rows "
+                    "of the weight matrix a core array holds).",
+      "int64_t", "getReductionSize">,
+    InterfaceMethod<"Independent weight groups (convolution groups; 1 for a "
+                    "linear layer); each has weight dimension 0 / groups "
+                    "output channels.",
+      "int64_t", "getNumWeightGroups">,
     InterfaceMethod<"Dense multiply-accumulate count of one evaluation (-1 "
                     "for dynamic shapes or a count beyond int64).",
       "int64_t", "getDenseSynapticOps">,

@@ -16,6 +16,26 @@
 
 namespace spikestack::snn {
 class NeuronAttr;
+
+/// The parameters of an snn.lif / snn.if for their builders: the scalar
+/// attributes (defaults are the ops' defaults; `tau` and `decayInput` are
+/// ignored by snn.if) and the optional per-channel operands.
+struct NeuronParams {
+  double tau = 2.0, vThreshold = 1.0, vReset = 0.0;
+  ResetMode reset = ResetMode::Hard;
+  bool decayInput = true;
+  CompareMode compare = CompareMode::GE;
+  std::optional<double> vInit;
+  FixedType membrane; ///< null: float domain
+  RoundingMode rounding = RoundingMode::NearestEven;
+  mlir::Value channelThreshold, channelReset, channelTau;
+  std::optional<int64_t> channelDim;
+
+  /// The scalar parameters of `neuron` (no per-channel operands).
+  static NeuronParams fromAttr(NeuronAttr neuron);
+  /// The scalar parameters as a #snn.neuron (`leaky`: LIF, else IF).
+  NeuronAttr toAttr(mlir::MLIRContext *ctx, bool leaky) const;
+};
 } // namespace spikestack::snn
 
 #include "spikestack/Dialect/SNN/IR/SNNInterfaces.h.inc"
@@ -28,6 +48,12 @@ namespace spikestack::snn {
 /// attribute or as a `dense_resource` blob (what the ONNX importer emits);
 /// nullopt otherwise (also for a blob whose size does not match its type).
 std::optional<llvm::SmallVector<float>> getConstantF32Values(mlir::Value v);
+
+/// A neuron layer over `input` giving spikes of type `output`: snn.lif when
+/// `leaky`, else snn.if.
+NeuronOpInterface createNeuron(mlir::OpBuilder &builder, mlir::Location loc,
+                               mlir::Type output, mlir::Value input,
+                               bool leaky, const NeuronParams &params);
 } // namespace spikestack::snn
 
 #endif

@@ -125,6 +125,11 @@ class SNN_NeuronOp<string mnemonic, list<Trait> traits = []>
   let results = (outs SNN_SpikeTensor:$output);
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
+  // All attributes and per-channel operands from one NeuronParams.
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$output, "::mlir::Value":$input,
+                   "const ::spikestack::snn::NeuronParams &":$params)>
+  ];
   let assemblyFormat = [{
     $input
     (`channel_threshold` `(` $channel_threshold^ `:` type($channel_threshold) `)`)?
@@ -429,6 +434,20 @@ def SNN_SpikingAttentionOp : SNN_Op<"spiking_attention", [Pure,
     DefaultValuedAttr<F64Attr, "1.0">:$scale, SNN_NeuronAttr:$neuron,
     OptionalAttr<F64Attr>:$head_keep_ratio);
   let results = (outs SNN_SpikeTensor:$output);
+  // The result has the type of `q`; no head pruning.
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$q, "::mlir::Value":$k, "::mlir::Value":$v,
+                   "::spikestack::snn::AttentionVariant":$variant,
+                   "int64_t":$num_heads, "double":$scale,
+                   "::spikestack::snn::NeuronAttr":$neuron,
+                   CArg<"::mlir::Value", "{}">:$head_gate), [{
+      build($_builder, $_state, q.getType(), q, k, v, head_gate,
+            ::spikestack::snn::AttentionVariantAttr::get(
+                $_builder.getContext(), variant),
+            $_builder.getI64IntegerAttr(num_heads),
+            $_builder.getF64FloatAttr(scale), neuron, ::mlir::FloatAttr());
+    }]>
+  ];
   let assemblyFormat = [{
     $variant $q `,` $k `,` $v
       (`head_gate` `(` $head_gate^ `:` type($head_gate) `)`)?
@@ -475,6 +494,14 @@ def SNN_MoeRouterOp : SNN_Op<"moe_router", [Pure]> {
     OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$route_time_step);
   let results = (outs RankedTensorOf<[I32]>:$expert_index,
                       SNN_F32Tensor:$gate, RankedTensorOf<[I32]>:$slot);
+  // The result types `[B, N, top_k]` follow from `input : [T, B, N, D]`.
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$gate_weight,
+                   "::mlir::Value":$gate_bias, "int64_t":$top_k,
+                   "std::optional<int64_t>":$capacity,
+                   "bool":$normalize_gates,
+                   "std::optional<int64_t>":$route_time_step)>
+  ];
   let assemblyFormat = [{
     $input `,` $gate_weight (`,` $gate_bias^)? attr-dict `:` functional-type(operands, results)
   }];

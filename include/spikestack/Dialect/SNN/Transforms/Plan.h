@@ -23,8 +23,9 @@
 
 namespace spikestack::snn {
 
-/// Bits of one element in the hardware: 1 for a spike, enough for a
-/// count's range, the width of a fixed-point, integer or float type.
+/// Bits of one element in the hardware: rt::ElemType::bits() of the type
+/// (1 for a spike, enough for a count's range, the width of a fixed-point,
+/// integer or f32 type), the width of any other float type.
 int64_t elementBits(mlir::Type t);
 
 /// Ops that only rename or re-address data (reshape, transpose, concat,

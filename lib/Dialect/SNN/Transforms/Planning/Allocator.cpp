@@ -79,7 +79,7 @@ struct Allocator::Impl {
   LogicalResult collectSpans(ArrayRef<Operation *> ops) {
     span.clear();
     for (Operation *op : ops) {
-      auto schedule = op->getAttrOfType<ArrayAttr>("snn.schedule");
+      auto schedule = op->getAttrOfType<ArrayAttr>(kScheduleAttr);
       if (!schedule) {
         op->emitError() << "snn-allocate: op has no snn.schedule; run "
                            "--snn-schedule first";
@@ -123,7 +123,7 @@ struct Allocator::Impl {
     const int64_t bytes = (bits + 7) / 8;
     const auto [from, opEnd] = span[op];
     const int64_t to = std::max(opEnd, lastUse.lookup(op));
-    auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+    auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
     int64_t preferred = cast<PlacementAttr>(placements[0]).getOutputBank();
     // Candidates: the placed bank, then the other activation banks by
     // path energy from the op's first core.
@@ -163,7 +163,7 @@ struct Allocator::Impl {
     } else {
       live[where->first].push_back({where->second, bytes, from, to});
     }
-    op->setAttr("snn.output_buffer",
+    op->setAttr(kOutputBufferAttr,
                 BufferAttr::get(ctx, where->first, where->second, bytes));
     return success();
   }
@@ -174,8 +174,8 @@ struct Allocator::Impl {
   LogicalResult allocateWeights(ArrayRef<Operation *> ops) {
     std::vector<int64_t> weightTop(banks.size(), 0);
     for (Operation *op : ops) {
-      auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
-      auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+      auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+      auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
       SmallVector<Attribute> offsets;
       for (auto [ta, pa] : llvm::zip(tilings, placements)) {
         auto tiling = cast<TilingAttr>(ta);
@@ -205,7 +205,7 @@ struct Allocator::Impl {
         }
         offsets.push_back(DenseI64ArrayAttr::get(ctx, offs));
       }
-      op->setAttr("snn.weight_offsets", ArrayAttr::get(ctx, offsets));
+      op->setAttr(kWeightOffsetsAttr, ArrayAttr::get(ctx, offsets));
     }
     for (size_t b = 0; b < banks.size(); ++b)
       if (weightTop[b] > 0)

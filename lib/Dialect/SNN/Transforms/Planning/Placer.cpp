@@ -51,7 +51,7 @@ struct Placer::Impl {
     module.walk([&](Operation *op) {
       if (!isa_and_nonnull<func::FuncOp>(op->getParentOp()) || !needsPlan(op))
         return;
-      if (!op->getAttr("snn.tiling")) {
+      if (!op->getAttr(kTilingAttr)) {
         op->emitError() << "snn-place: op has no snn.tiling; run --snn-tile "
                            "first";
         missing = true;
@@ -114,7 +114,7 @@ struct Placer::Impl {
     Operation *largestOp = nullptr;
     for (Operation *op : ops) {
       int64_t bytes = 0;
-      for (Attribute a : op->getAttrOfType<ArrayAttr>("snn.tiling")) {
+      for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr)) {
         auto t = cast<TilingAttr>(a);
         if (t.getKind() != TileKind::Synaptic)
           continue;
@@ -214,13 +214,13 @@ struct Placer::Impl {
   }
 
   LogicalResult placeOp(Operation *op, size_t index) {
-    auto corePool = resolvePin(op, "snn.pin", cores, "core");
+    auto corePool = resolvePin(op, kPinAttr, cores, "core");
     if (failed(corePool))
       return failure();
     SmallVector<size_t> weightPool, outputPool;
     {
-      auto w = resolvePin(op, "snn.pin_weights", banks, "bank");
-      auto o = resolvePin(op, "snn.pin_output", banks, "bank");
+      auto w = resolvePin(op, kPinWeightsAttr, banks, "bank");
+      auto o = resolvePin(op, kPinOutputAttr, banks, "bank");
       if (failed(w) || failed(o))
         return failure();
       for (size_t b : *w)
@@ -238,7 +238,7 @@ struct Placer::Impl {
 
     SmallVector<Attribute> placements;
     SmallVector<size_t> used;
-    for (Attribute a : op->getAttrOfType<ArrayAttr>("snn.tiling")) {
+    for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr)) {
       auto t = cast<TilingAttr>(a);
       const bool weights = t.getKind() == TileKind::Synaptic;
       if (failed(countCandidates(op, t, corePool->size(),
@@ -278,7 +278,7 @@ struct Placer::Impl {
           return op->emitError()
                  << "snn-place: weight columns " << task << " need "
                  << formatBytes(c.heldBytes) << " in one bank; the "
-                 << (op->getAttr("snn.pin_weights") ? "pinned " : "")
+                 << (op->getAttr(kPinWeightsAttr) ? "pinned " : "")
                  << "weight banks have " << formatBytes(free)
                  << " free in total but no bank has that much (each buffer "
                     "starts at a multiple of its bank's port width); try "
@@ -294,7 +294,7 @@ struct Placer::Impl {
           DenseI64ArrayAttr::get(ctx, bankOf),
           outputBank(op, used, outputPool)));
     }
-    op->setAttr("snn.placement", ArrayAttr::get(ctx, placements));
+    op->setAttr(kPlacementAttr, ArrayAttr::get(ctx, placements));
     return success();
   }
 

@@ -87,7 +87,7 @@ struct Scheduler::Impl {
         return failure();
       makespan = std::max(makespan, done[op].finish);
     }
-    module->setAttr("snn.makespan",
+    module->setAttr(kMakespanAttr,
                     IntegerAttr::get(IntegerType::get(ctx, 64), makespan));
     return success();
   }
@@ -95,7 +95,7 @@ struct Scheduler::Impl {
   /// Barriers `op` waits on (snn.wait; the producers get snn.barrier):
   /// producers with a task on another core than some task of `op`.
   void addWaits(Operation *op, ArrayRef<Operation *> producers) {
-    auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+    auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
     SmallVector<int64_t> waits;
     llvm::SmallDenseSet<int64_t> mine;
     for (Attribute a : placements)
@@ -113,14 +113,14 @@ struct Scheduler::Impl {
         continue;
       if (d.barrier < 0) {
         d.barrier = barriers++;
-        p->setAttr("snn.barrier",
+        p->setAttr(kBarrierAttr,
                    IntegerAttr::get(IntegerType::get(ctx, 64), d.barrier));
       }
       waits.push_back(d.barrier);
     }
     if (!waits.empty()) {
       llvm::sort(waits);
-      op->setAttr("snn.wait", DenseI64ArrayAttr::get(ctx, waits));
+      op->setAttr(kWaitAttr, DenseI64ArrayAttr::get(ctx, waits));
     }
   }
 
@@ -128,8 +128,8 @@ struct Scheduler::Impl {
   /// its tasks in order, a task starts once its core is free, the op's
   /// earlier product has finished and its producers' results have arrived.
   LogicalResult scheduleTasks(Operation *op, ArrayRef<Operation *> producers) {
-    auto tilings = op->getAttrOfType<ArrayAttr>("snn.tiling");
-    auto placements = op->getAttrOfType<ArrayAttr>("snn.placement");
+    auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+    auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
     const bool dynamic = isa<MoeExpertsOp>(op);
     Done &self = done[op];
     int64_t previousTiling = 0; // the op's earlier product must finish
@@ -187,7 +187,7 @@ struct Scheduler::Impl {
                             DenseI64ArrayAttr::get(ctx, start),
                             DenseI64ArrayAttr::get(ctx, finish), dynamic));
     }
-    op->setAttr("snn.schedule", ArrayAttr::get(ctx, schedules));
+    op->setAttr(kScheduleAttr, ArrayAttr::get(ctx, schedules));
     return success();
   }
 };
