@@ -675,6 +675,14 @@ CONFIGS: Dict[str, ZooConfig] = {c.name: c for c in [
               pooling="1111", expected_params=66.34e6, source=_SPIKFORMER_SRC),
     ZooConfig("sdt_cifar_2_512", "sdt", 32, 10, 512, 2, 8, 4,
               expected_params=10.21e6, source=_SDT_SRC),
+    # Two-block, dim-256 CIFAR configurations (T = 4, 64 tokens): about 2.4
+    # MiB of int8 weights, more than the presets' 1 MiB of weight banks (the
+    # weight-streaming tests and benchmarks).
+    ZooConfig("spikformer_2_256", "spikformer", 32, 10, 256, 2, 8, 4, source=_SPIKFORMER_SRC),
+    ZooConfig("sdt_2_256", "sdt", 32, 10, 256, 2, 8, 4, source=_SDT_SRC),
+    ZooConfig("spikformer_moe_2_256", "spikformer_moe", 32, 10, 256, 2, 8, 4,
+              num_experts=4, top_k=2, capacity_factor=2.0,
+              source=_SPIKFORMER_SRC + " + GShard top-k MoE MLP"),
     # Small test configurations (T = 2, 32x32 input, 64 tokens).
     ZooConfig("spikformer_tiny", "spikformer", 32, 10, 64, 1, 4, 2, source=_SPIKFORMER_SRC),
     ZooConfig("sdt_tiny", "sdt", 32, 10, 64, 1, 4, 2, source=_SDT_SRC),

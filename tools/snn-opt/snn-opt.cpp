@@ -122,7 +122,12 @@ void quietOpsOnDiagnostics() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  mlir::registerTransformsPasses();
+  // The core clean-ups one runs beside the snn passes (not all of
+  // mlir-opt's transforms: --help stays short).
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
+  mlir::registerPrintOpStatsPass();
   spikestack::snn::registerSNNPasses();
   spikestack::snn::registerSNNPipelines();
   mlir::DialectRegistry registry;
