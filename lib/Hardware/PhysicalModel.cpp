@@ -84,6 +84,45 @@ double PhysicalModel::effectiveClockMhz() const {
   return 1000.0 / (period + extra);
 }
 
+// The DRAM level. Bits per cycle = channels * GB/s * 8e9 bit/s divided by
+// the effective clock (Hz), i.e. GB/s * 8000 / MHz per channel; at least 1
+// so that every transfer time is finite (only a channel slower than one bit
+// per cycle, 0.01 GB/s at more than 80 MHz, is rounded up).
+double PhysicalModel::dramChannelBitsPerCycle() const {
+  return std::max(1.0, t->dram.bandwidthGBs * 8000.0 / effectiveClockMhz());
+}
+
+double PhysicalModel::dramBitsPerCycle() const {
+  return std::max(1.0, double(t->dram.channels) * t->dram.bandwidthGBs *
+                           8000.0 / effectiveClockMhz());
+}
+
+int64_t PhysicalModel::dramLatencyCycles() const {
+  // latency_ns / cycle_ns, rounded up; the relative 1e-9 keeps an exact
+  // quotient (100 ns at 500 MHz = 50 cycles) from becoming 51 by rounding.
+  const double cycles = t->dram.latencyNs * effectiveClockMhz() / 1000.0;
+  return int64_t(std::ceil(cycles - 1e-9 * std::max(1.0, cycles)));
+}
+
+Path PhysicalModel::dramPath(BlockRef b) const {
+  // The interface (PHY) sits at the middle of the west edge of tier
+  // dram.tier's bounding box, in the frame all tiers share.
+  const Rect &box = tierBoxes.at(t->dram.tier);
+  const Rect &r = rects.at(b);
+  Path p;
+  p.horizontalMm = std::abs(r.cx() - box.x) + std::abs(r.cy() - box.cy());
+  p.energyPjPerBit = p.horizontalMm * t->tech["wire_energy_pj_per_bit_mm"];
+  const int lo = std::min(t->dram.tier, b.tier),
+            hi = std::max(t->dram.tier, b.tier);
+  for (int i = lo; i < hi; ++i) {
+    const VerticalLink *l = t->link(i, i + 1);
+    ++p.verticalHops;
+    p.latencyCycles += l->latencyCycles;
+    p.energyPjPerBit += l->energyPjPerBit;
+  }
+  return p;
+}
+
 /// Area of a block, mm^2.
 static double areaOf(const Block &b, const Technology &tech) {
   if (b.kind == BlockKind::Sram)

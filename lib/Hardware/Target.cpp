@@ -196,7 +196,9 @@ const VerticalLink *Target::link(int a, int b) const {
   return nullptr;
 }
 
-std::vector<std::string> presetNames() { return {"2d", "3d-mol", "3d-lol"}; }
+std::vector<std::string> presetNames() {
+  return {"2d", "3d-mol", "3d-lol", "3d-mol-iso"};
+}
 
 std::optional<std::string_view> builtinFile(std::string_view name) {
   for (const auto &[n, text] : kBuiltinFiles)
@@ -856,6 +858,55 @@ absl::Status parseVerticalLinks(const Reader &r, const json &doc, Target &t) {
   return absl::OkStatus();
 }
 
+/// The optional "dram" object: the off-chip DRAM level. Absent fields take
+/// the defaults of DramSpec, latency and energy those of the technology
+/// (dram_latency_ns, dram_energy_pj_per_bit, so technology_overrides
+/// apply); the interface tier defaults to tier 0. Needs the tiers and the
+/// technology parsed.
+absl::Status parseDram(const Reader &r, const json &doc, Target &t) {
+  t.dram = DramSpec();
+  t.dram.latencyNs = t.tech["dram_latency_ns"];
+  t.dram.energyPjPerBit = t.tech["dram_energy_pj_per_bit"];
+  auto it = doc.find("dram");
+  if (it == doc.end())
+    return absl::OkStatus();
+  const json &dj = *it;
+  if (auto st = r.object(dj, "dram",
+                         {"channels", "bandwidth_gb_s", "latency_ns",
+                          "energy_pj_per_bit", "tier"});
+      !st.ok())
+    return st;
+  if (dj.contains("channels")) {
+    auto n = r.integer(dj, "dram", NumberScope::Dram, "channels");
+    if (!n.ok())
+      return n.status();
+    t.dram.channels = *n;
+  }
+  for (auto [key, slot] :
+       {std::pair{"bandwidth_gb_s", &t.dram.bandwidthGBs},
+        std::pair{"latency_ns", &t.dram.latencyNs},
+        std::pair{"energy_pj_per_bit", &t.dram.energyPjPerBit}}) {
+    if (!dj.contains(key))
+      continue;
+    auto d = r.number(dj, "dram", NumberScope::Dram, key);
+    if (!d.ok())
+      return d.status();
+    *slot = *d;
+  }
+  if (dj.contains("tier")) {
+    auto name = r.string(dj, "dram", "tier");
+    if (!name.ok())
+      return name.status();
+    t.dram.tier = -1;
+    for (int i = 0; i < int(t.tiers.size()); ++i)
+      if (t.tiers[i].name == *name)
+        t.dram.tier = i;
+    if (t.dram.tier < 0)
+      return r.error("dram.tier", absl::StrCat("unknown tier ", quote(*name)));
+  }
+  return absl::OkStatus();
+}
+
 } // namespace
 
 StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
@@ -866,7 +917,7 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
   if (auto st = r.object(*doc, "",
                          {"format", "version", "name", "description",
                           "technology", "technology_overrides", "clock_mhz",
-                          "tiers", "vertical_links"});
+                          "dram", "tiers", "vertical_links"});
       !st.ok())
     return st;
   if (auto st = checkFormat(r, *doc, "", "spikestack-target"); !st.ok())
@@ -891,6 +942,8 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
   if (auto st = parseTiers(r, *doc, t); !st.ok())
     return st;
   if (auto st = parseVerticalLinks(r, *doc, t); !st.ok())
+    return st;
+  if (auto st = parseDram(r, *doc, t); !st.ok())
     return st;
   return t;
 }

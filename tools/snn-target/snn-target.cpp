@@ -1,8 +1,16 @@
 //===- snn-target.cpp - load, validate and describe a hardware target -----===//
 //
-//   snn-target TARGET            describe a preset (2d, 3d-mol, 3d-lol) or file
+//   snn-target TARGET            describe a preset (snn-target --list) or file
 //   snn-target --list            list the presets
 //   snn-target --print TARGET    print the target file (presets: their JSON)
+//   snn-target --iso-footprint TARGET [-o FILE]
+//                                write the iso-footprint memory-on-logic
+//                                variant of TARGET (hw::isoFootprint) as a
+//                                target file (standard output without -o)
+//   snn-target --same-sram-2d TARGET [-o FILE]
+//                                write the 2D counterpart of TARGET: its
+//                                cores and SRAM banks on one die
+//                                (hw::sameSram2d)
 //
 // The description is what the placer and the cost model see: per tier the
 // blocks with their areas and positions, footprints, core-to-buffer paths,
@@ -11,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Hardware/PhysicalModel.h"
+#include "spikestack/Support/FileUtil.h"
 
 #include <cstdio>
 #include <cstring>
@@ -21,8 +30,10 @@ using namespace spikestack::hw;
 
 static int usage() {
   std::fprintf(stderr,
-               "usage: snn-target TARGET | --list | --print TARGET\n"
-               "  TARGET is a preset (2d, 3d-mol, 3d-lol) or a target file\n");
+               "usage: snn-target TARGET | --list | --print TARGET | "
+               "--iso-footprint TARGET [-o FILE] | --same-sram-2d TARGET "
+               "[-o FILE]\n"
+               "  TARGET is a preset (see --list) or a target file\n");
   return 2;
 }
 
@@ -77,6 +88,14 @@ static void describe(const PhysicalModel &m) {
                 (long long)m.verticalBitsPerCycle(l),
                 double(m.verticalBitsPerCycle(l)) * m.effectiveClockMhz() / 1e3,
                 l.energyPjPerBit, (long long)l.latencyCycles);
+  const DramSpec &d = t.dram;
+  std::printf("dram: %lld channel(s) x %.2f GB/s, %.1f bits per cycle (%.1f "
+              "per channel), latency %.1f ns = %lld cycle(s), %.2f pJ/bit, "
+              "interface on tier %s\n",
+              (long long)d.channels, d.bandwidthGBs, m.dramBitsPerCycle(),
+              m.dramChannelBitsPerCycle(), d.latencyNs,
+              (long long)m.dramLatencyCycles(), d.energyPjPerBit,
+              t.tiers[d.tier].name.c_str());
   std::printf("stack footprint %.4f mm^2, silicon %.4f mm^2, longest "
               "core-buffer wire %.3f mm\n",
               m.stackFootprint(), m.siliconArea(), m.longestWireMm());
@@ -96,6 +115,29 @@ static void describe(const PhysicalModel &m) {
               mm / n, hops / n, pj / n);
 }
 
+static int fail(const std::string &what, const absl::Status &st) {
+  std::fprintf(stderr, "snn-target: error: %s%s\n", what.c_str(),
+               std::string(st.message()).c_str());
+  return 1;
+}
+
+/// --iso-footprint / --same-sram-2d TARGET [-o FILE]: the derived target,
+/// written through the project's output writer ("-": standard output).
+static int deriveMain(const char *what, const std::string &name,
+                      const std::string &out) {
+  auto target = loadTarget(name);
+  if (!target.ok())
+    return fail("", target.status());
+  auto derived = !std::strcmp(what, "--iso-footprint") ? isoFootprint(*target)
+                                                       : sameSram2d(*target);
+  if (!derived.ok())
+    return fail(name + ": ", derived.status());
+  if (auto st = spikestack::writeOutputFile(out, targetJson(*derived));
+      !st.ok())
+    return fail("", st);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && !std::strcmp(argv[1], "--list")) {
     for (const std::string &p : presetNames()) {
@@ -104,6 +146,14 @@ int main(int argc, char **argv) {
                   t.ok() ? t->description.c_str() : "(invalid)");
     }
     return 0;
+  }
+  if (argc >= 3 && (!std::strcmp(argv[1], "--iso-footprint") ||
+                    !std::strcmp(argv[1], "--same-sram-2d"))) {
+    if (argc == 3)
+      return deriveMain(argv[1], argv[2], "-");
+    if (argc == 5 && !std::strcmp(argv[3], "-o"))
+      return deriveMain(argv[1], argv[2], argv[4]);
+    return usage();
   }
   bool print = false;
   std::string name;
@@ -116,11 +166,8 @@ int main(int argc, char **argv) {
     return usage();
   }
   auto target = loadTarget(name);
-  if (!target.ok()) {
-    std::fprintf(stderr, "snn-target: error: %s\n",
-                 std::string(target.status().message()).c_str());
-    return 1;
-  }
+  if (!target.ok())
+    return fail("", target.status());
   if (print) {
     if (auto text = builtinFile(name))
       std::cout << *text;
@@ -129,11 +176,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   auto model = PhysicalModel::build(*target);
-  if (!model.ok()) {
-    std::fprintf(stderr, "snn-target: error: %s: %s\n", name.c_str(),
-                 std::string(model.status().message()).c_str());
-    return 1;
-  }
+  if (!model.ok())
+    return fail(name + ": ", model.status());
   describe(*model);
   return 0;
 }

@@ -60,6 +60,18 @@ public:
   /// Signal bonds, i.e. bits per cycle the link can carry.
   int64_t verticalBitsPerCycle(const VerticalLink &link) const;
 
+  /// The DRAM level (Target::dram): bits per cycle over all channels and
+  /// per channel at the effective clock (at least 1), and the access
+  /// latency in cycles (rounded up).
+  double dramBitsPerCycle() const;
+  double dramChannelBitsPerCycle() const;
+  int64_t dramLatencyCycles() const;
+  /// Path of a bit between the DRAM interface (the middle of the west edge
+  /// of tier dram.tier) and bank `b`: the wire on the interface's tier to
+  /// below the bank, then the bonds up or down to the bank's tier. Energy
+  /// and latency exclude the DRAM access itself.
+  Path dramPath(BlockRef b) const;
+
   /// Longest core-to-SRAM horizontal wire, mm.
   double longestWireMm() const;
   /// The clock after derating: the cycle must hold the nominal logic path

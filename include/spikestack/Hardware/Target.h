@@ -57,6 +57,7 @@ enum class NumberScope {
   Core,       ///< a core block ("tiers[i].blocks[j].array_rows")
   Sram,       ///< an SRAM block ("tiers[i].blocks[j].capacity_bytes")
   Link,       ///< a vertical link ("vertical_links[i].latency_cycles")
+  Dram,       ///< the DRAM level ("dram.bandwidth_gb_s")
   Technology, ///< a technology value, inline ("technology.values.K.value"),
               ///< shipped ("values.K.value") or overridden
               ///< ("technology_overrides.K")
@@ -98,6 +99,10 @@ inline constexpr NumberRange kNumberRanges[] = {
     {NumberScope::Link, "signal_fraction", "", 0, 1, true, false},
     {NumberScope::Link, "energy_pj_per_bit", "pJ/bit", 0, 1000, false, false},
     {NumberScope::Link, "latency_cycles", "cycles", 0, 1000, false, true},
+    {NumberScope::Dram, "channels", "", 1, 64, false, true},
+    {NumberScope::Dram, "bandwidth_gb_s", "GB/s", 0.01, 10000, false, false},
+    {NumberScope::Dram, "latency_ns", "ns", 0, 1e6, false, false},
+    {NumberScope::Dram, "energy_pj_per_bit", "pJ/bit", 0, 1e4, false, false},
     {NumberScope::Technology, "vdd_v", "V", 0, 10, true, false},
     {NumberScope::Technology, "e_accumulate_pj", "pJ", 0, 1e4, false, false},
     {NumberScope::Technology, "e_mac_pj", "pJ", 0, 1e4, false, false},
@@ -201,6 +206,19 @@ struct VerticalLink {
   int64_t latencyCycles = 0;
 };
 
+/// The off-chip DRAM the chip streams weights from and spills activations
+/// to: `channels` independent channels of `bandwidthGBs` each (GB/s, 1e9
+/// bytes per second), an access latency, an energy per bit moved, and the
+/// tier whose west edge holds the DRAM interface (docs/targets.md). The
+/// default is one LPDDR4-class x32 channel.
+struct DramSpec {
+  int64_t channels = 1;
+  double bandwidthGBs = 12.8;
+  double latencyNs = 100;
+  double energyPjPerBit = 8;
+  int tier = 0;
+};
+
 /// Where a block is: tier index and block index within the tier.
 struct BlockRef {
   int tier = -1, block = -1;
@@ -217,6 +235,7 @@ struct Target {
   double clockMhz = 0;
   std::vector<Tier> tiers; ///< bottom (index 0) to top
   std::vector<VerticalLink> links;
+  DramSpec dram;
   Technology tech;
 
   /// Blocks of a kind over all tiers, in tier then block order.
@@ -245,6 +264,25 @@ absl::StatusOr<Target> loadTarget(const std::string &nameOrPath);
 /// The target a tool or pass uses when none is named: the 3D-stacked
 /// memory-on-logic preset.
 inline constexpr const char *kDefaultTarget = "3d-mol";
+/// The memory-on-logic stack `t` with its memory tiers' SRAM grown to the
+/// logic tiers' footprint: every bank of a memory tier keeps its role,
+/// width and ports, and all their capacities are multiplied by one factor
+/// (each rounded down to 4 KiB) chosen so that the memory tiers' SRAM area
+/// (sram_area_mm2_per_mib) fills, but does not exceed, the largest logic
+/// tier's floorplan. Fails if `t` has no memory tier above a logic tier or
+/// its physical model cannot be built. Named "<t.name>-iso".
+absl::StatusOr<Target> isoFootprint(const Target &t);
+/// The 2D counterpart of `t` with the same SRAM beside the cores: one
+/// logic tier "die" holding all of `t`'s cores and then all of its SRAM
+/// banks (tier order, then file order, as the 2d preset lists them); the
+/// same clock, technology and DRAM (interface on the die); no links.
+/// Named "<t.name>-2d" (sameSram2d of 3d-mol is 2d up to name and
+/// description). Fails if a block of `t` is called "die" or the die's
+/// physical model cannot be built.
+absl::StatusOr<Target> sameSram2d(const Target &t);
+/// The target as a target file (format version kTargetFormatVersion),
+/// technology inline; parseTarget(targetJson(t)) reproduces `t`.
+std::string targetJson(const Target &t);
 /// Names of the shipped presets.
 std::vector<std::string> presetNames();
 /// Text of a shipped preset or technology table ("tech-28nm"), if any.
