@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -460,6 +461,66 @@ absl::Status checkLeftovers(const Program &p, const IssuedMap &issued) {
       "element counts)"));
 }
 
+//===----------------------------------------------------------------------===//
+// Fetches: each brings one task's weights, used later on its stream
+//===----------------------------------------------------------------------===//
+
+/// The weight bytes of task `task` of the synaptic tilings of layer `li`
+/// (--snn-allocate's: reduction x the task's columns x held bits, rounded
+/// up to bytes), one entry per synaptic tiling that has the task.
+std::vector<int64_t> taskWeightBytes(const Program &p, size_t li,
+                                     int64_t task) {
+  std::vector<int64_t> out;
+  for (const Tiling &t : p.layers[li].tilings)
+    if (t.kind == TileKind::Synaptic && task >= 0 && task < t.numTasks()) {
+      auto bits = mul(t.reduction, t.taskColumns(task));
+      bits = bits ? mul(*bits, t.heldBits) : bits;
+      if (bits)
+        out.push_back((*bits + 7) / 8);
+    }
+  return out;
+}
+
+/// The fetch at instruction `i` of core `c` brings exactly its task's
+/// weights, and the next `load weights` of its layer and task on the
+/// stream (before another fetch of them) points at the same region.
+absl::Status checkFetch(const Program &p, size_t c, size_t i) {
+  const Instr &f = p.streams[c][i];
+  const std::vector<int64_t> want =
+      taskWeightBytes(p, size_t(f.layer), f.task);
+  if (want.empty())
+    return absl::InvalidArgumentError(absl::StrCat(
+        where(p, {c, i}), ": ", layerName(p, size_t(f.layer)),
+        " has no weights for task ", f.task,
+        " (no synaptic tiling with that task)"));
+  if (std::find(want.begin(), want.end(), f.bytes) == want.end())
+    return absl::InvalidArgumentError(absl::StrCat(
+        where(p, {c, i}), ": fetches ", f.bytes, " bytes, task ", f.task,
+        " of ", layerName(p, size_t(f.layer)), " has ", want.front(),
+        " bytes of weights"));
+  const auto &s = p.streams[c];
+  for (size_t j = i + 1; j < s.size(); ++j) {
+    const Instr &u = s[j];
+    if (u.layer != f.layer || u.task != f.task)
+      continue;
+    if (u.op == Opcode::Fetch)
+      break; // fetched again before any use
+    if (u.op != Opcode::Load || u.sub != uint8_t(LoadKind::Weights))
+      continue;
+    if (u.bank != f.bank || u.offset != f.offset || u.bytes != f.bytes)
+      return absl::InvalidArgumentError(absl::StrCat(
+          where(p, {c, j}), " uses the weights of ", where(p, {c, i}),
+          " at another place (bank ", u.bank, " offset ", u.offset,
+          " bytes ", u.bytes, ", fetched to bank ", f.bank, " offset ",
+          f.offset, " bytes ", f.bytes, ")"));
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      where(p, {c, i}), " is never used: no later 'load weights layer ",
+      f.layer, " task ", f.task, "' on core ", c,
+      " before the stream ends or fetches them again"));
+}
+
 } // namespace
 
 absl::Status verifyCoverage(const Program &p) {
@@ -476,6 +537,7 @@ absl::Status verifyCoverage(const Program &p) {
     for (size_t i = 0; i < p.streams[c].size(); ++i) {
       const Instr &in = p.streams[c][i];
       if (in.op == Opcode::Load || in.op == Opcode::Store ||
+          in.op == Opcode::Fetch ||
           in.op == Opcode::Signal || in.op == Opcode::Wait ||
           in.op == Opcode::Halt)
         continue;
@@ -484,7 +546,14 @@ absl::Status verifyCoverage(const Program &p) {
   for (size_t li = 0; li < p.layers.size(); ++li)
     if (auto st = takeLayer(p, li, issued); !st.ok())
       return st;
-  return checkLeftovers(p, issued);
+  if (auto st = checkLeftovers(p, issued); !st.ok())
+    return st;
+  for (size_t c = 0; c < p.streams.size(); ++c)
+    for (size_t i = 0; i < p.streams[c].size(); ++i)
+      if (p.streams[c][i].op == Opcode::Fetch)
+        if (auto st = checkFetch(p, c, i); !st.ok())
+          return st;
+  return absl::OkStatus();
 }
 
 } // namespace spikestack::rt

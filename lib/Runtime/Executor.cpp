@@ -18,8 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace spikestack::rt {
 
@@ -46,8 +48,13 @@ uint64_t targetFingerprint(const hw::Target &t) {
     absl::StrAppend(&s, "link ", l.lower, " ", l.upper, " ", l.bondPitchUm,
                     " ", l.signalFraction, " ", l.energyPjPerBit, " ",
                     l.latencyCycles, ";");
+  // The DRAM level (Target::dram and the technology defaults it falls
+  // back to, dram_*) is left out: it changes no instruction of a program,
+  // so a program runs on targets that differ only in their DRAM (a
+  // bandwidth sweep needs no recompilation).
   for (const auto &[key, v] : t.tech.values)
-    absl::StrAppend(&s, key, "=", v.value, ";");
+    if (key.rfind("dram_", 0) != 0)
+      absl::StrAppend(&s, key, "=", v.value, ";");
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) {
     h ^= c;
@@ -151,7 +158,8 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(Program program,
   for (size_t c = 0; c < program.streams.size(); ++c)
     for (size_t i = 0; i < program.streams[c].size(); ++i) {
       const Instr &in = program.streams[c][i];
-      if (in.op != Opcode::Load && in.op != Opcode::Store)
+      if (in.op != Opcode::Load && in.op != Opcode::Store &&
+          in.op != Opcode::Fetch)
         continue;
       const std::string at = absl::StrCat("core ", c, " instruction ", i, " (",
                                           formatInstr(in), ")");
@@ -159,6 +167,12 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(Program program,
         return absl::InvalidArgumentError(
             absl::StrCat(at, ": bank ", in.bank, " does not exist (target '",
                          target.name, "' has ", banks.size(), " banks)"));
+      if (in.op == Opcode::Fetch && in.bank >= 0 &&
+          target.block(banks[in.bank]).sram.holds == hw::SramRole::Activations)
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, ": bank ", in.bank, " ('", target.block(banks[in.bank]).name,
+            "') holds activations only; a fetch brings weights into a "
+            "weight bank"));
       if (in.bank >= 0) {
         const int64_t cap = target.block(banks[in.bank]).sram.capacityBytes;
         if (in.offset + in.bytes > cap)
@@ -235,10 +249,32 @@ struct Calendar {
   }
 };
 
+/// A `fetch` on a core's fetch queue: where it writes and when it is done.
+struct PendingFetch {
+  size_t pc = 0; ///< the fetch's index in the stream
+  int64_t bank = 0, offset = 0, bytes = 0;
+  int64_t done = 0; ///< the last byte is in the bank
+};
+
+/// What DRAM traffic is for (the report's "dram" bits by purpose).
+enum Purpose { kWeights, kInputs, kSpills, kNumPurposes };
+constexpr const char *kPurposeNames[kNumPurposes] = {"weights", "inputs",
+                                                     "spills"};
+
 struct CoreState {
   size_t pc = 0;
   int64_t time = 0;
   int64_t dmaFree = 0; ///< stores drain by then
+  /// The fetch queue (FIFO): the next fetch starts when the previous one
+  /// has left the DRAM channel (fetchFree); all are done by fetchDone.
+  int64_t fetchFree = 0, fetchDone = 0;
+  /// The most recent fetch per (layer, task), until its `load weights`.
+  std::map<std::pair<int64_t, int64_t>, PendingFetch> fetches;
+  /// The region of the last `load weights` while the array instruction
+  /// that reads it has not finished (loadPc: the load's index).
+  bool weightsInUse = false;
+  int64_t useBank = 0, useOffset = 0, useBytes = 0;
+  size_t usePc = 0;
   bool halted = false;
   bool blocked = false;
   int64_t busy = 0; ///< array + LIF-unit cycles
@@ -262,7 +298,12 @@ public:
       cal.budget = &calendarBudget;
     for (Calendar &cal : linkCalendars)
       cal.budget = &calendarBudget;
-    dramCalendar.budget = &calendarBudget;
+    dramChannels.resize(size_t(std::max<int64_t>(1, t.dram.channels)));
+    dramChannelFree.assign(dramChannels.size(), 0);
+    for (Calendar &cal : dramChannels) {
+      cal.budget = &calendarBudget;
+      cal.rate = m.dramChannelBitsPerCycle();
+    }
     for (size_t b = 0; b < banks.size(); ++b)
       bankCalendars[b].rate =
           double(std::max<int64_t>(1, t.block(banks[b]).sram.ports) *
@@ -291,19 +332,15 @@ public:
       bankWriteFj.push_back(readFj * w32 / r32);
     }
     eWire = t.tech["wire_energy_pj_per_bit_mm"];
-    auto tech = [&](const char *k, double d) {
-      auto it = t.tech.values.find(k);
-      return it == t.tech.values.end() ? d : it->second.value;
-    };
     eAcc = t.tech["e_accumulate_pj"];
     eMac = t.tech["e_mac_pj"];
     eLif = t.tech["e_lif_update_pj"];
     eScratch = t.tech["e_scratchpad_fj_per_bit"] * 1e-3;
-    eDram = t.tech["dram_energy_pj_per_bit"];
+    eDram = t.dram.energyPjPerBit;
     sramCycles = int64_t(t.tech["sram_access_cycles"]);
-    dramLatency = int64_t(std::ceil(t.tech["dram_latency_ns"] / cycleNs));
-    dramCalendar.rate = std::max(
-        1.0, tech("dram_bandwidth_gbit_s", 51.2) / clockMhz * 1000.0);
+    dramLatency = m.dramLatencyCycles();
+    inputOffsets.insert(p.inputOffsets.begin(), p.inputOffsets.end());
+    dramLayerBits.assign(p.layers.size(), {0, 0, 0});
     state.resize(p.streams.size());
     layerCycles.assign(p.layers.size(), 0);
     layerEvents.assign(p.layers.size(), 0);
@@ -311,6 +348,7 @@ public:
 
   absl::Status run();
   json report(const Activity &a) const;
+  json dramReport() const;
   std::string summary(const json &r) const;
   std::string trace() const;
   int64_t totalCycles = 0;
@@ -331,7 +369,14 @@ private:
   int64_t calendarBudget = 0;
   std::vector<Calendar> bankCalendars;
   std::vector<Calendar> linkCalendars; ///< link between tier i and i + 1
-  Calendar dramCalendar;
+  /// One calendar per DRAM channel; a transfer takes the channel that
+  /// frees first (dramChannelFree: the end of its latest transfer).
+  std::vector<Calendar> dramChannels;
+  std::vector<int64_t> dramChannelFree;
+  std::set<int64_t> inputOffsets; ///< DRAM offsets of the graph inputs
+  std::array<double, kNumPurposes> dramPurposeBits = {0, 0, 0};
+  std::vector<std::array<double, kNumPurposes>> dramLayerBits;
+  int64_t dramBusyCycles = 0; ///< channel-cycles spent serializing
   std::vector<CoreState> state;
   std::vector<int64_t> barrierCount;
   std::vector<std::vector<int64_t>> barrierTimes;
@@ -362,33 +407,74 @@ private:
     }
     events.push_back({name, tid, start, dur, std::move(args)});
   }
-  // Track ids: core c = 3c, its DMA queue 3c + 1; links and DRAM after.
+  // Track ids: core c = 3c, its DMA queue 3c + 1, its fetch queue 3c + 2;
+  // links and the DRAM channels after.
   int coreTrack(size_t c) const { return int(3 * c); }
   int dmaTrack(size_t c) const { return int(3 * c + 1); }
+  int fetchTrack(size_t c) const { return int(3 * c + 2); }
   int linkTrack(int lower) const { return int(3 * cores.size()) + lower; }
-  int dramTrack() const { return int(3 * cores.size() + tgt.tiers.size()); }
+  int dramTrack(size_t channel) const {
+    return int(3 * cores.size() + tgt.tiers.size() + channel);
+  }
 
-  /// Moves `bits` between core `c` and bank `bank` (-1: DRAM), requested at
-  /// `request`; returns the cycle the last bit arrives.
+  /// Moves `bits` between core `c` and bank `bank` (-1: DRAM, for
+  /// `purpose` of layer `layer`), requested at `request`; returns the
+  /// cycle the last bit arrives.
   int64_t transfer(size_t c, int64_t bank, int64_t bits, bool write,
-                   int64_t request, const std::string &what);
+                   int64_t request, const std::string &what, int64_t layer,
+                   Purpose purpose);
+  /// Serializes `bits` on the DRAM channel that frees first, from
+  /// `request`; counts and charges them; returns the serialization's end.
+  int64_t dramTransfer(size_t c, int64_t bits, int64_t request,
+                       const std::string &what, int64_t layer,
+                       Purpose purpose);
+  /// The `fetch` at the core's pc: queues its transfer (DRAM channel, bonds,
+  /// bank write port) and records it as pending.
+  absl::Status fetch(size_t c, const Instr &in);
+  /// `load weights` at the core's pc: waits for its fetch, checks that no
+  /// other pending fetch overwrites the region, marks the region in use.
+  absl::Status loadWeights(size_t c, const Instr &in);
+  /// "core C instruction I (TEXT)".
+  std::string at(size_t c, size_t i) const {
+    return absl::StrCat("core ", c, " instruction ", i, " (",
+                        formatInstr(prog.streams[c][i]), ")");
+  }
   absl::Status step(size_t c);
   int64_t arrayOp(size_t c, const Instr &in);
   absl::Status deadlock() const;
 };
 
+int64_t Timing::dramTransfer(size_t c, int64_t bits, int64_t request,
+                             const std::string &what, int64_t layer,
+                             Purpose purpose) {
+  size_t ch = 0;
+  for (size_t i = 1; i < dramChannels.size(); ++i)
+    if (dramChannelFree[i] < dramChannelFree[ch])
+      ch = i;
+  Calendar &cal = dramChannels[ch];
+  const int64_t ideal = int64_t(std::ceil(double(bits) / cal.rate));
+  const int64_t end = cal.reserve(request, double(bits));
+  dramChannelFree[ch] = std::max(dramChannelFree[ch], end);
+  dramBusyCycles += ideal;
+  dramBits += double(bits);
+  dramPurposeBits[purpose] += double(bits);
+  if (layer >= 0 && size_t(layer) < dramLayerBits.size())
+    dramLayerBits[size_t(layer)][purpose] += double(bits);
+  charge(int(tgt.tiers.size()), kDram, double(bits) * eDram);
+  record(what, dramTrack(ch), end - ideal, ideal,
+         {{"bits", bits}, {"core", c}, {"purpose", kPurposeNames[purpose]}});
+  return end;
+}
+
 int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
-                         int64_t request, const std::string &what) {
+                         int64_t request, const std::string &what,
+                         int64_t layer, Purpose purpose) {
   const int coreTier = tierOfCore(c);
   int64_t latency = 0, serialEnd = request, ideal = 0;
   if (bank < 0) {
     latency = dramLatency;
-    ideal = int64_t(std::ceil(double(bits) / dramCalendar.rate));
-    serialEnd = dramCalendar.reserve(request, double(bits));
-    dramBits += double(bits);
-    charge(int(tgt.tiers.size()), kDram, double(bits) * eDram);
-    record(what, dramTrack(), serialEnd - ideal, ideal,
-           {{"bits", bits}, {"core", c}});
+    ideal = int64_t(std::ceil(double(bits) / dramChannels.front().rate));
+    serialEnd = dramTransfer(c, bits, request, what, layer, purpose);
   } else {
     const hw::BlockRef b = banks[bank];
     const hw::SramSpec &s = tgt.block(b).sram;
@@ -438,6 +524,114 @@ int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
   unloadedLatencySum += double(latency);
   state[c].stallMemory += queueing;
   return serialEnd + latency;
+}
+
+/// Whether [o1, o1 + n1) and [o2, o2 + n2) of the same bank overlap.
+bool overlaps(int64_t b1, int64_t o1, int64_t n1, int64_t b2, int64_t o2,
+              int64_t n2) {
+  return b1 == b2 && o1 < o2 + n2 && o2 < o1 + n1;
+}
+
+absl::Status Timing::fetch(size_t c, const Instr &in) {
+  CoreState &st = state[c];
+  // Hazard: the weights of the last `load weights` are still to be read by
+  // the array instruction after it.
+  if (st.weightsInUse && overlaps(in.bank, in.offset, in.bytes, st.useBank,
+                                  st.useOffset, st.useBytes)) {
+    size_t reader = st.pc;
+    while (reader < prog.streams[c].size() &&
+           prog.streams[c][reader].op != Opcode::SpikeAcc)
+      ++reader;
+    return absl::FailedPreconditionError(absl::StrCat(
+        at(c, st.pc), ": fetch overwrites weights in use: bank ", in.bank,
+        " bytes ", st.useOffset, "..", st.useOffset + st.useBytes,
+        " loaded by ", at(c, st.usePc), " are still to be read by ",
+        reader < prog.streams[c].size() ? at(c, reader)
+                                        : std::string("the array")));
+  }
+  const int64_t bits = in.bytes * 8;
+  const int64_t begin = std::max(st.time, st.fetchFree);
+  const std::string what = absl::StrCat("fetch L", in.layer, " t", in.task);
+  // DRAM channel, then the bonds from the DRAM interface's tier to the
+  // bank's tier and the bank's write port, all claimed from `begin`; the
+  // bits arrive at most at the channel's rate (and one port's width).
+  int64_t serialEnd = dramTransfer(c, bits, begin, what, in.layer, kWeights);
+  const double rate = dramChannels.front().rate;
+  const hw::BlockRef b = banks[size_t(in.bank)];
+  const hw::SramSpec &sram = tgt.block(b).sram;
+  serialEnd = std::max(
+      serialEnd,
+      bankCalendars[size_t(in.bank)].reserve(
+          begin, double(bits),
+          std::min(rate, double(std::max<int64_t>(1, sram.widthBits)))));
+  const int dramTier = std::clamp(tgt.dram.tier, 0, int(tgt.tiers.size()) - 1);
+  const int lo = std::min(dramTier, b.tier), hi = std::max(dramTier, b.tier);
+  for (int i = lo; i < hi; ++i) {
+    const int64_t end =
+        linkCalendars[size_t(i)].reserve(begin, double(bits), rate);
+    record(what, linkTrack(i), begin, std::max<int64_t>(1, end - begin),
+           {{"bits", bits}, {"core", c}, {"bank", in.bank}});
+    serialEnd = std::max(serialEnd, end);
+  }
+  const hw::Path path = model.dramPath(b);
+  const int64_t done = serialEnd + dramLatency + path.latencyCycles;
+  // Energy: DRAM (off chip, in dramTransfer), the bank write, the wire on
+  // the interface's tier, the bonds crossed.
+  charge(b.tier, kSram, double(bits) * bankWriteFj[size_t(in.bank)] * 1e-3);
+  bankWriteBits[size_t(in.bank)] += bits;
+  charge(dramTier, kWire, double(bits) * path.horizontalMm * eWire);
+  horizontalBitMm += double(bits) * path.horizontalMm;
+  for (int i = lo; i < hi; ++i)
+    if (const hw::VerticalLink *l = tgt.link(i, i + 1)) {
+      charge(i, kBond, double(bits) * l->energyPjPerBit);
+      verticalBits += double(bits);
+    }
+  // The fetch track shows the transfers, one after the other (FIFO); the
+  // latency tail is in "done" (the next transfer may start in it).
+  record(what, fetchTrack(c), begin, serialEnd - begin,
+         {{"layer", in.layer}, {"task", in.task}, {"bank", in.bank},
+          {"offset", in.offset}, {"bytes", in.bytes}, {"done", done}});
+  st.fetchFree = serialEnd;
+  st.fetchDone = std::max(st.fetchDone, done);
+  st.fetches[{in.layer, in.task}] =
+      PendingFetch{st.pc, in.bank, in.offset, in.bytes, done};
+  st.time += 1;
+  return absl::OkStatus();
+}
+
+absl::Status Timing::loadWeights(size_t c, const Instr &in) {
+  CoreState &st = state[c];
+  // Another task's fetch still to be used writes the region this load
+  // points the array at.
+  for (const auto &[key, f] : st.fetches)
+    if (key != std::make_pair(in.layer, in.task) && in.bank >= 0 &&
+        overlaps(in.bank, in.offset, in.bytes, f.bank, f.offset, f.bytes))
+      return absl::FailedPreconditionError(absl::StrCat(
+          at(c, st.pc), ": reads bank ", in.bank, " bytes ", in.offset, "..",
+          in.offset + in.bytes, ", which ", at(c, f.pc),
+          " overwrites (fetch overwrites weights in use)"));
+  if (auto it = st.fetches.find({in.layer, in.task}); it != st.fetches.end()) {
+    const int64_t done = it->second.done;
+    if (done > st.time) {
+      st.stallMemory += done - st.time;
+      // On the core's track: the core stalls (its slices never overlap,
+      // while a wait may overlap the fetch track's next transfer).
+      record(absl::StrCat("wait fetch L", in.layer, " t", in.task),
+             coreTrack(c), st.time, done - st.time,
+             {{"layer", in.layer}, {"task", in.task}, {"stall", true}});
+      st.time = done;
+    }
+    st.fetches.erase(it);
+  }
+  st.weightBank = in.bank;
+  st.weightOffset = in.offset;
+  st.weightsInUse = true;
+  st.useBank = in.bank;
+  st.useOffset = in.offset;
+  st.useBytes = in.bytes;
+  st.usePc = st.pc;
+  st.time += 1;
+  return absl::OkStatus();
 }
 
 int64_t Timing::arrayOp(size_t c, const Instr &in) {
@@ -498,7 +692,8 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
       int64_t loadEnd;
       if (weightsFromBank) {
         loadEnd = transfer(c, st.weightBank, heldBits, false, prevComputeStart,
-                           absl::StrCat("weights L", in.layer, " t", in.task));
+                           absl::StrCat("weights L", in.layer, " t", in.task),
+                           in.layer, kWeights);
         record(absl::StrCat("weights L", in.layer, " t", in.task), dmaTrack(c),
                prevComputeStart, loadEnd - prevComputeStart,
                {{"bank", st.weightBank}, {"bits", heldBits}});
@@ -555,12 +750,13 @@ absl::Status Timing::step(size_t c) {
   switch (in.op) {
   case Opcode::Load:
     if (in.sub == uint8_t(LoadKind::Weights)) {
-      st.weightBank = in.bank;
-      st.weightOffset = in.offset;
-      st.time += 1;
+      if (auto s = loadWeights(c, in); !s.ok())
+        return s;
     } else {
+      const bool input = in.bank < 0 && inputOffsets.count(in.offset) != 0;
       st.time = transfer(c, in.bank, in.bytes * 8, false, st.time,
-                         absl::StrCat("load L", in.layer));
+                         absl::StrCat("load L", in.layer), in.layer,
+                         input ? kInputs : kSpills);
       charge(coreTier, kSram, double(in.bytes * 8) * eScratch);
       record(absl::StrCat("load input L", in.layer), dmaTrack(c), start,
              st.time - start, {{"bank", in.bank}, {"bytes", in.bytes}});
@@ -569,16 +765,24 @@ absl::Status Timing::step(size_t c) {
   case Opcode::Store: {
     const int64_t begin = std::max(st.time, st.dmaFree);
     st.dmaFree = transfer(c, in.bank, in.bytes * 8, true, begin,
-                          absl::StrCat("store L", in.layer));
+                          absl::StrCat("store L", in.layer), in.layer,
+                          kSpills);
     record(absl::StrCat("store L", in.layer), dmaTrack(c), begin,
            st.dmaFree - begin, {{"bank", in.bank}, {"bytes", in.bytes}});
     st.time += 1;
     break;
   }
+  case Opcode::Fetch:
+    if (auto s = fetch(c, in); !s.ok())
+      return s;
+    break;
   case Opcode::SpikeAcc:
   case Opcode::AndAcc:
   case Opcode::ScoreValue:
     st.time = arrayOp(c, in);
+    // The weights it read are free again (a later fetch may overwrite them).
+    if (in.op == Opcode::SpikeAcc)
+      st.weightsInUse = false;
     break;
   case Opcode::Lif:
   case Opcode::Vector:
@@ -645,12 +849,13 @@ absl::Status Timing::step(size_t c) {
     break;
   }
   case Opcode::Halt:
-    st.time = std::max(st.time, st.dmaFree);
+    st.time = std::max({st.time, st.dmaFree, st.fetchDone});
     st.halted = true;
     return absl::OkStatus();
   }
   if (in.op != Opcode::Signal && in.op != Opcode::Wait &&
-      in.op != Opcode::Load && in.op != Opcode::Store)
+      in.op != Opcode::Load && in.op != Opcode::Store &&
+      in.op != Opcode::Fetch)
     layerCycles[in.layer] += st.time - start;
   ++st.pc;
   return absl::OkStatus();
@@ -757,6 +962,7 @@ json Timing::report(const Activity &a) const {
   r["traffic_bits"] = {{"vertical", verticalBits},
                        {"horizontal_bit_mm", horizontalBitMm},
                        {"dram", dramBits}};
+  r["dram"] = dramReport();
   const double meanLat = accesses ? accessLatencySum / double(accesses) : 0;
   const double unloaded = accesses ? unloadedLatencySum / double(accesses) : 0;
   // mean: request to first bit, queueing for ports and links included;
@@ -827,6 +1033,29 @@ json Timing::report(const Activity &a) const {
   return r;
 }
 
+/// DRAM traffic by purpose and per layer, the channels and their use.
+json Timing::dramReport() const {
+  auto bits = [](const std::array<double, kNumPurposes> &b) {
+    json j = json::object();
+    for (int k = 0; k < kNumPurposes; ++k)
+      j[kPurposeNames[k]] = b[size_t(k)];
+    return j;
+  };
+  json byPurpose = bits(dramPurposeBits);
+  byPurpose["total"] = dramBits;
+  json perLayer = json::array();
+  for (size_t l = 0; l < prog.layers.size(); ++l) {
+    json j = {{"layer", prog.layers[l].op}};
+    j.update(bits(dramLayerBits[l]));
+    perLayer.push_back(std::move(j));
+  }
+  return {{"bits", byPurpose},
+          {"per_layer", perLayer},
+          {"channels", int64_t(dramChannels.size())},
+          {"bandwidth_bits_per_cycle", model.dramBitsPerCycle()},
+          {"busy_cycles", dramBusyCycles}};
+}
+
 /// `rows` as text lines indented by two spaces: the first column left
 /// aligned, the others right aligned, each as wide as its widest entry,
 /// columns two spaces apart.
@@ -868,7 +1097,10 @@ std::string Timing::summary(const json &r) const {
                         model.stackFootprint(), model.siliconArea());
   absl::StrAppendFormat(&s, "  vertical      %12.3g bits\n", verticalBits);
   absl::StrAppendFormat(&s, "  horizontal    %12.3g bit-mm\n", horizontalBitMm);
-  absl::StrAppendFormat(&s, "  DRAM          %12.3g bits\n", dramBits);
+  absl::StrAppendFormat(
+      &s, "  DRAM          %12.3g bits (weights %.3g, inputs %.3g, spills %.3g)\n",
+      dramBits, dramPurposeBits[kWeights], dramPurposeBits[kInputs],
+      dramPurposeBits[kSpills]);
   absl::StrAppendFormat(
       &s, "  mem latency   %12.2f cycles (%.2f ns) mean over %d accesses\n",
       r["memory_access_latency_cycles"]["mean"].get<double>(),
@@ -929,11 +1161,15 @@ std::string Timing::trace() const {
   for (size_t c = 0; c < cores.size(); ++c) {
     meta(coreTrack(c), tgt.block(cores[c]).name);
     meta(dmaTrack(c), tgt.block(cores[c]).name + " DMA");
+    meta(fetchTrack(c), tgt.block(cores[c]).name + " fetch");
   }
   for (size_t i = 0; i + 1 < tgt.tiers.size(); ++i)
     meta(linkTrack(int(i)), "bonds " + tgt.tiers[i].name + "-" +
                                 tgt.tiers[i + 1].name);
-  meta(dramTrack(), "DRAM");
+  for (size_t ch = 0; ch < dramChannels.size(); ++ch)
+    meta(dramTrack(ch), dramChannels.size() == 1
+                            ? std::string("DRAM")
+                            : absl::StrCat("DRAM channel ", ch));
   const double usPerCycle = cycleNs * 1e-3;
   for (const TraceEvent &e : events)
     ev.push_back({{"name", e.name},

@@ -407,6 +407,10 @@ absl::Status verifyInstr(const Program &p, size_t c, size_t i) {
     return invalid(absl::StrCat(at, ": address bank ", in.bank, " offset ",
                                 in.offset, " bytes ", in.bytes,
                                 " out of range"));
+  if (in.op == Opcode::Fetch && in.bank < 0)
+    return invalid(absl::StrCat(at, ": fetch into bank ", in.bank,
+                                ": a fetch brings weights from DRAM into a "
+                                "weight bank (bank >= 0)"));
   if (spec.has(&Instr::tiling)) {
     if (in.tiling < 0 || size_t(in.tiling) >= l.tilings.size())
       return invalid(absl::StrCat(at, ": tiling ", in.tiling,

@@ -225,6 +225,70 @@ TEST(CoverageTest, EpiloguesAreNeuronsFedByTheirTiling) {
                                     "synaptic tiling has a fused epilogue"));
 }
 
+/// The program with task 0's weights fetched into bank `bank` at 1024 and
+/// loaded from there: fetch, load weights, spike_acc, lif, add, halt.
+/// Task 0 of the linear has 4 rows x 3 columns of int8 = 12 bytes.
+Program fetched(int64_t bank = 0) {
+  Program p = program();
+  Instr fetch;
+  fetch.op = Opcode::Fetch;
+  fetch.layer = 0, fetch.task = 0, fetch.bank = bank, fetch.offset = 1024,
+  fetch.bytes = 12;
+  Instr load = fetch;
+  load.op = Opcode::Load;
+  load.sub = uint8_t(LoadKind::Weights);
+  auto &s = p.streams[0];
+  s.insert(s.begin(), {fetch, load});
+  return p;
+}
+
+TEST(CoverageTest, FetchIsFollowedByItsLoad) {
+  EXPECT_TRUE(verifyProgram(fetched()).ok()) << verifyProgram(fetched());
+  // Into DRAM.
+  Program p = fetched(-1);
+  EXPECT_THAT(errorOf(p), HasSubstr("core 0 instruction 0 (fetch): fetch "
+                                    "into bank -1: a fetch brings weights"));
+  // Not the task's weight bytes.
+  p = fetched();
+  p.streams[0][0].bytes = 13;
+  p.streams[0][1].bytes = 13;
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("core 0 instruction 0 (fetch layer 0 task 0 bank 0 "
+                        "offset 1024 bytes 13): fetches 13 bytes, task 0 of "
+                        "layer 0 (snn.linear) has 12 bytes of weights"));
+  // A layer without weights.
+  p = fetched();
+  p.streams[0][0].layer = 1;
+  EXPECT_THAT(errorOf(p), HasSubstr("fetch layer 1 task 0 bank 0 offset 1024 "
+                                    "bytes 12): layer 1 (snn.add) has no "
+                                    "weights for task 0"));
+  // Used at another offset: both instructions named.
+  p = fetched();
+  p.streams[0][1].offset = 0;
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("core 0 instruction 1 (load weights layer 0 task 0 "
+                        "bank 0 offset 0 bytes 12) uses the weights of core 0 "
+                        "instruction 0 (fetch layer 0 task 0 bank 0 offset "
+                        "1024 bytes 12) at another place"));
+  // Never used: the load comes first, or on another core.
+  p = fetched();
+  std::swap(p.streams[0][0], p.streams[0][1]);
+  EXPECT_THAT(errorOf(p), HasSubstr("core 0 instruction 1 (fetch layer 0 task "
+                                    "0 bank 0 offset 1024 bytes 12) is never "
+                                    "used"));
+  p = fetched();
+  p.streams.push_back({p.streams[0][0], Instr{}});
+  EXPECT_THAT(errorOf(p), HasSubstr("core 1 instruction 0 (fetch layer 0 task "
+                                    "0 bank 0 offset 1024 bytes 12) is never "
+                                    "used"));
+  // Fetched twice before the use: the first is never used.
+  p = fetched();
+  p.streams[0].insert(p.streams[0].begin(), p.streams[0][0]);
+  EXPECT_THAT(errorOf(p), HasSubstr("core 0 instruction 0 (fetch layer 0 task "
+                                    "0 bank 0 offset 1024 bytes 12) is never "
+                                    "used"));
+}
+
 // The same program on 3d-mol (32 x 32 arrays): it runs, and the executor
 // checks what needs the target and the inputs.
 class ExecutorTest : public ::testing::Test {
@@ -252,6 +316,54 @@ TEST_F(ExecutorTest, RunsTheHandBuiltProgram) {
   ASSERT_EQ(r->outputs.size(), 1u);
   EXPECT_EQ(r->outputs[0].data, std::vector<double>(6, 2.0));
   EXPECT_GT(r->cycles, 0);
+}
+
+TEST_F(ExecutorTest, FetchNeedsAWeightBankAndRoom) {
+  // 3d-mol: banks 0-7 hold weights (128 KiB), 8-11 activations (64 KiB).
+  auto e = create(fetched(0));
+  ASSERT_TRUE(e.ok()) << e.status();
+  auto r = (*e)->run({ref::Tensor({2, 4}, 1.0)});
+  ASSERT_TRUE(r.ok()) << r.status();
+  // The fetch changes the timing, never the outputs.
+  EXPECT_EQ(r->outputs[0].data, std::vector<double>(6, 2.0));
+  e = create(fetched(8));
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(std::string(e.status().message()),
+              HasSubstr("core 0 instruction 0 (fetch layer 0 task 0 bank 8 "
+                        "offset 1024 bytes 12): bank 8 ('act0') holds "
+                        "activations only"));
+  Program p = fetched(0);
+  p.streams[0][0].offset = p.streams[0][1].offset = 131072 - 11;
+  e = create(p);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(std::string(e.status().message()),
+              HasSubstr("fetch layer 0 task 0 bank 0 offset 131061 bytes 12): "
+                        "bytes 131061..131073 are outside bank 0"));
+}
+
+TEST_F(ExecutorTest, FetchOverwritingWeightsInUseIsAnError) {
+  // load weights of task 0 at bank 0 offset 1024; a fetch of the same
+  // bytes issued before the spike_acc that reads them (any fetch of a
+  // task with the same 12 bytes: task 0 itself, so the verifier's
+  // "followed by its load" holds through a second load).
+  Program p = fetched(0);
+  auto &s = p.streams[0];
+  // fetch, load, fetch, spike_acc, load, lif, add, halt
+  s.insert(s.begin() + 2, s[0]);
+  Instr reload = s[1];
+  s.insert(s.begin() + 4, reload);
+  ASSERT_TRUE(verifyProgram(p).ok()) << verifyProgram(p);
+  auto e = create(p);
+  ASSERT_TRUE(e.ok()) << e.status();
+  auto r = (*e)->run({ref::Tensor({2, 4}, 1.0)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(std::string(r.status().message()),
+            "core 0 instruction 2 (fetch layer 0 task 0 bank 0 offset 1024 "
+            "bytes 12): fetch overwrites weights in use: bank 0 bytes "
+            "1024..1036 loaded by core 0 instruction 1 (load weights layer 0 "
+            "task 0 bank 0 offset 1024 bytes 12) are still to be read by "
+            "core 0 instruction 3 (spike_acc layer 0 tiling 0 task 0 k_tiles "
+            "1 columns 3 vectors 2 bundle 2)");
 }
 
 TEST_F(ExecutorTest, ArrayTilingsAreTheTargetsArrays) {

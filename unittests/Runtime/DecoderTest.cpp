@@ -213,11 +213,11 @@ TEST(DecoderTest, NonCanonicalPayloadBytesAreRefused) {
   s[4].payload[5] = 1;
   EXPECT_THAT(errorOf(container(s)),
               HasSubstr("sub-operation 1 on an instruction without one"));
-  // Opcode 13 does not exist.
+  // Opcode 14 does not exist (13 is the last, fetch).
   s = smallestSections();
-  s[4].payload[4] = 13;
+  s[4].payload[4] = 14;
   EXPECT_THAT(errorOf(container(s)),
-              HasSubstr("unknown opcode 13 at instruction 0"));
+              HasSubstr("unknown opcode 14 at instruction 0"));
   // A byte left over after the LAYERS count.
   s = smallestSections();
   s[3].payload += '\0';

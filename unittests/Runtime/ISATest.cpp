@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "spikestack/Runtime/Program.h"
 
+#include "TestPrograms.h"
+
 #include "gtest/gtest.h"
 
 #include <string>
@@ -29,8 +31,8 @@ TEST(ISATest, OpcodesAndMnemonics) {
   const char *names[] = {"load",     "store",   "spike_acc", "and_acc",
                          "score_value", "lif",  "vector",    "route",
                          "dispatch", "combine", "signal",    "wait",
-                         "halt"};
-  ASSERT_EQ(kNumOpcodes, 13);
+                         "halt",     "fetch"};
+  ASSERT_EQ(kNumOpcodes, 14);
   for (int i = 0; i < kNumOpcodes; ++i) {
     EXPECT_EQ(opcodeName(Opcode(i)), names[i]);
     EXPECT_EQ(opcodeOf(names[i]), i);
@@ -64,6 +66,54 @@ TEST(ISATest, AssemblySyntaxOfEveryInstruction) {
   EXPECT_EQ(formatInstr(make(Opcode::Signal)), "signal 12");
   EXPECT_EQ(formatInstr(make(Opcode::Wait)), "wait 12 count 13");
   EXPECT_EQ(formatInstr(make(Opcode::Halt)), "halt");
+  EXPECT_EQ(formatInstr(make(Opcode::Fetch)),
+            "fetch layer 1 task 3 bank 4 offset 5 bytes 6");
+}
+
+TEST(ISATest, FetchRoundTrips) {
+  // docs/isa.md: opcode 13, format Mem, no sub-operation, no flag; the
+  // binary instruction is 13, 0, 0 and the five fields as i64.
+  EXPECT_EQ(opcodeOf("fetch"), 13);
+  const InstrSpec &spec = instrSpec(Opcode::Fetch);
+  EXPECT_EQ(spec.sub, SubKind::None);
+  EXPECT_FALSE(spec.dynamic);
+  EXPECT_EQ(spec.tile, TileKind::Vector);
+  // The linear program of TestPrograms.h with task 0's 4 x 3 int8 = 12
+  // bytes of weights fetched into bank 1 at 4096: binary and assembly
+  // round trips give the same bytes and the same instruction.
+  Program p = spikestack::rt::testing::linearProgram();
+  Instr fetch;
+  fetch.op = Opcode::Fetch;
+  fetch.layer = 0, fetch.task = 0, fetch.bank = 1, fetch.offset = 4096,
+  fetch.bytes = 12;
+  Instr load = fetch;
+  load.op = Opcode::Load;
+  load.sub = uint8_t(LoadKind::Weights);
+  p.streams[0].insert(p.streams[0].begin(), {fetch, load});
+  const std::string bytes = encodeProgram(p);
+  auto decoded = decodeProgram(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(decoded->streams[0][0] == fetch);
+  const std::string text = disassemble(*decoded);
+  EXPECT_NE(text.find("\n  fetch layer 0 task 0 bank 1 offset 4096 bytes 12\n"),
+            std::string::npos);
+  auto again = assemble(text);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(encodeProgram(*again), bytes);
+  EXPECT_EQ(formatInstr(fetch),
+            "fetch layer 0 task 0 bank 1 offset 4096 bytes 12");
+  // In the binary: opcode 13, sub-operation 0, flags 0, then the fields.
+  const std::string instr = std::string("\x0d\x00\x00", 3) +
+                            std::string(8, '\0') + std::string(8, '\0') +
+                            std::string("\x01\0\0\0\0\0\0\0", 8) +
+                            std::string("\x00\x10\0\0\0\0\0\0", 8) +
+                            std::string("\x0c\0\0\0\0\0\0\0", 8);
+  EXPECT_NE(bytes.find(instr), std::string::npos);
+  EXPECT_EQ(std::string(assemble(".stream core 0\n  fetch weights layer "
+                                 "0\n.end\n")
+                            .status()
+                            .message()),
+            "line 2: fetch expects 'layer' at word 2");
 }
 
 TEST(ISATest, FieldsInEncodingOrder) {
@@ -81,6 +131,7 @@ TEST(ISATest, FieldsInEncodingOrder) {
   EXPECT_EQ(names(Opcode::Route), "layer task tokens");
   EXPECT_EQ(names(Opcode::Wait), "barrier count");
   EXPECT_EQ(names(Opcode::Halt), "");
+  EXPECT_EQ(names(Opcode::Fetch), "layer task bank offset bytes");
   EXPECT_TRUE(instrSpec(Opcode::Route).has(&Instr::elements));
   EXPECT_FALSE(instrSpec(Opcode::Store).has(&Instr::elements));
   EXPECT_EQ(instrSpec(Opcode::ScoreValue).tile, TileKind::ScoreValue);
@@ -118,6 +169,9 @@ TEST(ISATest, DocsTableHasARowPerInstruction) {
     rows += c == '\n';
   EXPECT_EQ(rows, 2 + kNumOpcodes);
   EXPECT_NE(table.find("| 11 | `wait B count N` |"), std::string::npos);
+  EXPECT_NE(
+      table.find("| 13 | `fetch layer L task T bank B offset O bytes N` |"),
+      std::string::npos);
   EXPECT_NE(table.find("| 7 | `route layer L task T tokens N` |"),
             std::string::npos);
 }

@@ -179,3 +179,85 @@ TEST_F(TimingTest, SpikeFreeInputStillRunsTheLifUnits) {
 
 } // namespace
 } // namespace spikestack::rt
+
+namespace spikestack::rt {
+namespace {
+
+/// Two cores fetch task 0's 4 x 3 int8 = 12 bytes = 96 bits at cycle 0
+/// (core 0 into bank 0, core 1 into bank 1) on 3d-mol with a DRAM of
+/// `channels` channels of 1 GB/s = 16 bits per cycle at 500 MHz. Returns
+/// the report and the fetch-track events of core 1 (start, duration in
+/// cycles).
+json runTwoFetches(int64_t channels, std::vector<int64_t> &core1Fetch) {
+  auto t = hw::loadTarget("3d-mol");
+  EXPECT_TRUE(t.ok()) << t.status();
+  hw::Target target = *t;
+  target.dram.channels = channels;
+  target.dram.bandwidthGBs = 1;
+  Program p = testing::linearProgram(2, 4, 3, 2);
+  Instr fetch;
+  fetch.op = Opcode::Fetch;
+  fetch.layer = 0, fetch.task = 0, fetch.bank = 0, fetch.offset = 0,
+  fetch.bytes = 12;
+  Instr load = fetch;
+  load.op = Opcode::Load;
+  load.sub = uint8_t(LoadKind::Weights);
+  p.streams[0].insert(p.streams[0].begin(), {fetch, load});
+  fetch.bank = load.bank = 1;
+  p.streams.push_back({fetch, load, Instr{}});
+  // The DRAM level is not part of the fingerprint.
+  p.fingerprint = targetFingerprint(*t);
+  EXPECT_EQ(targetFingerprint(target), p.fingerprint);
+  auto e = Executor::create(std::move(p), target);
+  EXPECT_TRUE(e.ok()) << e.status();
+  if (!e.ok())
+    return {};
+  RunOptions o;
+  o.trace = true;
+  auto r = (*e)->run({ref::Tensor({2, 4}, 1.0)}, o);
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok())
+    return {};
+  const json trace = json::parse(r->traceJson);
+  int tid = -1;
+  for (const json &ev : trace["traceEvents"])
+    if (ev["name"] == "thread_name" &&
+        ev["args"]["name"] ==
+            target.block(target.blocksOfKind(hw::BlockKind::Core)[1]).name +
+                " fetch")
+      tid = ev["tid"];
+  const double usPerCycle = 1.0 / 500.0;
+  for (const json &ev : trace["traceEvents"])
+    if (ev["ph"] == "X" && ev["tid"] == tid) {
+      core1Fetch.push_back(std::llround(ev["ts"].get<double>() / usPerCycle));
+      core1Fetch.push_back(std::llround(ev["dur"].get<double>() / usPerCycle));
+    }
+  return json::parse(r->reportJson);
+}
+
+TEST(DramChannelsTest, AFetchTakesTheChannelThatFreesFirst) {
+  // One channel: core 0 (stepped first at equal times) serializes its 96
+  // bits in [0, 6); core 1's follow in the same 16-cycle bucket, [6, 12).
+  std::vector<int64_t> one, two;
+  json r1 = runTwoFetches(1, one);
+  EXPECT_EQ(one, (std::vector<int64_t>{0, 12}));
+  EXPECT_EQ(r1["dram"]["channels"], 1);
+  EXPECT_EQ(r1["dram"]["bandwidth_bits_per_cycle"], 16.0);
+  // Two channels: channel 1 is free at 0 (channel 0 at 6), so core 1's
+  // fetch is [0, 6) on it.
+  json r2 = runTwoFetches(2, two);
+  EXPECT_EQ(two, (std::vector<int64_t>{0, 6}));
+  EXPECT_EQ(r2["dram"]["channels"], 2);
+  EXPECT_EQ(r2["dram"]["bandwidth_bits_per_cycle"], 32.0);
+  // Either way 2 x 96 weight bits, 2 x 6 channel-cycles of serialization.
+  for (const json *r : {&r1, &r2}) {
+    EXPECT_EQ((*r)["dram"]["bits"]["weights"], 192.0);
+    EXPECT_EQ((*r)["dram"]["bits"]["total"], 192.0);
+    EXPECT_EQ((*r)["dram"]["busy_cycles"], 12);
+    EXPECT_EQ((*r)["dram"]["per_layer"][0]["weights"], 192.0);
+    EXPECT_EQ((*r)["dram"]["per_layer"][1]["weights"], 0.0);
+  }
+}
+
+} // namespace
+} // namespace spikestack::rt

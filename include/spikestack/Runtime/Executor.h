@@ -25,7 +25,9 @@
 namespace spikestack::rt {
 
 /// A stable hash of everything in a target that the compiled program depends
-/// on (tiers, blocks, links, clock, technology values).
+/// on (tiers, blocks, links, clock, technology values); not the DRAM level
+/// (Target::dram, the dram_* technology values), which changes no
+/// instruction: a program runs on targets that differ only in their DRAM.
 uint64_t targetFingerprint(const hw::Target &target);
 
 struct RunOptions {

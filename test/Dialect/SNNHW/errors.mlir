@@ -63,3 +63,23 @@ snnhw.program attributes {barriers = 0 : i64, input_offsets = array<i64>, makesp
 
 // expected-error @+1 {{'snnhw.halt' op expects parent op 'snnhw.stream'}}
 snnhw.halt
+
+// -----
+
+snnhw.program attributes {barriers = 0 : i64, input_offsets = array<i64>, makespan = 0 : i64, target = "3d-mol"} {
+  snnhw.stream core 0 {
+    // expected-error @+1 {{'snnhw.fetch' op fetches into an SRAM bank (bank >= 0), got bank -1}}
+    snnhw.fetch layer 0 task 0 bank -1 offset 0 bytes 8
+    snnhw.halt
+  }
+}
+
+// -----
+
+snnhw.program attributes {barriers = 0 : i64, input_offsets = array<i64>, makespan = 0 : i64, target = "3d-mol"} {
+  snnhw.stream core 0 {
+    // expected-error @+1 {{'snnhw.fetch' op needs bank >= -1 (DRAM), offset >= 0 and bytes > 0, got bank 2, offset 0, bytes 0}}
+    snnhw.fetch layer 0 task 0 bank 2 offset 0 bytes 0
+    snnhw.halt
+  }
+}

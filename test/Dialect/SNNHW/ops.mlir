@@ -4,6 +4,7 @@
 // CHECK: snnhw.stream core 0 {
 // CHECK-NEXT: snnhw.wait 1 count 2
 // CHECK-NEXT: snnhw.load input layer 0 task 0 bank -1 offset 0 bytes 8
+// CHECK-NEXT: snnhw.fetch layer 0 task 0 bank 3 offset 64 bytes 40
 // CHECK-NEXT: snnhw.load weights layer 0 task 0 bank 3 offset 64 bytes 40
 // CHECK-NEXT: snnhw.spike_acc layer 0 tiling 0 task 0 k_tiles 3 columns 4 vectors 6 bundle 4 dynamic
 // CHECK-NEXT: snnhw.and_acc layer 1 tiling 0 task 0 k_tiles 1 columns 4 vectors 8 bundle 8
@@ -22,6 +23,7 @@ snnhw.program attributes {barriers = 2 : i64, input_offsets = array<i64: 0, 64>,
   snnhw.stream core 0 {
     snnhw.wait 1 count 2
     snnhw.load input layer 0 task 0 bank -1 offset 0 bytes 8
+    snnhw.fetch layer 0 task 0 bank 3 offset 64 bytes 40
     snnhw.load weights layer 0 task 0 bank 3 offset 64 bytes 40
     snnhw.spike_acc layer 0 tiling 0 task 0 k_tiles 3 columns 4 vectors 6 bundle 4 dynamic
     snnhw.and_acc layer 1 tiling 0 task 0 k_tiles 1 columns 4 vectors 8 bundle 8

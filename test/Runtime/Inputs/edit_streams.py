@@ -16,6 +16,9 @@ stream stay), so `snn-asm` gets to the verifier.
   rename IN OUT OLD NEW       in the hex of `.section graph 0`, the first
                               string OLD (u32 length and bytes: an input or
                               output name) becomes NEW
+  set-stream IN OUT CORE FILE the body of `.stream core CORE` becomes the
+                              lines of FILE (a hand-written stream, `;`
+                              comments allowed)
 
 Each prints one line "edit: core C instruction I: TEXT" (the stream, the
 instruction's index in it and its text before the edit; for delete-all,
@@ -63,6 +66,14 @@ def main(argv):
     lines = open(src).read().split("\n")
     if mode == "rename":
         open(dst, "w").write("\n".join(rename(lines, argv[4], argv[5])))
+        return
+    if mode == "set-stream":
+        start = lines.index(f".stream core {argv[4]}") + 1
+        end = lines.index(".end", start)
+        body = ["  " + l.strip() for l in open(argv[5]).read().split("\n")
+                if l.strip()]
+        print(f"edit: core {argv[4]}: {len(body)} lines")
+        open(dst, "w").write("\n".join(lines[:start] + body + lines[end:]))
         return
     found = [(n, c, i) for n, c, i in instructions(lines)
              if re.search(argv[4], lines[n])]

@@ -82,6 +82,16 @@ LogicalResult StoreOp::verify() {
                      int64_t(getBytes()));
 }
 
+LogicalResult FetchOp::verify() {
+  if (int64_t(getBank()) < 0)
+    return emitOpError() << "fetches into an SRAM bank (bank >= 0), got bank "
+                         << int64_t(getBank());
+  if (int64_t(getLayer()) < 0 || int64_t(getTask()) < 0)
+    return emitOpError() << "needs layer >= 0 and task >= 0";
+  return verifyRange(*this, int64_t(getBank()), int64_t(getOffset()),
+                     int64_t(getBytes()));
+}
+
 template <typename Op> static LogicalResult verifyArray(Op op) {
   auto v = [](uint64_t x) { return int64_t(x); };
   if (v(op.getLayer()) < 0 || v(op.getTiling()) < 0 || v(op.getTask()) < 0 ||

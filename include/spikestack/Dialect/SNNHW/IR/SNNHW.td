@@ -216,6 +216,25 @@ def SNNHW_WaitOp : SNNHW_Instr<"wait"> {
   let hasVerifier = 1;
 }
 
+def SNNHW_FetchOp : SNNHW_Instr<"fetch"> {
+  let summary = "prefetch of a task's weights from DRAM into a weight bank";
+  let description = [{
+    Copies the `bytes` bytes of task `task`'s weights of layer `layer` from
+    off-chip DRAM into weight bank `bank` at `offset` (a streamed layer's
+    slot). Asynchronous: queued on the core's fetch queue, a FIFO of its
+    own (a store never waits behind a fetch); the task's `snnhw.load
+    weights`, which names the same bank, offset and bytes later in the
+    stream, waits until the fetch has completed.
+  }];
+  let arguments = (ins I64Attr:$layer, I64Attr:$task, I64Attr:$bank,
+    I64Attr:$offset, I64Attr:$bytes);
+  let assemblyFormat = [{
+    `layer` $layer `task` $task `bank` $bank `offset` $offset `bytes` $bytes
+    attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 def SNNHW_HaltOp : SNNHW_Instr<"halt"> {
   let summary = "end of the core's stream";
   let assemblyFormat = "attr-dict";
