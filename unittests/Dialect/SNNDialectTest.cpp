@@ -89,7 +89,7 @@ TEST_F(SNNDialectTest, VerifierRejectsUnknownAndMisplacedAttributes) {
                         "snn.onnx_name, snn.pin, snn.pin_weights, "
                         "snn.pin_output, snn.tiling, snn.placement, "
                         "snn.schedule, snn.barrier, snn.wait, "
-                        "snn.output_buffer, snn.weight_offsets; modules "
+                        "snn.output_buffer, snn.weight_offsets, snn.streamed; modules "
                         "snn.target, snn.makespan)"));
   errors.clear();
   EXPECT_FALSE(parse(R"(module { func.func @f() { return { snn.target = "2d" } } })",

@@ -41,7 +41,17 @@ func.func @onnx_name(%x: tensor<2xf32>) -> tensor<2xf32> {
 // -----
 
 func.func @op_typo(%x: tensor<2xf32>) -> tensor<2xf32> {
-  // expected-error @+1 {{unknown snn attribute 'snn.onnx' (ops may carry snn.onnx_name, snn.pin, snn.pin_weights, snn.pin_output, snn.tiling, snn.placement, snn.schedule, snn.barrier, snn.wait, snn.output_buffer, snn.weight_offsets; modules snn.target, snn.makespan)}}
+  // expected-error @+1 {{unknown snn attribute 'snn.onnx' (ops may carry snn.onnx_name, snn.pin, snn.pin_weights, snn.pin_output, snn.tiling, snn.placement, snn.schedule, snn.barrier, snn.wait, snn.output_buffer, snn.weight_offsets, snn.streamed; modules snn.target, snn.makespan)}}
   %y = snn.scale %x by 2.0 {snn.onnx = "y"} : tensor<2xf32>
+  return %y : tensor<2xf32>
+}
+
+// -----
+
+// snn.streamed (set by --snn-place) marks an op whose weights stream from
+// DRAM: only ops with a synaptic tiling have weights.
+func.func @streamed_without_weights(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{snn.streamed must be a unit attribute on an op with a synaptic snn.tiling entry}}
+  %y = snn.scale %x by 2.0 {snn.streamed} : tensor<2xf32>
   return %y : tensor<2xf32>
 }

@@ -232,6 +232,22 @@ LogicalResult checkWeightOffsets(Operation *op, StringRef, Attribute value) {
   return success();
 }
 
+/// snn.streamed (set by --snn-place): the op's weights stream from DRAM
+/// into its cores' slots; only on ops with a synaptic tiling.
+LogicalResult checkStreamed(Operation *op, StringRef, Attribute value) {
+  auto tiling = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+  const bool synaptic =
+      tiling && llvm::any_of(tiling, [](Attribute a) {
+        auto t = dyn_cast<TilingAttr>(a);
+        return t && t.getKind() == TileKind::Synaptic;
+      });
+  if (!isa<UnitAttr>(value) || !synaptic)
+    return op->emitError() << kStreamedAttr
+                           << " must be a unit attribute on an op with a "
+                              "synaptic snn.tiling entry";
+  return success();
+}
+
 /// The discardable attributes an operation may carry (all but snn.name,
 /// which belongs on function arguments and results), with their checks.
 struct OpAttrSpec {
@@ -251,6 +267,7 @@ constexpr OpAttrSpec kOpAttrSpecs[] = {
     {kWaitAttr, checkWait, false},
     {kOutputBufferAttr, checkOutputBuffer, false},
     {kWeightOffsetsAttr, checkWeightOffsets, false},
+    {kStreamedAttr, checkStreamed, false},
     {kTargetAttr, checkTarget, true},
     {kMakespanAttr, checkMakespan, true},
 };

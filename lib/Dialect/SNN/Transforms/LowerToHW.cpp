@@ -3,6 +3,8 @@
 // --snn-lower-to-hw: see Passes.td.
 //
 //===----------------------------------------------------------------------===//
+#include "Planning/Residency.h"
+
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
@@ -131,6 +133,10 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
       }
     }
 
+    auto layout = computeSlotLayout(ops, **t, "snn-lower-to-hw");
+    if (failed(layout))
+      return signalPassFailure();
+
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
     std::string target = hw::kDefaultTarget;
@@ -150,9 +156,27 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
         return x.order < y.order;
       });
       llvm::DenseSet<std::pair<Operation *, int64_t>> started;
+      // Streamed tasks: the fetch of the core's k-th one is emitted right
+      // before the array instruction of its (k-1)-th (with two slots), or
+      // after that task (with one); the first at the start of the stream.
+      SmallVector<const Task *> streamed;
       for (const Task &task : tasks)
-        if (failed(emitTask(b, task, started, innerBarrier, inputBuffer)))
+        if (isStreamedTask(task))
+          streamed.push_back(&task);
+      if (!streamed.empty())
+        emitFetch(b, *streamed.front());
+      size_t k = 0;
+      for (const Task &task : tasks) {
+        const Task *next = nullptr;
+        if (isStreamedTask(task) && ++k < streamed.size())
+          next = streamed[k];
+        const bool before = next && layout->slots >= 2;
+        if (failed(emitTask(b, task, started, innerBarrier, inputBuffer,
+                            before ? next : nullptr)))
           return signalPassFailure();
+        if (next && !before)
+          emitFetch(b, *next);
+      }
       hwd::HaltOp::create(b, module.getLoc());
     }
   }
@@ -191,6 +215,25 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     return found;
   }
 
+  static bool isStreamedTask(const Task &t) {
+    return t.op->hasAttr(kStreamedAttr) &&
+           cast<TilingAttr>(t.op->getAttrOfType<ArrayAttr>(kTilingAttr)[t.tiling])
+                   .getKind() == TileKind::Synaptic;
+  }
+
+  /// snn.fetch of task `t`'s weights: the fields of its `load weights`.
+  static void emitFetch(OpBuilder &b, const Task &t) {
+    auto tiling = cast<TilingAttr>(
+        t.op->getAttrOfType<ArrayAttr>(kTilingAttr)[t.tiling]);
+    auto placement = cast<PlacementAttr>(
+        t.op->getAttrOfType<ArrayAttr>(kPlacementAttr)[t.tiling]);
+    auto offsets = cast<DenseI64ArrayAttr>(
+        t.op->getAttrOfType<ArrayAttr>(kWeightOffsetsAttr)[t.tiling]);
+    hwd::FetchOp::create(b, t.op->getLoc(), t.layer, t.task,
+                         placement.getWeightBanks()[t.task], offsets[t.task],
+                         std::max<int64_t>(1, taskWeightBytes(tiling, t.task)));
+  }
+
   /// The number of tasks in the last tiling of `op` (signals per barrier).
   static int64_t lastTilingTasks(Operation *op) {
     auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
@@ -202,7 +245,8 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
            llvm::DenseSet<std::pair<Operation *, int64_t>> &started,
            const llvm::DenseMap<std::pair<Operation *, int64_t>, int64_t>
                &innerBarrier,
-           const llvm::DenseMap<Value, std::pair<int64_t, int64_t>> &inputs) {
+           const llvm::DenseMap<Value, std::pair<int64_t, int64_t>> &inputs,
+           const Task *prefetch) {
     Operation *op = t.op;
     Location loc = op->getLoc();
     auto tiling =
@@ -254,7 +298,9 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
           placement.getWeightBanks()[t.task], weightOffsets[t.task],
           std::max<int64_t>(1, taskWeightBytes(tiling, t.task)));
 
-    // 3. Compute, 4. epilogue.
+    // 3. The next streamed task's fetch, compute, 4. epilogue.
+    if (prefetch)
+      emitFetch(b, *prefetch);
     const int64_t columns = taskColumns(tiling, t.task);
     Operation *owner = tilingOwner(op, t.tiling);
     const int64_t perTask =

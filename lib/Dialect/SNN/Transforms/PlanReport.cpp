@@ -3,6 +3,8 @@
 // --snn-plan-report: see Passes.td.
 //
 //===----------------------------------------------------------------------===//
+#include "Planning/Residency.h"
+
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
@@ -10,6 +12,7 @@
 #include "spikestack/Support/FileUtil.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -23,6 +26,148 @@ using namespace spikestack;
 using namespace spikestack::snn;
 
 namespace {
+
+/// The graph inputs (function arguments) `op` reads, directly or through
+/// layout ops, as --snn-lower-to-hw loads them.
+SmallVector<Value> graphInputsOf(Operation *op) {
+  SmallVector<Value> found, work(op->getOperands().begin(),
+                                 op->getOperands().end());
+  llvm::DenseSet<Value> seen;
+  for (size_t next = 0; next < work.size(); ++next) {
+    Value v = work[next];
+    if (!seen.insert(v).second)
+      continue;
+    if (isa<BlockArgument>(v)) {
+      found.push_back(v);
+      continue;
+    }
+    if (Operation *def = v.getDefiningOp(); def && isLayoutOp(def))
+      work.append(def->getOperands().begin(), def->getOperands().end());
+  }
+  return found;
+}
+
+int64_t valueBytes(Value v) {
+  auto s = dyn_cast<ShapedType>(v.getType());
+  if (!s || !s.hasStaticShape())
+    return 0;
+  return (s.getNumElements() * elementBits(s.getElementType()) + 7) / 8;
+}
+
+/// DRAM bits of one layer by purpose, counted as the executor counts the
+/// instructions --snn-lower-to-hw emits: fetched weights (streamed
+/// layers), loads of graph inputs (each core of the first product loads
+/// them once), and spilled results (loads of spilled producers, stores).
+struct DramBits {
+  double weights = 0, inputs = 0, spills = 0;
+};
+
+DramBits layerDramBits(Operation *op) {
+  DramBits d;
+  auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+  const bool streamed = op->hasAttr(kStreamedAttr);
+  for (Attribute a : tilings) {
+    auto t = cast<TilingAttr>(a);
+    if (streamed && t.getKind() == TileKind::Synaptic)
+      for (int64_t task = 0; task < t.numTasks(); ++task)
+        d.weights += 8.0 * double(std::max<int64_t>(1, taskWeightBytes(t, task)));
+  }
+  // The inputs are loaded once per core that runs the first product.
+  llvm::SmallDenseSet<int64_t> cores;
+  for (int64_t c : cast<PlacementAttr>(
+                       op->getAttrOfType<ArrayAttr>(kPlacementAttr)[0])
+                       .getCores()
+                       .asArrayRef())
+    cores.insert(c);
+  const auto first = int64_t(cores.size());
+  for (Value v : graphInputsOf(op))
+    d.inputs += 8.0 * double(first * std::max<int64_t>(1, valueBytes(v)));
+  for (Operation *p : plannedProducers(op))
+    if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr);
+        b && b.getBank() < 0)
+      d.spills += 8.0 * double(first * std::max<int64_t>(1, b.getBytes()));
+  if (auto b = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
+      b && b.getBank() < 0) {
+    const int64_t tasks =
+        cast<TilingAttr>(tilings[tilings.size() - 1]).numTasks();
+    const int64_t share = (b.getBytes() + tasks - 1) / tasks;
+    for (int64_t task = 0; task < tasks; ++task) {
+      const int64_t begin = std::min(b.getBytes() - 1, task * share);
+      d.spills += 8.0 * double(std::max<int64_t>(
+                            1, std::min(share, b.getBytes() - begin)));
+    }
+  }
+  return d;
+}
+
+/// The report's "dram" (bits by purpose and per layer) and "residency"
+/// sections; written only when some layer streams its weights, so that
+/// the reports of models that fit on chip stay as they were.
+LogicalResult addStreamingSections(ModuleOp module, ArrayRef<Operation *> ops,
+                                   const hw::Target &target,
+                                   llvm::json::Object &report) {
+  if (llvm::none_of(ops, [](Operation *op) {
+        return op->hasAttr(kStreamedAttr);
+      }))
+    return success();
+  auto layout = computeSlotLayout(ops, target, "snn-plan-report");
+  if (failed(layout))
+    return failure();
+  DramBits total;
+  int64_t streamedBytes = 0, residentBytes = 0;
+  llvm::json::Array perLayer, layers;
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    const DramBits d = layerDramBits(op);
+    total.weights += d.weights, total.inputs += d.inputs,
+        total.spills += d.spills;
+    const std::string name = op->getName().getStringRef().str();
+    perLayer.push_back(llvm::json::Object{{"layer", name},
+                                          {"weights", d.weights},
+                                          {"inputs", d.inputs},
+                                          {"spills", d.spills}});
+    int64_t bytes = 0;
+    for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr))
+      for (int64_t t = 0; t < cast<TilingAttr>(a).numTasks(); ++t)
+        bytes += taskWeightBytes(cast<TilingAttr>(a), t);
+    if (bytes == 0)
+      continue;
+    const bool streamed = op->hasAttr(kStreamedAttr);
+    (streamed ? streamedBytes : residentBytes) += bytes;
+    auto onnx = op->getAttrOfType<StringAttr>(kOnnxNameAttr);
+    layers.push_back(llvm::json::Object{
+        {"layer", int64_t(i)},
+        {"op", name},
+        {"name", onnx ? onnx.str() : std::string()},
+        {"residency", streamed ? "streamed" : "resident"},
+        {"bytes", bytes}});
+  }
+  const auto cores = target.blocksOfKind(hw::BlockKind::Core);
+  const auto banks = target.blocksOfKind(hw::BlockKind::Sram);
+  llvm::json::Array slotBanks;
+  for (size_t c = 0; c < cores.size(); ++c)
+    if (layout->bank[c] >= 0)
+      slotBanks.push_back(llvm::json::Object{
+          {"core", target.block(cores[c]).name},
+          {"bank", target.block(banks[layout->bank[c]]).name},
+          {"offset", layout->base[c]}});
+  report["dram"] = llvm::json::Object{
+      {"bits",
+       llvm::json::Object{{"weights", total.weights},
+                          {"inputs", total.inputs},
+                          {"spills", total.spills},
+                          {"total", total.weights + total.inputs +
+                                        total.spills}}},
+      {"per_layer", std::move(perLayer)}};
+  report["residency"] = llvm::json::Object{
+      {"layers", std::move(layers)},
+      {"slot_bytes", layout->slotBytes},
+      {"slots_per_core", int64_t(layout->slots)},
+      {"slot_banks", std::move(slotBanks)},
+      {"streamed_bytes", streamedBytes},
+      {"resident_bytes", residentBytes}};
+  (void)module;
+  return success();
+}
 
 struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
   using Base::Base;
@@ -109,6 +254,9 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
           busy[core] = std::min(busy[core], INT64_MAX - d) + d;
           if (!placement.getWeightBanks().empty()) {
             const int64_t bank = placement.getWeightBanks()[task];
+            if (op->hasAttr(kStreamedAttr))
+              dram += 8.0 * double(std::max<int64_t>(
+                                1, taskWeightBytes(tiling, task)));
             const TaskCost c =
                 taskCost(tiling, taskColumns(tiling, task),
                          target.block(banks[bank]).sram.widthBits);
@@ -167,6 +315,9 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
         {"traffic", llvm::json::Object{{"vertical_bits", vertical},
                                        {"horizontal_bit_mm", bitMm},
                                        {"dram_bits", dram}}}};
+    if (failed(addStreamingSections(module, plannedOps(module), target,
+                                    report)))
+      return signalPassFailure();
     std::string text;
     llvm::raw_string_ostream os(text);
     os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";

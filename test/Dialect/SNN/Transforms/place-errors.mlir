@@ -2,26 +2,26 @@
 
 // Inputs/two-core.json: two 256 B weight banks (0.5 KiB).
 
-// 40 x 40 int8 weights are 1600 B.
-// expected-error @+1 {{snn-place: the weights need 1.6 KiB, the weight banks of target 'two-core' hold 512 B; try --snn-quantize=weight-bits=4 or a target with more SRAM}}
-module {
-func.func @too_big(%x: tensor<1x40x!snn.spike>) -> tensor<1x40x!snn.fixed<32, 0>> {
-  %w = snn.constant dense<1> : tensor<40x40xi8> -> tensor<40x40x!snn.fixed<8, 0>>
-  // expected-note @+1 {{the largest layer needs 1.6 KiB}}
-  %y = snn.linear %x, %w : (tensor<1x40x!snn.spike>, tensor<40x40x!snn.fixed<8, 0>>) -> tensor<1x40x!snn.fixed<32, 0>>
-  return %y : tensor<1x40x!snn.fixed<32, 0>>
-}
+// 75 x 4 int8 weights: one column task of 300 B; 512 B free in total but
+// each bank has 256 B, so not even streaming the task from DRAM places it.
+// (40 x 40 int8 weights, 1600 B in ten 160 B tasks, used to fail here too;
+// they now stream: place-streamed.mlir.)
+func.func @one_bank_too_small(%x: tensor<1x75x!snn.spike>) -> tensor<1x4x!snn.fixed<32, 0>> {
+  %w = snn.constant dense<1> : tensor<4x75xi8> -> tensor<4x75x!snn.fixed<8, 0>>
+  // expected-error @+1 {{snn-place: the weights need 300 B, the weight banks of target 'two-core' hold 512 B; weight columns 0 of this op need 300 B in one bank (aligned to the port), more than the largest weight bank holds (256 B), so not even streaming them from DRAM places them; try --snn-quantize=weight-bits=4 or a target with larger banks}}
+  %y = snn.linear %x, %w : (tensor<1x75x!snn.spike>, tensor<4x75x!snn.fixed<8, 0>>) -> tensor<1x4x!snn.fixed<32, 0>>
+  return %y : tensor<1x4x!snn.fixed<32, 0>>
 }
 
 // -----
 
-// 75 x 4 int8 weights: one column task of 300 B; 512 B free in total but
-// each bank has 256 B.
-func.func @one_bank_too_small(%x: tensor<1x75x!snn.spike>) -> tensor<1x4x!snn.fixed<32, 0>> {
-  %w = snn.constant dense<1> : tensor<4x75xi8> -> tensor<4x75x!snn.fixed<8, 0>>
-  // expected-error @+1 {{snn-place: weight columns 0 need 300 B in one bank; the weight banks have 512 B free in total but no bank has that much (each buffer starts at a multiple of its bank's port width); try --snn-quantize=weight-bits=4, a target with larger banks, or another snn.pin_weights}}
-  %y = snn.linear %x, %w : (tensor<1x75x!snn.spike>, tensor<4x75x!snn.fixed<8, 0>>) -> tensor<1x4x!snn.fixed<32, 0>>
-  return %y : tensor<1x4x!snn.fixed<32, 0>>
+// Weights pinned to w0 stay resident (they are never streamed): 40 x 8
+// int8 weights are two column tasks of 160 B; the second finds 96 B left.
+func.func @pinned_does_not_fit(%x: tensor<1x40x!snn.spike>) -> tensor<1x8x!snn.fixed<32, 0>> {
+  %w = snn.constant dense<1> : tensor<8x40xi8> -> tensor<8x40x!snn.fixed<8, 0>>
+  // expected-error @+1 {{snn-place: weight columns 1 need 160 B in one bank; the pinned weight banks have 96 B free in total but no bank has that much (each buffer starts at a multiple of its bank's port width); try --snn-quantize=weight-bits=4, a target with larger banks, or another snn.pin_weights}}
+  %y = snn.linear %x, %w {snn.pin_weights = "w0"} : (tensor<1x40x!snn.spike>, tensor<8x40x!snn.fixed<8, 0>>) -> tensor<1x8x!snn.fixed<32, 0>>
+  return %y : tensor<1x8x!snn.fixed<32, 0>>
 }
 
 // -----

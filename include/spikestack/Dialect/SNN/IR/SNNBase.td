@@ -59,7 +59,8 @@ def SNN_Dialect : Dialect {
   // them from one table keyed on these names, and SNNDialect.h gives the
   // short constants `snn::k<Name>Attr`. Written by the planning passes:
   // tiling, placement, schedule, barrier, wait, output_buffer,
-  // weight_offsets (ops) and makespan (module); by the user or the importer:
+  // weight_offsets, streamed (ops) and makespan (module); by the user or the
+  // importer:
   // onnx_name, pin, pin_weights, pin_output (ops), target (module), name
   // (function arguments and results).
   let discardableAttrs = (ins
@@ -74,6 +75,7 @@ def SNN_Dialect : Dialect {
     "::mlir::DenseI64ArrayAttr":$wait,
     "::mlir::Attribute":$output_buffer,
     "::mlir::ArrayAttr":$weight_offsets,
+    "::mlir::UnitAttr":$streamed,
     "::mlir::StringAttr":$target,
     "::mlir::IntegerAttr":$makespan,
     "::mlir::StringAttr":$name

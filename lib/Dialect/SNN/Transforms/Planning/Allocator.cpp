@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Allocator.h"
+#include "Residency.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
@@ -13,7 +14,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <map>
 #include <optional>
+#include <tuple>
 #include <string>
 
 using namespace mlir;
@@ -168,11 +171,56 @@ struct Allocator::Impl {
     return success();
   }
 
-  /// Weights stay resident for the whole inference: each bank is filled in
-  /// program order, every buffer aligned to the bank's port (as
-  /// --snn-place counted them).
+  /// Offsets of the streamed tasks: slot (k mod slots) of their core, k
+  /// counting the core's streamed tasks in stream (schedule) order.
+  llvm::DenseMap<std::tuple<Operation *, int64_t, int64_t>, int64_t>
+  slotOffsets(ArrayRef<Operation *> ops, const SlotLayout &layout) {
+    // (core, order) -> (op, tiling, task)
+    std::map<std::pair<int64_t, int64_t>,
+             std::tuple<Operation *, int64_t, int64_t>>
+        streamOrder;
+    for (Operation *op : ops) {
+      if (!op->hasAttr(kStreamedAttr))
+        continue;
+      auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+      auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
+      auto schedules = op->getAttrOfType<ArrayAttr>(kScheduleAttr);
+      for (size_t i = 0; i < tilings.size(); ++i) {
+        if (cast<TilingAttr>(tilings[i]).getKind() != TileKind::Synaptic)
+          continue;
+        auto p = cast<PlacementAttr>(placements[i]);
+        auto order = cast<ScheduleAttr>(schedules[i]).getOrder();
+        for (size_t task = 0; task < p.getCores().size(); ++task)
+          streamOrder[{p.getCores()[task], order[task]}] = {
+              op, int64_t(i), int64_t(task)};
+      }
+    }
+    llvm::DenseMap<std::tuple<Operation *, int64_t, int64_t>, int64_t> at;
+    int64_t core = -1, k = 0;
+    for (auto &[key, task] : streamOrder) {
+      if (key.first != core)
+        core = key.first, k = 0;
+      at[task] = layout.slotOffset(*target, core, k++);
+    }
+    return at;
+  }
+
+  /// Resident weights stay for the whole inference: each bank is filled in
+  /// program order after its cores' streaming slots, every buffer aligned
+  /// to the bank's port (as --snn-place counted them). Streamed weights go
+  /// to their core's slots (slotOffsets).
   LogicalResult allocateWeights(ArrayRef<Operation *> ops) {
-    std::vector<int64_t> weightTop(banks.size(), 0);
+    auto layout = computeSlotLayout(ops, *target, "snn-allocate");
+    if (failed(layout))
+      return failure();
+    if (layout->slotBytes > 0 && layout->slots < 2)
+      mlir::emitRemark(ops.front()->getParentOfType<ModuleOp>().getLoc())
+          << "snn-allocate: one streaming slot of "
+          << formatBytes(layout->slotBytes)
+          << " per core (two do not fit the weight banks beside the resident "
+             "weights): each fetch waits for the previous streamed task";
+    const auto streamedAt = slotOffsets(ops, *layout);
+    std::vector<int64_t> weightTop = layout->reserved;
     for (Operation *op : ops) {
       auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
       auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
@@ -182,8 +230,14 @@ struct Allocator::Impl {
         auto placement = cast<PlacementAttr>(pa);
         SmallVector<int64_t> offs;
         // (Banks are in range: checkPlacements.)
+        const int64_t index = int64_t(offsets.size());
         for (auto [task, bank] :
              llvm::enumerate(placement.getWeightBanks().asArrayRef())) {
+          if (auto it = streamedAt.find({op, index, int64_t(task)});
+              it != streamedAt.end()) {
+            offs.push_back(it->second);
+            continue;
+          }
           const hw::SramSpec &spec = target->block(banks[bank]).sram;
           const int64_t at = alignUp(weightTop[bank],
                                      std::max<int64_t>(1, spec.widthBits / 8));

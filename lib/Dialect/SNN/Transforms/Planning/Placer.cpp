@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Placer.h"
+#include "Residency.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
@@ -32,6 +33,8 @@ struct Placer::Impl {
   std::vector<int64_t> traffic;   // bits per bank (port pressure)
   std::vector<double> pj;         // pJ per bit, core x bank
   int64_t candidates = 0;         // (task, core, bank) choices weighed
+  std::vector<bool> streamedOp;   // per planned op: weights from DRAM
+  std::vector<int64_t> slotBank;  // per core: its streaming slot bank
 
   LogicalResult run(ModuleOp module, std::shared_ptr<const hw::Target> t) {
     target = std::move(t);
@@ -41,10 +44,6 @@ struct Placer::Impl {
     model.emplace(*std::move(m));
     cores = target->blocksOfKind(hw::BlockKind::Core);
     banks = target->blocksOfKind(hw::BlockKind::Sram);
-    load.assign(cores.size(), 0);
-    traffic.assign(banks.size(), 0);
-    weightTop.assign(banks.size(), 0);
-    candidates = 0;
 
     SmallVector<Operation *> ops;
     bool missing = false;
@@ -59,13 +58,88 @@ struct Placer::Impl {
       ops.push_back(op);
     });
     if (missing || failed(checkPlannedModule(module, "snn-place")) ||
-        failed(buildPathTable(module)) ||
-        failed(checkTotalWeights(module, ops)))
+        failed(buildPathTable(module)))
       return failure();
-    for (auto [index, op] : llvm::enumerate(ops))
-      if (failed(placeOp(op, index)))
+    return placeAll(module, ops);
+  }
+
+  /// Residency (Planning/Residency), then placement; a resident op whose
+  /// weights do not pack into the banks is demoted to streamed and
+  /// everything is placed again.
+  LogicalResult placeAll(ModuleOp module, ArrayRef<Operation *> ops) {
+    std::vector<ResidencyItem> items;
+    SmallVector<size_t> opOfItem;
+    std::vector<int64_t> itemOf(ops.size(), -1);
+    for (auto [index, op] : llvm::enumerate(ops)) {
+      ResidencyItem item;
+      for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr))
+        if (auto t = cast<TilingAttr>(a); t.getKind() == TileKind::Synaptic)
+          for (int64_t i = 0; i < t.numTasks(); ++i)
+            item.taskBytes.push_back(taskWeightBytes(t, i));
+      if (item.taskBytes.empty())
+        continue;
+      item.mustStayResident = bool(op->getAttr(kPinWeightsAttr));
+      itemOf[index] = int64_t(items.size());
+      opOfItem.push_back(index);
+      items.push_back(std::move(item));
+    }
+    const Residency residency(residencyBanks());
+    for (size_t attempt = 0; attempt <= items.size(); ++attempt) {
+      ResidencyFailure f;
+      std::optional<ResidencyPlan> plan = residency.choose(items, f);
+      if (!plan)
+        return tooLarge(module, ops, ops[opOfItem[f.item]], f);
+      load.assign(cores.size(), 0);
+      traffic.assign(banks.size(), 0);
+      weightTop = plan->reserved;
+      slotBank = plan->slotBank;
+      candidates = 0;
+      streamedOp.assign(ops.size(), false);
+      for (auto [i, index] : llvm::enumerate(opOfItem))
+        streamedOp[index] = plan->streamed[i];
+      std::optional<size_t> demote;
+      bool placed = true;
+      for (auto [index, op] : llvm::enumerate(ops))
+        if (failed(placeOp(op, index, demote))) {
+          placed = false;
+          break;
+        }
+      if (placed) {
+        for (auto [index, op] : llvm::enumerate(ops))
+          if (streamedOp[index])
+            op->setAttr(kStreamedAttr, UnitAttr::get(ctx));
+          else
+            op->removeAttr(kStreamedAttr);
+        return success();
+      }
+      if (!demote)
         return failure();
-    return success();
+      items[size_t(itemOf[*demote])].mustStream = true;
+    }
+    return failure();
+  }
+
+  /// The weight banks for the residency choice: capacities (0 for the
+  /// activation-only banks), port words, and each core's banks nearest
+  /// first.
+  ResidencyBanks residencyBanks() const {
+    ResidencyBanks r;
+    for (size_t b = 0; b < banks.size(); ++b) {
+      r.capacity.push_back(holdsWeights(b) ? capacity(b) : 0);
+      r.align.push_back(
+          std::max<int64_t>(1, target->block(banks[b]).sram.widthBits / 8));
+    }
+    for (size_t c = 0; c < cores.size(); ++c) {
+      std::vector<size_t> order;
+      for (size_t b = 0; b < banks.size(); ++b)
+        if (holdsWeights(b))
+          order.push_back(b);
+      llvm::stable_sort(order, [&](size_t x, size_t y) {
+        return pjPerBit(c, x) < pjPerBit(c, y);
+      });
+      r.preference.push_back(std::move(order));
+    }
+    return r;
   }
 
   /// The energy of every core-to-bank path, computed once (the placer
@@ -107,46 +181,41 @@ struct Placer::Impl {
     return target->block(banks[b]).sram.holds != hw::SramRole::Weights;
   }
 
-  /// All weights must fit the weight-capable banks at once (they stay
-  /// resident: every inference reads them).
-  LogicalResult checkTotalWeights(ModuleOp module, ArrayRef<Operation *> ops) {
-    int64_t need = 0, have = 0, largest = 0, wide = 0;
-    Operation *largestOp = nullptr;
-    for (Operation *op : ops) {
-      int64_t bytes = 0;
-      for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr)) {
+  /// A task whose weights no weight bank holds, even alone (so that not
+  /// even streaming them from DRAM places them): the error on its op with
+  /// the model's totals and the task's numbers.
+  LogicalResult tooLarge(ModuleOp module, ArrayRef<Operation *> ops,
+                         Operation *op, const ResidencyFailure &f) {
+    int64_t need = 0, have = 0, wide = 0;
+    for (Operation *o : ops)
+      for (Attribute a : o->getAttrOfType<ArrayAttr>(kTilingAttr)) {
         auto t = cast<TilingAttr>(a);
         if (t.getKind() != TileKind::Synaptic)
           continue;
-        int64_t tb = 0;
-        for (int64_t i = 0; i < t.numTasks(); ++i)
-          tb += taskWeightBytes(t, i);
-        if (t.getHeldBits() > 8)
-          wide += tb;
-        bytes += tb;
+        for (int64_t i = 0; i < t.numTasks(); ++i) {
+          need += taskWeightBytes(t, i);
+          if (t.getHeldBits() > 8)
+            wide += taskWeightBytes(t, i);
+        }
       }
-      need += bytes;
-      if (bytes > largest)
-        largest = bytes, largestOp = op;
-    }
     for (size_t b = 0; b < banks.size(); ++b)
       if (holdsWeights(b))
-        have += freeBytes(b);
-    if (need <= have)
-      return success();
-    auto diag = mlir::emitError(module.getLoc())
+        have += capacity(b);
+    auto diag = op->emitError()
                 << "snn-place: the weights need " << formatBytes(need)
-                << ", the "
-                << "weight banks of target '" << target->name << "' hold "
-                << formatBytes(have);
+                << ", the weight banks of target '" << target->name
+                << "' hold " << formatBytes(have);
     if (wide)
       diag << " (" << formatBytes(wide)
            << " of it are weights wider than 8 bits "
            << "that --snn-quantize left in the float domain)";
-    diag << "; try --snn-quantize=weight-bits=4 or a target with more SRAM";
-    if (largestOp)
-      diag.attachNote(largestOp->getLoc())
-          << "the largest layer needs " << formatBytes(largest);
+    diag << "; weight columns " << f.task << " of this op need "
+         << formatBytes(f.bytes) << " in one bank (aligned to the port), "
+         << "more than the largest weight bank holds ("
+         << formatBytes(f.largestBank)
+         << "), so not even streaming them from DRAM places them; try "
+            "--snn-quantize=weight-bits=4 or a target with larger banks";
+    (void)module;
     return failure();
   }
 
@@ -213,7 +282,8 @@ struct Placer::Impl {
     return bank;
   }
 
-  LogicalResult placeOp(Operation *op, size_t index) {
+  LogicalResult placeOp(Operation *op, size_t index,
+                        std::optional<size_t> &demote) {
     auto corePool = resolvePin(op, kPinAttr, cores, "core");
     if (failed(corePool))
       return failure();
@@ -236,11 +306,24 @@ struct Placer::Impl {
                << " among the pinned ones";
     }
 
+    // A streamed op's tasks run on cores with a streaming slot.
+    if (streamedOp[index]) {
+      SmallVector<size_t> withSlot;
+      for (size_t c : *corePool)
+        if (slotBank[c] >= 0)
+          withSlot.push_back(c);
+      if (withSlot.empty())
+        return op->emitError()
+               << "snn-place: this op's weights stream from DRAM but none of "
+                  "its cores has room for a streaming slot";
+      *corePool = std::move(withSlot);
+    }
     SmallVector<Attribute> placements;
     SmallVector<size_t> used;
     for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr)) {
       auto t = cast<TilingAttr>(a);
       const bool weights = t.getKind() == TileKind::Synaptic;
+      const bool streamed = weights && streamedOp[index];
       if (failed(countCandidates(op, t, corePool->size(),
                                  weights ? weightPool.size() : 1)))
         return failure();
@@ -258,7 +341,9 @@ struct Placer::Impl {
           double score = double(load[cand] + c.cycles);
           // Energy in cycle units: one cycle per pJ per held bit is a soft
           // preference, far below one task of imbalance.
-          if (weights)
+          if (streamed)
+            score += pjPerBit(cand, size_t(slotBank[cand]));
+          else if (weights)
             if (auto b = nearestBank(cand, c.heldBytes, weightPool))
               score += pjPerBit(cand, *b);
           score += jitter(index, task, cand) * 1e-3;
@@ -270,7 +355,16 @@ struct Placer::Impl {
         used.push_back(best);
         if (!weights)
           continue;
+        if (streamed) {
+          traffic[size_t(slotBank[best])] += c.heldBits;
+          bankOf.push_back(slotBank[best]);
+          continue;
+        }
         std::optional<size_t> bank = nearestBank(best, c.heldBytes, weightPool);
+        if (!bank && !op->getAttr(kPinWeightsAttr)) {
+          demote = index; // stream it instead, and place everything again
+          return failure();
+        }
         if (!bank) {
           int64_t free = 0;
           for (size_t b : weightPool)

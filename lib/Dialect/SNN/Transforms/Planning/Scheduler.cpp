@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Scheduler.h"
+#include "Residency.h"
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
@@ -12,7 +13,9 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <algorithm>
 #include <climits>
+#include <cmath>
 
 using namespace mlir;
 using namespace spikestack;
@@ -49,6 +52,16 @@ struct Scheduler::Impl {
   llvm::DenseMap<Operation *, Done> done;
   int64_t barriers = 0, makespan = 0;
 
+  /// Weight streaming (Planning/Residency): per core the weight bytes of
+  /// its streamed tasks in stream order, how many it has started, and when
+  /// the fetch of the next one completes; the DRAM channels' calendars.
+  int slots = 0;
+  std::vector<std::vector<int64_t>> fetchBytes;
+  std::vector<size_t> streamedStarted;
+  std::vector<int64_t> fetchDone, channelFree;
+  double channelBitsPerCycle = 1;
+  int64_t dramLatency = 0;
+
   int tierOf(int64_t core) const { return cores[core].tier; }
   int64_t linkLatency(int a, int b) const {
     const int64_t lo = upTo[std::min(a, b)], hi = upTo[std::max(a, b)];
@@ -80,6 +93,8 @@ struct Scheduler::Impl {
     nextOrder.assign(cores.size(), 0);
     done.clear();
     barriers = makespan = 0;
+    if (failed(planFetches(module, ops)))
+      return failure();
     for (Operation *op : ops) {
       SmallVector<Operation *> producers = plannedProducers(op);
       addWaits(op, producers);
@@ -90,6 +105,71 @@ struct Scheduler::Impl {
     module->setAttr(kMakespanAttr,
                     IntegerAttr::get(IntegerType::get(ctx, 64), makespan));
     return success();
+  }
+
+  /// The streamed tasks of every core in the order this scheduler visits
+  /// them (program order: its stream order), and the DRAM's rates.
+  LogicalResult planFetches(ModuleOp module, ArrayRef<Operation *> ops) {
+    fetchBytes.assign(cores.size(), {});
+    streamedStarted.assign(cores.size(), 0);
+    fetchDone.assign(cores.size(), 0);
+    slots = 0;
+    auto layout = computeSlotLayout(ops, *target, "snn-schedule");
+    if (failed(layout))
+      return failure();
+    if (layout->slotBytes == 0)
+      return success();
+    slots = layout->slots;
+    auto m = buildModuleModel(module, *target);
+    if (failed(m))
+      return failure();
+    channelBitsPerCycle = std::max(1e-9, m->dramChannelBitsPerCycle());
+    dramLatency = m->dramLatencyCycles();
+    channelFree.assign(size_t(std::max<int64_t>(1, target->dram.channels)), 0);
+    for (Operation *op : ops) {
+      if (!op->hasAttr(kStreamedAttr))
+        continue;
+      auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
+      for (auto [ta, pa] :
+           llvm::zip(op->getAttrOfType<ArrayAttr>(kTilingAttr), placements)) {
+        auto tiling = cast<TilingAttr>(ta);
+        if (tiling.getKind() != TileKind::Synaptic)
+          continue;
+        for (auto [task, core] :
+             llvm::enumerate(cast<PlacementAttr>(pa).getCores().asArrayRef()))
+          fetchBytes[core].push_back(taskWeightBytes(tiling, int64_t(task)));
+      }
+    }
+    // Every core's first fetch issues at the start of its stream (time 0;
+    // the channels take them in core order).
+    for (size_t c = 0; c < cores.size(); ++c)
+      if (!fetchBytes[c].empty())
+        fetchDone[c] = fetch(0, fetchBytes[c][0]);
+    return success();
+  }
+
+  /// Fetch of `bytes` issued at `issue`: on the DRAM channel that frees
+  /// first (channels serve fetches in the order the schedule issues them),
+  /// done after its serialization and the DRAM latency.
+  int64_t fetch(int64_t issue, int64_t bytes) {
+    auto ch = std::min_element(channelFree.begin(), channelFree.end());
+    const int64_t begin = std::max(issue, *ch);
+    const auto serial = int64_t(
+        std::ceil(double(bytes) * 8.0 / channelBitsPerCycle - 1e-9));
+    *ch = addCycles(begin, serial);
+    return addCycles(*ch, dramLatency);
+  }
+
+  /// The earliest start of `core`'s next streamed task (its fetch), and
+  /// the bookkeeping once it starts at `start` and finishes at `finish`:
+  /// the next fetch issues at that start with two slots, at that finish
+  /// with one (it overwrites the slot in use).
+  int64_t streamedReady(int64_t core) const { return fetchDone[core]; }
+  void streamedStarts(int64_t core, int64_t start, int64_t finish) {
+    const size_t next = ++streamedStarted[core];
+    if (next < fetchBytes[core].size())
+      fetchDone[core] =
+          fetch(slots >= 2 ? start : finish, fetchBytes[core][next]);
   }
 
   /// Barriers `op` waits on (snn.wait; the producers get snn.barrier):
@@ -131,12 +211,15 @@ struct Scheduler::Impl {
     auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
     auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
     const bool dynamic = isa<MoeExpertsOp>(op);
+    const bool streamedOp = slots > 0 && op->hasAttr(kStreamedAttr);
     Done &self = done[op];
     int64_t previousTiling = 0; // the op's earlier product must finish
     SmallVector<Attribute> schedules;
     for (auto [ta, pa] : llvm::zip(tilings, placements)) {
       auto tiling = cast<TilingAttr>(ta);
       auto placement = cast<PlacementAttr>(pa);
+      const bool streamed =
+          streamedOp && tiling.getKind() == TileKind::Synaptic;
       SmallVector<int64_t> order, start, finish;
       int64_t last = 0;
       for (auto [task, core] :
@@ -155,6 +238,8 @@ struct Scheduler::Impl {
           }
           ready = std::max(ready, at);
         }
+        if (streamed)
+          ready = std::max(ready, streamedReady(core));
         int64_t port = widest;
         if (!placement.getWeightBanks().empty())
           port = target->block(banks[placement.getWeightBanks()[task]])
@@ -171,6 +256,8 @@ struct Scheduler::Impl {
               << "vertical link latencies";
           return failure();
         }
+        if (streamed)
+          streamedStarts(core, ready, ready + cycles);
         order.push_back(nextOrder[core]++);
         start.push_back(ready);
         finish.push_back(ready + cycles);
