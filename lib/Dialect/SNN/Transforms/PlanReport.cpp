@@ -47,6 +47,23 @@ SmallVector<Value> graphInputsOf(Operation *op) {
   return found;
 }
 
+/// The name of the model node an op came from: its snn.onnx_name, else the
+/// first name in its location (the importer names ops after their ONNX
+/// nodes), else "".
+std::string sourceName(Operation *op) {
+  if (auto onnx = op->getAttrOfType<StringAttr>(kOnnxNameAttr))
+    return onnx.str();
+  std::string found;
+  op->getLoc()->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      found = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
 int64_t valueBytes(Value v) {
   auto s = dyn_cast<ShapedType>(v.getType());
   if (!s || !s.hasStaticShape())
@@ -133,11 +150,10 @@ LogicalResult addStreamingSections(ModuleOp module, ArrayRef<Operation *> ops,
       continue;
     const bool streamed = op->hasAttr(kStreamedAttr);
     (streamed ? streamedBytes : residentBytes) += bytes;
-    auto onnx = op->getAttrOfType<StringAttr>(kOnnxNameAttr);
     layers.push_back(llvm::json::Object{
         {"layer", int64_t(i)},
         {"op", name},
-        {"name", onnx ? onnx.str() : std::string()},
+        {"name", sourceName(op)},
         {"residency", streamed ? "streamed" : "resident"},
         {"bytes", bytes}});
   }
