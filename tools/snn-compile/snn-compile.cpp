@@ -97,6 +97,9 @@ int main(int argc, char **argv) {
                  "'");
 
   MLIRContext context;
+  // A diagnostic names the ONNX node it is about (the op's location); the
+  // generic IR of the op under it would only bury the message.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   spikestack::ONNXImportOptions options;

@@ -463,4 +463,21 @@ int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits) {
   return passes.cycles();
 }
 
+/// The name of the model node an op came from: its snn.onnx_name, else the
+/// first name in its location (the importer names ops after their ONNX
+/// nodes), else "".
+std::string sourceName(Operation *op) {
+  if (auto onnx = op->getAttrOfType<StringAttr>(kOnnxNameAttr))
+    return onnx.str();
+  std::string found;
+  op->getLoc()->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      found = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
 } // namespace spikestack::snn

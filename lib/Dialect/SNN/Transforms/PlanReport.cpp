@@ -8,7 +8,9 @@
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
+#include "spikestack/Hardware/Bounds.h"
 #include "spikestack/Hardware/PhysicalModel.h"
+#include "spikestack/Runtime/Program.h"
 #include "spikestack/Support/FileUtil.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -44,23 +46,6 @@ SmallVector<Value> graphInputsOf(Operation *op) {
     if (Operation *def = v.getDefiningOp(); def && isLayoutOp(def))
       work.append(def->getOperands().begin(), def->getOperands().end());
   }
-  return found;
-}
-
-/// The name of the model node an op came from: its snn.onnx_name, else the
-/// first name in its location (the importer names ops after their ONNX
-/// nodes), else "".
-std::string sourceName(Operation *op) {
-  if (auto onnx = op->getAttrOfType<StringAttr>(kOnnxNameAttr))
-    return onnx.str();
-  std::string found;
-  op->getLoc()->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l)) {
-      found = n.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
   return found;
 }
 
@@ -185,6 +170,90 @@ LogicalResult addStreamingSections(ModuleOp module, ArrayRef<Operation *> ops,
   return success();
 }
 
+/// One Bounds as the report's object (docs/pipeline.md, "Bounds").
+/// `base` holds the keys before the bounds (a layer's name).
+llvm::json::Object boundsJson(const hw::Bounds &b,
+                              llvm::json::Object base = {}) {
+  llvm::json::Object o{{"compute", b.compute},
+                            {"events", b.events},
+                            {"events_measured", b.eventsMeasured},
+                            {"sram_port", b.sramPort},
+                            {"bond", b.bond},
+                            {"dram", b.dram},
+                            {"largest", b.largest},
+                            {"binding", b.binding},
+                            {"achieved", b.achieved},
+                            {"efficiency", b.efficiency}};
+  for (auto &kv : o)
+    base[kv.first] = std::move(kv.second);
+  return base;
+}
+
+/// The plan's bound work of one op: dense PE operations of its array
+/// tilings, DRAM bits as the executor counts them (layerDramBits); the
+/// bank and link bits are added by the report's traffic walk.
+hw::BoundWork planBoundWork(Operation *op, const hw::Target &target) {
+  hw::BoundWork w;
+  w.bankBits.assign(target.blocksOfKind(hw::BlockKind::Sram).size(), 0);
+  w.linkBits.assign(target.tiers.empty() ? 0 : target.tiers.size() - 1, 0);
+  for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr)) {
+    const rt::Tiling t = cast<TilingAttr>(a).toRuntime();
+    if (t.kind != rt::TileKind::Vector)
+      w.denseOps += hw::denseSynapticOps(t.groups, t.vectors, t.reduction,
+                                         t.outputs);
+  }
+  const DramBits d = layerDramBits(op);
+  w.dramBits = d.weights + d.inputs + d.spills;
+  return w;
+}
+
+/// The schedule's span of an op: its first task's start to its last
+/// task's finish.
+int64_t scheduleSpan(Operation *op) {
+  int64_t first = INT64_MAX, last = INT64_MIN;
+  for (Attribute a : op->getAttrOfType<ArrayAttr>(kScheduleAttr)) {
+    auto s = cast<ScheduleAttr>(a);
+    for (int64_t v : s.getStart().asArrayRef())
+      first = std::min(first, v);
+    for (int64_t v : s.getFinish().asArrayRef())
+      last = std::max(last, v);
+  }
+  return last > first ? last - first : 0;
+}
+
+/// The report's "tiers": per tier its cores' busy cycles and its banks'
+/// weight bytes and activation high-water marks.
+llvm::json::Array tiersJson(const hw::Target &target,
+                            const std::vector<int64_t> &busy,
+                            const std::vector<int64_t> &weights,
+                            const std::vector<int64_t> &high) {
+  const auto cores = target.blocksOfKind(hw::BlockKind::Core);
+  const auto banks = target.blocksOfKind(hw::BlockKind::Sram);
+  llvm::json::Array tiers;
+  for (size_t ti = 0; ti < target.tiers.size(); ++ti) {
+    const hw::Tier &tier = target.tiers[ti];
+    llvm::json::Object coreObj;
+    llvm::json::Array bankArr;
+    for (size_t c = 0; c < cores.size(); ++c)
+      if (cores[c].tier == int(ti) && busy[c] > 0)
+        coreObj[target.block(cores[c]).name] = busy[c];
+    for (size_t b = 0; b < banks.size(); ++b)
+      if (banks[b].tier == int(ti))
+        bankArr.push_back(llvm::json::Object{
+            {"name", target.block(banks[b]).name},
+            {"capacity_bytes", target.block(banks[b]).sram.capacityBytes},
+            {"weight_bytes", weights[b]},
+            {"activation_high_water_bytes", high[b]}});
+    tiers.push_back(llvm::json::Object{
+        {"name", tier.name},
+        {"kind", tier.kind == hw::TierKind::Logic ? "logic" : "memory"},
+        {"cores_used", int64_t(coreObj.size())},
+        {"busy_cycles_per_core", std::move(coreObj)},
+        {"banks", std::move(bankArr)}});
+  }
+  return tiers;
+}
+
 struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
   using Base::Base;
 
@@ -222,6 +291,17 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     std::vector<int64_t> busy(cores.size(), 0), weights(banks.size(), 0),
         high(banks.size(), 0);
     double bitMm = 0, vertical = 0, dram = 0;
+    // The bounds' work of the op being walked (bank and link bits).
+    hw::BoundWork *work = nullptr;
+    auto countBits = [&](int fromTier, int64_t bank, double bits) {
+      if (!work || bank < 0)
+        return;
+      work->bankBits[size_t(bank)] += bits;
+      const int lo = std::min(fromTier, banks[bank].tier),
+                hi = std::max(fromTier, banks[bank].tier);
+      for (int i = lo; i < hi; ++i)
+        work->linkBits[size_t(i)] += bits;
+    };
     auto move = [&](int64_t core, int64_t bank, double bits) {
       if (bank < 0) {
         dram += bits;
@@ -230,7 +310,12 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
       const hw::Path p = m->path(cores[core], banks[bank]);
       bitMm += bits * p.horizontalMm;
       vertical += bits * p.verticalHops;
+      countBits(cores[core].tier, bank, bits);
     };
+    const int dramTier = std::clamp(target.dram.tier, 0,
+                                    std::max(0, int(target.tiers.size()) - 1));
+    llvm::json::Array boundsPerLayer;
+    hw::BoundWork boundsTotal;
 
     for (Operation *op : plannedOps(module)) {
       auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
@@ -248,6 +333,8 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
       if (failed(checkPlacements(op, target, "snn-plan-report")) ||
           failed(checkBuffers(op, banks.size())))
         return signalPassFailure();
+      hw::BoundWork opWork = planBoundWork(op, target);
+      work = &opWork;
       SmallVector<BufferAttr> inputs;
       for (Operation *p : plannedProducers(op))
         if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
@@ -270,9 +357,13 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
           busy[core] = std::min(busy[core], INT64_MAX - d) + d;
           if (!placement.getWeightBanks().empty()) {
             const int64_t bank = placement.getWeightBanks()[task];
-            if (op->hasAttr(kStreamedAttr))
-              dram += 8.0 * double(std::max<int64_t>(
-                                1, taskWeightBytes(tiling, task)));
+            if (op->hasAttr(kStreamedAttr)) {
+              const double fetched = 8.0 * double(std::max<int64_t>(
+                                               1, taskWeightBytes(tiling, task)));
+              dram += fetched;
+              // The fetch writes the bank through the DRAM interface's bonds.
+              countBits(dramTier, bank, fetched);
+            }
             const TaskCost c =
                 taskCost(tiling, taskColumns(tiling, task),
                          target.block(banks[bank]).sram.widthBits);
@@ -290,6 +381,11 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
       if (out && out.getBank() >= 0)
         high[out.getBank()] =
             std::max(high[out.getBank()], out.getOffset() + out.getBytes());
+      work = nullptr;
+      boundsPerLayer.push_back(boundsJson(
+          hw::evaluateBounds(*m, opWork, double(scheduleSpan(op))),
+          llvm::json::Object{{"layer", op->getName().getStringRef().str()}}));
+      boundsTotal.add(opWork);
     }
     // Graph inputs come from DRAM.
     module.walk([&](func::FuncOp f) {
@@ -299,28 +395,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     });
 
     const int64_t makespan = moduleMakespan(module);
-    llvm::json::Array tiers;
-    for (size_t ti = 0; ti < target.tiers.size(); ++ti) {
-      const hw::Tier &tier = target.tiers[ti];
-      llvm::json::Object coreObj;
-      llvm::json::Array bankArr;
-      for (size_t c = 0; c < cores.size(); ++c)
-        if (cores[c].tier == int(ti) && busy[c] > 0)
-          coreObj[target.block(cores[c]).name] = busy[c];
-      for (size_t b = 0; b < banks.size(); ++b)
-        if (banks[b].tier == int(ti))
-          bankArr.push_back(llvm::json::Object{
-              {"name", target.block(banks[b]).name},
-              {"capacity_bytes", target.block(banks[b]).sram.capacityBytes},
-              {"weight_bytes", weights[b]},
-              {"activation_high_water_bytes", high[b]}});
-      tiers.push_back(llvm::json::Object{
-          {"name", tier.name},
-          {"kind", tier.kind == hw::TierKind::Logic ? "logic" : "memory"},
-          {"cores_used", int64_t(coreObj.size())},
-          {"busy_cycles_per_core", std::move(coreObj)},
-          {"banks", std::move(bankArr)}});
-    }
+    llvm::json::Array tiers = tiersJson(target, busy, weights, high);
     const double clock = m->effectiveClockMhz();
     llvm::json::Object report{
         {"target", target.name},
@@ -331,6 +406,10 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
         {"traffic", llvm::json::Object{{"vertical_bits", vertical},
                                        {"horizontal_bit_mm", bitMm},
                                        {"dram_bits", dram}}}};
+    report["bounds"] = llvm::json::Object{
+        {"total", boundsJson(hw::evaluateBounds(*m, boundsTotal,
+                                                double(makespan)))},
+        {"per_layer", std::move(boundsPerLayer)}};
     if (failed(addStreamingSections(module, plannedOps(module), target,
                                     report)))
       return signalPassFailure();

@@ -149,6 +149,11 @@ int64_t taskColumns(TilingAttr t, int64_t task);
 /// (0 for the other kinds): its columns of every k block, stored once.
 int64_t taskWeightBytes(TilingAttr t, int64_t task);
 
+/// The name of the model node an op came from: its snn.onnx_name, else the
+/// first name in its location (the importer names ops after their ONNX
+/// nodes), else "".
+std::string sourceName(mlir::Operation *op);
+
 } // namespace spikestack::snn
 
 #endif

@@ -209,7 +209,10 @@ struct Placer::Impl {
       diag << " (" << formatBytes(wide)
            << " of it are weights wider than 8 bits "
            << "that --snn-quantize left in the float domain)";
-    diag << "; weight columns " << f.task << " of this op need "
+    diag << "; weight columns " << f.task << " of this op";
+    if (std::string name = sourceName(op); !name.empty())
+      diag << " (ONNX node '" << name << "')";
+    diag << " need "
          << formatBytes(f.bytes) << " in one bank (aligned to the port), "
          << "more than the largest weight bank holds ("
          << formatBytes(f.largestBank)
