@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Runtime/Executor.h"
+#include "spikestack/Hardware/Bounds.h"
 #include "spikestack/Hardware/CostModel.h"
 
 #include "Functional.h"
@@ -344,11 +345,24 @@ public:
     state.resize(p.streams.size());
     layerCycles.assign(p.layers.size(), 0);
     layerEvents.assign(p.layers.size(), 0);
+    layerWork.assign(p.layers.size(), hw::BoundWork{});
+    for (size_t l = 0; l < p.layers.size(); ++l) {
+      hw::BoundWork &w = layerWork[l];
+      w.bankBits.assign(banks.size(), 0);
+      w.linkBits.assign(t.tiers.size() > 0 ? t.tiers.size() - 1 : 0, 0);
+      w.eventOps = 0;
+      for (const Tiling &til : p.layers[l].tilings)
+        if (til.kind != TileKind::Vector)
+          w.denseOps += hw::denseSynapticOps(til.groups, til.vectors,
+                                             til.reduction, til.outputs);
+    }
+    layerSpan.assign(p.layers.size(), {INT64_MAX, INT64_MIN});
   }
 
   absl::Status run();
   json report(const Activity &a) const;
   json dramReport() const;
+  json boundsReport() const;
   std::string summary(const json &r) const;
   std::string trace() const;
   int64_t totalCycles = 0;
@@ -390,6 +404,30 @@ private:
   int64_t passes = 0, skippedPasses = 0, vectorsStreamed = 0,
           vectorsSkipped = 0, skippedTasks = 0;
   std::vector<int64_t> layerCycles, layerEvents;
+  /// Per layer: the work the bounds see (bank, link and DRAM bits, dense
+  /// and streamed PE operations) and the span [first, last) of its
+  /// instructions and transfers (the bounds' achieved cycles).
+  std::vector<hw::BoundWork> layerWork;
+  std::vector<std::pair<int64_t, int64_t>> layerSpan;
+  void touch(int64_t layer, int64_t from, int64_t to) {
+    if (layer < 0 || size_t(layer) >= layerSpan.size())
+      return;
+    auto &[first, last] = layerSpan[size_t(layer)];
+    first = std::min(first, from);
+    last = std::max(last, std::max(from, to));
+  }
+  /// Counts `bits` on bank `bank` and on the links between tiers lo and hi
+  /// for layer `layer`'s bounds.
+  void countBoundBits(int64_t layer, int64_t bank, int lo, int hi,
+                      double bits) {
+    if (layer < 0 || size_t(layer) >= layerWork.size())
+      return;
+    hw::BoundWork &w = layerWork[size_t(layer)];
+    if (bank >= 0)
+      w.bankBits[size_t(bank)] += bits;
+    for (int i = lo; i < hi; ++i)
+      w.linkBits[size_t(i)] += bits;
+  }
   std::vector<TraceEvent> events;
   bool traceFull = false;
 
@@ -507,6 +545,7 @@ int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
     charge(b.tier, kSram,
            double(bits) * (write ? bankWriteFj : bankReadFj)[bank] * 1e-3);
     (write ? bankWriteBits : bankReadBits)[bank] += bits;
+    countBoundBits(layer, bank, lo, hi, double(bits));
     const double wirePj =
         double(bits) * path.horizontalMm * eWire;
     charge(coreTier, kWire, wirePj / 2);
@@ -579,6 +618,8 @@ absl::Status Timing::fetch(size_t c, const Instr &in) {
   // the interface's tier, the bonds crossed.
   charge(b.tier, kSram, double(bits) * bankWriteFj[size_t(in.bank)] * 1e-3);
   bankWriteBits[size_t(in.bank)] += bits;
+  countBoundBits(in.layer, in.bank, lo, hi, double(bits));
+  touch(in.layer, begin, done);
   charge(dramTier, kWire, double(bits) * path.horizontalMm * eWire);
   horizontalBitMm += double(bits) * path.horizontalMm;
   for (int i = lo; i < hi; ++i)
@@ -705,6 +746,8 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
       const int64_t start = std::max(prevComputeEnd, loadEnd);
       const int64_t compute = hw::arrayPassCycles(t.rows, t.cols, nzVectors);
       computeCycles += compute;
+      layerWork[size_t(in.layer)].eventOps +=
+          double(nzVectors) * double(rows) * double(columns);
       prevComputeStart = start;
       prevComputeEnd = start + compute;
       // Energy: spikes gate the PEs (one accumulate per non-zero input per
@@ -767,6 +810,7 @@ absl::Status Timing::step(size_t c) {
     st.dmaFree = transfer(c, in.bank, in.bytes * 8, true, begin,
                           absl::StrCat("store L", in.layer), in.layer,
                           kSpills);
+    touch(in.layer, begin, st.dmaFree);
     record(absl::StrCat("store L", in.layer), dmaTrack(c), begin,
            st.dmaFree - begin, {{"bank", in.bank}, {"bytes", in.bytes}});
     st.time += 1;
@@ -857,6 +901,9 @@ absl::Status Timing::step(size_t c) {
       in.op != Opcode::Load && in.op != Opcode::Store &&
       in.op != Opcode::Fetch)
     layerCycles[in.layer] += st.time - start;
+  if (in.op != Opcode::Signal && in.op != Opcode::Wait &&
+      in.op != Opcode::Store && in.op != Opcode::Fetch)
+    touch(in.layer, start, st.time);
   ++st.pc;
   return absl::OkStatus();
 }
@@ -1028,9 +1075,43 @@ json Timing::report(const Activity &a) const {
                 "streamed; a pass with no non-zero vector is skipped (no "
                 "weight load, no fill or drain)"},
       {"lif", "dense: every neuron updates every time step"}};
+  r["bounds"] = boundsReport();
   if (traceFull)
     r["trace_truncated"] = true;
   return r;
+}
+
+/// One Bounds as the report's object (docs/isa.md, "Bounds").
+json boundsJson(const hw::Bounds &b) {
+  return {{"compute", b.compute},     {"events", b.events},
+          {"events_measured", b.eventsMeasured},
+          {"sram_port", b.sramPort},  {"bond", b.bond},
+          {"dram", b.dram},           {"largest", b.largest},
+          {"binding", b.binding},     {"achieved", b.achieved},
+          {"efficiency", b.efficiency}};
+}
+
+/// The bound analysis per layer (achieved: the layer's span, from its
+/// first instruction or transfer to its last) and in total (achieved: the
+/// makespan).
+json Timing::boundsReport() const {
+  hw::BoundWork total;
+  total.eventOps = 0;
+  json perLayer = json::array();
+  for (size_t l = 0; l < prog.layers.size(); ++l) {
+    hw::BoundWork w = layerWork[l];
+    const auto &d = dramLayerBits[l];
+    w.dramBits = d[kWeights] + d[kInputs] + d[kSpills];
+    total.add(w);
+    const auto [first, last] = layerSpan[l];
+    const double span = last > first ? double(last - first) : 0.0;
+    json j = {{"layer", prog.layers[l].op}};
+    j.update(boundsJson(hw::evaluateBounds(model, w, span)));
+    perLayer.push_back(std::move(j));
+  }
+  return {{"total",
+           boundsJson(hw::evaluateBounds(model, total, double(totalCycles)))},
+          {"per_layer", perLayer}};
 }
 
 /// DRAM traffic by purpose and per layer, the channels and their use.
@@ -1083,6 +1164,17 @@ std::string formatTable(const std::vector<std::vector<std::string>> &rows) {
   return out;
 }
 
+/// `n` with commas between groups of three digits (580,803).
+std::string withThousands(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
 std::string Timing::summary(const json &r) const {
   std::string s;
   absl::StrAppendFormat(&s, "SpikeStack executor: target %s, %d cores\n",
@@ -1108,6 +1200,15 @@ std::string Timing::summary(const json &r) const {
   absl::StrAppendFormat(&s, "  synaptic ev.  %12d  (%d vectors streamed, %d "
                             "skipped)\n",
                         synapticEvents, vectorsStreamed, vectorsSkipped);
+  if (r.contains("bounds")) {
+    const json &b = r["bounds"]["total"];
+    absl::StrAppendFormat(
+        &s, "  efficiency    %12.1f %% of the %s bound (%s of %s cycles)\n",
+        100.0 * b["efficiency"].get<double>(),
+        b["binding"].get<std::string>(),
+        withThousands(int64_t(std::ceil(b["largest"].get<double>()))),
+        withThousands(int64_t(b["achieved"].get<double>())));
+  }
   // Energy by tier and kind, then utilization by core: tables whose
   // columns are as wide as their widest entry and two spaces apart, so
   // that no value runs into the next one whatever its size.
