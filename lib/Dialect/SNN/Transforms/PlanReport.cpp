@@ -103,15 +103,10 @@ DramBits layerDramBits(Operation *op) {
 }
 
 /// The report's "dram" (bits by purpose and per layer) and "residency"
-/// sections; written only when some layer streams its weights, so that
-/// the reports of models that fit on chip stay as they were.
+/// sections (every layer resident and no slots when everything fits).
 LogicalResult addStreamingSections(ModuleOp module, ArrayRef<Operation *> ops,
                                    const hw::Target &target,
                                    llvm::json::Object &report) {
-  if (llvm::none_of(ops, [](Operation *op) {
-        return op->hasAttr(kStreamedAttr);
-      }))
-    return success();
   auto layout = computeSlotLayout(ops, target, "snn-plan-report");
   if (failed(layout))
     return failure();
