@@ -144,16 +144,18 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(Program program,
                      cores.size(), " cores"));
   // Array tilings are for the target's arrays (every core has the same
   // R x C array, as --snn-tile requires): their passes and weight blocks
-  // are counted in the target's rows and columns.
+  // are counted in the target's rows and in at most its columns (a layer
+  // whose column task would not fit a weight bank uses fewer).
   for (size_t li = 0; li < program.layers.size() && !cores.empty(); ++li)
     for (size_t k = 0; k < program.layers[li].tilings.size(); ++k) {
       const Tiling &t = program.layers[li].tilings[k];
       const hw::CoreSpec &core = target.block(cores.front()).core;
       if (t.kind != TileKind::Vector &&
-          (t.rows != core.rows || t.cols != core.cols))
+          (t.rows != core.rows || t.cols > core.cols))
         return absl::InvalidArgumentError(absl::StrCat(
             "layer ", li, " tiling ", k, " is for a ", t.rows, "x", t.cols,
-            " array, but the cores of target '", target.name, "' have ",
+            " array (rows equal, columns at most), but the cores of target '",
+            target.name, "' have ",
             core.rows, "x", core.cols, " arrays"));
     }
   for (size_t c = 0; c < program.streams.size(); ++c)

@@ -374,7 +374,7 @@ TEST_F(ExecutorTest, ArrayTilingsAreTheTargetsArrays) {
   auto e = create(p);
   ASSERT_FALSE(e.ok());
   EXPECT_THAT(std::string(e.status().message()),
-              HasSubstr("layer 0 tiling 0 is for a 16x32 array, but the "
+              HasSubstr("layer 0 tiling 0 is for a 16x32 array (rows equal, columns at most), but the "
                         "cores of target '3d-mol' have 32x32 arrays"));
 }
 

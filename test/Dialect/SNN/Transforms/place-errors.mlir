@@ -2,14 +2,16 @@
 
 // Inputs/two-core.json: two 256 B weight banks (0.5 KiB).
 
-// 75 x 4 int8 weights: one column task of 300 B; 512 B free in total but
-// each bank has 256 B, so not even streaming the task from DRAM places it.
-// (40 x 40 int8 weights, 1600 B in ten 160 B tasks, used to fail here too;
-// they now stream: place-streamed.mlir.)
-func.func @one_bank_too_small(%x: tensor<1x75x!snn.spike>) -> tensor<1x4x!snn.fixed<32, 0>> {
-  %w = snn.constant dense<1> : tensor<4x75xi8> -> tensor<4x75x!snn.fixed<8, 0>>
-  // expected-error @+1 {{snn-place: the weights need 300 B, the weight banks of target 'two-core' hold 512 B; weight columns 0 of this op need 300 B in one bank (aligned to the port), more than the largest weight bank holds (256 B), so not even streaming them from DRAM places them; try --snn-quantize=weight-bits=4 or a target with larger banks}}
-  %y = snn.linear %x, %w : (tensor<1x75x!snn.spike>, tensor<4x75x!snn.fixed<8, 0>>) -> tensor<1x4x!snn.fixed<32, 0>>
+// 300 x 4 int8 weights: one column alone holds 300 B, more than a 256 B
+// bank, so the tiler cannot narrow the task to fit (it would for 75 x 4:
+// three columns of 75 B, Transforms/tile-narrow.mlir) and not even
+// streaming it from DRAM places it. (40 x 40 int8 weights, 1600 B in ten
+// 160 B tasks, used to fail here too; they now stream:
+// place-streamed.mlir.)
+func.func @one_bank_too_small(%x: tensor<1x300x!snn.spike>) -> tensor<1x4x!snn.fixed<32, 0>> {
+  %w = snn.constant dense<1> : tensor<4x300xi8> -> tensor<4x300x!snn.fixed<8, 0>>
+  // expected-error @+1 {{snn-place: the weights need 1.2 KiB, the weight banks of target 'two-core' hold 512 B; weight columns 0 of this op need 300 B in one bank (aligned to the port), more than the largest weight bank holds (256 B), so not even streaming them from DRAM places them; try --snn-quantize=weight-bits=4 or a target with larger banks}}
+  %y = snn.linear %x, %w : (tensor<1x300x!snn.spike>, tensor<4x300x!snn.fixed<8, 0>>) -> tensor<1x4x!snn.fixed<32, 0>>
   return %y : tensor<1x4x!snn.fixed<32, 0>>
 }
 

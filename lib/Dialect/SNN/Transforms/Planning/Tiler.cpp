@@ -60,7 +60,32 @@ LogicalResult uniformCore(ModuleOp module, const hw::Target &target,
 } // namespace
 
 LogicalResult Tiler::setCores(ModuleOp module, const hw::Target &target) {
+  largestWeightBank = 0;
+  for (hw::BlockRef b : target.blocksOfKind(hw::BlockKind::Sram))
+    if (target.block(b).sram.holds != hw::SramRole::Activations)
+      largestWeightBank =
+          std::max(largestWeightBank, target.block(b).sram.capacityBytes);
+  if (largestWeightBank == 0)
+    largestWeightBank = INT64_MAX;
   return uniformCore(module, target, core);
+}
+
+/// Columns per task: the array's, unless a task's held weights (reduction
+/// x columns x held bits) would not fit the largest weight bank even alone
+/// (a 3x3 convolution over 512 channels: 4608 x 32 bytes = 144 KiB against
+/// 128 KiB banks). Then the task uses only as many of the array's columns
+/// as fit, so that the layer can still be placed (its weights streamed
+/// from DRAM one column task at a time); the other columns idle for that
+/// layer. (reduction <= 2^28 and heldBits <= 64 keep the product < 2^35.)
+int64_t Tiler::columnsFor(TileKind kind, int64_t reduction,
+                          int64_t heldBits) const {
+  if (kind != TileKind::Synaptic || heldBits <= 0 ||
+      largestWeightBank == INT64_MAX)
+    return core.cols;
+  const int64_t bitsPerColumn = reduction * heldBits;
+  if (bitsPerColumn * core.cols <= largestWeightBank * 8)
+    return core.cols;
+  return std::max<int64_t>(1, largestWeightBank * 8 / bitsPerColumn);
 }
 
 LogicalResult Tiler::run(ModuleOp module) {
@@ -105,7 +130,8 @@ LogicalResult Tiler::product(Operation *op, SmallVectorImpl<Attribute> &out,
                              TileKind kind, int64_t reduction, int64_t outputs,
                              int64_t groups, int64_t vectors, int64_t steps,
                              int64_t accBits, int64_t heldBits) const {
-  auto t = makeTiling(op, kind, core.rows, core.cols, reduction, outputs,
+  auto t = makeTiling(op, kind, core.rows,
+                      columnsFor(kind, reduction, heldBits), reduction, outputs,
                       groups, vectors, bundleFor(vectors, steps, accBits),
                       heldBits);
   if (failed(t))

@@ -51,8 +51,12 @@ private:
                              int64_t elements, int64_t groups = 1) const;
   int64_t bundleFor(int64_t vectors, int64_t steps, int64_t accBits) const;
 
+  int64_t columnsFor(TileKind kind, int64_t reduction, int64_t heldBits) const;
+
   mlir::MLIRContext *ctx;
   hw::CoreSpec core;
+  /// The largest weight-capable bank: a column task's weights must fit it.
+  int64_t largestWeightBank = INT64_MAX;
 };
 
 } // namespace spikestack::snn
