@@ -118,7 +118,8 @@ def main():
               f"measured {int(measured)} "
               f"{'equal' if expected * 8 == measured else 'DIFFERENT'}; "
               f"plan DRAM bits equal executor {same_plan}; "
-              f"resident {r['resident_bytes'] > 0}, streamed {r['streamed_bytes'] > 0}")
+              f"resident {r['resident_bytes'] > 0}, streamed {r['streamed_bytes'] > 0}; "
+              f"{r['slots_per_core']} slot(s) per core")
 
 
 if __name__ == "__main__":
