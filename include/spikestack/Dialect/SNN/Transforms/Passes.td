@@ -164,7 +164,11 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
     constants) need none. Any shape is legal: the last block in each
     direction holds the remainder (`ceil` division), and a bundle holds all
     `T` steps of as many tokens as keep `cols x accumulator-bits` partial
-    sums per vector in the scratchpad.
+    sums per vector in the scratchpad. A column task holds `reduction x
+    cols` weights; when they would not fit the target's largest weight
+    bank even alone, the op's tasks use only as many of the array's
+    columns as fit (a 3x3 convolution over 512 channels: 28 of 32 columns
+    on 128 KiB banks), so that its weights can still be streamed.
 
     `target` names a preset or a target file; it is recorded as the
     module's `snn.target` for the later passes (default: the module's
@@ -208,9 +212,13 @@ def SNNPlace : Pass<"snn-place", "mlir::ModuleOp"> {
       equally loaded cores the one with the cheapest path (pJ per bit:
       horizontal wire plus bond crossings, from the target's physical
       model) to a weight bank with room wins;
-    * **weights**: the nearest weight-capable bank with room for the task's
-      columns, then the emptiest; capacity is checked for the whole model
-      first and per bank afterwards;
+    * **weights**: first the residency plan (docs/pipeline.md, "Weight
+      streaming"): when the weights do not all fit the weight banks, a 0/1
+      knapsack keeps the layers resident that save the most DRAM traffic
+      and marks the others `snn.streamed`, beside one or two streaming
+      slots per core; a resident task goes to the nearest weight-capable
+      bank with room for its columns, then the emptiest; a streamed task to
+      its core's slot bank;
     * **results**: the activation bank with the cheapest mean path from the
       op's cores, weighted by the traffic the bank already carries (port
       pressure).
@@ -223,9 +231,10 @@ def SNNPlace : Pass<"snn-place", "mlir::ModuleOp"> {
     placement. Later passes reject ops without `snn.placement`.
 
     Errors: an op without `snn.tiling`, a pin naming no block or tier, and
-    weights that do not fit, with the numbers (`the weights need 1.40 MiB,
-    the weight banks of target '3d-mol' hold 1.00 MiB; try
-    --snn-quantize=weight-bits=4 or a target with more SRAM`).
+    a column task whose weights fit no weight bank even alone (so that not
+    even streaming places it), with the op's ONNX node and the numbers
+    (`weight columns 0 of this op (ONNX node '/x/Conv') need 300 B in one
+    bank ..., more than the largest weight bank holds (256 B)`).
   }];
   let options = [
     Option<"seed", "seed", "int64_t", /*default=*/"0",
@@ -260,7 +269,12 @@ def SNNSchedule : Pass<"snn-schedule", "mlir::ModuleOp"> {
     * **dynamic MoE dispatch**: the tasks of `snn.moe_experts` are marked
       `dynamic`: the router's decision is known only at run time, so the
       executor skips an expert with no routed token and streams only the
-      routed ones; the static times assume every slot is filled.
+      routed ones; the static times assume every slot is filled;
+    * **weight fetches**: a `snn.streamed` task starts no earlier than its
+      weights arrive from DRAM: the core's k-th streamed task's fetch is
+      issued when its (k-1)-th starts (two slots) or finishes (one slot)
+      and takes the DRAM latency plus its bits over the channel that frees
+      first.
 
     The module gets `snn.makespan`, the estimated cycles of one inference.
     Errors: an op without `snn.placement` ("run --snn-place first") and a
@@ -281,9 +295,11 @@ def SNNAllocate : Pass<"snn-allocate", "mlir::ModuleOp"> {
 
     * `snn.weight_offsets`: one byte offset per column task, in the weight
       bank `--snn-place` chose (parallel to `#snn.placement`
-      `weight_banks`). Weights stay resident for the whole inference, so
-      each bank is filled in program order, every buffer aligned to the
-      bank's port width;
+      `weight_banks`). Each core's streaming slots are reserved first;
+      resident weights stay for the whole inference, so each bank is then
+      filled in program order, every buffer aligned to the bank's port
+      width; a streamed task's offset is its core's slot `k mod slots`, `k`
+      counting the core's streamed tasks in schedule order;
     * `snn.output_buffer = #snn.buffer<bank, offset, bytes>`: where the
       op's stored result lives (the output of its fused neuron or
       dequantize epilogue when it has one; spikes take 1 bit, counts the
@@ -325,7 +341,10 @@ def SNNLowerToHW : Pass<"snn-lower-to-hw", "mlir::ModuleOp"> {
     2. `snnhw.load input` of each producer's result buffer (DRAM for graph
        inputs, placed at `input_offsets` after the spilled results), and
        `snnhw.load weights` of the task's weight columns
-       (`snn.weight_offsets`);
+       (`snn.weight_offsets`); for a streamed layer, `snnhw.fetch` of the
+       core's next streamed task's weights goes right before this task's
+       compute instruction (two slots) or after the task (one slot), and
+       the core's first fetch at the start of its stream;
     3. the compute instruction: `snnhw.spike_acc` (synaptic, `dynamic` for
        MoE experts), `snnhw.and_acc` then `snnhw.score_value` (SSA
        attention), `snnhw.vector` with its function, `snnhw.route`,
@@ -360,7 +379,14 @@ def SNNPlanReport : Pass<"snn-plan-report", "mlir::ModuleOp"> {
     * `traffic`: `vertical_bits` and `horizontal_bit_mm` of the planned
       transfers (each task's held-operand loads, its input loads and its
       result store) along the target's physical paths, and `dram_bits`
-      for results spilled to DRAM and graph inputs.
+      for results spilled to DRAM, graph inputs and streamed weights;
+    * `dram`: DRAM bits by purpose (`weights`, `inputs`, `spills`,
+      `total`) and per layer, counted as the executor counts them;
+    * `residency`: per layer with weights, resident or streamed and its
+      bytes, the slots (`slot_bytes`, `slots_per_core`, `slot_banks`) and
+      the resident and streamed totals;
+    * `bounds`: the compute, SRAM-port, bond and DRAM bounds per layer and
+      in total, the estimate and its efficiency (docs/isa.md, "Bounds").
 
     It leaves the IR unchanged. Errors: ops without a schedule or
     allocation, and a file that cannot be written.
