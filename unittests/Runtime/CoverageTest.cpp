@@ -11,6 +11,8 @@
 #include "spikestack/Runtime/Executor.h"
 #include "spikestack/Runtime/Program.h"
 
+#include "TestPrograms.h"
+
 #include "gmock/gmock.h"
 #include <cmath>
 #include "gtest/gtest.h"
@@ -20,78 +22,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-ElemType spike() { return {ElemKind::Spike, 1, 0, 1}; }
-
-Node node(NodeKind kind, std::string name, std::vector<int32_t> operands,
-          int32_t result, std::vector<int64_t> ints) {
-  Node n;
-  n.kind = kind;
-  n.name = std::move(name);
-  n.operands = std::move(operands);
-  n.results = {result};
-  n.ints = std::move(ints);
-  return n;
-}
-
 /// The program. Linear: reduction = 4 inputs, outputs = 3, one group,
 /// vectors = 2 x 3 / 3 = 2 rows; on a 32 x 32 array k_tiles = ceil(4/32) =
 /// 1, one column task of min(32, 3) = 3 columns; its fused LIF updates
 /// 3 columns x 2 vectors = 6 neurons. Add: one vector task over its 2 x 3
 /// = 6 result elements.
-Program program() {
-  Program p;
-  p.target = "3d-mol";
-  p.inputOffsets = {0};
-  Graph g;
-  g.values = {{{2, 4}, spike()},
-              {{3, 4}, {ElemKind::Int, 8, 0, 0}},
-              {{2, 3}, {ElemKind::F32, 32, 0, 0}},
-              {{2, 3}, spike()},
-              {{2, 3}, {ElemKind::Count, 32, 0, 2}}};
-  g.inputs = {0};
-  g.inputNames = {"x"};
-  g.outputs = {4};
-  g.outputNames = {"y"};
-  g.nodes = {node(NodeKind::Constant, "arith.constant", {}, 1, {0}),
-             node(NodeKind::Linear, "snn.linear", {0, 1}, 2, {0, 0, 0}),
-             node(NodeKind::Neuron, "snn.lif", {2}, 3, {}),
-             node(NodeKind::Add, "snn.add", {3, 3}, 4,
-                  {int64_t(ref::AddKind::Exact), 0, 0})};
-  p.graphs = {g};
-  Constant w;
-  w.storage = Storage::I8;
-  w.shape = {3, 4};
-  w.bytes.assign(12, 1);
-  p.constants = {w};
-
-  Layer linear;
-  linear.node = 1;
-  linear.op = "snn.linear";
-  linear.tilings = {{TileKind::Synaptic, 32, 32, 4, 3, 1, 2, 2, 8}};
-  linear.owners = {1};
-  linear.epilogues = {2};
-  Layer add;
-  add.node = 3;
-  add.op = "snn.add";
-  add.tilings = {{TileKind::Vector, 1, 1, 1, 1, 1, 1, 1, 0}};
-  add.owners = {3};
-  add.epilogues = {-1};
-  p.layers = {linear, add};
-
-  Instr acc;
-  acc.op = Opcode::SpikeAcc;
-  acc.layer = 0, acc.tiling = 0, acc.task = 0;
-  acc.kTiles = 1, acc.columns = 3, acc.vectors = 2, acc.bundle = 2;
-  Instr lif;
-  lif.op = Opcode::Lif;
-  lif.layer = 0, lif.task = 0, lif.elements = 6;
-  Instr vec;
-  vec.op = Opcode::Vector;
-  vec.sub = uint8_t(VectorFn::Add);
-  vec.layer = 1, vec.task = 0, vec.elements = 6;
-  p.streams = {{acc, lif, vec, Instr{}}};
-  return p;
-}
+Program program() { return testing::linearProgram(); }
 
 std::string errorOf(const Program &p) {
   absl::Status st = verifyProgram(p);
@@ -430,8 +366,8 @@ TEST_F(ExecutorTest, HugePoolingWindowIsRefusedNotRun) {
   g.values = {{{1, 4096, 4096}, spike}, {{1, 4096, 4096}, spike}};
   g.outputs = {1};
   g.outputNames = {"y"};
-  g.nodes = {node(NodeKind::Empty, "tensor.empty", {}, 0, {}),
-             node(NodeKind::MaxPool, "snn.max_pool2d", {0}, 1,
+  g.nodes = {testing::makeNode(NodeKind::Empty, "tensor.empty", {}, 0, {}),
+             testing::makeNode(NodeKind::MaxPool, "snn.max_pool2d", {0}, 1,
                   {4096, 4096, 1, 1, 2047, 2047, 2048, 2048, 0})};
   p.graphs = {g};
   Layer pool;

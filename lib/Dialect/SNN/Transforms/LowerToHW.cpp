@@ -91,11 +91,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     dramTop = (dramTop + 63) / 64 * 64;
     module.walk([&](func::FuncOp f) {
       for (BlockArgument a : f.getArguments()) {
-        auto s = dyn_cast<ShapedType>(a.getType());
-        const int64_t bytes =
-            s && s.hasStaticShape()
-                ? (s.getNumElements() * elementBits(s.getElementType()) + 7) / 8
-                : 0;
+        const int64_t bytes = valueBytes(a);
         inputOffsets.push_back(dramTop);
         inputBuffer[a] = {dramTop, bytes};
         dramTop = (dramTop + bytes + 63) / 64 * 64;
@@ -194,26 +190,6 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     return index < int64_t(it->second.size()) ? it->second[index] : op;
   }
   llvm::DenseMap<Operation *, SmallVector<Operation *>> bodyOps;
-
-  /// The graph inputs (function arguments) `op` reads, directly or through
-  /// layout ops (reshapes, transposes, concatenations), in first-use order.
-  static SmallVector<Value> graphInputsOf(Operation *op) {
-    SmallVector<Value> found, work(op->getOperands().begin(),
-                                   op->getOperands().end());
-    llvm::DenseSet<Value> seen;
-    for (size_t next = 0; next < work.size(); ++next) {
-      Value v = work[next];
-      if (!seen.insert(v).second)
-        continue;
-      if (isa<BlockArgument>(v)) {
-        found.push_back(v);
-        continue;
-      }
-      if (Operation *def = v.getDefiningOp(); def && isLayoutOp(def))
-        work.append(def->getOperands().begin(), def->getOperands().end());
-    }
-    return found;
-  }
 
   static bool isStreamedTask(const Task &t) {
     return t.op->hasAttr(kStreamedAttr) &&

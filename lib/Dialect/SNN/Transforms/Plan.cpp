@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <cstdio>
@@ -478,6 +479,31 @@ std::string sourceName(Operation *op) {
     return WalkResult::advance();
   });
   return found;
+}
+
+SmallVector<Value> graphInputsOf(Operation *op) {
+  SmallVector<Value> found, work(op->getOperands().begin(),
+                                 op->getOperands().end());
+  llvm::DenseSet<Value> seen;
+  for (size_t next = 0; next < work.size(); ++next) {
+    Value v = work[next];
+    if (!seen.insert(v).second)
+      continue;
+    if (isa<BlockArgument>(v)) {
+      found.push_back(v);
+      continue;
+    }
+    if (Operation *def = v.getDefiningOp(); def && isLayoutOp(def))
+      work.append(def->getOperands().begin(), def->getOperands().end());
+  }
+  return found;
+}
+
+int64_t valueBytes(Value v) {
+  auto s = dyn_cast<ShapedType>(v.getType());
+  if (!s || !s.hasStaticShape())
+    return 0;
+  return (s.getNumElements() * elementBits(s.getElementType()) + 7) / 8;
 }
 
 } // namespace spikestack::snn

@@ -29,33 +29,6 @@ using namespace spikestack::snn;
 
 namespace {
 
-/// The graph inputs (function arguments) `op` reads, directly or through
-/// layout ops, as --snn-lower-to-hw loads them.
-SmallVector<Value> graphInputsOf(Operation *op) {
-  SmallVector<Value> found, work(op->getOperands().begin(),
-                                 op->getOperands().end());
-  llvm::DenseSet<Value> seen;
-  for (size_t next = 0; next < work.size(); ++next) {
-    Value v = work[next];
-    if (!seen.insert(v).second)
-      continue;
-    if (isa<BlockArgument>(v)) {
-      found.push_back(v);
-      continue;
-    }
-    if (Operation *def = v.getDefiningOp(); def && isLayoutOp(def))
-      work.append(def->getOperands().begin(), def->getOperands().end());
-  }
-  return found;
-}
-
-int64_t valueBytes(Value v) {
-  auto s = dyn_cast<ShapedType>(v.getType());
-  if (!s || !s.hasStaticShape())
-    return 0;
-  return (s.getNumElements() * elementBits(s.getElementType()) + 7) / 8;
-}
-
 /// DRAM bits of one layer by purpose, counted as the executor counts the
 /// instructions --snn-lower-to-hw emits: fetched weights (streamed
 /// layers), loads of graph inputs (each core of the first product loads

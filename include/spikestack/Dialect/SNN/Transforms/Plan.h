@@ -154,6 +154,14 @@ int64_t taskWeightBytes(TilingAttr t, int64_t task);
 /// nodes), else "".
 std::string sourceName(mlir::Operation *op);
 
+/// The graph inputs (function arguments) `op` reads, directly or through
+/// layout ops (reshapes, transposes, concatenations), in first-use order:
+/// what --snn-lower-to-hw loads from DRAM and the plan report counts.
+llvm::SmallVector<mlir::Value> graphInputsOf(mlir::Operation *op);
+/// Bytes of a static tensor value (elements x elementBits, rounded up);
+/// 0 for anything else.
+int64_t valueBytes(mlir::Value v);
+
 } // namespace spikestack::snn
 
 #endif
