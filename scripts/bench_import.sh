@@ -26,7 +26,7 @@ for m in "${models[@]}"; do
   best=999999; rss=0
   for ((i = 0; i < RUNS; i++)); do
     /usr/bin/time -f "%e %M" -o "$CACHE/time.txt" \
-      "$BUILD_DIR/bin/snn-translate" --import-onnx "$CACHE/$m.onnx" -o /dev/null
+      "$BUILD_DIR/bin/snn-translate" --import-onnx "$CACHE/$m.onnx" -o "$CACHE/$m.bench.mlir"
     read -r secs kb < "$CACHE/time.txt"
     best=$(/usr/bin/python3 -c "print(min($best, $secs))")
     rss=$((kb > rss ? kb : rss))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pipeline benchmark (issue: lowering): wall time and peak RSS of
-#   snn-opt MODEL.mlir --snn-to-hw="target=T plan-report=R.json" -o /dev/null
+#   snn-opt MODEL.mlir --snn-to-hw="target=T plan-report=R.json" -o HW.mlir
 # on zoo models imported once (random weights; scripts/bench_import.sh's
 # cache). The published configurations' int8 weights (9 MB and 66 MB) do
 # not fit the presets' 1 MiB of weight banks, so by default the target is
@@ -35,7 +35,7 @@ for m in "${models[@]}"; do
   for ((i = 0; i < RUNS; i++)); do
     /usr/bin/time -f "%e %M" -o "$CACHE/time.txt" \
       "$BUILD_DIR/bin/snn-opt" "$CACHE/$m.mlir" \
-      --snn-to-hw="target=$TARGET plan-report=$CACHE/$m.plan.json" -o /dev/null
+      --snn-to-hw="target=$TARGET plan-report=$CACHE/$m.plan.json" -o "$CACHE/$m.hw.mlir"
     read -r secs kb < "$CACHE/time.txt"
     best=$(/usr/bin/python3 -c "print(min($best, $secs))")
     rss=$((kb > rss ? kb : rss))
