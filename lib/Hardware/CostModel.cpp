@@ -13,6 +13,10 @@ int64_t arrayPassCycles(int64_t rows, int64_t cols, int64_t vectors) {
   return arrayFillDrainCycles(rows, cols) + vectors;
 }
 
+int64_t osFoldCycles(int64_t rows, int64_t cols, int64_t reduction) {
+  return 2 * rows + cols + reduction - 2;
+}
+
 int64_t portTransferCycles(int64_t bits, int64_t portBits) {
   return (bits + portBits - 1) / portBits;
 }

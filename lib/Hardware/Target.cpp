@@ -548,6 +548,37 @@ StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
   return tech;
 }
 
+/// A core's "dataflows": a non-empty array of distinct
+/// "weight_stationary" / "output_stationary".
+absl::Status parseDataflows(const Reader &r, const json &bj,
+                            const std::string &bpath, CoreSpec &core) {
+  const std::string path = Reader::join(bpath, "dataflows");
+  const json &d = bj["dataflows"];
+  if (!d.is_array() || d.empty() || d.size() > 2)
+    return r.error(path, absl::StrCat("must be an array of one or two of "
+                                      "\"weight_stationary\" and "
+                                      "\"output_stationary\", got ",
+                                      Reader::describe(d)));
+  core.weightStationary = core.outputStationary = false;
+  for (size_t i = 0; i < d.size(); ++i) {
+    const std::string at = absl::StrCat(path, "[", i, "]");
+    bool *flag = nullptr;
+    if (d[i].is_string() && d[i].get<std::string>() == "weight_stationary")
+      flag = &core.weightStationary;
+    else if (d[i].is_string() &&
+             d[i].get<std::string>() == "output_stationary")
+      flag = &core.outputStationary;
+    if (!flag)
+      return r.error(at, absl::StrCat("must be \"weight_stationary\" or "
+                                      "\"output_stationary\", got ",
+                                      Reader::describe(d[i])));
+    if (*flag)
+      return r.error(at, "is listed twice");
+    *flag = true;
+  }
+  return absl::OkStatus();
+}
+
 StatusOr<Block> parseBlock(const Reader &r, const json &bj,
                            const std::string &bpath, const Tier &tier) {
   if (!bj.is_object())
@@ -560,7 +591,7 @@ StatusOr<Block> parseBlock(const Reader &r, const json &bj,
   if (*bk == "core") {
     if (auto st = r.object(bj, bpath,
                            {"name", "kind", "array_rows", "array_cols",
-                            "lif_units", "scratchpad_bytes"});
+                            "lif_units", "scratchpad_bytes", "dataflows"});
         !st.ok())
       return st;
     b.kind = BlockKind::Core;
@@ -578,6 +609,9 @@ StatusOr<Block> parseBlock(const Reader &r, const json &bj,
         return n.status();
       *slots[i] = *n;
     }
+    if (bj.contains("dataflows"))
+      if (auto st = parseDataflows(r, bj, bpath, b.core); !st.ok())
+        return st;
   } else if (*bk == "sram") {
     if (auto st = r.object(bj, bpath,
                            {"name", "kind", "capacity_bytes", "width_bits",

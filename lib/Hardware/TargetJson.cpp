@@ -61,6 +61,14 @@ ojson blockJson(const Block &b) {
     j["array_cols"] = b.core.cols;
     j["lif_units"] = b.core.lifUnits;
     j["scratchpad_bytes"] = b.core.scratchpadBytes;
+    if (!b.core.weightStationary || b.core.outputStationary) {
+      ojson d = ojson::array();
+      if (b.core.weightStationary)
+        d.push_back("weight_stationary");
+      if (b.core.outputStationary)
+        d.push_back("output_stationary");
+      j["dataflows"] = std::move(d);
+    }
     return j;
   }
   j["kind"] = "sram";

@@ -44,6 +44,12 @@ uint64_t targetFingerprint(const hw::Target &t) {
                       b.core.scratchpadBytes, " ", b.sram.capacityBytes, " ",
                       b.sram.widthBits, " ", b.sram.ports, " ",
                       int(b.sram.holds), ";");
+    for (const hw::Block &b : tier.blocks)
+      if (b.kind == hw::BlockKind::Core &&
+          (!b.core.weightStationary || b.core.outputStationary))
+        absl::StrAppend(&s, "dataflows ", b.name, " ",
+                        int(b.core.weightStationary), " ",
+                        int(b.core.outputStationary), ";");
   }
   for (const hw::VerticalLink &l : t.links)
     absl::StrAppend(&s, "link ", l.lower, " ", l.upper, " ", l.bondPitchUm,
@@ -157,6 +163,13 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(Program program,
             " array (rows equal, columns at most), but the cores of target '",
             target.name, "' have ",
             core.rows, "x", core.cols, " arrays"));
+      const bool os = t.dataflow == Dataflow::OutputStationary;
+      if (t.kind != TileKind::Vector &&
+          !(os ? core.outputStationary : core.weightStationary))
+        return absl::InvalidArgumentError(absl::StrCat(
+            "layer ", li, " tiling ", k, " is ", dataflowName(t.dataflow),
+            ", which the cores of target '", target.name,
+            "' do not support (their `dataflows`)"));
     }
   for (size_t c = 0; c < program.streams.size(); ++c)
     for (size_t i = 0; i < program.streams[c].size(); ++i) {

@@ -139,8 +139,21 @@ std::vector<double> Constant::values() const {
 }
 
 int64_t Tiling::taskColumns(int64_t task) const {
-  const int64_t block = task % nTiles();
-  return std::min(cols, outputs - block * cols);
+  return std::min(cols, outputs - taskBlock(task) * cols);
+}
+
+int64_t Tiling::taskFirstVector(int64_t task) const {
+  return std::min(vectors, taskRowTile(task) * bundlesPerRowTile() * bundle);
+}
+
+int64_t Tiling::taskVectors(int64_t task) const {
+  const int64_t first = taskFirstVector(task);
+  return std::min(vectors - first, bundlesPerRowTile() * bundle);
+}
+
+std::string dataflowName(Dataflow d) {
+  return d == Dataflow::OutputStationary ? "output_stationary"
+                                         : "weight_stationary";
 }
 
 bool Instr::operator==(const Instr &o) const {
@@ -339,7 +352,11 @@ absl::Status verifyLayer(const Program &p, size_t li) {
         t.heldBits > 64 || t.rows > 4096 || t.cols > 4096 ||
         t.reduction > kMaxElements || t.outputs > kMaxElements ||
         t.groups > (1 << 20) || t.vectors > kMaxElements ||
-        t.bundle > t.vectors)
+        t.bundle > t.vectors ||
+        unsigned(t.dataflow) > unsigned(Dataflow::OutputStationary) ||
+        (t.dataflow == Dataflow::OutputStationary &&
+         (t.kind != TileKind::Synaptic || t.bundle > t.rows)) ||
+        !t.rowTilesValid())
       return invalid(absl::StrCat(at, ": bad tiling"));
     // groups x vectors x k blocks: the executor's per-tiling activity
     // table.
@@ -418,7 +435,7 @@ absl::Status verifyInstr(const Program &p, size_t c, size_t i) {
     const Tiling &t = l.tilings[in.tiling];
     if (t.kind != spec.tile || in.task >= t.numTasks() ||
         in.kTiles != t.kTiles() || in.columns != t.taskColumns(in.task) ||
-        in.vectors != t.vectors || in.bundle != t.bundle)
+        in.vectors != t.taskVectors(in.task) || in.bundle != t.bundle)
       return invalid(absl::StrCat(at, ": does not match tiling ",
                                   in.tiling, " of layer ", in.layer));
   }

@@ -267,7 +267,12 @@ std::string disassemble(const Program &p) {
                       " ", t.rows, "x", t.cols, " reduction ", t.reduction,
                       " outputs ", t.outputs, " groups ", t.groups,
                       " vectors ", t.vectors, " bundle ", t.bundle, " held ",
-                      t.heldBits, " bits\n");
+                      t.heldBits, " bits");
+      if (t.dataflow != Dataflow::WeightStationary)
+        absl::StrAppend(&out, " ", dataflowName(t.dataflow));
+      if (t.rowTiles != 1)
+        absl::StrAppend(&out, " row_tiles ", t.rowTiles);
+      out += "\n";
     }
   }
   for (size_t gi = 0; gi < p.graphs.size(); ++gi) {

@@ -224,6 +224,8 @@ std::string encodeLayers(const std::vector<Layer> &ls) {
       for (int64_t v : {t.rows, t.cols, t.reduction, t.outputs, t.groups,
                         t.vectors, t.bundle, t.heldBits})
         w.i64(v);
+      w.u8(uint8_t(t.dataflow));
+      w.i64(t.rowTiles);
     }
     w.i32(l.ownerGraph);
     w.ids(l.owners);
@@ -237,7 +239,7 @@ void decodeLayers(Reader &r, std::vector<Layer> &ls) {
   for (Layer &l : ls) {
     l.node = r.i32();
     l.op = r.str();
-    l.tilings.resize(r.count(1 + 8 * 8));
+    l.tilings.resize(r.count(1 + 8 * 8 + 1 + 8));
     for (Tiling &t : l.tilings) {
       const uint8_t k = r.u8();
       if (k > uint8_t(TileKind::Vector))
@@ -246,6 +248,11 @@ void decodeLayers(Reader &r, std::vector<Layer> &ls) {
       for (int64_t *v : {&t.rows, &t.cols, &t.reduction, &t.outputs,
                          &t.groups, &t.vectors, &t.bundle, &t.heldBits})
         *v = r.i64();
+      const uint8_t d = r.u8();
+      if (d > uint8_t(Dataflow::OutputStationary))
+        r.fail(absl::StrCat("unknown dataflow ", int(d)));
+      t.dataflow = Dataflow(d);
+      t.rowTiles = r.i64();
     }
     l.ownerGraph = r.i32();
     l.owners = r.ids();

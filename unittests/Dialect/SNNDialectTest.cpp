@@ -106,7 +106,8 @@ TEST_F(SNNDialectTest, TilingArithmeticIsRuntimeTilings) {
   auto t = TilingAttr::get(&context, TileKind::Synaptic, /*rows=*/32,
                            /*cols=*/16, /*reduction=*/100, /*outputs=*/40,
                            /*groups=*/3, /*vectors=*/70, /*bundle=*/32,
-                           /*heldBits=*/8);
+                           /*heldBits=*/8, Dataflow::WeightStationary,
+                           /*row_tiles=*/1);
   rt::Tiling r = t.toRuntime();
   EXPECT_EQ(r.kind, rt::TileKind::Synaptic);
   EXPECT_EQ(t.kTiles(), 4);     // ceil(100 / 32)

@@ -27,6 +27,12 @@ int64_t arrayFillDrainCycles(int64_t rows, int64_t cols);
 /// fill and drain plus one cycle per vector (R + C - 2 + n).
 int64_t arrayPassCycles(int64_t rows, int64_t cols, int64_t vectors);
 
+/// Cycles of one output-stationary fold (SCALE-Sim's OS count): the rows x
+/// cols PEs each integrate one output while `reduction` spike columns
+/// stream in along the rows and as many weight rows along the columns:
+/// 2R + C + K - 2 (skew in, K steps, drain out).
+int64_t osFoldCycles(int64_t rows, int64_t cols, int64_t reduction);
+
 /// Cycles to move `bits` through a port `portBits` wide (rounded up).
 int64_t portTransferCycles(int64_t bits, int64_t portBits);
 

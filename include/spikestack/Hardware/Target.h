@@ -169,6 +169,10 @@ struct CoreSpec {
   int64_t rows = 0, cols = 0;
   int64_t lifUnits = 0;
   int64_t scratchpadBytes = 0;
+  /// The array dataflows the core supports (the target file's `dataflows`:
+  /// "weight_stationary", "output_stationary"; weight-stationary only when
+  /// absent). docs/isa.md, "Array passes", times each.
+  bool weightStationary = true, outputStationary = false;
 };
 
 /// An SRAM bank (weight / activation global buffer).

@@ -33,7 +33,7 @@ namespace spikestack::rt {
 /// Container format version this library reads and writes (2: the target
 /// is carried inside the program; version 1 stored a preset name or a
 /// target file's path).
-inline constexpr uint32_t kProgramVersion = 2;
+inline constexpr uint32_t kProgramVersion = 3;
 /// The first eight bytes of every program file.
 inline constexpr std::string_view kProgramMagic = "SNNPROG\x1a";
 
@@ -144,16 +144,55 @@ enum class TileKind : uint8_t { Synaptic, AndAccumulate, ScoreValue, Vector };
 /// "synaptic", "and_accumulate", "score_value" or "vector".
 std::string tileKindName(TileKind kind);
 
+/// How an array pass holds its operands (docs/isa.md, "Array passes").
+///   WeightStationary: a rows x cols block of the held operand stays in the
+///     PEs; a bundle of vectors streams through; partial sums of the bundle
+///     go to the scratchpad, so the held block is reloaded every bundle.
+///   OutputStationary: each PE keeps one output's integration (one of
+///     `rows` vectors x one of `cols` columns) while the spikes stream
+///     along the rows and the weights along the columns, all `reduction`
+///     of them; nothing partial leaves the array.
+enum class Dataflow : uint8_t { WeightStationary, OutputStationary };
+/// "weight_stationary" or "output_stationary".
+std::string dataflowName(Dataflow d);
+
 /// One product of a layer mapped onto core arrays (#snn.tiling).
+///
+/// Tasks: `groups` x `nTiles()` column blocks, each cut along the streamed
+/// vectors into `rowTiles` row tiles (contiguous vector ranges of whole
+/// units: bundles for weight-stationary, folds of `bundle` vectors for
+/// output-stationary). Task i is column task i / rowTiles (group
+/// (i / rowTiles) / nTiles, column block (i / rowTiles) % nTiles) and row
+/// tile i % rowTiles. Each task holds its own copy of its columns' weights.
 struct Tiling {
   TileKind kind = TileKind::Vector;
   int64_t rows = 1, cols = 1, reduction = 1, outputs = 1, groups = 1,
           vectors = 1, bundle = 1, heldBits = 0;
+  Dataflow dataflow = Dataflow::WeightStationary;
+  int64_t rowTiles = 1;
   int64_t kTiles() const { return (reduction + rows - 1) / rows; }
   int64_t nTiles() const { return (outputs + cols - 1) / cols; }
-  int64_t numTasks() const { return groups * nTiles(); }
+  /// Column tasks: (group, column block) pairs.
+  int64_t numColumnTasks() const { return groups * nTiles(); }
+  int64_t numTasks() const { return numColumnTasks() * rowTiles; }
   int64_t numBundles() const { return (vectors + bundle - 1) / bundle; }
+  int64_t taskGroup(int64_t task) const { return task / rowTiles / nTiles(); }
+  /// The task's column block (0 .. nTiles - 1).
+  int64_t taskBlock(int64_t task) const { return task / rowTiles % nTiles(); }
+  int64_t taskRowTile(int64_t task) const { return task % rowTiles; }
   int64_t taskColumns(int64_t task) const;
+  /// Bundles per row tile (the last row tile may have fewer).
+  int64_t bundlesPerRowTile() const {
+    return (numBundles() + rowTiles - 1) / rowTiles;
+  }
+  /// The task's streamed vectors: [taskFirstVector, + taskVectors).
+  int64_t taskFirstVector(int64_t task) const;
+  int64_t taskVectors(int64_t task) const;
+  /// Whether every row tile has at least one vector (the verifiers' check).
+  bool rowTilesValid() const {
+    return rowTiles >= 1 && rowTiles <= numBundles() &&
+           (rowTiles - 1) * bundlesPerRowTile() < numBundles();
+  }
   /// Reduction rows of k block `k` (the last block may be partial).
   int64_t blockRows(int64_t k) const {
     return rows < reduction - k * rows ? rows : reduction - k * rows;

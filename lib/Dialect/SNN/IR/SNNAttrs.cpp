@@ -124,11 +124,15 @@ LogicalResult NeuronAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult spikestack::snn::TilingAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, TileKind, int64_t rows,
+    function_ref<InFlightDiagnostic()> emitError, TileKind kind, int64_t rows,
     int64_t cols, int64_t reduction, int64_t outputs, int64_t groups,
-    int64_t vectors, int64_t bundle, int64_t heldBits) {
+    int64_t vectors, int64_t bundle, int64_t heldBits, Dataflow dataflow,
+    int64_t rowTiles) {
   if (heldBits < 0 || heldBits > 64)
     return emitError() << "tiling held_bits must be in 0..64, got " << heldBits;
+  if (rowTiles <= 0)
+    return emitError() << "tiling row_tiles must be positive, got "
+                       << rowTiles;
   for (auto [name, v] : {std::pair{"rows", rows},
                          {"cols", cols},
                          {"reduction", reduction},
@@ -138,8 +142,31 @@ LogicalResult spikestack::snn::TilingAttr::verify(
                          {"bundle", bundle}})
     if (v <= 0)
       return emitError() << "tiling " << name << " must be positive, got " << v;
-  return verifyTilingBounds(emitError, rows, cols, reduction, outputs, groups,
-                            vectors, bundle);
+  if (failed(verifyTilingBounds(emitError, rows, cols, reduction, outputs,
+                                groups, vectors, bundle)))
+    return failure();
+  if (dataflow == Dataflow::OutputStationary && kind != TileKind::Synaptic)
+    return emitError() << "tiling of kind " << stringifyTileKind(kind)
+                       << " cannot be output_stationary (only synaptic "
+                          "products stream their weights)";
+  if (dataflow == Dataflow::OutputStationary && bundle > rows)
+    return emitError() << "output_stationary fold of " << bundle
+                       << " vectors exceeds the array's " << rows << " rows";
+  spikestack::rt::Tiling t;
+  t.rows = rows, t.cols = cols, t.reduction = reduction, t.outputs = outputs;
+  t.groups = groups, t.vectors = vectors, t.bundle = bundle;
+  t.rowTiles = rowTiles;
+  if (!t.rowTilesValid())
+    return emitError() << "tiling row_tiles " << rowTiles << " leaves a row "
+                       << "tile without vectors (" << t.numBundles()
+                       << " bundle(s) of " << bundle << " of " << vectors
+                       << " vectors)";
+  if (t.numTasks() > limits::kMaxTasks)
+    return emitError() << "tiling needs " << t.numTasks() << " tasks ("
+                       << t.numColumnTasks() << " column tasks x " << rowTiles
+                       << " row tiles); at most "
+                       << limits::formatLimit(limits::kMaxTasks) << " are supported";
+  return success();
 }
 
 LogicalResult spikestack::snn::verifyTilingBounds(
@@ -196,6 +223,11 @@ static_assert(int(TileKind::Synaptic) == int(spikestack::rt::TileKind::Synaptic)
                   int(TileKind::ScoreValue) == int(spikestack::rt::TileKind::ScoreValue) &&
                   int(TileKind::Vector) == int(spikestack::rt::TileKind::Vector),
               "#snn.tiling kinds and rt::TileKind share their encoding");
+static_assert(int(Dataflow::WeightStationary) ==
+                      int(spikestack::rt::Dataflow::WeightStationary) &&
+                  int(Dataflow::OutputStationary) ==
+                      int(spikestack::rt::Dataflow::OutputStationary),
+              "#snn.tiling dataflows and rt::Dataflow share their encoding");
 
 spikestack::rt::Tiling spikestack::snn::TilingAttr::toRuntime() const {
   spikestack::rt::Tiling t;
@@ -204,6 +236,8 @@ spikestack::rt::Tiling spikestack::snn::TilingAttr::toRuntime() const {
   t.reduction = getReduction(), t.outputs = getOutputs();
   t.groups = getGroups(), t.vectors = getVectors(), t.bundle = getBundle();
   t.heldBits = getHeldBits();
+  t.dataflow = static_cast<spikestack::rt::Dataflow>(getDataflow());
+  t.rowTiles = getRowTiles();
   return t;
 }
 int64_t spikestack::snn::TilingAttr::kTiles() const { return toRuntime().kTiles(); }

@@ -344,31 +344,59 @@ int64_t taskWeightBytes(TilingAttr t, int64_t task) {
   return (t.getReduction() * taskColumns(t, task) * t.getHeldBits() + 7) / 8;
 }
 
-TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits) {
+namespace {
+/// Output-stationary folds of task `task`: (vectors, fold cycles, weight
+/// bits streamed per fold).
+struct OsFolds {
+  int64_t folds = 0, foldCycles = 0, weightBits = 0;
+};
+OsFolds osFolds(const rt::Tiling &t, int64_t task, int64_t portBits) {
+  OsFolds f;
+  f.folds = (t.taskVectors(task) + t.bundle - 1) / t.bundle;
+  f.weightBits = t.reduction * t.taskColumns(task) * t.heldBits;
+  // The weights stream along the columns as the spikes stream along the
+  // rows: a fold lasts its compute unless the port cannot keep up.
+  f.foldCycles =
+      std::max(hw::osFoldCycles(t.rows, t.cols, t.reduction),
+               hw::portTransferCycles(f.weightBits, portBits));
+  return f;
+}
+} // namespace
+
+TaskCost taskCost(TilingAttr t, int64_t task, int64_t portBits) {
   TaskCost c;
   if (t.getKind() == TileKind::Vector) {
     c.cycles = t.getVectors();
     return c;
   }
   const rt::Tiling tiling = t.toRuntime();
-  const int64_t kTiles = tiling.kTiles(), bundles = tiling.numBundles();
+  const int64_t columns = tiling.taskColumns(task);
+  const int64_t vectors = tiling.taskVectors(task);
+  const int64_t heldPerPass = t.getReduction() * columns * t.getHeldBits();
+  c.heldBytes = t.getKind() == TileKind::Synaptic ? (heldPerPass + 7) / 8 : 0;
+  c.streamBits = vectors * t.getReduction();
+  c.outputBits = vectors * columns;
+  if (tiling.dataflow == rt::Dataflow::OutputStationary) {
+    const OsFolds f = osFolds(tiling, task, portBits);
+    c.heldBits = f.folds * f.weightBits;
+    c.cycles = f.folds * f.foldCycles;
+    return c;
+  }
+  const int64_t kTiles = tiling.kTiles();
+  const int64_t bundles = (vectors + t.getBundle() - 1) / t.getBundle();
   // Held operand: every k block once per bundle (it is reloaded because
   // the scratchpad holds one bundle's partial sums, not all of them).
-  const int64_t heldPerPass = t.getReduction() * columns * t.getHeldBits();
   c.heldBits = bundles * heldPerPass;
-  c.heldBytes = t.getKind() == TileKind::Synaptic ? (heldPerPass + 7) / 8 : 0;
   int64_t loadCycles = 0;
   for (int64_t k = 0; k < kTiles; ++k)
     loadCycles += hw::portTransferCycles(
         tiling.blockRows(k) * columns * t.getHeldBits(), portBits);
   // Every pass (k block x bundle) computes for fill/drain plus its
-  // streamed vectors; the bundles' vectors add up to all of them.
+  // streamed vectors; the bundles' vectors add up to the task's.
   c.cycles = bundles * loadCycles +
              kTiles * (bundles * hw::arrayFillDrainCycles(t.getRows(),
                                                           t.getCols()) +
-                       t.getVectors());
-  c.streamBits = t.getVectors() * t.getReduction();
-  c.outputBits = t.getVectors() * columns;
+                       vectors);
   return c;
 }
 
@@ -445,17 +473,27 @@ int64_t storedBits(Operation *op) {
   return bits;
 }
 
-int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits) {
+int64_t overlappedTaskCycles(TilingAttr t, int64_t task, int64_t portBits) {
   if (t.getKind() == TileKind::Vector)
     return t.getVectors();
-  // Passes: every k block of every bundle, in order. Pass i computes for
-  // fill/drain plus its streamed vectors; its held operand loads into the
-  // shadow registers while pass i - 1 computes.
-  hw::DoubleBufferedPasses passes;
   const rt::Tiling tiling = t.toRuntime();
-  const int64_t bundles = tiling.numBundles(), kTiles = tiling.kTiles();
-  for (int64_t b = 0; b < bundles; ++b) {
-    const int64_t vecs = tiling.bundleVectors(b);
+  // Output-stationary folds stream their weights while they compute:
+  // there is no held load to hide.
+  if (tiling.dataflow == rt::Dataflow::OutputStationary) {
+    const OsFolds f = osFolds(tiling, task, portBits);
+    return f.folds * f.foldCycles;
+  }
+  // Passes: every k block of every bundle of the task's vectors, in
+  // order. Pass i computes for fill/drain plus its streamed vectors; its
+  // held operand loads into the shadow registers while pass i - 1
+  // computes.
+  hw::DoubleBufferedPasses passes;
+  const int64_t columns = tiling.taskColumns(task);
+  const int64_t first = tiling.taskFirstVector(task);
+  const int64_t last = first + tiling.taskVectors(task);
+  const int64_t kTiles = tiling.kTiles();
+  for (int64_t v = first; v < last; v += tiling.bundle) {
+    const int64_t vecs = std::min(tiling.bundle, last - v);
     for (int64_t k = 0; k < kTiles; ++k)
       passes.add(hw::portTransferCycles(
                      tiling.blockRows(k) * columns * t.getHeldBits(), portBits),

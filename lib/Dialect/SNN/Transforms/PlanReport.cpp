@@ -333,7 +333,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
               countBits(dramTier, bank, fetched);
             }
             const TaskCost c =
-                taskCost(tiling, taskColumns(tiling, task),
+                taskCost(tiling, task,
                          target.block(banks[bank]).sram.widthBits);
             move(core, bank, double(c.heldBits));
             weights[bank] = std::max(

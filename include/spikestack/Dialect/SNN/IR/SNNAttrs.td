@@ -82,10 +82,19 @@ def SNN_TilingAttr : AttrDef<SNN_Dialect, "Tiling"> {
     weight bits for `synaptic`, 1 for the spikes of `K^T`, the score width
     for `A` (the accumulator), 0 for `vector`.
 
-    The placer assigns one core per `(group, n-tile)` pair, a *column
-    task*: all `k_tiles` blocks of a column accumulate on that core, whose
-    LIF units then run the fused neuron. Task `i` is group
-    `i / n_tiles`, column block `i % n_tiles`.
+    `dataflow` (default `weight_stationary`) says how the array holds the
+    operands (`#snn.dataflow` above); for `output_stationary`, `bundle` is
+    the fold: the vectors whose outputs one pass keeps in the array.
+
+    A *column task* is one `(group, n-tile)` pair; it is cut along the
+    streamed vectors into `row_tiles` (default 1) contiguous ranges of
+    whole bundles, and each piece is a *task*, which the placer puts on one
+    core: all `k_tiles` blocks of its columns accumulate there, and its LIF
+    units then run the fused neuron. Task `i` is row tile
+    `i % row_tiles` of column task `i / row_tiles` (group
+    `i / row_tiles / n_tiles`, column block `i / row_tiles % n_tiles`).
+    Every task keeps its own copy of its columns' weights, so the row
+    tiles of one column block read different banks.
 
     The numbers are bounded as in a program (SNNLimits.h; the executor's
     program verifier has the same limits): arrays of at most 4096 x 4096,
@@ -105,7 +114,9 @@ def SNN_TilingAttr : AttrDef<SNN_Dialect, "Tiling"> {
     "int64_t":$rows, "int64_t":$cols,
     "int64_t":$reduction, "int64_t":$outputs,
     "int64_t":$groups, "int64_t":$vectors, "int64_t":$bundle,
-    "int64_t":$held_bits
+    "int64_t":$held_bits,
+    DefaultValuedParameter<"Dataflow", "Dataflow::WeightStationary">:$dataflow,
+    DefaultValuedParameter<"int64_t", "1">:$row_tiles
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
@@ -115,7 +126,7 @@ def SNN_TilingAttr : AttrDef<SNN_Dialect, "Tiling"> {
     ::spikestack::rt::Tiling toRuntime() const;
     int64_t kTiles() const;
     int64_t nTiles() const;
-    /// Column tasks: one core each.
+    /// Tasks (column tasks x row tiles): one core each.
     int64_t numTasks() const;
     int64_t numBundles() const;
   }];

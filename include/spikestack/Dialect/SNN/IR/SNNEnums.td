@@ -93,4 +93,24 @@ def SNN_TileKindAttr : EnumAttr<SNN_Dialect, SNN_TileKind, "tile_kind"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def SNN_Dataflow : I32EnumAttr<"Dataflow", "how an array pass holds its operands", [
+    I32EnumAttrCase<"WeightStationary", 0, "weight_stationary">,
+    I32EnumAttrCase<"OutputStationary", 1, "output_stationary">]> {
+  let cppNamespace = "::spikestack::snn";
+  let genSpecializedAttr = 0;
+  let description = [{
+    `weight_stationary`: a `rows x cols` block of the weights stays in the
+    PEs while a bundle of spike vectors streams through; the bundle's
+    partial sums go to the scratchpad, so every k block is reloaded once
+    per bundle (fill and drain `R + C - 2` per pass). `output_stationary`
+    (synaptic tilings only): each PE keeps one output's integration, one
+    of `rows` vectors (a *fold* of `bundle <= rows` vectors) times one of
+    `cols` columns, while the spikes stream along the rows and the weights
+    along the columns, the whole reduction at once; nothing partial leaves
+    the array and the scratchpad does not cap the fold (`2R + C + K - 2`
+    cycles per fold, SCALE-Sim's count). A core's target entry lists the
+    dataflows it supports (`docs/targets.md`).
+  }];
+}
+
 #endif // SPIKESTACK_DIALECT_SNN_IR_SNNENUMS_TD

@@ -125,9 +125,9 @@ mlir::FailureOr<hw::PhysicalModel> buildModuleModel(mlir::ModuleOp module,
 /// The module's snn.makespan (written by --snn-schedule), or 0.
 int64_t moduleMakespan(mlir::ModuleOp module);
 
-/// Closed-form cost of one column task of a tiling on a core: a dense
-/// upper bound (every streamed vector processed; zero skipping is the
-/// executor's business).
+/// Closed-form cost of one task of a tiling on a core (its columns, its
+/// row tile's vectors, the tiling's dataflow): a dense upper bound (every
+/// streamed vector processed; zero skipping is the executor's business).
 struct TaskCost {
   int64_t cycles = 0;     ///< held loads + fill/drain + streaming
   int64_t heldBits = 0;   ///< bits of the held operand fetched (per reload)
@@ -135,14 +135,16 @@ struct TaskCost {
   int64_t streamBits = 0; ///< input bits streamed into the array
   int64_t outputBits = 0; ///< result bits leaving the core
 };
-/// `columns` is the number of output columns the task owns (cols, or the
-/// remainder for the last column block); `portBits` the width of the bank
-/// port the held operand comes through.
-TaskCost taskCost(TilingAttr t, int64_t columns, int64_t portBits);
+/// `portBits` is the width of the bank port the held operand comes
+/// through. Weight-stationary: every k block reloaded per bundle, each pass
+/// R + C - 2 + vectors. Output-stationary: per fold of `bundle` vectors,
+/// max(2R + C + K - 2, the fold's K x columns weights through the port).
+TaskCost taskCost(TilingAttr t, int64_t task, int64_t portBits);
 /// Cycles of the same task when the held operand is double-buffered (the
 /// next pass's weights load into shadow registers while the current pass
-/// computes): the first load, then max(load, compute) per pass.
-int64_t overlappedTaskCycles(TilingAttr t, int64_t columns, int64_t portBits);
+/// computes): the first load, then max(load, compute) per pass. An
+/// output-stationary task costs what taskCost says.
+int64_t overlappedTaskCycles(TilingAttr t, int64_t task, int64_t portBits);
 /// Output columns of task `task` of `t`.
 int64_t taskColumns(TilingAttr t, int64_t task);
 /// Bytes of weights task `task` of a synaptic tiling keeps in its bank

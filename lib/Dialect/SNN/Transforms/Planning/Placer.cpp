@@ -334,9 +334,8 @@ struct Placer::Impl {
       for (int64_t task = 0; task < t.numTasks(); ++task) {
         // The core that finishes the task first (load balance); weight
         // traffic energy and the seed break ties.
-        const int64_t cols = taskColumns(t, task);
         TaskCost c =
-            taskCost(t, cols, portBits(weights ? weightPool : outputPool));
+            taskCost(t, task, portBits(weights ? weightPool : outputPool));
         size_t best = (*corePool)[0];
         double bestScore = 0;
         for (size_t k = 0; k < corePool->size(); ++k) {

@@ -244,10 +244,9 @@ struct Scheduler::Impl {
         if (!placement.getWeightBanks().empty())
           port = target->block(banks[placement.getWeightBanks()[task]])
                      .sram.widthBits;
-        const int64_t cols = taskColumns(tiling, int64_t(task));
-        const int64_t cycles = doubleBuffer
-                                   ? overlappedTaskCycles(tiling, cols, port)
-                                   : taskCost(tiling, cols, port).cycles;
+        const int64_t cycles =
+            doubleBuffer ? overlappedTaskCycles(tiling, int64_t(task), port)
+                         : taskCost(tiling, int64_t(task), port).cycles;
         if (addCycles(ready, cycles) >= kMaxCycles) {
           op->emitError()
               << "snn-schedule: task " << task << " of this op would finish "

@@ -31,7 +31,8 @@ FailureOr<TilingAttr> makeTiling(Operation *op, TileKind kind, int64_t rows,
                                 vectors, bundle)))
     return failure();
   return TilingAttr::get(op->getContext(), kind, rows, cols, reduction,
-                         outputs, groups, vectors, bundle, heldBits);
+                         outputs, groups, vectors, bundle, heldBits,
+                         Dataflow::WeightStationary, /*row_tiles=*/1);
 }
 
 /// Fails (with the error on the module) unless every core of `target` has
