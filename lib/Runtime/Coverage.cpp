@@ -409,7 +409,9 @@ absl::Status takeLayer(const Program &p, size_t li, IssuedMap &issued) {
       in.tiling = int64_t(k);
       in.kTiles = t.kTiles();
       in.columns = columns;
-      in.vectors = t.vectors;
+      // A row tile streams its own vectors (every (group, column block,
+      // vector range) once: the tasks enumerate them).
+      in.vectors = t.taskVectors(task);
       in.bundle = t.bundle;
       if (auto st = take(p, issued, li, k, in, "the array work"); !st.ok())
         return st;
@@ -421,7 +423,7 @@ absl::Status takeLayer(const Program &p, size_t li, IssuedMap &issued) {
       Instr after;
       after.layer = int64_t(li);
       after.task = task;
-      after.elements = columns * t.vectors;
+      after.elements = columns * t.taskVectors(task);
       after.op = Opcode::Lif;
       if (t.kind == TileKind::Synaptic &&
           g.nodes[l.epilogues[k]].kind == NodeKind::Dequantize) {

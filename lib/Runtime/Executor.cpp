@@ -695,22 +695,33 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
   const Layer &layer = prog.layers[in.layer];
   const Tiling &t = layer.tilings[in.tiling];
   const TilingActivity &a = act.layers[in.layer][in.tiling];
-  const int64_t group = in.task / t.nTiles();
+  const int64_t group = t.taskGroup(in.task);
+  // The task's vectors: [first, last) of the tiling's (its row tile).
+  const int64_t first = t.taskFirstVector(in.task);
+  const int64_t last = first + t.taskVectors(in.task);
   const int64_t columns = in.columns, kT = t.kTiles();
   const int coreTier = tierOfCore(c);
   const bool weightsFromBank =
       in.op == Opcode::SpikeAcc && st.weightBank >= -1 && t.heldBits > 0;
   const bool ran = !a.nonzero.empty();
-  // A dynamic task whose group received nothing is skipped whole.
+  const bool os = t.dataflow == Dataflow::OutputStationary;
+  auto nonzero = [&](int64_t v, int64_t k) {
+    return a.nonzero[size_t((group * t.vectors + v) * kT + k)];
+  };
+  // Units of work the task's range is cut into: bundles (passes per k
+  // block) or folds.
+  const int64_t units = (last - first + t.bundle - 1) / t.bundle;
+  // A dynamic task whose group received nothing in its range is skipped
+  // whole.
   if (ran && in.dynamic && !a.realValued) {
     bool any = false;
-    for (int64_t v = 0; v < t.vectors && !any; ++v)
+    for (int64_t v = first; v < last && !any; ++v)
       for (int64_t k = 0; k < kT && !any; ++k)
-        any = a.nonzero[size_t((group * t.vectors + v) * kT + k)] != 0;
+        any = nonzero(v, k) != 0;
     if (!any) {
       ++skippedTasks;
-      vectorsSkipped += t.vectors * kT;
-      skippedPasses += t.numBundles() * kT;
+      vectorsSkipped += (last - first) * kT;
+      skippedPasses += os ? units : units * kT;
       record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task,
                           " (no tokens)"),
              coreTrack(c), st.time, 1,
@@ -721,63 +732,122 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
   const int64_t t0 = st.time;
   int64_t prevComputeStart = t0, prevComputeEnd = t0, computeCycles = 0,
           loadCycles = 0, myPasses = 0, mySkipped = 0, events = 0;
-  for (int64_t b = 0; b < t.numBundles(); ++b) {
-    const int64_t v0 = b * t.bundle, vn = std::min(t.bundle, t.vectors - v0);
-    for (int64_t k = 0; k < kT; ++k) {
-      const int64_t rows = std::min(t.rows, t.reduction - k * t.rows);
-      int64_t nzVectors = vn, nzElems = vn * rows;
-      if (ran && !a.realValued) {
-        nzVectors = nzElems = 0;
-        for (int64_t v = v0; v < v0 + vn; ++v) {
-          const int32_t nz = a.nonzero[size_t((group * t.vectors + v) * kT + k)];
-          nzVectors += nz != 0;
-          nzElems += nz;
-        }
+  // Synaptic events (or MACs) and their energy, and the bounds' event
+  // operations, of `nzVectors` vectors with `nzElems` non-zero inputs in
+  // a k block of `rows` rows: the same for either dataflow.
+  auto countEvents = [&](int64_t nzVectors, int64_t nzElems, int64_t rows) {
+    layerWork[size_t(in.layer)].eventOps +=
+        double(nzVectors) * double(rows) * double(columns);
+    // Energy: spikes gate the PEs (one accumulate per non-zero input per
+    // column); multi-bit inputs multiply-accumulate densely.
+    if (a.realValued) {
+      macs += nzElems * columns;
+      charge(coreTier, kCompute, double(nzElems * columns) * eMac);
+    } else {
+      synapticEvents += nzElems * columns;
+      events += nzElems * columns;
+      charge(coreTier, kCompute, double(nzElems * columns) * eAcc);
+    }
+  };
+  if (os) {
+    // Output-stationary (docs/isa.md, "Array passes"): the non-zero
+    // vectors of the range (any k block with a spike; real-valued input:
+    // all) are packed into folds of `bundle` vectors; each fold streams all
+    // `reduction` spike columns and the task's weights through the array.
+    int64_t nz = 0;
+    for (int64_t v = first; v < last; ++v) {
+      int64_t nzBlocks = 0;
+      for (int64_t k = 0; k < kT; ++k) {
+        const int64_t rows = t.blockRows(k);
+        const int64_t elems = ran && !a.realValued ? nonzero(v, k) : rows;
+        nzBlocks += elems != 0;
+        if (elems != 0)
+          countEvents(1, elems, rows);
       }
-      vectorsStreamed += nzVectors;
-      vectorsSkipped += vn - nzVectors;
-      if (nzVectors == 0) {
-        ++mySkipped;
-        continue;
-      }
-      ++myPasses;
-      // Held block: weights from their bank (double-buffered: the load may
-      // start once the previous pass started computing), or K^T / scores
-      // from the scratchpad, one array row per cycle.
-      const int64_t heldBits = rows * columns * t.heldBits;
-      int64_t loadEnd;
+      // A packed vector streams all its k blocks (its zero ones too); a
+      // zero vector none.
+      (nzBlocks != 0 ? vectorsStreamed : vectorsSkipped) += kT;
+      nz += nzBlocks != 0;
+    }
+    const int64_t folds = (nz + t.bundle - 1) / t.bundle;
+    const int64_t foldCompute = hw::osFoldCycles(t.rows, t.cols, t.reduction);
+    const int64_t foldBits = t.reduction * columns * t.heldBits;
+    int64_t foldStart = t0;
+    for (int64_t f = 0; f < folds; ++f) {
+      int64_t foldEnd = foldStart + foldCompute;
       if (weightsFromBank) {
-        loadEnd = transfer(c, st.weightBank, heldBits, false, prevComputeStart,
-                           absl::StrCat("weights L", in.layer, " t", in.task),
-                           in.layer, kWeights);
-        record(absl::StrCat("weights L", in.layer, " t", in.task), dmaTrack(c),
-               prevComputeStart, loadEnd - prevComputeStart,
-               {{"bank", st.weightBank}, {"bits", heldBits}});
+        const std::string what =
+            absl::StrCat("weights L", in.layer, " t", in.task);
+        const int64_t loadEnd =
+            transfer(c, st.weightBank, foldBits, false, foldStart, what,
+                     in.layer, kWeights);
+        record(what, dmaTrack(c), foldStart, loadEnd - foldStart,
+               {{"bank", st.weightBank}, {"bits", foldBits}, {"fold", f}});
+        loadCycles += loadEnd - foldStart;
+        foldEnd = std::max(foldEnd, loadEnd);
       } else {
-        loadEnd = prevComputeStart + rows;
-        charge(coreTier, kSram, double(heldBits) * eScratch);
+        // K^T / scores would come from the scratchpad; the stream keeps
+        // pace with the spikes.
+        charge(coreTier, kSram, double(foldBits) * eScratch);
       }
-      loadCycles += loadEnd - prevComputeStart;
-      const int64_t start = std::max(prevComputeEnd, loadEnd);
-      const int64_t compute = hw::arrayPassCycles(t.rows, t.cols, nzVectors);
-      computeCycles += compute;
-      layerWork[size_t(in.layer)].eventOps +=
-          double(nzVectors) * double(rows) * double(columns);
-      prevComputeStart = start;
-      prevComputeEnd = start + compute;
-      // Energy: spikes gate the PEs (one accumulate per non-zero input per
-      // column); multi-bit inputs multiply-accumulate densely.
-      if (a.realValued) {
-        macs += nzElems * columns;
-        charge(coreTier, kCompute, double(nzElems * columns) * eMac);
-      } else {
-        synapticEvents += nzElems * columns;
-        events += nzElems * columns;
-        charge(coreTier, kCompute, double(nzElems * columns) * eAcc);
+      computeCycles += foldCompute;
+      foldStart = foldEnd;
+    }
+    myPasses = folds;
+    mySkipped = units - folds;
+    prevComputeEnd = foldStart;
+    // Inputs read once per non-zero vector, outputs written once.
+    charge(coreTier, kSram,
+           double(nz * t.reduction + nz * columns * 16) * eScratch);
+  } else {
+    for (int64_t v0 = first; v0 < last; v0 += t.bundle) {
+      const int64_t vn = std::min(t.bundle, last - v0);
+      for (int64_t k = 0; k < kT; ++k) {
+        const int64_t rows = t.blockRows(k);
+        int64_t nzVectors = vn, nzElems = vn * rows;
+        if (ran && !a.realValued) {
+          nzVectors = nzElems = 0;
+          for (int64_t v = v0; v < v0 + vn; ++v) {
+            const int32_t nz = nonzero(v, k);
+            nzVectors += nz != 0;
+            nzElems += nz;
+          }
+        }
+        vectorsStreamed += nzVectors;
+        vectorsSkipped += vn - nzVectors;
+        if (nzVectors == 0) {
+          ++mySkipped;
+          continue;
+        }
+        ++myPasses;
+        // Held block: weights from their bank (double-buffered: the load
+        // may start once the previous pass started computing), or K^T /
+        // scores from the scratchpad, one array row per cycle.
+        const int64_t heldBits = rows * columns * t.heldBits;
+        int64_t loadEnd;
+        if (weightsFromBank) {
+          loadEnd =
+              transfer(c, st.weightBank, heldBits, false, prevComputeStart,
+                       absl::StrCat("weights L", in.layer, " t", in.task),
+                       in.layer, kWeights);
+          record(absl::StrCat("weights L", in.layer, " t", in.task),
+                 dmaTrack(c), prevComputeStart, loadEnd - prevComputeStart,
+                 {{"bank", st.weightBank}, {"bits", heldBits}});
+        } else {
+          loadEnd = prevComputeStart + rows;
+          charge(coreTier, kSram, double(heldBits) * eScratch);
+        }
+        loadCycles += loadEnd - prevComputeStart;
+        const int64_t start = std::max(prevComputeEnd, loadEnd);
+        const int64_t compute = hw::arrayPassCycles(t.rows, t.cols, nzVectors);
+        computeCycles += compute;
+        countEvents(nzVectors, nzElems, rows);
+        prevComputeStart = start;
+        prevComputeEnd = start + compute;
+        // Input vectors read from, partial sums written to the scratchpad.
+        charge(coreTier, kSram,
+               double(nzVectors * rows + nzVectors * columns * 16) * eScratch);
       }
-      // Input vectors read from, partial sums written to the scratchpad.
-      charge(coreTier, kSram,
-             double(nzVectors * rows + nzVectors * columns * 16) * eScratch);
     }
   }
   passes += myPasses;
@@ -785,16 +855,24 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
   st.busy += computeCycles;
   layerEvents[in.layer] += events;
   const int64_t end = std::max(prevComputeEnd, t0 + 1);
+  json args = {{"layer", in.layer},
+               {"op", layer.op},
+               {"task", in.task},
+               {"compute_cycles", computeCycles},
+               {"load_cycles", loadCycles},
+               {"passes", myPasses},
+               {"skipped_passes", mySkipped},
+               {"synaptic_events", events}};
+  // Weight-stationary single-row-tile tasks keep the args they always had.
+  if (os || t.rowTiles != 1) {
+    args["dataflow"] = dataflowName(t.dataflow);
+    args["first_vector"] = first;
+    args["vectors"] = last - first;
+  }
+  if (os)
+    args["folds"] = myPasses;
   record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task),
-         coreTrack(c), t0, end - t0,
-         {{"layer", in.layer},
-          {"op", layer.op},
-          {"task", in.task},
-          {"compute_cycles", computeCycles},
-          {"load_cycles", loadCycles},
-          {"passes", myPasses},
-          {"skipped_passes", mySkipped},
-          {"synaptic_events", events}});
+         coreTrack(c), t0, end - t0, std::move(args));
   return end;
 }
 
@@ -1046,12 +1124,25 @@ json Timing::report(const Activity &a) const {
     fr[name] = n.elements ? double(n.spikes) / double(n.elements) : 0.0;
   }
   r["firing_rate"] = fr;
+  // Per bank: the bits read and written, the cycles its ports were busy
+  // moving them (bits / (ports x width), rounded up) and that as a share
+  // of the run.
   json banksJ = json::array();
-  for (size_t b = 0; b < banks.size(); ++b)
-    banksJ.push_back({{"name", tgt.block(banks[b]).name},
-                      {"tier", tgt.tiers[banks[b].tier].name},
-                      {"read_bits", bankReadBits[b]},
-                      {"write_bits", bankWriteBits[b]}});
+  for (size_t b = 0; b < banks.size(); ++b) {
+    const hw::SramSpec &s = tgt.block(banks[b]).sram;
+    const int64_t perCycle = std::max<int64_t>(1, s.ports) *
+                             std::max<int64_t>(1, s.widthBits);
+    const int64_t busy =
+        (bankReadBits[b] + bankWriteBits[b] + perCycle - 1) / perCycle;
+    banksJ.push_back(
+        {{"name", tgt.block(banks[b]).name},
+         {"tier", tgt.tiers[banks[b].tier].name},
+         {"read_bits", bankReadBits[b]},
+         {"write_bits", bankWriteBits[b]},
+         {"busy_cycles", busy},
+         {"utilization",
+          totalCycles ? double(busy) / double(totalCycles) : 0.0}});
+  }
   json stalls = json::object();
   for (size_t c = 0; c < state.size(); ++c)
     stalls[tgt.block(cores[c]).name] = {{"sync", state[c].stallSync},

@@ -78,7 +78,7 @@ std::vector<Section> smallestSections() {
 /// and the CRC. `offsets` overrides the computed offsets; `gap` puts that
 /// many zero bytes between the last payload and the checksum.
 std::string container(const std::vector<Section> &sections,
-                      uint32_t version = 2, uint64_t fingerprint = 0x1234,
+                      uint32_t version = 3, uint64_t fingerprint = 0x1234,
                       std::vector<uint64_t> offsets = {}, int gap = 0) {
   std::string out("SNNPROG\x1a", 8);
   out += u32(version) + u32(uint32_t(sections.size())) + u64(fingerprint);
@@ -144,8 +144,10 @@ TEST(DecoderTest, HeaderErrors) {
               HasSubstr("bad magic"));
   EXPECT_THAT(errorOf(container(smallestSections(), 1)),
               HasSubstr("unsupported program format version 1"));
-  EXPECT_THAT(errorOf(container(smallestSections(), 3)),
-              HasSubstr("unsupported program format version 3"));
+  EXPECT_THAT(errorOf(container(smallestSections(), 2)),
+              HasSubstr("unsupported program format version 2"));
+  EXPECT_THAT(errorOf(container(smallestSections(), 4)),
+              HasSubstr("unsupported program format version 4"));
   // Magic and version only: the rest of the header is missing.
   EXPECT_THAT(errorOf(std::string("SNNPROG\x1a", 8) + u32(2)),
               HasSubstr("truncated"));
@@ -186,15 +188,15 @@ TEST(DecoderTest, NonContiguousPayloadsAreRefused) {
   // The payloads start at 144; META is 34 bytes, so GRAPH 0 is at 178.
   // Pointing GRAPH 0 one byte later leaves a hole.
   const std::vector<Section> s = smallestSections();
-  EXPECT_THAT(errorOf(container(s, 2, 0x1234, {144, 179})),
+  EXPECT_THAT(errorOf(container(s, 3, 0x1234, {144, 179})),
               HasSubstr("section 1 (GRAPH 0) starts at byte 179, expected "
                         "178"));
   // A zero byte between the last payload (ending at 217) and the checksum.
-  EXPECT_THAT(errorOf(container(s, 2, 0x1234, {}, 1)),
+  EXPECT_THAT(errorOf(container(s, 3, 0x1234, {}, 1)),
               HasSubstr("1 bytes between the last section (ending at byte "
                         "217) and the checksum"));
   // A section past the end of the file.
-  EXPECT_THAT(errorOf(container(s, 2, 0x1234, {144, 178, 202, 206, 5000})),
+  EXPECT_THAT(errorOf(container(s, 3, 0x1234, {144, 178, 202, 206, 5000})),
               HasSubstr("section 4 (STREAM core 0) spans bytes 5000..5007"));
 }
 
@@ -260,6 +262,46 @@ TEST(DecoderTest, EncodedHandBuiltProgramRoundTrips) {
     bad[i] ^= 0x10;
     EXPECT_FALSE(decodeProgram(bad).ok()) << "byte " << i;
   }
+}
+
+TEST(DecoderTest, UnknownDataflowIsRefused) {
+  // The linear program's LAYERS payload: count (4), layer 0's node (4),
+  // op "snn.linear" (4 + 10), tiling count (4), tiling 0's kind (1) and
+  // eight i64 fields (64): its dataflow byte is at 4 + 4 + 14 + 4 + 1 +
+  // 64 = 91, followed by row_tiles (i64, 1). Byte 2 names no dataflow.
+  Program p = testing::linearProgram();
+  p.fingerprint = 42;
+  std::string bytes = encodeProgram(p);
+  // Header: magic 8, version 4, section count 4, fingerprint 8; then 24
+  // bytes per section (kind u32, index u32, offset u64, size u64).
+  auto rd = [&](size_t at, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i)
+      v = (v << 8) | uint8_t(bytes[at + size_t(i)]);
+    return v;
+  };
+  const uint64_t sections = rd(12, 4);
+  uint64_t layers = 0;
+  for (uint64_t i = 0; i < sections; ++i)
+    if (rd(24 + 24 * i, 4) == 4) // LAYERS
+      layers = rd(24 + 24 * i + 8, 8);
+  ASSERT_NE(layers, 0u);
+  const size_t at = size_t(layers) + 91;
+  ASSERT_EQ(bytes[at], 0);         // weight_stationary
+  ASSERT_EQ(rd(at + 1, 8), 1u);    // row_tiles 1
+  bytes[at] = 2;
+  // The CRC-32 of everything before it, again.
+  std::string body = bytes.substr(0, bytes.size() - 4);
+  bytes = body + u32(crc32Of(body));
+  EXPECT_THAT(errorOf(bytes), HasSubstr("unknown dataflow 2"));
+  // Byte 1 (output_stationary) decodes and verifies: a synaptic tiling
+  // whose fold of 2 vectors fits the 32 rows.
+  bytes[at] = 1;
+  body = bytes.substr(0, bytes.size() - 4);
+  bytes = body + u32(crc32Of(body));
+  auto q = decodeProgram(bytes);
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->layers[0].tilings[0].dataflow, Dataflow::OutputStationary);
 }
 
 } // namespace

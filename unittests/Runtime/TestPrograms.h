@@ -90,6 +90,56 @@ inline Program linearProgram(int64_t vectors = 2, int64_t reduction = 4,
   return p;
 }
 
+/// linearProgram on `rows` x `cols` arrays (outputs <= cols: one column
+/// block) with `dataflow` and `rowTiles` row tiles: task i (row tile i) on
+/// core i % cores runs [load weights bank 0 offset i x its weight bytes],
+/// spike_acc over its taskVectors(i), lif of taskVectors(i) x outputs
+/// elements; the add (one task, vectors x outputs elements) ends core 0's
+/// stream. `weightsFromBank`: the `load weights` is there (the weights
+/// come from bank 0 through its port), else the held operand is the
+/// scratchpad's. Every stream ends with halt.
+inline Program tiledLinearProgram(int64_t vectors, int64_t reduction,
+                                  int64_t outputs, int64_t bundle,
+                                  int64_t rows, int64_t cols,
+                                  Dataflow dataflow, int64_t rowTiles,
+                                  int64_t cores, bool weightsFromBank) {
+  Program p = linearProgram(vectors, reduction, outputs, bundle);
+  Tiling &t = p.layers[0].tilings[0];
+  t.rows = rows;
+  t.cols = cols;
+  t.dataflow = dataflow;
+  t.rowTiles = rowTiles;
+  const Instr vec = p.streams[0][2];
+  p.streams.assign(size_t(cores), {});
+  const int64_t weightBytes = reduction * outputs; // int8
+  for (int64_t task = 0; task < t.numTasks(); ++task) {
+    auto &s = p.streams[size_t(task % cores)];
+    if (weightsFromBank) {
+      Instr load;
+      load.op = Opcode::Load;
+      load.sub = uint8_t(LoadKind::Weights);
+      load.layer = 0, load.task = task, load.bank = 0,
+      load.offset = task * weightBytes, load.bytes = weightBytes;
+      s.push_back(load);
+    }
+    Instr acc;
+    acc.op = Opcode::SpikeAcc;
+    acc.layer = 0, acc.tiling = 0, acc.task = task;
+    acc.kTiles = t.kTiles(), acc.columns = t.taskColumns(task),
+    acc.vectors = t.taskVectors(task), acc.bundle = bundle;
+    s.push_back(acc);
+    Instr lif;
+    lif.op = Opcode::Lif;
+    lif.layer = 0, lif.task = task,
+    lif.elements = t.taskVectors(task) * outputs;
+    s.push_back(lif);
+  }
+  p.streams[0].push_back(vec);
+  for (auto &s : p.streams)
+    s.push_back(Instr{});
+  return p;
+}
+
 } // namespace spikestack::rt::testing
 
 #endif

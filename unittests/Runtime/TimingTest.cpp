@@ -22,9 +22,12 @@
 #include "spikestack/Hardware/Target.h"
 #include "spikestack/Runtime/Executor.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "TestPrograms.h"
 
 #include "gtest/gtest.h"
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace spikestack::rt {
@@ -257,6 +260,314 @@ TEST(DramChannelsTest, AFetchTakesTheChannelThatFreesFirst) {
     EXPECT_EQ((*r)["dram"]["per_layer"][0]["weights"], 192.0);
     EXPECT_EQ((*r)["dram"]["per_layer"][1]["weights"], 0.0);
   }
+}
+
+} // namespace
+} // namespace spikestack::rt
+
+namespace spikestack::rt {
+namespace {
+
+/// A target of `cores` cores with 4 x 4 arrays and 16 LIF units on the
+/// logic tier (dataflows: weight-stationary and, if `os`, output-
+/// stationary) under one 64 KiB bank of 2 ports `width` bits wide on the
+/// memory tier (tests/Runtime/Inputs/streaming-1core.json's stack: SRAM
+/// access 2 cycles, bond 3 cycles, so a weight read of b bits from an
+/// idle port is ceil(b / width) + 5 cycles; one core reads at most one
+/// port's width per cycle).
+hw::Target smallTarget(int cores, int64_t width, bool os) {
+  std::string blocks;
+  for (int c = 0; c < cores; ++c)
+    blocks += absl::StrCat(
+        c ? "," : "", "{\"name\": \"c", c,
+        "\", \"kind\": \"core\", \"array_rows\": 4, \"array_cols\": 4, "
+        "\"lif_units\": 16, \"scratchpad_bytes\": 256, \"dataflows\": ",
+        os ? "[\"weight_stationary\", \"output_stationary\"]"
+           : "[\"weight_stationary\"]",
+        "}");
+  const std::string doc = absl::StrCat(
+      "{\"format\": \"spikestack-target\", \"version\": 1, \"name\": "
+      "\"os-test\", \"technology\": \"tech-28nm\", "
+      "\"technology_overrides\": {\"sram_access_cycles\": 2}, "
+      "\"clock_mhz\": 500, \"dram\": {\"channels\": 1, \"bandwidth_gb_s\": "
+      "1, \"latency_ns\": 100, \"energy_pj_per_bit\": 8, \"tier\": "
+      "\"logic\"}, \"tiers\": [{\"name\": \"logic\", \"kind\": \"logic\", "
+      "\"blocks\": [",
+      blocks,
+      "]}, {\"name\": \"memory\", \"kind\": \"memory\", \"blocks\": "
+      "[{\"name\": \"m0\", \"kind\": \"sram\", \"capacity_bytes\": 65536, "
+      "\"width_bits\": ",
+      width,
+      ", \"ports\": 2, \"holds\": \"any\"}]}], \"vertical_links\": "
+      "[{\"lower\": \"logic\", \"upper\": \"memory\", \"latency_cycles\": "
+      "3}]}");
+  auto t = hw::parseTarget(doc, "os-test.json");
+  EXPECT_TRUE(t.ok()) << t.status();
+  return t.ok() ? *t : hw::Target{};
+}
+
+/// The result of one run: the report and the spike_acc trace events' args
+/// (with "start" and "dur" in cycles added), by task.
+struct SmallRun {
+  RunResult result;
+  json report;
+  std::map<int64_t, json> acc;
+};
+
+SmallRun runSmall(Program p, const hw::Target &target, const ref::Tensor &x) {
+  SmallRun out;
+  p.fingerprint = targetFingerprint(target);
+  auto e = Executor::create(std::move(p), target);
+  EXPECT_TRUE(e.ok()) << e.status();
+  if (!e.ok())
+    return out;
+  RunOptions o;
+  o.trace = true;
+  auto r = (*e)->run({x}, o);
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok())
+    return out;
+  out.result = *r;
+  out.report = json::parse(r->reportJson);
+  const double usPerCycle = 1.0 / out.report["clock_mhz"].get<double>();
+  const json trace = json::parse(r->traceJson);
+  for (const json &ev : trace["traceEvents"])
+    if (ev["name"].get<std::string>().rfind("spike_acc", 0) == 0) {
+      json a = ev["args"];
+      a["start"] = std::llround(ev["ts"].get<double>() / usPerCycle);
+      a["dur"] = std::llround(ev["dur"].get<double>() / usPerCycle);
+      out.acc[a["task"].get<int64_t>()] = a;
+    }
+  return out;
+}
+
+// Output-stationary linear: 8 vectors of K = 10 spikes, N = 4 outputs (one
+// column block of C = 4), folds of 4 vectors on 4 x 4 arrays, one core.
+// docs/isa.md, "Array passes": a fold lasts
+//   max(2R + C + K - 2, the fold's weights through the port)
+// with 2R + C + K - 2 = 8 + 4 + 10 - 2 = 20; the fold's weights are
+// K x C x 8 = 10 x 4 x 8 = 320 bits. LIF: 8 x 4 = 32 elements on 16
+// units = 2 cycles; the add likewise 2 cycles; a `load weights` 1 cycle.
+Program osProgram(bool fromBank, int64_t rowTiles = 1, int64_t cores = 1) {
+  return testing::tiledLinearProgram(8, 10, 4, 4, 4, 4,
+                                     Dataflow::OutputStationary, rowTiles,
+                                     cores, fromBank);
+}
+
+TEST(OutputStationaryTest, FoldClosedForm) {
+  EXPECT_EQ(hw::osFoldCycles(4, 4, 10), 20);
+  EXPECT_EQ(hw::osFoldCycles(32, 32, 40), 134); // 64 + 32 + 40 - 2
+}
+
+TEST(OutputStationaryTest, DenseFoldsFromTheScratchpad) {
+  // 8 non-zero vectors -> ceil(8 / 4) = 2 folds x 20 = 40 cycles of
+  // spike_acc (no `load weights`: the held operand streams from the
+  // scratchpad at the spikes' pace); + lif 2 + add 2 = 44.
+  SmallRun r = runSmall(osProgram(false), smallTarget(1, 64, true),
+                        ref::Tensor({8, 10}, 1.0));
+  ASSERT_FALSE(r.report.is_null());
+  const json &a = r.acc[0];
+  EXPECT_EQ(a["dataflow"], "output_stationary");
+  EXPECT_EQ(a["folds"], 2);
+  EXPECT_EQ(a["passes"], 2);
+  EXPECT_EQ(a["skipped_passes"], 0);
+  EXPECT_EQ(a["compute_cycles"], 40);
+  EXPECT_EQ(a["load_cycles"], 0);
+  EXPECT_EQ(a["dur"], 40);
+  EXPECT_EQ(r.result.cycles, 44);
+  const json &c = r.report["counters"];
+  EXPECT_EQ(c["array_passes"], 2);
+  // Each packed vector streams its k_tiles = ceil(10 / 4) = 3 blocks.
+  EXPECT_EQ(c["vectors_streamed"], 24);
+  EXPECT_EQ(c["vectors_skipped"], 0);
+  // One accumulate per spike per column: 8 x 10 x 4.
+  EXPECT_EQ(c["synaptic_events"], 320);
+  // The events bound counts the same operations as weight-stationary's
+  // (per k block: non-zero vectors x block rows x columns = 8 x 10 x 4):
+  // the same program, weight-stationary in bundles of 4, has the same
+  // events bound.
+  Program ws = testing::tiledLinearProgram(
+      8, 10, 4, 4, 4, 4, Dataflow::WeightStationary, 1, 1, false);
+  SmallRun w = runSmall(std::move(ws), smallTarget(1, 64, true),
+                        ref::Tensor({8, 10}, 1.0));
+  ASSERT_FALSE(w.report.is_null());
+  EXPECT_EQ(w.report["counters"]["synaptic_events"], 320);
+  EXPECT_EQ(r.report["bounds"]["total"]["events"],
+            w.report["bounds"]["total"]["events"]);
+  EXPECT_FALSE(w.acc[0].contains("dataflow")); // WS args as they were
+}
+
+TEST(OutputStationaryTest, ComputeBoundFoldsFromTheBank) {
+  // Weights from bank 0 (64-bit ports): 320 bits = ceil(320 / 64) + 5 =
+  // 10 cycles per fold, under the fold's 20: compute-bound.
+  //   load weights 0..1
+  //   fold 0: 1..21  (weights 1..11)
+  //   fold 1: 21..41 (weights 21..31)
+  // + lif 2 + add 2 = 45.
+  SmallRun r = runSmall(osProgram(true), smallTarget(1, 64, true),
+                        ref::Tensor({8, 10}, 1.0));
+  ASSERT_FALSE(r.report.is_null());
+  const json &a = r.acc[0];
+  EXPECT_EQ(a["folds"], 2);
+  EXPECT_EQ(a["compute_cycles"], 40);
+  EXPECT_EQ(a["load_cycles"], 20);
+  EXPECT_EQ(a["start"], 1);
+  EXPECT_EQ(a["dur"], 40);
+  EXPECT_EQ(r.result.cycles, 45);
+  // The bank: 2 folds x 320 bits read, nothing written; its 2 ports of 64
+  // bits are busy ceil(640 / 128) = 5 cycles of 45.
+  const json &b = r.report["counters"]["banks"];
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0]["name"], "m0");
+  EXPECT_EQ(b[0]["read_bits"], 640);
+  EXPECT_EQ(b[0]["write_bits"], 0);
+  EXPECT_EQ(b[0]["busy_cycles"], 5);
+  EXPECT_DOUBLE_EQ(b[0]["utilization"].get<double>(), 5.0 / 45.0);
+}
+
+TEST(OutputStationaryTest, NarrowPortMakesTheFoldPortBound) {
+  // 8-bit ports: a fold's 320 weight bits take 320 / 8 = 40 cycles + 5 of
+  // latency = 45 > 20: the fold lasts as long as its weights.
+  //   load weights 0..1
+  //   fold 0: 1..46  (weights 1..41 on the port, + 5)
+  //   fold 1: 46..91
+  // + lif 2 + add 2 = 95.
+  SmallRun r = runSmall(osProgram(true), smallTarget(1, 8, true),
+                        ref::Tensor({8, 10}, 1.0));
+  ASSERT_FALSE(r.report.is_null());
+  const json &a = r.acc[0];
+  EXPECT_EQ(a["folds"], 2);
+  EXPECT_EQ(a["compute_cycles"], 40);
+  EXPECT_EQ(a["load_cycles"], 90);
+  EXPECT_EQ(a["dur"], 90);
+  EXPECT_EQ(r.result.cycles, 95);
+  // 640 bits on 2 x 8 bits per cycle: 40 busy cycles of 95.
+  const json &b = r.report["counters"]["banks"];
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0]["busy_cycles"], 40);
+  EXPECT_DOUBLE_EQ(b[0]["utilization"].get<double>(), 40.0 / 95.0);
+}
+
+TEST(OutputStationaryTest, ZeroVectorsArePackedIntoFewerFolds) {
+  // Vectors 0, 2, 5 and 7 are all zero; vector 1 is zero in k block 0
+  // only (inputs 0..3), so it is still non-zero. In place, vectors 0..3
+  // and 4..7 would each need a fold; packed, the 4 non-zero vectors
+  // (1, 3, 4, 6) fill one fold: 20 cycles; + lif 2 + add 2 = 24.
+  ref::Tensor x({8, 10}, 1.0);
+  for (int v : {0, 2, 5, 7})
+    for (int i = 0; i < 10; ++i)
+      x.data[size_t(v * 10 + i)] = 0;
+  for (int i = 0; i < 4; ++i)
+    x.data[size_t(1 * 10 + i)] = 0;
+  SmallRun r = runSmall(osProgram(false), smallTarget(1, 64, true), x);
+  ASSERT_FALSE(r.report.is_null());
+  const json &a = r.acc[0];
+  EXPECT_EQ(a["folds"], 1);
+  EXPECT_EQ(a["passes"], 1);
+  EXPECT_EQ(a["skipped_passes"], 1); // ceil(8 / 4) - 1
+  EXPECT_EQ(a["compute_cycles"], 20);
+  EXPECT_EQ(a["dur"], 20);
+  EXPECT_EQ(r.result.cycles, 24);
+  const json &c = r.report["counters"];
+  // 4 packed vectors x 3 k blocks streamed, 4 zero ones x 3 skipped.
+  EXPECT_EQ(c["vectors_streamed"], 12);
+  EXPECT_EQ(c["vectors_skipped"], 12);
+  // Spikes x columns: (4 x 10 - 4) x 4.
+  EXPECT_EQ(c["synaptic_events"], 144);
+}
+
+TEST(OutputStationaryTest, CoresWithoutOutputStationaryRefuseIt) {
+  Program p = osProgram(false);
+  const hw::Target t = smallTarget(1, 64, false);
+  p.fingerprint = targetFingerprint(t);
+  auto e = Executor::create(std::move(p), t);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find(
+                "layer 0 tiling 0 is output_stationary, which the cores of "
+                "target 'os-test' do not support"),
+            std::string::npos)
+      << e.status();
+}
+
+// Row tiles: the same linear (8 vectors, K = 10, N = 4 on 4 x 4 arrays),
+// weight-stationary in bundles of 2, cut into 2 row tiles of 2 bundles
+// (vectors 0..3 and 4..7), task i on core i; the held operand from the
+// scratchpad (one array row per cycle: 4, 4, 2 for k blocks of 4, 4, 2
+// rows). A task: 2 bundles x 3 k blocks = 6 passes of R + C - 2 + 2 = 8
+// cycles; each load after the first (<= 4 cycles) hides under the
+// previous pass's 8:
+//   (b0,k0) load 0..4, compute 4..12; (b0,k1) load 4..8, compute 12..20;
+//   (b0,k2) load 12..14, compute 20..28; (b1,k0) load 20..24, 28..36;
+//   (b1,k1) load 28..32, 36..44; (b1,k2) load 36..38, 44..52.
+// So 4 + 6 x 8 = 52 cycles per task; lif 4 x 4 = 16 elements = 1 cycle.
+// Core 0: 52 + 1 + add (32 elements) 2 = 55; core 1: 52 + 1 = 53.
+TEST(RowTileTest, TwoRowTilesOnTwoCores) {
+  Program p = testing::tiledLinearProgram(8, 10, 4, 2, 4, 4,
+                                          Dataflow::WeightStationary, 2, 2,
+                                          false);
+  SmallRun r = runSmall(std::move(p), smallTarget(2, 64, false),
+                        ref::Tensor({8, 10}, 1.0));
+  ASSERT_FALSE(r.report.is_null());
+  ASSERT_EQ(r.acc.size(), 2u);
+  for (int64_t task : {0, 1}) {
+    const json &a = r.acc[task];
+    EXPECT_EQ(a["dataflow"], "weight_stationary");
+    EXPECT_EQ(a["first_vector"], 4 * task);
+    EXPECT_EQ(a["vectors"], 4);
+    EXPECT_EQ(a["passes"], 6);
+    EXPECT_EQ(a["compute_cycles"], 48);
+    EXPECT_EQ(a["load_cycles"], 4 + 4 + 2 + 4 + 4 + 2);
+    EXPECT_EQ(a["start"], 0);
+    EXPECT_EQ(a["dur"], 52);
+    // 4 vectors x 10 spikes x 4 columns.
+    EXPECT_EQ(a["synaptic_events"], 160);
+  }
+  EXPECT_EQ(r.result.cycles, 55);
+  EXPECT_EQ(r.report["counters"]["array_passes"], 12);
+  EXPECT_EQ(r.report["counters"]["synaptic_events"], 320);
+  // One task over all 8 vectors on one core: 4 bundles x 3 = 12 passes,
+  // 4 + 12 x 8 = 100, + lif (32 elements) 2 + add 2 = 104.
+  Program one = testing::tiledLinearProgram(
+      8, 10, 4, 2, 4, 4, Dataflow::WeightStationary, 1, 1, false);
+  SmallRun o = runSmall(std::move(one), smallTarget(2, 64, false),
+                        ref::Tensor({8, 10}, 1.0));
+  EXPECT_EQ(o.result.cycles, 104);
+}
+
+TEST(RowTileTest, ARowTileReadsItsOwnVectorsActivity) {
+  // Vector 5 (row tile 1's second) is all zero: task 1's passes of bundle
+  // 0 (vectors 4, 5) stream 1 vector, 7 cycles each:
+  //   (b0,k0) 4..11, (b0,k1) 11..18, (b0,k2) 18..25, (b1,k0) 25..33,
+  //   (b1,k1) 33..41, (b1,k2) 41..49 (loads hidden as before) = 49.
+  // Task 0 is unchanged (52).
+  ref::Tensor x({8, 10}, 1.0);
+  for (int i = 0; i < 10; ++i)
+    x.data[size_t(5 * 10 + i)] = 0;
+  Program p = testing::tiledLinearProgram(8, 10, 4, 2, 4, 4,
+                                          Dataflow::WeightStationary, 2, 2,
+                                          false);
+  SmallRun r = runSmall(std::move(p), smallTarget(2, 64, false), x);
+  ASSERT_FALSE(r.report.is_null());
+  EXPECT_EQ(r.acc[0]["dur"], 52);
+  EXPECT_EQ(r.acc[1]["dur"], 49);
+  EXPECT_EQ(r.acc[1]["compute_cycles"], 3 * 7 + 3 * 8);
+  EXPECT_EQ(r.acc[1]["synaptic_events"], 3 * 10 * 4);
+  EXPECT_EQ(r.report["counters"]["vectors_skipped"], 3);
+}
+
+TEST(RowTileTest, OutputStationaryRowTiles) {
+  // Output-stationary folds of 4 in 2 row tiles of one fold each (vectors
+  // 0..3, 4..7) on 2 cores: 20 cycles each; core 0: 20 + lif (16
+  // elements) 1 + add 2 = 23; core 1: 21.
+  SmallRun r = runSmall(osProgram(false, 2, 2), smallTarget(2, 64, true),
+                        ref::Tensor({8, 10}, 1.0));
+  ASSERT_FALSE(r.report.is_null());
+  ASSERT_EQ(r.acc.size(), 2u);
+  EXPECT_EQ(r.acc[0]["folds"], 1);
+  EXPECT_EQ(r.acc[1]["folds"], 1);
+  EXPECT_EQ(r.acc[1]["first_vector"], 4);
+  EXPECT_EQ(r.acc[1]["dur"], 20);
+  EXPECT_EQ(r.result.cycles, 23);
 }
 
 } // namespace

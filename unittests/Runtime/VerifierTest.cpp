@@ -230,5 +230,102 @@ TEST(VerifierTest, InstructionFields) {
               HasSubstr("address bank 0 offset 0 bytes 0 out of range"));
 }
 
+// Output-stationary tilings and row tiles (docs/isa.md, "Array passes"):
+// the linear of TestPrograms.h on 4 x 4 arrays, 8 vectors of 10 inputs, 4
+// outputs (tiledLinearProgram).
+Program tiled(Dataflow d, int64_t bundle, int64_t rowTiles) {
+  return testing::tiledLinearProgram(8, 10, 4, bundle, 4, 4, d, rowTiles,
+                                     rowTiles, false);
+}
+
+TEST(VerifierTest, RowTilesAndOutputStationaryVerify) {
+  // Folds of 4 (<= 4 rows), one row tile; folds of 4 in 2 row tiles of
+  // one fold each; weight-stationary bundles of 2 (4 bundles) in 2 row
+  // tiles of 2 bundles and in 4 row tiles of 1.
+  for (Program p : {tiled(Dataflow::OutputStationary, 4, 1),
+                    tiled(Dataflow::OutputStationary, 4, 2),
+                    tiled(Dataflow::WeightStationary, 2, 2),
+                    tiled(Dataflow::WeightStationary, 2, 4)}) {
+    absl::Status st = verifyProgram(p);
+    EXPECT_TRUE(st.ok()) << st;
+  }
+}
+
+TEST(VerifierTest, OutputStationaryOnlyOnSynapticTilings) {
+  // The add's vector tiling made output-stationary.
+  Program p = tiled(Dataflow::OutputStationary, 4, 1);
+  p.layers[1].tilings[0].dataflow = Dataflow::OutputStationary;
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 1: bad tiling"));
+  // An and_accumulate tiling (the synaptic one relabelled) likewise.
+  p = tiled(Dataflow::OutputStationary, 4, 1);
+  p.layers[0].tilings[0].kind = TileKind::AndAccumulate;
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 0: bad tiling"));
+}
+
+TEST(VerifierTest, FoldLargerThanTheRowsIsRefused) {
+  // A fold of 8 vectors on 4 array rows (each PE row holds one vector).
+  Program p = tiled(Dataflow::OutputStationary, 8, 1);
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 0: bad tiling"));
+  // The same bundle is fine weight-stationary.
+  p = tiled(Dataflow::WeightStationary, 8, 1);
+  absl::Status st = verifyProgram(p);
+  EXPECT_TRUE(st.ok()) << st;
+}
+
+TEST(VerifierTest, EmptyRowTileIsRefused) {
+  // 4 bundles of 2 in 3 row tiles: ceil(4 / 3) = 2 bundles per row tile,
+  // so row tiles 0 and 1 take all 4 and row tile 2 is empty
+  // ((3 - 1) x 2 = 4 >= 4 bundles).
+  Program p = tiled(Dataflow::WeightStationary, 2, 2);
+  p.layers[0].tilings[0].rowTiles = 3;
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 0: bad tiling"));
+  // More row tiles than bundles, and none.
+  p.layers[0].tilings[0].rowTiles = 5;
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 0: bad tiling"));
+  p.layers[0].tilings[0].rowTiles = 0;
+  EXPECT_THAT(errorOf(p), HasSubstr("layer 0: bad tiling"));
+}
+
+TEST(VerifierTest, ArrayInstructionStreamsItsRowTilesVectors) {
+  // Row tile 0 of 2 streams vectors 0..3: `vectors 8` (the tiling's) is
+  // refused, as is row tile 1's count on row tile 0.
+  Program p = tiled(Dataflow::WeightStationary, 2, 2);
+  ASSERT_EQ(p.streams[0][0].op, Opcode::SpikeAcc);
+  p.streams[0][0].vectors = 8;
+  EXPECT_THAT(errorOf(p), HasSubstr("core 0 instruction 0"));
+  EXPECT_THAT(errorOf(p), HasSubstr("does not match tiling 0 of layer 0"));
+  // 7 vectors in 2 row tiles of bundles of 2: 4 bundles, 2 per row tile:
+  // vectors 0..3 and 4..6, so task 1 streams 3.
+  Program q = testing::tiledLinearProgram(7, 10, 4, 2, 4, 4,
+                                          Dataflow::WeightStationary, 2, 2,
+                                          false);
+  ASSERT_EQ(q.streams[1][0].vectors, 3);
+  absl::Status st = verifyProgram(q);
+  EXPECT_TRUE(st.ok()) << st;
+  q.streams[1][0].vectors = 4;
+  EXPECT_THAT(errorOf(q), HasSubstr("does not match tiling 0 of layer 0"));
+}
+
+TEST(VerifierTest, CoverageTakesEveryRowTileOnce) {
+  // Row tile 1's spike_acc and lif missing: the coverage check names it.
+  Program p = tiled(Dataflow::WeightStationary, 2, 2);
+  p.streams[1].erase(p.streams[1].begin(), p.streams[1].begin() + 2);
+  EXPECT_THAT(errorOf(p),
+              HasSubstr("the array work of tiling 0 task 1 needs "
+                        "'spike_acc layer 0 tiling 0 task 1 k_tiles 3 "
+                        "columns 4 vectors 4 bundle 2'"));
+  // Row tile 0's spike_acc twice.
+  p = tiled(Dataflow::WeightStationary, 2, 2);
+  p.streams[0].insert(p.streams[0].begin() + 1, p.streams[0][0]);
+  EXPECT_THAT(errorOf(p), HasSubstr("repeats core 0 instruction 0"));
+  // Its epilogue over the whole layer's vectors (8 x 4) instead of its
+  // own (4 x 4 = 16).
+  p = tiled(Dataflow::WeightStationary, 2, 2);
+  ASSERT_EQ(p.streams[0][1].op, Opcode::Lif);
+  p.streams[0][1].elements = 32;
+  EXPECT_THAT(errorOf(p), HasSubstr("needs 'lif layer 0 task 0 elements "
+                                    "16'"));
+}
+
 } // namespace
 } // namespace spikestack::rt

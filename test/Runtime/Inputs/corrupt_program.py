@@ -2,7 +2,7 @@
 """Makes broken SpikeStack programs for test/Runtime/bad-programs.test.
 
 The container (lib/Runtime/ProgramContainer.cpp, docs/isa.md): 8-byte
-magic "SNNPROG\\x1a", u32 version (2), u32 section count, u64 target
+magic "SNNPROG\\x1a", u32 version (3), u32 section count, u64 target
 fingerprint, a table of {u32 kind, u32 index, u64 offset, u64 size} per
 section, the payloads (contiguous, in table order), then the little-endian
 CRC-32 (zlib) of all preceding bytes. Section kinds, in this order: 1 META,
@@ -25,11 +25,13 @@ Binary edits (IN and OUT are program files):
                            opcode OP (CRC recomputed)
   empty OUT                a zero-byte file
   garbage OUT N            N pseudo-random bytes (fixed seed)
-  garbage-crc OUT N        the magic, version 2, N pseudo-random bytes and
+  garbage-crc OUT N        the magic, version 3, N pseudo-random bytes and
                            their CRC: garbage that reaches the section table
   refit IN OUT REF         REF's target fingerprint (a program compiled for
                            the target IN names), CRC recomputed: keeps the
-                           fuzz regressions runnable when a preset changes
+                           fuzz regressions runnable when a preset changes;
+                           a version 2 IN is upgraded to version 3 (every
+                           tiling gains dataflow 0 and row_tiles 1)
   meta IN OUT FIELD VALUE  META's FIELD (target, document) set to VALUE
                            (@FILE: the bytes of FILE; *N: N bytes 'x'),
                            the container rebuilt canonically
@@ -48,7 +50,7 @@ Binary edits (IN and OUT are program files):
 
 Assembly edits (IN.s, OUT.s; each prints what it changed, for FileCheck
 variables, as one line "edit: ..."):
-  asm-address IN OUT MODE  the first `load input` line: MODE `past-end`
+  asm-address IN OUT MODE  the first `load input` from a bank: `past-end`
                            moves it to offset 131072 (past every bank of
                            3d-mol), `no-bank` names bank 999
   asm-deadlock IN OUT      the first `wait B count C` becomes count C+100
@@ -129,7 +131,7 @@ def parse(data):
                 for k, i, off, size in sections(data)]
 
 
-def build(fp, secs, version=2):
+def build(fp, secs, version=3):
     """The canonical container of `secs` (contiguous, in the given order)."""
     out = bytearray(b"SNNPROG\x1a" + struct.pack("<IIQ", version, len(secs), fp))
     off = HEADER + ENTRY * len(secs)
@@ -139,6 +141,30 @@ def build(fp, secs, version=2):
     for _, _, p in secs:
         out += p
     return with_crc(out)
+
+
+def upgrade_layers(p):
+    """A version 2 LAYERS payload in version 3: after each tiling's kind
+    (u8) and eight i64 fields, dataflow 0 (u8) and row_tiles 1 (i64)."""
+    out, at = bytearray(p[:4]), 4
+    (layers,) = struct.unpack_from("<I", p, 0)
+    for _ in range(layers):
+        (n,) = struct.unpack_from("<I", p, at + 4)  # after the node (i32)
+        at2 = at + 8 + n
+        (tilings,) = struct.unpack_from("<I", p, at2)
+        out += p[at:at2 + 4]
+        at = at2 + 4
+        for _ in range(tilings):
+            out += p[at:at + 65] + struct.pack("<Bq", 0, 1)
+            at += 65
+        start = at
+        at += 4  # owner graph
+        for _ in range(2):  # owners, epilogues
+            (m,) = struct.unpack_from("<I", p, at)
+            at += 4 + 4 * m
+        out += p[start:at]
+    assert at == len(p), "LAYERS payload not fully parsed"
+    return bytes(out)
 
 
 def meta_fields(p):
@@ -269,6 +295,12 @@ def main(argv):
     elif cmd == "refit":
         data, ref = read(argv[2]), read(argv[4])
         data[16:24] = ref[16:24]
+        (version,) = struct.unpack_from("<I", data, 8)
+        if version == 2:
+            fp, secs = parse(data)
+            secs = [(k, i, upgrade_layers(p) if k == 4 else p)
+                    for k, i, p in secs]
+            data = bytearray(build(fp, secs))
         write(argv[3], with_crc(data[:-4]))
     elif cmd == "flip":
         data = read(argv[2])
@@ -289,7 +321,7 @@ def main(argv):
         write(argv[2], bytes(rng.randrange(256) for _ in range(int(argv[3]))))
     elif cmd == "garbage-crc":
         rng = random.Random(2)
-        body = b"SNNPROG\x1a" + struct.pack("<I", 2) + bytes(
+        body = b"SNNPROG\x1a" + struct.pack("<I", 3) + bytes(
             rng.randrange(256) for _ in range(int(argv[3])))
         write(argv[2], with_crc(body))
     elif cmd == "meta":
@@ -342,7 +374,8 @@ def main(argv):
             return new, new.strip()
 
         edit_lines(argv[2], argv[3],
-                   lambda l: l.strip().startswith("load input"), change)
+                   lambda l: l.strip().startswith("load input") and
+                   "bank -1 " not in l, change)
     elif cmd == "asm-deadlock":
         with open(argv[2]) as f:
             lines = f.read().split("\n")

@@ -185,7 +185,8 @@ class Target:
 
 TILING_RE = re.compile(
     r"^;\s+tiling (\d+): (\S+) (\d+)x(\d+) reduction (\d+) outputs (\d+) "
-    r"groups (\d+) vectors (\d+) bundle (\d+) held (\d+) bits")
+    r"groups (\d+) vectors (\d+) bundle (\d+) held (\d+) bits"
+    r"(?: (output_stationary|weight_stationary))?(?: row_tiles (\d+))?")
 LAYER_RE = re.compile(r"^; layer (\d+): (\S+)")
 
 
@@ -232,7 +233,9 @@ class Asm:
                     "kind": g[1], "rows": int(g[2]), "cols": int(g[3]),
                     "reduction": int(g[4]), "outputs": int(g[5]),
                     "groups": int(g[6]), "vectors": int(g[7]),
-                    "bundle": int(g[8]), "held": int(g[9])}
+                    "bundle": int(g[8]), "held": int(g[9]),
+                    "dataflow": g[10] or "weight_stationary",
+                    "row_tiles": int(g[11] or 1)}
                 continue
             m = re.match(r"^\.stream core (\d+)", line)
             if m:
