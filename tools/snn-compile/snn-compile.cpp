@@ -2,7 +2,8 @@
 //
 //   snn-compile MODEL.onnx [--target PRESET|FILE] -o PROGRAM
 //               [--emit=program|asm|hw|mlir] [--weight-bits 8|4]
-//               [--seed N] [--plan-report FILE] [--input-shape NAME=1x3x32x32]
+//               [--seed N] [--dataflow auto|weight_stationary|output_stationary]
+//               [--row-tiles=false] [--plan-report FILE] [--input-shape NAME=1x3x32x32]
 //               [--mlir-print-ir-after-all] [--mlir-timing] ...
 //
 // runs the ONNX import, the --snn-to-hw pipeline (built directly with
@@ -52,6 +53,16 @@ static cl::opt<int> weightBits("weight-bits",
 static cl::opt<int64_t> seed("seed",
                              cl::desc("Placement seed (a non-negative integer)"),
                              cl::init(0), cl::cat(category));
+static cl::opt<std::string> dataflow(
+    "dataflow",
+    cl::desc("Dataflow of the synaptic layers: auto (default), "
+             "weight_stationary, output_stationary"),
+    cl::init("auto"), cl::cat(category));
+static cl::opt<bool> rowTiles(
+    "row-tiles",
+    cl::desc("Split layers along their vectors (default true; "
+             "--row-tiles=false: no replicated weights)"),
+    cl::init(true), cl::cat(category));
 static cl::opt<std::string> planReport("plan-report",
                                        cl::desc("Also write the plan report"),
                                        cl::value_desc("FILE"), cl::cat(category));
@@ -135,6 +146,8 @@ int main(int argc, char **argv) {
   pipeline.weightBits = spikestack::snn::BoundedInt<2, 8>{weightBits};
   pipeline.seed = spikestack::snn::BoundedInt<0, INT64_MAX>{seed};
   pipeline.planReport = std::string(planReport);
+  pipeline.dataflow = std::string(dataflow);
+  pipeline.rowTiles = rowTiles;
   spikestack::snn::buildSNNToHWPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return 1;

@@ -22,6 +22,8 @@ void buildSNNToHWPipeline(OpPassManager &pm, const SNNToHWOptions &o) {
   pm.addPass(createSNNQuantize(q));
   SNNTileOptions t;
   t.target = o.target;
+  t.dataflow = o.dataflow;
+  t.rowTiles = o.rowTiles;
   pm.addPass(createSNNTile(t));
   SNNPlaceOptions p;
   p.seed = o.seed.getValue();

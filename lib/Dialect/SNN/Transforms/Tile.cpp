@@ -32,6 +32,7 @@ struct Tile : public snn::impl::SNNTileBase<Tile> {
     if (failed(t))
       return signalPassFailure();
     Tiler tiler(ctx);
+    tiler.setOptions(dataflow, rowTiles);
     if (failed(tiler.setCores(module, **t)))
       return signalPassFailure();
     if (!module->getAttr(kTargetAttr))

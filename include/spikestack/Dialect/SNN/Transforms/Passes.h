@@ -68,6 +68,15 @@ struct SNNToHWOptions : public mlir::PassPipelineOptions<SNNToHWOptions> {
       *this, "seed",
       llvm::cl::desc("Placement tie-break seed, a non-negative integer"),
       llvm::cl::init(BoundedInt<0, INT64_MAX>{0})};
+  Option<std::string> dataflow{
+      *this, "dataflow",
+      llvm::cl::desc("Dataflow of the synaptic products: auto, "
+                     "weight_stationary or output_stationary"),
+      llvm::cl::init("auto")};
+  Option<bool> rowTiles{
+      *this, "row-tiles",
+      llvm::cl::desc("Split products along their streamed vectors"),
+      llvm::cl::init(true)};
   Option<bool> doubleBuffer{
       *this, "double-buffer",
       llvm::cl::desc("Overlap held-operand loads with compute"),

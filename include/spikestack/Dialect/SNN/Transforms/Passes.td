@@ -170,6 +170,27 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
     columns as fit (a 3x3 convolution over 512 channels: 28 of 32 columns
     on 128 KiB banks), so that its weights can still be streamed.
 
+    Dataflow and row tiles: each synaptic product takes, among the
+    dataflows every core supports (the target's `dataflows`), the
+    weight-stationary tiling above or the output-stationary one (a fold of
+    the largest multiple of the time steps `T` that is <= rows, rows when
+    `T` > rows, capped at the vectors), and `row_tiles` r (tasks = column
+    tasks x r, r <= min(bundles or folds, cores)) by the estimated layer
+    time ceil(tasks / cores) x the closed-form cost of task 0 (the weight
+    banks' widest port); ties: fewer tasks, then output-stationary. Row
+    tiles replicate the layer's weights ((r - 1) x its bytes), so they come
+    in a second phase from spare weight-bank capacity: when the unsplit
+    model's weights exceed 85 % of the weight-capable banks' bytes no
+    synaptic product is row-split; else the extra bytes go greedily to the
+    split saving the most cycles per extra byte until 85 % is reached (and
+    within the plan limits below). Attention products stay
+    weight-stationary and are row-split (by the same estimate, the
+    activation banks' port) when groups x n-tiles < cores: their held
+    operand comes from the scratchpad, no weights are replicated.
+    `dataflow=weight_stationary|output_stationary` restricts the synaptic
+    products to one dataflow (an error if the cores lack it);
+    `row-tiles=false` splits nothing.
+
     `target` names a preset or a target file; it is recorded as the
     module's `snn.target` for the later passes (default: the module's
     `snn.target`, else `3d-mol`). Fails on a target whose cores differ,
@@ -188,6 +209,13 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
     Option<"target", "target", "std::string", /*default=*/"\"\"",
            "Target preset or file (default: the module's snn.target, else "
            "3d-mol)">,
+    Option<"dataflow", "dataflow", "std::string", /*default=*/"\"auto\"",
+           "Dataflow of the synaptic products: auto (the faster estimate "
+           "among the cores' dataflows), weight_stationary or "
+           "output_stationary">,
+    Option<"rowTiles", "row-tiles", "bool", /*default=*/"true",
+           "Split products along their streamed vectors (false: one task "
+           "per column task, no replicated weights)">,
   ];
   let dependentDialects = ["spikestack::snn::SNNDialect"];
 }

@@ -1,9 +1,13 @@
 //===- Tiler.cpp - compute ops cut into array-sized tiles -----------------===//
 #include "Tiler.h"
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
+#include "spikestack/Dialect/SNN/IR/SNNLimits.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
+#include "spikestack/Runtime/Program.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <queue>
 
 using namespace mlir;
 
@@ -58,16 +62,68 @@ LogicalResult uniformCore(ModuleOp module, const hw::Target &target,
   return success();
 }
 
+/// Passes of a tiling as checkPlanWork counts them.
+int64_t countedPasses(TilingAttr t) {
+  const rt::Tiling r = t.toRuntime();
+  return r.numTasks() * r.kTiles() * r.numBundles();
+}
+
+/// The widest port among the banks `keep` accepts (at least 8 bits).
+template <typename Pred>
+int64_t widestPort(const hw::Target &target, Pred keep) {
+  int64_t w = 8;
+  for (hw::BlockRef b : target.blocksOfKind(hw::BlockKind::Sram))
+    if (keep(target.block(b).sram))
+      w = std::max(w, target.block(b).sram.widthBits);
+  return w;
+}
+
 } // namespace
 
 LogicalResult Tiler::setCores(ModuleOp module, const hw::Target &target) {
   largestWeightBank = 0;
+  int64_t weightBytes = 0;
   for (hw::BlockRef b : target.blocksOfKind(hw::BlockKind::Sram))
-    if (target.block(b).sram.holds != hw::SramRole::Activations)
-      largestWeightBank =
-          std::max(largestWeightBank, target.block(b).sram.capacityBytes);
+    if (target.block(b).sram.holds != hw::SramRole::Activations) {
+      const int64_t cap = target.block(b).sram.capacityBytes;
+      largestWeightBank = std::max(largestWeightBank, cap);
+      weightBytes = std::min<int64_t>(weightBytes + cap, int64_t(1) << 60);
+    }
   if (largestWeightBank == 0)
     largestWeightBank = INT64_MAX;
+  weightBudget = weightBytes / 100 * 85 + weightBytes % 100 * 85 / 100;
+  weightPort = widestPort(target, [](const hw::SramSpec &s) {
+    return s.holds != hw::SramRole::Activations;
+  });
+  activationPort = widestPort(target, [](const hw::SramSpec &s) {
+    return s.holds != hw::SramRole::Weights;
+  });
+  const auto cores = target.blocksOfKind(hw::BlockKind::Core);
+  numCores = std::max<int64_t>(1, cores.size());
+  weightStationary = outputStationary = true;
+  for (hw::BlockRef r : cores) {
+    weightStationary &= target.block(r).core.weightStationary;
+    outputStationary &= target.block(r).core.outputStationary;
+  }
+  if (!weightStationary && !outputStationary)
+    return mlir::emitError(module.getLoc())
+           << "snn-tile: the target's cores share no dataflow (some are "
+              "weight-stationary only, some output-stationary only)";
+  synapticWS = weightStationary, synapticOS = outputStationary;
+  if (forcedDataflow == "weight_stationary")
+    synapticOS = false;
+  else if (forcedDataflow == "output_stationary")
+    synapticWS = false;
+  else if (forcedDataflow != "auto")
+    return mlir::emitError(module.getLoc())
+           << "snn-tile: dataflow must be auto, weight_stationary or "
+              "output_stationary, got '"
+           << forcedDataflow << "'";
+  if (!synapticWS && !synapticOS)
+    return mlir::emitError(module.getLoc())
+           << "snn-tile: dataflow=" << forcedDataflow
+           << " but the cores of target '" << target.name
+           << "' do not support it (their `dataflows`)";
   return uniformCore(module, target, core);
 }
 
@@ -98,16 +154,28 @@ LogicalResult Tiler::run(ModuleOp module) {
   });
   if (shapes.wasInterrupted())
     return failure();
+  // Phase one: every op tiled, synaptic products unsplit.
+  layers.clear();
   WalkResult r = module.walk([&](Operation *op) {
     if (!isa_and_nonnull<func::FuncOp>(op->getParentOp()) || !needsPlan(op))
       return WalkResult::advance();
     SmallVector<Attribute> tilings;
+    const size_t first = layers.size();
     if (failed(tileOp(op, tilings)))
       return WalkResult::interrupt();
+    for (size_t i = first; i < layers.size(); ++i) {
+      layers[i].op = op;
+      layers[i].producers = int64_t(plannedProducers(op).size());
+    }
     op->setAttr(kTilingAttr, ArrayAttr::get(ctx, tilings));
     return WalkResult::advance();
   });
   if (r.wasInterrupted())
+    return failure();
+  if (failed(checkPlanWork(plannedOps(module), "snn-tile")))
+    return failure();
+  // Phase two: row tiles from the spare weight capacity.
+  if (failed(grantRowTiles(module)))
     return failure();
   return checkPlanWork(plannedOps(module), "snn-tile");
 }
@@ -127,17 +195,187 @@ int64_t Tiler::bundleFor(int64_t vectors, int64_t steps,
   return std::min(vectors, fit * steps);
 }
 
+/// Vectors per output-stationary fold: one per array row, whole tokens
+/// (all T steps) when T <= rows: the largest multiple of T <= rows (rows
+/// when T > rows), capped at the vectors.
+int64_t Tiler::foldFor(int64_t vectors, int64_t steps) const {
+  steps = std::max<int64_t>(1, std::min(steps, vectors));
+  const int64_t fold = steps > core.rows ? core.rows : core.rows / steps * steps;
+  return std::min(vectors, fold);
+}
+
+std::optional<TilingAttr> Tiler::variant(TilingAttr t, Dataflow d,
+                                         int64_t bundle, int64_t r) const {
+  rt::Tiling shape = t.toRuntime();
+  shape.dataflow = static_cast<rt::Dataflow>(d);
+  shape.bundle = bundle;
+  shape.rowTiles = r;
+  if (!shape.rowTilesValid() || shape.numTasks() > limits::kMaxTasks ||
+      (d == Dataflow::OutputStationary && bundle > shape.rows))
+    return std::nullopt;
+  return TilingAttr::get(ctx, t.getKind(), t.getRows(), t.getCols(),
+                         t.getReduction(), t.getOutputs(), t.getGroups(),
+                         t.getVectors(), bundle, t.getHeldBits(), d, r);
+}
+
+int64_t Tiler::estimate(TilingAttr t) const {
+  const int64_t port =
+      t.getKind() == TileKind::Synaptic ? weightPort : activationPort;
+  const int64_t rounds = (t.numTasks() + numCores - 1) / numCores;
+  return rounds * taskCost(t, 0, port).cycles;
+}
+
+/// Row tiles r = 1 .. min(units, cores): beyond one row tile per core a
+/// split only shortens the last round.
+Tiler::Layer Tiler::synapticChoices(TilingAttr ws, int64_t steps) const {
+  Layer l;
+  for (int64_t task = 0; task < ws.numTasks(); ++task)
+    l.weightBytes += taskWeightBytes(ws, task);
+  const int64_t fold = foldFor(ws.getVectors(), steps);
+  const int64_t maxUnits =
+      std::max(ws.toRuntime().numBundles(), (ws.getVectors() + fold - 1) / fold);
+  const int64_t maxRowTiles = allowRowTiles ? std::min(maxUnits, numCores) : 1;
+  for (int64_t r = 1; r <= maxRowTiles; ++r) {
+    std::optional<Choice> best;
+    auto consider = [&](std::optional<TilingAttr> t) {
+      if (!t)
+        return;
+      const int64_t c = estimate(*t);
+      // Ties (the same tasks): output-stationary, considered last.
+      if (!best || c <= best->cycles)
+        best = Choice{*t, c};
+    };
+    if (synapticWS)
+      consider(variant(ws, Dataflow::WeightStationary, ws.getBundle(), r));
+    if (synapticOS)
+      consider(variant(ws, Dataflow::OutputStationary, fold, r));
+    if (!best && r == 1) // unreachable: r = 1 is always valid
+      best = Choice{ws, estimate(ws)};
+    // A row-tile count with no valid candidate keeps its slot, never
+    // chosen: its time is the unsplit one.
+    l.choices.push_back(best ? *best : l.choices.front());
+  }
+  return l;
+}
+
+TilingAttr Tiler::attentionRowTiles(TilingAttr ws) const {
+  const int64_t columnTasks = ws.toRuntime().numColumnTasks();
+  if (columnTasks >= numCores || !allowRowTiles)
+    return ws;
+  Choice best{ws, estimate(ws)};
+  const int64_t units = ws.toRuntime().numBundles();
+  for (int64_t r = 2; r <= std::min(units, numCores); ++r)
+    if (auto t = variant(ws, Dataflow::WeightStationary, ws.getBundle(), r))
+      if (const int64_t c = estimate(*t); c < best.cycles)
+        best = Choice{*t, c};
+  return best.tiling;
+}
+
+std::optional<std::pair<double, unsigned>>
+Tiler::bestUpgrade(const Layer &l, int64_t spareBytes) const {
+  std::optional<std::pair<double, unsigned>> best;
+  const Choice &cur = l.choices[l.current];
+  const int64_t curTasks = cur.tiling.numTasks();
+  const int64_t curPasses = countedPasses(cur.tiling);
+  for (unsigned j = l.current + 1; j < l.choices.size(); ++j) {
+    const Choice &c = l.choices[j];
+    const int64_t extra = int64_t(j - l.current) * l.weightBytes;
+    if (c.cycles >= cur.cycles || extra > spareBytes)
+      continue;
+    const int64_t moreTasks = c.tiling.numTasks() - curTasks;
+    if (planTasks + moreTasks > limits::kMaxPlanTasks ||
+        planPasses + countedPasses(c.tiling) - curPasses >
+            limits::kMaxPlanPasses ||
+        planInputs + moreTasks * l.producers > limits::kMaxPlanTaskInputs)
+      continue;
+    const double ratio = double(cur.cycles - c.cycles) / double(extra);
+    if (!best || ratio > best->first)
+      best = {ratio, j};
+  }
+  return best;
+}
+
+/// Greedy by cycles saved per extra weight byte (a lazy max-heap: an
+/// entry's ratio only drops as the spare bytes shrink, so a popped entry
+/// is re-evaluated and applied only when still current).
+LogicalResult Tiler::grantRowTiles(ModuleOp module) {
+  int64_t used = 0;
+  for (const Layer &l : layers)
+    used = std::min<int64_t>(used + l.weightBytes, int64_t(1) << 60);
+  if (layers.empty() || used > weightBudget)
+    return success();
+  planTasks = planPasses = planInputs = 0;
+  for (Operation *op : plannedOps(module)) {
+    int64_t opTasks = 0;
+    for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr)) {
+      opTasks += cast<TilingAttr>(a).numTasks();
+      planPasses += countedPasses(cast<TilingAttr>(a));
+    }
+    planTasks += opTasks;
+    planInputs += opTasks * int64_t(plannedProducers(op).size());
+  }
+  int64_t spare = weightBudget - used;
+  // (ratio, -layer index): the best ratio first, then program order.
+  std::priority_queue<std::pair<double, int64_t>> heap;
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (auto u = bestUpgrade(layers[i], spare))
+      heap.push({u->first, -int64_t(i)});
+  while (!heap.empty()) {
+    auto [ratio, negIndex] = heap.top();
+    heap.pop();
+    Layer &l = layers[size_t(-negIndex)];
+    auto u = bestUpgrade(l, spare);
+    if (!u)
+      continue;
+    if (u->first < ratio) {
+      heap.push({u->first, negIndex});
+      continue;
+    }
+    const Choice &from = l.choices[l.current], &to = l.choices[u->second];
+    const int64_t moreTasks = to.tiling.numTasks() - from.tiling.numTasks();
+    planTasks += moreTasks;
+    planPasses += countedPasses(to.tiling) - countedPasses(from.tiling);
+    planInputs += moreTasks * l.producers;
+    spare -= int64_t(u->second - l.current) * l.weightBytes;
+    l.current = u->second;
+    if (auto next = bestUpgrade(l, spare))
+      heap.push({next->first, negIndex});
+  }
+  for (const Layer &l : layers) {
+    if (l.current == 0)
+      continue;
+    SmallVector<Attribute> tilings(
+        l.op->getAttrOfType<ArrayAttr>(kTilingAttr).getValue());
+    tilings[l.index] = l.choices[l.current].tiling;
+    l.op->setAttr(kTilingAttr, ArrayAttr::get(ctx, tilings));
+  }
+  return success();
+}
+
 LogicalResult Tiler::product(Operation *op, SmallVectorImpl<Attribute> &out,
                              TileKind kind, int64_t reduction, int64_t outputs,
                              int64_t groups, int64_t vectors, int64_t steps,
-                             int64_t accBits, int64_t heldBits) const {
+                             int64_t accBits, int64_t heldBits) {
   auto t = makeTiling(op, kind, core.rows,
                       columnsFor(kind, reduction, heldBits), reduction, outputs,
                       groups, vectors, bundleFor(vectors, steps, accBits),
                       heldBits);
   if (failed(t))
     return failure();
-  out.push_back(*t);
+  if (kind != TileKind::Synaptic) {
+    // The held operand comes from the scratchpad: no weights replicated.
+    if (!weightStationary)
+      return op->emitError()
+             << "snn-tile: the " << stringifyTileKind(kind)
+             << " product of attention needs weight-stationary cores; the "
+                "target's are output-stationary only";
+    out.push_back(attentionRowTiles(*t));
+    return success();
+  }
+  Layer l = synapticChoices(*t, steps);
+  l.index = out.size();
+  out.push_back(l.choices.front().tiling);
+  layers.push_back(std::move(l));
   return success();
 }
 

@@ -1,0 +1,35 @@
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" -split-input-file | FileCheck %s
+//
+// Row tiles replicate weights only within 85 % of the weight banks' bytes.
+// Inputs/two-core.json: 2 cores, 4x4 arrays (R + C - 2 = 6), 64 B = 512
+// bit scratchpads, weight-stationary only; 2 weight banks of 256 B with
+// 32-bit ports: budget floor(0.85 x 512) = 435 B.
+// K = 40 (10 k blocks of 4 rows, each 4 x 4 x 8 / 32 = 4 cycles: 40 a
+// bundle), T = 2, 3 tokens: 6 vectors; 32-bit accumulator: 512 / (4 x 32
+// x 2) = 2 tokens = 4 vectors a bundle, 2 bundles. Per column task of 4
+// columns:
+//   r = 1: 2 x 40 + 10 x (2 x 6 + 6) = 260
+//   r = 2: 1 x 40 + 10 x (1 x 6 + 4) = 140 (the first row tile)
+
+// N = 4: one column task of 40 x 4 = 160 B. r = 1: 1 round x 260; r = 2: 2
+// tasks, 1 round x 140. The extra copy (160 B) fits: 320 <= 435.
+// CHECK-LABEL: func @fits
+// CHECK: snn.linear {{.*}}#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 40, outputs = 4, groups = 1, vectors = 6, bundle = 4, held_bits = 8, row_tiles = 2>]
+func.func @fits(%x: tensor<2x3x40x!snn.spike>) -> tensor<2x3x4x!snn.fixed<32, 0>> {
+  %w = snn.constant dense<1> : tensor<4x40xi8> -> tensor<4x40x!snn.fixed<8, 0>>
+  %y = snn.linear %x, %w : (tensor<2x3x40x!snn.spike>, tensor<4x40x!snn.fixed<8, 0>>) -> tensor<2x3x4x!snn.fixed<32, 0>>
+  return %y : tensor<2x3x4x!snn.fixed<32, 0>>
+}
+
+// -----
+
+// N = 12: 3 column tasks, 480 B of weights > 435 B: no row tiles, though
+// 2 row tiles would be faster (r = 1: ceil(3 / 2) x 260 = 520; r = 2: 6
+// tasks, ceil(6 / 2) x 140 = 420).
+// CHECK-LABEL: func @over_budget
+// CHECK: snn.linear {{.*}}#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 40, outputs = 12, groups = 1, vectors = 6, bundle = 4, held_bits = 8>]
+func.func @over_budget(%x: tensor<2x3x40x!snn.spike>) -> tensor<2x3x12x!snn.fixed<32, 0>> {
+  %w = snn.constant dense<1> : tensor<12x40xi8> -> tensor<12x40x!snn.fixed<8, 0>>
+  %y = snn.linear %x, %w : (tensor<2x3x40x!snn.spike>, tensor<12x40x!snn.fixed<8, 0>>) -> tensor<2x3x12x!snn.fixed<32, 0>>
+  return %y : tensor<2x3x12x!snn.fixed<32, 0>>
+}
