@@ -53,8 +53,8 @@ snnhw.program attributes {barriers = 0 : i64, input_offsets = array<i64>, makesp
 
 snnhw.program attributes {barriers = 0 : i64, input_offsets = array<i64>, makespan = 0 : i64, target = "3d-mol"} {
   snnhw.stream core 0 {
-    // expected-error @+1 {{'snnhw.spike_acc' op needs layer, tiling, task >= 0, k_tiles, columns, vectors >= 1 and 1 <= bundle <= vectors}}
-    snnhw.spike_acc layer 0 tiling 0 task 0 k_tiles 1 columns 4 vectors 6 bundle 8
+    // expected-error @+1 {{'snnhw.spike_acc' op needs layer, tiling, task >= 0 and k_tiles, columns, vectors, bundle >= 1}}
+    snnhw.spike_acc layer 0 tiling 0 task 0 k_tiles 1 columns 4 vectors 6 bundle 0
     snnhw.halt
   }
 }

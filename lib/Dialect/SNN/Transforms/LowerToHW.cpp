@@ -9,6 +9,7 @@
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
 #include "spikestack/Dialect/SNNHW/IR/SNNHW.h"
+#include "spikestack/Runtime/Program.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -28,11 +29,18 @@ namespace hwd = spikestack::snnhw;
 
 namespace {
 
-/// One column task of one tiling of a layer.
+/// One task (column task x row tile) of one tiling of a layer.
 struct Task {
   Operation *op;
   int64_t layer, tiling, task, order;
 };
+
+/// `part` / `whole` of `bytes`, rounded down or up (the product may exceed
+/// 64 bits: bytes < 2^48, the element counts < 2^62).
+int64_t scaled(int64_t bytes, int64_t part, int64_t whole, bool up) {
+  const __int128 n = __int128(bytes) * part;
+  return int64_t(up ? (n + whole - 1) / whole : n / whole);
+}
 
 int64_t elementsOf(Operation *op) {
   int64_t n = 0;
@@ -152,6 +160,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
         return x.order < y.order;
       });
       llvm::DenseSet<std::pair<Operation *, int64_t>> started;
+      loadedRows.clear();
       // Streamed tasks: the fetch of the core's k-th one is emitted right
       // before the array instruction of its (k-1)-th (with two slots), or
       // after that task (with one); the first at the start of the stream.
@@ -190,6 +199,8 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     return index < int64_t(it->second.size()) ? it->second[index] : op;
   }
   llvm::DenseMap<Operation *, SmallVector<Operation *>> bodyOps;
+  /// (op, row tile) pairs whose inputs the current core has loaded.
+  llvm::DenseSet<std::pair<Operation *, int64_t>> loadedRows;
 
   static bool isStreamedTask(const Task &t) {
     return t.op->hasAttr(kStreamedAttr) &&
@@ -235,32 +246,51 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
         op->getAttrOfType<ArrayAttr>(kWeightOffsetsAttr)[t.tiling]);
     const int64_t numTasks = tiling.numTasks();
 
-    // 1. Synchronisation and inputs, once per layer product on this core.
-    if (started.insert({op, t.tiling}).second) {
+    const rt::Tiling rtTiling = tiling.toRuntime();
+    const int64_t vectors = rtTiling.taskVectors(t.task);
+    const int64_t firstVector = rtTiling.taskFirstVector(t.task);
+
+    // 1. Synchronisation, once per layer product on this core; the inputs
+    // of the first product once per row tile on this core: a row tile
+    // reads its vectors' share of every input, [B x first / vectors,
+    // + ceil(B x taskVectors / vectors)) (the halos of convolutions are
+    // not added), which all column tasks of that row tile share.
+    const bool first = started.insert({op, t.tiling}).second;
+    if (first || t.tiling == 0) {
       if (t.tiling == 0) {
         const SmallVector<Operation *> producers = plannedProducers(op);
         llvm::DenseMap<int64_t, Operation *> producerOf;
         for (Operation *p : producers)
           if (auto pb = p->getAttrOfType<IntegerAttr>(kBarrierAttr))
             producerOf[pb.getInt()] = p;
-        if (auto waits = op->getAttrOfType<DenseI64ArrayAttr>(kWaitAttr))
+        auto loadShare = [&](int64_t bank, int64_t offset, int64_t bytes) {
+          bytes = std::max<int64_t>(1, bytes);
+          const int64_t n = std::max<int64_t>(
+              1, scaled(bytes, vectors, rtTiling.vectors, /*up=*/true));
+          const int64_t begin = std::min(
+              bytes - n, scaled(bytes, firstVector, rtTiling.vectors, false));
+          hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
+                              bank, offset + begin, n);
+        };
+        const bool newRows =
+            loadedRows.insert({op, rtTiling.taskRowTile(t.task)}).second;
+        if (auto waits = op->getAttrOfType<DenseI64ArrayAttr>(kWaitAttr);
+            waits && first)
           for (int64_t barrier : waits.asArrayRef()) {
             Operation *producer = producerOf.lookup(barrier);
             hwd::WaitOp::create(b, loc, barrier,
                                 producer ? lastTilingTasks(producer) : 1);
           }
-        for (Operation *p : producers)
-          if (auto buf = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
-            hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
-                                buf.getBank(), buf.getOffset(),
-                                std::max<int64_t>(1, buf.getBytes()));
-        for (Value v : graphInputsOf(op))
-          if (auto it = inputs.find(v); it != inputs.end())
-            hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
-                                -1, it->second.first,
-                                std::max<int64_t>(1, it->second.second));
+        if (newRows) {
+          for (Operation *p : producers)
+            if (auto buf = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
+              loadShare(buf.getBank(), buf.getOffset(), buf.getBytes());
+          for (Value v : graphInputsOf(op))
+            if (auto it = inputs.find(v); it != inputs.end())
+              loadShare(-1, it->second.first, it->second.second);
+        }
       } else if (auto it = innerBarrier.find({op, t.tiling - 1});
-                 it != innerBarrier.end()) {
+                 it != innerBarrier.end() && first) {
         auto prev = cast<TilingAttr>(
             op->getAttrOfType<ArrayAttr>(kTilingAttr)[t.tiling - 1]);
         hwd::WaitOp::create(b, loc, it->second, prev.numTasks());
@@ -285,7 +315,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
       using Op = decltype(tag);
       auto created =
           Op::create(b, loc, t.layer, t.tiling, t.task, tiling.kTiles(),
-                     columns, tiling.getVectors(), tiling.getBundle());
+                     columns, vectors, tiling.getBundle());
       if (schedule.getDynamic())
         created.setDynamic(true);
     };
@@ -299,8 +329,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     case TileKind::ScoreValue:
       array(hwd::ScoreValueOp());
       // The attention neuron fires on the A V result.
-      hwd::LifOp::create(b, loc, t.layer, t.task,
-                         columns * tiling.getVectors());
+      hwd::LifOp::create(b, loc, t.layer, t.task, columns * vectors);
       break;
     case TileKind::Vector:
       if (failed(emitVector(b, owner, t, perTask)))
@@ -309,7 +338,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     }
     if (tiling.getKind() == TileKind::Synaptic)
       if (Operation *e = fusedEpilogue(owner)) {
-        const int64_t n = columns * tiling.getVectors();
+        const int64_t n = columns * vectors;
         if (isa<DequantizeOp>(e))
           hwd::VectorOp::create(b, loc, hwd::VectorFn::Dequantize, t.layer,
                                 t.task, n);
@@ -322,10 +351,32 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     const bool last = t.tiling + 1 == int64_t(tilings.size());
     if (last)
       if (auto buf = op->getAttrOfType<BufferAttr>(kOutputBufferAttr)) {
-        const int64_t share = (buf.getBytes() + numTasks - 1) / numTasks;
-        const int64_t begin = std::min(buf.getBytes() - 1, t.task * share);
-        const int64_t bytes =
-            std::max<int64_t>(1, std::min(share, buf.getBytes() - begin));
+        // The task's share of the result, its vectors x its columns, in
+        // task order: [B x before / total, B x (before + mine) / total),
+        // rounded down, so that the shares of all tasks (row tiles of one
+        // column block included) are disjoint and cover the buffer.
+        // (Vector tilings: equal shares of ceil(B / tasks), the last one
+        // shorter.)
+        int64_t before = 0, mine = 0, total = 0;
+        const int64_t all = buf.getBytes();
+        if (tiling.getKind() == TileKind::Vector) {
+          const int64_t share = (all + numTasks - 1) / numTasks;
+          before = std::min(all, t.task * share);
+          mine = std::min(share, all - before);
+          total = all;
+        } else {
+          const rt::Tiling &r = rtTiling;
+          before = (r.taskGroup(t.task) * r.outputs +
+                    r.taskBlock(t.task) * r.cols) *
+                       r.vectors +
+                   columns * firstVector;
+          mine = columns * vectors;
+          total = r.groups * r.outputs * r.vectors;
+        }
+        const int64_t begin =
+            std::min(all - 1, scaled(all, before, total, false));
+        const int64_t bytes = std::max<int64_t>(
+            1, scaled(all, before + mine, total, false) - begin);
         hwd::StoreOp::create(b, loc, t.layer, t.task, buf.getBank(),
                              buf.getOffset() + begin, bytes);
       }

@@ -213,8 +213,9 @@ LogicalResult checkPlanWork(ArrayRef<Operation *> ops, StringRef pass) {
       if (auto attr = dyn_cast<TilingAttr>(a)) {
         const rt::Tiling t = attr.toRuntime();
         opTasks = addCapped(opTasks, t.numTasks());
-        opPasses =
-            addCapped(opPasses, t.numTasks() * t.kTiles() * t.numBundles());
+        // The row tiles of a column task share its bundles.
+        opPasses = addCapped(opPasses, t.numColumnTasks() * t.kTiles() *
+                                           (t.numBundles() + t.rowTiles - 1));
       }
     tasks = addCapped(tasks, opTasks);
     passes = addCapped(passes, opPasses);

@@ -222,6 +222,32 @@ llvm::json::Array tiersJson(const hw::Target &target,
   return tiers;
 }
 
+/// The report's "banks": per SRAM bank (target order) its name, tier, the
+/// bits read and written (the bounds' per-bank bits, split), busy cycles =
+/// bits / (ports x width) (the bank's sram_port term) and utilization =
+/// busy / makespan (0 without a makespan).
+llvm::json::Array banksJson(const hw::Target &target,
+                            const std::vector<double> &readBits,
+                            const std::vector<double> &writeBits,
+                            int64_t makespan) {
+  const auto banks = target.blocksOfKind(hw::BlockKind::Sram);
+  llvm::json::Array out;
+  for (size_t b = 0; b < banks.size(); ++b) {
+    const hw::SramSpec &s = target.block(banks[b]).sram;
+    const double rate = double(std::max<int64_t>(1, s.ports)) *
+                        double(std::max<int64_t>(1, s.widthBits));
+    const double busy = (readBits[b] + writeBits[b]) / rate;
+    out.push_back(llvm::json::Object{
+        {"name", target.block(banks[b]).name},
+        {"tier", target.tiers[banks[b].tier].name},
+        {"read_bits", readBits[b]},
+        {"write_bits", writeBits[b]},
+        {"busy_cycles", busy},
+        {"utilization", makespan > 0 ? busy / double(makespan) : 0.0}});
+  }
+  return out;
+}
+
 struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
   using Base::Base;
 
@@ -261,16 +287,20 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     double bitMm = 0, vertical = 0, dram = 0;
     // The bounds' work of the op being walked (bank and link bits).
     hw::BoundWork *work = nullptr;
-    auto countBits = [&](int fromTier, int64_t bank, double bits) {
+    // Per bank, the same bits split into reads and writes (the "banks"
+    // section).
+    std::vector<double> readBits(banks.size(), 0), writeBits(banks.size(), 0);
+    auto countBits = [&](int fromTier, int64_t bank, double bits, bool write) {
       if (!work || bank < 0)
         return;
       work->bankBits[size_t(bank)] += bits;
+      (write ? writeBits : readBits)[size_t(bank)] += bits;
       const int lo = std::min(fromTier, banks[bank].tier),
                 hi = std::max(fromTier, banks[bank].tier);
       for (int i = lo; i < hi; ++i)
         work->linkBits[size_t(i)] += bits;
     };
-    auto move = [&](int64_t core, int64_t bank, double bits) {
+    auto move = [&](int64_t core, int64_t bank, double bits, bool write) {
       if (bank < 0) {
         dram += bits;
         return;
@@ -278,7 +308,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
       const hw::Path p = m->path(cores[core], banks[bank]);
       bitMm += bits * p.horizontalMm;
       vertical += bits * p.verticalHops;
-      countBits(cores[core].tier, bank, bits);
+      countBits(cores[core].tier, bank, bits, write);
     };
     const int dramTier = std::clamp(target.dram.tier, 0,
                                     std::max(0, int(target.tiers.size()) - 1));
@@ -330,20 +360,22 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
                                                1, taskWeightBytes(tiling, task)));
               dram += fetched;
               // The fetch writes the bank through the DRAM interface's bonds.
-              countBits(dramTier, bank, fetched);
+              countBits(dramTier, bank, fetched, /*write=*/true);
             }
             const TaskCost c =
                 taskCost(tiling, task,
                          target.block(banks[bank]).sram.widthBits);
-            move(core, bank, double(c.heldBits));
+            move(core, bank, double(c.heldBits), /*write=*/false);
             weights[bank] = std::max(
                 weights[bank], offs[task] + taskWeightBytes(tiling, task));
           }
           if (i == 0)
             for (BufferAttr in : inputs)
-              move(core, in.getBank(), 8.0 * double(in.getBytes()));
+              move(core, in.getBank(), 8.0 * double(in.getBytes()),
+                   /*write=*/false);
           if (out && i + 1 == tilings.size())
-            move(core, out.getBank(), 8.0 * double(out.getBytes()) / tasks);
+            move(core, out.getBank(), 8.0 * double(out.getBytes()) / tasks,
+                 /*write=*/true);
         }
       }
       if (out && out.getBank() >= 0)
@@ -378,6 +410,7 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
         {"total", boundsJson(hw::evaluateBounds(*m, boundsTotal,
                                                 double(makespan)))},
         {"per_layer", std::move(boundsPerLayer)}};
+    report["banks"] = banksJson(target, readBits, writeBits, makespan);
     if (failed(addStreamingSections(module, plannedOps(module), target,
                                     report)))
       return signalPassFailure();

@@ -96,11 +96,10 @@ template <typename Op> static LogicalResult verifyArray(Op op) {
   auto v = [](uint64_t x) { return int64_t(x); };
   if (v(op.getLayer()) < 0 || v(op.getTiling()) < 0 || v(op.getTask()) < 0 ||
       v(op.getKTiles()) < 1 || v(op.getColumns()) < 1 ||
-      v(op.getVectors()) < 1 || v(op.getBundle()) < 1 ||
-      v(op.getBundle()) > v(op.getVectors()))
+      v(op.getVectors()) < 1 || v(op.getBundle()) < 1)
     return op.emitOpError()
-           << "needs layer, tiling, task >= 0, k_tiles, columns, vectors >= "
-              "1 and 1 <= bundle <= vectors";
+           << "needs layer, tiling, task >= 0 and k_tiles, columns, vectors, "
+              "bundle >= 1";
   return success();
 }
 LogicalResult SpikeAccOp::verify() { return verifyArray(*this); }

@@ -1,5 +1,5 @@
-// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule --snn-allocate -split-input-file | FileCheck %s
-// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule --snn-allocate="remarks=true" -split-input-file -o %t.discard 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json row-tiles=false" --snn-place --snn-schedule --snn-allocate -split-input-file | FileCheck %s
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json row-tiles=false" --snn-place --snn-schedule --snn-allocate="remarks=true" -split-input-file -o %t.discard 2>&1 | FileCheck %s --check-prefix=REMARK
 //
 // Inputs/two-core.json: weight banks w0, w1 (indices 0, 1; 256 B, 32-bit
 // ports, so buffers are 4-byte aligned) and activation bank a0 (index 2,

@@ -1,5 +1,5 @@
 // RUN: rm -f %t.json
-// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule --snn-allocate --snn-plan-report="file=%t.json" -o %t.discard
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json row-tiles=false" --snn-place --snn-schedule --snn-allocate --snn-plan-report="file=%t.json" -o %t.discard
 // RUN: FileCheck %s < %t.json
 //
 // lower-to-hw.mlir's two layers on Inputs/two-core.json (cores on the logic

@@ -1,5 +1,5 @@
-// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule -split-input-file | FileCheck %s
-// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json" --snn-place --snn-schedule="double-buffer=false" -split-input-file | FileCheck %s --check-prefix=SERIAL
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json row-tiles=false" --snn-place --snn-schedule -split-input-file | FileCheck %s
+// RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json row-tiles=false" --snn-place --snn-schedule="double-buffer=false" -split-input-file | FileCheck %s --check-prefix=SERIAL
 //
 // Inputs/two-core.json: cores c0, c1 (4x4 arrays, 64 B scratchpads), 32-bit
 // weight-bank ports, one logic tier.

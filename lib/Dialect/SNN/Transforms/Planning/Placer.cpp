@@ -11,6 +11,7 @@
 #include "spikestack/Hardware/PhysicalModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Hashing.h"
 
 #include <cstdio>
@@ -30,7 +31,19 @@ struct Placer::Impl {
   std::vector<hw::BlockRef> cores, banks;
   std::vector<int64_t> load;      // estimated cycles per core
   std::vector<int64_t> weightTop; // per bank: end of its weights so far
-  std::vector<int64_t> traffic;   // bits per bank (port pressure)
+  std::vector<double> traffic;    // bits per bank (port pressure)
+  /// How a resident task's weight bank is chosen: Spread (least port
+  /// pressure) first; Nearest (the cheapest path, then the emptiest) when
+  /// spreading leaves some task without a bank, before demoting a layer.
+  enum class BankChoice { Spread, Nearest } bankChoice = BankChoice::Spread;
+  /// The tiling being placed: its tasks' held bits per bank, and per
+  /// (bank, core) (the bank's bits from the tasks on other cores run
+  /// concurrently with a task on `core`).
+  std::vector<int64_t> tilingBits;
+  llvm::DenseMap<std::pair<size_t, size_t>, int64_t> tilingCoreBits;
+  /// Per op: the tasks of its readers' first tilings (each loads the op's
+  /// whole result, as --snn-lower-to-hw emits them).
+  llvm::DenseMap<Operation *, int64_t> readerTasks;
   std::vector<double> pj;         // pJ per bit, core x bank
   int64_t candidates = 0;         // (task, core, bank) choices weighed
   std::vector<bool> streamedOp;   // per planned op: weights from DRAM
@@ -83,40 +96,55 @@ struct Placer::Impl {
       opOfItem.push_back(index);
       items.push_back(std::move(item));
     }
+    readerTasks.clear();
+    for (Operation *op : ops) {
+      auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+      const int64_t tasks = cast<TilingAttr>(tilings[0]).numTasks();
+      for (Operation *p : plannedProducers(op))
+        readerTasks[p] += tasks;
+    }
     const Residency residency(residencyBanks());
     for (size_t attempt = 0; attempt <= items.size(); ++attempt) {
       ResidencyFailure f;
       std::optional<ResidencyPlan> plan = residency.choose(items, f);
       if (!plan)
         return tooLarge(module, ops, ops[opOfItem[f.item]], f);
-      load.assign(cores.size(), 0);
-      traffic.assign(banks.size(), 0);
-      weightTop = plan->reserved;
-      slotBank = plan->slotBank;
-      candidates = 0;
-      streamedOp.assign(ops.size(), false);
-      for (auto [i, index] : llvm::enumerate(opOfItem))
-        streamedOp[index] = plan->streamed[i];
       std::optional<size_t> demote;
-      bool placed = true;
-      for (auto [index, op] : llvm::enumerate(ops))
-        if (failed(placeOp(op, index, demote))) {
-          placed = false;
-          break;
-        }
-      if (placed) {
-        for (auto [index, op] : llvm::enumerate(ops))
-          if (streamedOp[index])
-            op->setAttr(kStreamedAttr, UnitAttr::get(ctx));
-          else
-            op->removeAttr(kStreamedAttr);
-        return success();
+      for (BankChoice choice : {BankChoice::Spread, BankChoice::Nearest}) {
+        bankChoice = choice;
+        demote.reset();
+        if (succeeded(placeWith(ops, *plan, opOfItem, demote)))
+          return success();
+        if (!demote)
+          return failure();
       }
-      if (!demote)
-        return failure();
       items[size_t(itemOf[*demote])].mustStream = true;
     }
     return failure();
+  }
+
+  /// One placement of every op under the residency `plan`; fails with
+  /// `demote` set when a resident task finds no weight bank with room.
+  LogicalResult placeWith(ArrayRef<Operation *> ops, const ResidencyPlan &plan,
+                          ArrayRef<size_t> opOfItem,
+                          std::optional<size_t> &demote) {
+    load.assign(cores.size(), 0);
+    traffic.assign(banks.size(), 0);
+    weightTop = plan.reserved;
+    slotBank = plan.slotBank;
+    candidates = 0;
+    streamedOp.assign(ops.size(), false);
+    for (auto [i, index] : llvm::enumerate(opOfItem))
+      streamedOp[index] = plan.streamed[i];
+    for (auto [index, op] : llvm::enumerate(ops))
+      if (failed(placeOp(op, index, demote)))
+        return failure();
+    for (auto [index, op] : llvm::enumerate(ops))
+      if (streamedOp[index])
+        op->setAttr(kStreamedAttr, UnitAttr::get(ctx));
+      else
+        op->removeAttr(kStreamedAttr);
+    return success();
   }
 
   /// The weight banks for the residency choice: capacities (0 for the
@@ -269,6 +297,56 @@ struct Placer::Impl {
     return pj[core * banks.size() + bank];
   }
 
+  /// Bits bank `b` moves per cycle: ports x width.
+  double bankRate(size_t b) const {
+    const hw::SramSpec &s = target->block(banks[b]).sram;
+    return double(std::max<int64_t>(1, s.ports)) *
+           double(std::max<int64_t>(1, s.widthBits));
+  }
+
+  /// The held bits of the tiling being placed in bank `b` from tasks on
+  /// cores other than `core` (they run at the same time as a task on
+  /// `core`; the core's own tasks run one after another).
+  int64_t concurrentBits(size_t b, size_t core) const {
+    auto it = tilingCoreBits.find({b, core});
+    return tilingBits[b] - (it == tilingCoreBits.end() ? 0 : it->second);
+  }
+
+  /// The weight bank for task `task` of op `index` on `core` (`bytes` of
+  /// weights, `bits` read): Nearest mode as nearestBank; Spread mode the
+  /// bank with room whose port pressure after the task, (its traffic +
+  /// bits + the tiling's bits there from other cores) / (ports x width), is
+  /// least; then the cheapest path from `core`, the emptiest, the first
+  /// (the seed acts through the core choice).
+  std::optional<size_t> weightBank(size_t core,
+                                   int64_t bytes, int64_t bits,
+                                   ArrayRef<size_t> pool) const {
+    if (bankChoice == BankChoice::Nearest)
+      return nearestBank(core, bytes, pool);
+    std::optional<size_t> bank;
+    double bestPressure = 0, bestPj = 0;
+    for (size_t b : pool) {
+      if (!fits(b, bytes))
+        continue;
+      const double pressure =
+          (traffic[b] + double(bits) + double(concurrentBits(b, core))) /
+          bankRate(b);
+      const double e = pjPerBit(core, b);
+      if (!bank || pressure < bestPressure ||
+          (pressure == bestPressure &&
+           (e < bestPj ||
+            (e == bestPj && freeBytes(b) > freeBytes(*bank)))))
+        bank = b, bestPressure = pressure, bestPj = e;
+    }
+    return bank;
+  }
+
+  /// Records `bits` of the tiling being placed on bank `b` from `core`.
+  void addTilingBits(size_t b, size_t core, int64_t bits) {
+    tilingBits[b] += bits;
+    tilingCoreBits[{b, core}] += bits;
+  }
+
   /// The bank of `pool` with room for `bytes` on the cheapest path from
   /// `core`; among equally near ones the emptiest, then the first.
   std::optional<size_t> nearestBank(size_t core, int64_t bytes,
@@ -331,6 +409,8 @@ struct Placer::Impl {
                                  weights ? weightPool.size() : 1)))
         return failure();
       SmallVector<int64_t> coreOf, bankOf;
+      tilingBits.assign(banks.size(), 0);
+      tilingCoreBits.clear();
       for (int64_t task = 0; task < t.numTasks(); ++task) {
         // The core that finishes the task first (load balance); weight
         // traffic energy and the seed break ties.
@@ -346,7 +426,8 @@ struct Placer::Impl {
           if (streamed)
             score += pjPerBit(cand, size_t(slotBank[cand]));
           else if (weights)
-            if (auto b = nearestBank(cand, c.heldBytes, weightPool))
+            if (auto b = weightBank(cand, c.heldBytes,
+                                    c.heldBits, weightPool))
               score += pjPerBit(cand, *b);
           score += jitter(index, task, cand) * 1e-3;
           if (k == 0 || score < bestScore)
@@ -358,11 +439,17 @@ struct Placer::Impl {
         if (!weights)
           continue;
         if (streamed) {
-          traffic[size_t(slotBank[best])] += c.heldBits;
+          // Its reads, and the fetch writing its weights into the slot.
+          const size_t slot = size_t(slotBank[best]);
+          const int64_t bits =
+              c.heldBits + 8 * std::max<int64_t>(1, taskWeightBytes(t, task));
+          traffic[slot] += double(bits);
+          addTilingBits(slot, best, c.heldBits);
           bankOf.push_back(slotBank[best]);
           continue;
         }
-        std::optional<size_t> bank = nearestBank(best, c.heldBytes, weightPool);
+        std::optional<size_t> bank =
+            weightBank(best, c.heldBytes, c.heldBits, weightPool);
         if (!bank && !op->getAttr(kPinWeightsAttr)) {
           demote = index; // stream it instead, and place everything again
           return failure();
@@ -382,7 +469,8 @@ struct Placer::Impl {
                     "banks, or another snn.pin_weights";
         }
         weightTop[*bank] = weightStart(*bank) + c.heldBytes;
-        traffic[*bank] += c.heldBits;
+        traffic[*bank] += double(c.heldBits);
+        addTilingBits(*bank, best, c.heldBits);
         bankOf.push_back(int64_t(*bank));
       }
       placements.push_back(PlacementAttr::get(
@@ -412,29 +500,33 @@ struct Placer::Impl {
               "target with fewer cores or banks";
   }
 
-  /// The activation bank for the op's result: cheapest mean path from the
-  /// op's cores, weighted by the traffic the bank already carries. -1 when
-  /// the op has no tensor result.
+  /// The activation bank for the op's result: the least port pressure
+  /// after it, (the bank's traffic + the result's bits written once and
+  /// read by every task of its readers' first tilings) / (ports x width);
+  /// then the cheapest mean path from the op's cores; then the first. -1
+  /// when the op has no tensor result.
   int64_t outputBank(Operation *op, ArrayRef<size_t> used,
                      ArrayRef<size_t> pool) {
     const int64_t bits = storedBits(op);
     if (bits == 0)
       return -1;
+    auto readers = readerTasks.find(op);
+    const double moved =
+        double(bits) *
+        double(1 + (readers == readerTasks.end() ? 0 : readers->second));
     std::optional<size_t> best;
-    double bestScore = 0;
+    double bestPressure = 0, bestPj = 0;
     for (size_t b : pool) {
       double e = 0;
       for (size_t c : used)
         e += pjPerBit(c, b);
       e /= double(std::max<size_t>(1, used.size()));
-      // Port pressure: prefer banks with less traffic so far (1 % of the
-      // energy per equal share of bits).
-      double score = e * (1.0 + 0.01 * double(traffic[b]) /
-                                    double(std::max<int64_t>(1, bits)));
-      if (!best || score < bestScore)
-        best = b, bestScore = score;
+      const double pressure = (traffic[b] + moved) / bankRate(b);
+      if (!best || pressure < bestPressure ||
+          (pressure == bestPressure && e < bestPj))
+        best = b, bestPressure = pressure, bestPj = e;
     }
-    traffic[*best] += bits;
+    traffic[*best] += moved;
     return int64_t(*best);
   }
 };

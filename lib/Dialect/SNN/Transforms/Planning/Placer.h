@@ -1,10 +1,15 @@
 //===- Placer.h - tiles on cores, weights in banks ----------*- C++ -*-===//
 //
 // The placement algorithm of --snn-place (Passes.td describes it): for
-// every column task of every planned op, the core that finishes it first
-// (load balance), the weight bank nearest that core, and the activation
-// bank of the op's result; weighs path energy from the target's physical
-// model, and the seed breaks ties. Writes snn.placement.
+// every task of every planned op, the core that finishes it first (load
+// balance), the weight bank with room under the least port pressure
+// (bits already assigned to it plus the task's, over ports x width; the
+// layer's tasks on other cores count twice there so that they spread),
+// and the activation bank of the op's result, also by port pressure;
+// path energy from the target's physical model, then the seed, break
+// ties. When spreading leaves a task without a bank, the placement is
+// redone nearest bank first before a layer is demoted to streamed.
+// Writes snn.placement.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPIKESTACK_LIB_DIALECT_SNN_TRANSFORMS_PLANNING_PLACER_H

@@ -1,0 +1,50 @@
+// RUN: sed "s|TWO_CORE|%S/Inputs/two-core.json|" %s | snn-opt --snn-place --snn-schedule | FileCheck %s
+// RUN: sed "s|TWO_CORE|%S/Inputs/two-core.json|" %s | snn-opt --snn-place --snn-schedule="double-buffer=false" | FileCheck %s --check-prefix=SERIAL
+//
+// lower-to-hw-row-tiles.mlir's two layers (hand-written tilings) on
+// Inputs/two-core.json (4x4 arrays, 32-bit weight ports): the estimate of
+// every task covers its own vectors.
+//
+// Layer 0, weight-stationary, K = 10 (k blocks of 4, 4, 2 rows), bundles
+// of 4, row tiles of 8 and 4 vectors; a pass computes 4 + 4 - 2 = 6 fill
+// and drain cycles + 4 vectors = 10.
+//   Task 0 (4 columns, 8 vectors = 2 bundles): loads 4x4x8 / 32 = 4, 4, 2
+//     per bundle. Double-buffered: the first load, then max(load, previous
+//     compute) for the 5 later passes and the last compute:
+//     4 + 5 x 10 + 10 = 64. Serial: 2 x (4 + 4 + 2) + 3 x (2 x 6 + 8) = 80.
+//   Task 1 (4 columns, 1 bundle): 4 + 2 x 10 + 10 = 34; serial
+//     10 + 3 x (6 + 4) = 40.
+//   Task 2 (2 columns, 2 bundles): loads 2, 2, 1: 2 + 5 x 10 + 10 = 62;
+//     serial 2 x 5 + 3 x (12 + 8) = 70.
+//   Task 3 (2 columns, 1 bundle): 2 + 30 = 32; serial 5 + 30 = 35.
+// The placer puts each task on the core that finishes it first (serial
+// estimates): task 0 -> c0 (80), task 1 -> c1 (40), task 2 -> c1 (110 <
+// 150), task 3 -> c0 (115 < 145).
+// Double-buffered: c0 runs task 0 [0, 64), task 3 [64, 96); c1 task 1
+// [0, 34), task 2 [34, 96).
+// Serial: c0 [0, 80), [80, 115); c1 [0, 40), [40, 110).
+//
+// Layer 1, output-stationary, K = 6, folds of 4 vectors, 4 columns: a fold
+// takes max(2 x 4 + 4 + 6 - 2 = 16, 6 x 4 x 8 / 32 = 6 cycles of weights) =
+// 16 cycles; task 0 (8 vectors, 2 folds) 32, task 1 (4 vectors) 16, with
+// or without double buffering. The placer: task 0 -> c1 (110 + 32 = 142 <
+// 115 + 32), task 1 -> c0 (115 + 16 = 131 < 142 + 16). Both wait for the
+// barrier of layer 0's four tasks and start one cycle after it: 97
+// (finish 129 and 113), serially 116 (finish 148 and 132).
+// CHECK-LABEL: module attributes {snn.makespan = 129 : i64
+// CHECK: snn.linear {{.*}}snn.barrier = 0 : i64, snn.placement = [#snn.placement<cores = [0, 1, 1, 0]{{.*}}snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 34, 64], finish = [64, 34, 96, 96], dynamic = false>]
+// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [1, 0]{{.*}}snn.schedule = [#snn.schedule<order = [2, 2], start = [97, 97], finish = [129, 113], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
+// SERIAL-LABEL: module attributes {snn.makespan = 148 : i64
+// SERIAL: snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 40, 80], finish = [80, 40, 110, 115], dynamic = false>]
+// SERIAL: snn.schedule = [#snn.schedule<order = [2, 2], start = [116, 116], finish = [148, 132], dynamic = false>]
+module attributes {snn.target = "TWO_CORE"} {
+func.func @row_tiles(%x: tensor<2x6x10x!snn.spike>) -> tensor<2x6x4x!snn.spike> {
+  %w = snn.constant dense<1> : tensor<6x10xi8> -> tensor<6x10x!snn.fixed<8, 0>>
+  %y = snn.linear %x, %w {snn.tiling = [#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 10, outputs = 6, groups = 1, vectors = 12, bundle = 4, held_bits = 8, row_tiles = 2>]} : (tensor<2x6x10x!snn.spike>, tensor<6x10x!snn.fixed<8, 0>>) -> tensor<2x6x6x!snn.fixed<32, 0>>
+  %s = snn.if %y {v_threshold = 4.0 : f64, membrane_type = !snn.fixed<16, 0>} : tensor<2x6x6x!snn.fixed<32, 0>> -> tensor<2x6x6x!snn.spike>
+  %w2 = snn.constant dense<1> : tensor<4x6xi8> -> tensor<4x6x!snn.fixed<8, 0>>
+  %y2 = snn.linear %s, %w2 {snn.tiling = [#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 6, outputs = 4, groups = 1, vectors = 12, bundle = 4, held_bits = 8, dataflow = output_stationary, row_tiles = 2>]} : (tensor<2x6x6x!snn.spike>, tensor<4x6x!snn.fixed<8, 0>>) -> tensor<2x6x4x!snn.fixed<32, 0>>
+  %s2 = snn.if %y2 {v_threshold = 4.0 : f64, membrane_type = !snn.fixed<16, 0>} : tensor<2x6x4x!snn.fixed<32, 0>> -> tensor<2x6x4x!snn.spike>
+  return %s2 : tensor<2x6x4x!snn.spike>
+}
+}
