@@ -9,6 +9,11 @@
 // cycle-level executor: outputs as DIR/<output name>.npy, the report as
 // JSON, a summary table on stdout, optionally a Chrome trace.
 //
+//   snn-run PROGRAM --dense [--report REPORT.json] [--trace TRACE.json] ...
+//
+// is the program's static estimate (Executor::estimate): the same timing
+// model without inputs, every vector dense and every expert run.
+//
 //   snn-run --interpret FILE.mlir [...]
 //
 // is `snn-interpret FILE.mlir [...]` (the reference interpreter, a separate
@@ -73,6 +78,11 @@ static cl::opt<std::string>
                    cl::value_desc("PRESET|FILE"), cl::cat(runCategory));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print the summary"),
                            cl::cat(runCategory));
+static cl::opt<bool>
+    dense("dense",
+          cl::desc("No inputs: time the program as if every vector had "
+                   "spikes and every expert tokens (the static estimate)"),
+          cl::cat(runCategory));
 static cl::opt<std::string> maxCalendarBuckets(
     "max-calendar-buckets",
     cl::desc("Bound on the timing model's work and memory: bandwidth-"
@@ -139,6 +149,12 @@ static int validateOptions() {
                    "), got '" + clipForMessage(o.getValue()) + "'");
     return 0;
   };
+  if (dense && interpret)
+    return error("--dense applies to running a PROGRAM, not to --interpret");
+  if (dense && (inputs.getNumOccurrences() || inputDir.getNumOccurrences() ||
+                outputDir.getNumOccurrences()))
+    return error("--dense runs the program without inputs and writes no "
+                 "outputs; drop --input, --input-dir and --output-dir");
   if (int rc = count(maxCalendarBuckets, 40, calendarBuckets))
     return rc;
   if (int rc = count(maxOperations, 50, operations))
@@ -199,21 +215,24 @@ static int runProgram() {
     return error(program + ": " + std::string(exec.status().message()));
   const rt::Graph &g = (*exec)->program().graphs[0];
   std::vector<ref::Tensor> args;
-  if (int rc = readInputs(g, args))
-    return rc;
+  if (!dense)
+    if (int rc = readInputs(g, args))
+      return rc;
   rt::RunOptions options;
   options.trace = !traceFile.empty();
   options.maxCalendarBuckets = calendarBuckets;
   options.maxOperations = operations;
-  auto result = (*exec)->run(args, options);
+  auto result =
+      dense ? (*exec)->estimate(options) : (*exec)->run(args, options);
   if (!result.ok())
     return error(program + ": " + std::string(result.status().message()));
 
   // Everything is converted and written to temporaries first and renamed
   // at the end, so a failure leaves no output behind.
   OutputSet out;
-  out.createDirectory(outputDir);
-  for (size_t i = 0; i < g.outputs.size(); ++i) {
+  if (!dense)
+    out.createDirectory(outputDir);
+  for (size_t i = 0; i < result->outputs.size(); ++i) {
     auto array =
         rt::tensorToNpy(result->outputs[i], g.values[g.outputs[i]].type);
     if (!array.ok())

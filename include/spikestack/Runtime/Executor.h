@@ -70,6 +70,13 @@ public:
   absl::StatusOr<RunResult> run(const std::vector<ref::Tensor> &inputs,
                                 const RunOptions &options = {}) const;
 
+  /// The static estimate of the program: the same timing model with no
+  /// inputs and no functional evaluation, as if every streamed vector had
+  /// a spike in every k block and every expert task had routed tokens
+  /// (the dense case the compiler plans for). `outputs` stay empty; the
+  /// report says `"dense": true` and has no firing rates.
+  absl::StatusOr<RunResult> estimate(const RunOptions &options = {}) const;
+
 private:
   Executor(Program p, hw::Target t) : prog(std::move(p)), tgt(std::move(t)) {}
   Program prog;
