@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Runtime/Executor.h"
+#include "spikestack/Hardware/Calendar.h"
 #include "spikestack/Hardware/Bounds.h"
 #include "spikestack/Hardware/CostModel.h"
 
@@ -223,47 +224,8 @@ struct TraceEvent {
   json args;
 };
 
-/// Bandwidth over time of a shared resource (bank ports, a bond link, the
-/// DRAM channel): buckets of kBucket cycles, each able to carry
-/// rate * kBucket bits. A transfer takes what is left of the buckets from
-/// its request on, so concurrent transfers share the bandwidth.
-struct Calendar {
-  static constexpr int64_t kBucket = 16;
-  double rate = 1; ///< bits per cycle
-  std::map<int64_t, double> used;
-  /// Buckets the calendars of the run may still visit (Timing's): a
-  /// corrupt program's transfers (2^48 bytes from DRAM) would otherwise
-  /// take unbounded time and memory. reserve() stops when it runs out, and
-  /// the run fails.
-  int64_t *budget = nullptr;
-  /// Reserves `bits` from cycle `start` at most `perTransfer` bits per
-  /// cycle (one port's width; default: the whole rate); returns the cycle
-  /// after the last bit.
-  int64_t reserve(int64_t start, double bits, double perTransfer = 0) {
-    const double cap = perTransfer > 0 ? std::min(perTransfer, rate) : rate;
-    int64_t b = start / kBucket;
-    double left = bits;
-    int64_t end = start;
-    while (left > 0 && (*budget)-- > 0) {
-      const int64_t b0 = b * kBucket, from = std::max(start, b0);
-      const double window = double(b0 + kBucket - from);
-      double &u = used[b];
-      const double avail =
-          std::min(cap * window, rate * double(kBucket) - u);
-      if (avail > 0) {
-        const double take = std::min(avail, left);
-        // This transfer's bits follow the bucket's earlier users.
-        end = from + int64_t(std::ceil((std::max(0.0, u - rate * double(from - b0)) +
-                                        take) / rate));
-        end = std::max<int64_t>(end, from + int64_t(std::ceil(take / cap)));
-        u += take;
-        left -= take;
-      }
-      ++b;
-    }
-    return end;
-  }
-};
+/// Bank ports, bond links and DRAM channels (hw::BandwidthCalendar).
+using Calendar = hw::BandwidthCalendar;
 
 /// A `fetch` on a core's fetch queue: where it writes and when it is done.
 struct PendingFetch {
@@ -311,23 +273,23 @@ public:
     linkCalendars.resize(t.tiers.size());
     calendarBudget = o.maxCalendarBuckets;
     for (Calendar &cal : bankCalendars)
-      cal.budget = &calendarBudget;
+      cal.setBudget(&calendarBudget);
     for (Calendar &cal : linkCalendars)
-      cal.budget = &calendarBudget;
+      cal.setBudget(&calendarBudget);
     dramChannels.resize(size_t(std::max<int64_t>(1, t.dram.channels)));
     dramChannelFree.assign(dramChannels.size(), 0);
     for (Calendar &cal : dramChannels) {
-      cal.budget = &calendarBudget;
-      cal.rate = m.dramChannelBitsPerCycle();
+      cal.setBudget(&calendarBudget);
+      cal.setBitsPerCycle(m.dramChannelBitsPerCycle());
     }
     for (size_t b = 0; b < banks.size(); ++b)
-      bankCalendars[b].rate =
+      bankCalendars[b].setBitsPerCycle(
           double(std::max<int64_t>(1, t.block(banks[b]).sram.ports) *
-                 std::max<int64_t>(1, t.block(banks[b]).sram.widthBits));
+                 std::max<int64_t>(1, t.block(banks[b]).sram.widthBits)));
     for (size_t i = 0; i + 1 < t.tiers.size(); ++i)
       if (const hw::VerticalLink *l = t.link(int(i), int(i) + 1))
-        linkCalendars[i].rate =
-            double(std::max<int64_t>(1, m.verticalBitsPerCycle(*l)));
+        linkCalendars[i].setBitsPerCycle(
+            double(std::max<int64_t>(1, m.verticalBitsPerCycle(*l))));
     energyTier.assign(t.tiers.size() + 1, std::vector<double>(kNumKinds, 0));
     bankReadBits.assign(banks.size(), 0);
     bankWriteBits.assign(banks.size(), 0);
@@ -505,7 +467,7 @@ int64_t Timing::dramTransfer(size_t c, int64_t bits, int64_t request,
     if (dramChannelFree[i] < dramChannelFree[ch])
       ch = i;
   Calendar &cal = dramChannels[ch];
-  const int64_t ideal = int64_t(std::ceil(double(bits) / cal.rate));
+  const int64_t ideal = int64_t(std::ceil(double(bits) / cal.bitsPerCycle()));
   const int64_t end = cal.reserve(request, double(bits));
   dramChannelFree[ch] = std::max(dramChannelFree[ch], end);
   dramBusyCycles += ideal;
@@ -526,7 +488,7 @@ int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
   int64_t latency = 0, serialEnd = request, ideal = 0;
   if (bank < 0) {
     latency = dramLatency;
-    ideal = int64_t(std::ceil(double(bits) / dramChannels.front().rate));
+    ideal = int64_t(std::ceil(double(bits) / dramChannels.front().bitsPerCycle()));
     serialEnd = dramTransfer(c, bits, request, what, layer, purpose);
   } else {
     const hw::BlockRef b = banks[bank];
@@ -537,11 +499,11 @@ int64_t Timing::transfer(size_t c, int64_t bank, int64_t bits, bool write,
     // of bits per cycle, so that claims made out of time order (a task's
     // later passes) do not block earlier requests of other cores.
     Calendar &port = bankCalendars[bank];
-    double narrowest = port.rate / double(std::max<int64_t>(1, s.ports));
+    double narrowest = port.bitsPerCycle() / double(std::max<int64_t>(1, s.ports));
     serialEnd = port.reserve(request, double(bits),
                              double(std::max<int64_t>(1, s.widthBits)));
     for (int i = lo; i < hi; ++i) {
-      narrowest = std::min(narrowest, linkCalendars[i].rate);
+      narrowest = std::min(narrowest, linkCalendars[i].bitsPerCycle());
       const int64_t end = linkCalendars[i].reserve(request, double(bits));
       record(what, linkTrack(i), request, std::max<int64_t>(1, end - request),
              {{"bits", bits}, {"core", c}, {"bank", bank}});
@@ -610,7 +572,7 @@ absl::Status Timing::fetch(size_t c, const Instr &in) {
   // bank's tier and the bank's write port, all claimed from `begin`; the
   // bits arrive at most at the channel's rate (and one port's width).
   int64_t serialEnd = dramTransfer(c, bits, begin, what, in.layer, kWeights);
-  const double rate = dramChannels.front().rate;
+  const double rate = dramChannels.front().bitsPerCycle();
   const hw::BlockRef b = banks[size_t(in.bank)];
   const hw::SramSpec &sram = tgt.block(b).sram;
   serialEnd = std::max(
