@@ -14,11 +14,132 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Hashing.h"
 
+#include <climits>
+#include <cmath>
 #include <cstdio>
 
 using namespace mlir;
 using namespace spikestack;
 using namespace spikestack::snn;
+
+namespace {
+
+/// The placer's running estimate of the cores' time: a list schedule in
+/// program order with --snn-schedule's rule (Planning/Scheduler.cpp), so
+/// that a task is not put on a core that is free early but would only wait
+/// there for its inputs. A task of op X on core c starts at the latest of
+/// c's free time, the finish of X's earlier product and, per producer P of
+/// X, P's finish (+ 1 + the bond latency between the tiers when P ran on
+/// another core than c or on several cores). A streamed task also waits
+/// for its weights: the fetch issues when the core's previous streamed task
+/// starts (two slots) or finishes (one slot), at 0 for its first, and takes
+/// the DRAM channel that frees first (channels in placement order), its
+/// serialization and the DRAM latency.
+class ListEstimate {
+public:
+  /// Clears the estimate: every core free at cycle 0.
+  void reset(const hw::Target &target, ArrayRef<hw::BlockRef> coreBlocks) {
+    cores.assign(coreBlocks.begin(), coreBlocks.end());
+    coreFree.assign(cores.size(), 0);
+    done.clear();
+    producers.clear();
+    previousTiling = tilingFinish = 0;
+    slots = 0;
+    fetchIssue.assign(cores.size(), 0);
+    // Link latency from tier 0 up to each tier (saturating).
+    upTo.assign(target.tiers.size(), 0);
+    for (size_t i = 1; i < upTo.size(); ++i) {
+      const hw::VerticalLink *l = target.link(int(i) - 1, int(i));
+      upTo[i] = add(upTo[i - 1], l ? std::max<int64_t>(0, l->latencyCycles)
+                                   : 0);
+    }
+  }
+  /// Weight streaming with `slotsPerCore` slots per core (0: none).
+  void streaming(int slotsPerCore, double bitsPerCycle, int64_t latency,
+                 int64_t channels) {
+    slots = slotsPerCore;
+    channelBits = std::max(1e-9, bitsPerCycle);
+    dramLatency = latency;
+    channelFree.assign(size_t(std::max<int64_t>(1, channels)), 0);
+  }
+  /// When the weights (`bytes`) of the next streamed task of `core` would
+  /// be in its slot; with `reserve`, the DRAM channel is taken.
+  int64_t fetched(size_t core, int64_t bytes, bool reserve = false) {
+    if (slots == 0)
+      return 0;
+    auto ch = std::min_element(channelFree.begin(), channelFree.end());
+    const int64_t end = add(
+        std::max(fetchIssue[core], *ch),
+        int64_t(std::ceil(double(bytes) * 8.0 / channelBits - 1e-9)));
+    if (reserve)
+      *ch = end;
+    return add(end, dramLatency);
+  }
+  /// Records a streamed task of `core` from `start` to `finish` (after
+  /// fetched(core, bytes, true)): the next fetch's issue time.
+  void streamedRuns(size_t core, int64_t start, int64_t finish) {
+    fetchIssue[core] = slots >= 2 ? start : finish;
+  }
+  /// Starts an op whose producers are `ps` (placed before it).
+  void beginOp(ArrayRef<Operation *> ps) {
+    producers.clear();
+    for (Operation *p : ps)
+      if (auto it = done.find(p); it != done.end())
+        producers.push_back(it->second); // a copy: commit() may rehash
+    previousTiling = tilingFinish = 0;
+  }
+  /// Starts the op's next product: it waits for the earlier ones.
+  void beginTiling() { previousTiling = std::max(previousTiling, tilingFinish); }
+  /// The earliest start of the op's next task on `core`.
+  int64_t ready(size_t core) const {
+    int64_t at = std::max(coreFree[core], previousTiling);
+    const int tier = cores[core].tier;
+    for (const Done &d : producers) {
+      int64_t arrive = d.finish;
+      if (d.cores.size() > 1 || !d.cores.contains(core))
+        arrive = add(arrive, add(1, std::max(latency(d.lowTier, tier),
+                                             latency(d.highTier, tier))));
+      at = std::max(at, arrive);
+    }
+    return at;
+  }
+  /// Records the task of `op` on `core` finishing at `finish`.
+  void commit(Operation *op, size_t core, int64_t finish) {
+    coreFree[core] = finish;
+    tilingFinish = std::max(tilingFinish, finish);
+    Done &d = done[op];
+    d.finish = std::max(d.finish, finish);
+    d.cores.insert(core);
+    d.lowTier = std::min(d.lowTier, cores[core].tier);
+    d.highTier = std::max(d.highTier, cores[core].tier);
+  }
+  /// `a + b`, saturating at 2^62 (as the scheduler).
+  static int64_t add(int64_t a, int64_t b) {
+    constexpr int64_t kMax = int64_t(1) << 62;
+    return a > kMax - b ? kMax : a + b;
+  }
+
+private:
+  struct Done {
+    int64_t finish = 0;
+    llvm::SmallDenseSet<size_t> cores;
+    int lowTier = INT_MAX, highTier = -1;
+  };
+  int64_t latency(int a, int b) const {
+    return upTo[std::max(a, b)] - upTo[std::min(a, b)];
+  }
+  std::vector<hw::BlockRef> cores;
+  std::vector<int64_t> coreFree, upTo;
+  llvm::DenseMap<Operation *, Done> done;
+  SmallVector<Done> producers;
+  int64_t previousTiling = 0, tilingFinish = 0;
+  int slots = 0;
+  double channelBits = 1;
+  int64_t dramLatency = 0;
+  std::vector<int64_t> fetchIssue, channelFree;
+};
+
+} // namespace
 
 struct Placer::Impl {
   Impl(MLIRContext *ctx, int64_t seed) : ctx(ctx), seed(seed) {}
@@ -29,7 +150,8 @@ struct Placer::Impl {
   std::shared_ptr<const hw::Target> target;
   std::optional<hw::PhysicalModel> model;
   std::vector<hw::BlockRef> cores, banks;
-  std::vector<int64_t> load;      // estimated cycles per core
+  std::vector<size_t> allBanks;   // 0 .. banks - 1
+  ListEstimate estimate;          // the cores' time (list schedule)
   std::vector<int64_t> weightTop; // per bank: end of its weights so far
   std::vector<double> traffic;    // bits per bank (port pressure)
   /// How a resident task's weight bank is chosen: Spread (least port
@@ -57,6 +179,9 @@ struct Placer::Impl {
     model.emplace(*std::move(m));
     cores = target->blocksOfKind(hw::BlockKind::Core);
     banks = target->blocksOfKind(hw::BlockKind::Sram);
+    allBanks.clear();
+    for (size_t b = 0; b < banks.size(); ++b)
+      allBanks.push_back(b);
 
     SmallVector<Operation *> ops;
     bool missing = false;
@@ -128,7 +253,10 @@ struct Placer::Impl {
   LogicalResult placeWith(ArrayRef<Operation *> ops, const ResidencyPlan &plan,
                           ArrayRef<size_t> opOfItem,
                           std::optional<size_t> &demote) {
-    load.assign(cores.size(), 0);
+    estimate.reset(*target, cores);
+    if (plan.slotBytes > 0)
+      estimate.streaming(plan.slotsPerCore, model->dramChannelBitsPerCycle(),
+                         model->dramLatencyCycles(), target->dram.channels);
     traffic.assign(banks.size(), 0);
     weightTop = plan.reserved;
     slotBank = plan.slotBank;
@@ -363,6 +491,52 @@ struct Placer::Impl {
     return bank;
   }
 
+  /// The core for task `task` of tiling `t` of op `op` (index `index`):
+  /// the one where the task finishes first under the list estimate, its
+  /// cycles as --snn-schedule counts them (double-buffered, through the
+  /// port of the weight bank it would read: its slot bank when streamed,
+  /// else weightBank's choice; the widest bank for a tiling without
+  /// weights, `weightPool` empty); the path energy to that bank (one cycle
+  /// per pJ per bit, a soft preference far below one task of imbalance)
+  /// and the seed break ties. Records the task in the estimate.
+  size_t chooseCore(Operation *op, size_t index, TilingAttr t, int64_t task,
+                    const TaskCost &c, bool streamed,
+                    ArrayRef<size_t> corePool, ArrayRef<size_t> weightPool) {
+    size_t best = corePool[0];
+    double bestScore = 0;
+    int64_t bestStart = 0, bestFinish = 0;
+    for (size_t k = 0; k < corePool.size(); ++k) {
+      const size_t cand = corePool[k];
+      std::optional<size_t> bank;
+      if (streamed)
+        bank = size_t(slotBank[cand]);
+      else if (!weightPool.empty())
+        bank = weightBank(cand, c.heldBytes, c.heldBits, weightPool);
+      const int64_t port = bank ? target->block(banks[*bank]).sram.widthBits
+                                : portBits(weightPool.empty()
+                                               ? ArrayRef<size_t>(allBanks)
+                                               : weightPool);
+      int64_t start = estimate.ready(cand);
+      if (streamed)
+        start = std::max(start,
+                         estimate.fetched(cand, taskWeightBytes(t, task)));
+      const int64_t finish =
+          ListEstimate::add(start, overlappedTaskCycles(t, task, port));
+      double score = double(finish);
+      if (bank)
+        score += pjPerBit(cand, *bank);
+      score += jitter(index, task, cand) * 1e-3;
+      if (k == 0 || score < bestScore)
+        best = cand, bestScore = score, bestStart = start, bestFinish = finish;
+    }
+    if (streamed) {
+      estimate.fetched(best, taskWeightBytes(t, task), /*reserve=*/true);
+      estimate.streamedRuns(best, bestStart, bestFinish);
+    }
+    estimate.commit(op, best, bestFinish);
+    return best;
+  }
+
   LogicalResult placeOp(Operation *op, size_t index,
                         std::optional<size_t> &demote) {
     auto corePool = resolvePin(op, kPinAttr, cores, "core");
@@ -399,6 +573,7 @@ struct Placer::Impl {
                   "its cores has room for a streaming slot";
       *corePool = std::move(withSlot);
     }
+    estimate.beginOp(plannedProducers(op));
     SmallVector<Attribute> placements;
     SmallVector<size_t> used;
     for (Attribute a : op->getAttrOfType<ArrayAttr>(kTilingAttr)) {
@@ -411,29 +586,14 @@ struct Placer::Impl {
       SmallVector<int64_t> coreOf, bankOf;
       tilingBits.assign(banks.size(), 0);
       tilingCoreBits.clear();
+      estimate.beginTiling();
       for (int64_t task = 0; task < t.numTasks(); ++task) {
-        // The core that finishes the task first (load balance); weight
-        // traffic energy and the seed break ties.
         TaskCost c =
             taskCost(t, task, portBits(weights ? weightPool : outputPool));
-        size_t best = (*corePool)[0];
-        double bestScore = 0;
-        for (size_t k = 0; k < corePool->size(); ++k) {
-          size_t cand = (*corePool)[k];
-          double score = double(load[cand] + c.cycles);
-          // Energy in cycle units: one cycle per pJ per held bit is a soft
-          // preference, far below one task of imbalance.
-          if (streamed)
-            score += pjPerBit(cand, size_t(slotBank[cand]));
-          else if (weights)
-            if (auto b = weightBank(cand, c.heldBytes,
-                                    c.heldBits, weightPool))
-              score += pjPerBit(cand, *b);
-          score += jitter(index, task, cand) * 1e-3;
-          if (k == 0 || score < bestScore)
-            best = cand, bestScore = score;
-        }
-        load[best] += c.cycles;
+        const size_t best = chooseCore(op, index, t, task, c, streamed,
+                                       *corePool,
+                                       weights ? ArrayRef<size_t>(weightPool)
+                                               : ArrayRef<size_t>());
         coreOf.push_back(int64_t(best));
         used.push_back(best);
         if (!weights)

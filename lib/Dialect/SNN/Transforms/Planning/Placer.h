@@ -1,8 +1,9 @@
 //===- Placer.h - tiles on cores, weights in banks ----------*- C++ -*-===//
 //
 // The placement algorithm of --snn-place (Passes.td describes it): for
-// every task of every planned op, the core that finishes it first (load
-// balance), the weight bank with room under the least port pressure
+// every task of every planned op, the core that finishes it first under a
+// dependency-aware list schedule (--snn-schedule's start rule), the weight
+// bank with room under the least port pressure
 // (bits already assigned to it plus the task's, over ports x width; the
 // layer's tasks on other cores count twice there so that they spread),
 // and the activation bank of the op's result, also by port pressure;

@@ -81,6 +81,7 @@ int64_t widestPort(const hw::Target &target, Pred keep) {
 } // namespace
 
 LogicalResult Tiler::setCores(ModuleOp module, const hw::Target &target) {
+  this->target = &target;
   largestWeightBank = 0;
   int64_t weightBytes = 0;
   for (hw::BlockRef b : target.blocksOfKind(hw::BlockKind::Sram))
@@ -272,7 +273,8 @@ TilingAttr Tiler::attentionRowTiles(TilingAttr ws) const {
 }
 
 std::optional<std::pair<double, unsigned>>
-Tiler::bestUpgrade(const Layer &l, int64_t spareBytes) const {
+Tiler::bestUpgrade(const Layer &l, int64_t spareBytes,
+                   double dramCyclesPerByte) const {
   std::optional<std::pair<double, unsigned>> best;
   const Choice &cur = l.choices[l.current];
   const int64_t curTasks = cur.tiling.numTasks();
@@ -280,7 +282,13 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes) const {
   for (unsigned j = l.current + 1; j < l.choices.size(); ++j) {
     const Choice &c = l.choices[j];
     const int64_t extra = int64_t(j - l.current) * l.weightBytes;
-    if (c.cycles >= cur.cycles || extra > spareBytes)
+    if (c.cycles >= cur.cycles ||
+        (dramCyclesPerByte == 0 && extra > spareBytes))
+      continue;
+    // Over the budget: the extra copies are (re)fetched from DRAM.
+    const double saved = double(cur.cycles - c.cycles);
+    const double dram = double(extra) * dramCyclesPerByte;
+    if (dramCyclesPerByte > 0 && !(saved > 2 * dram))
       continue;
     const int64_t moreTasks = c.tiling.numTasks() - curTasks;
     if (planTasks + moreTasks > limits::kMaxPlanTasks ||
@@ -288,22 +296,39 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes) const {
             limits::kMaxPlanPasses ||
         planInputs + moreTasks * l.producers > limits::kMaxPlanTaskInputs)
       continue;
-    const double ratio = double(cur.cycles - c.cycles) / double(extra);
-    if (!best || ratio > best->first)
-      best = {ratio, j};
+    const double key =
+        dramCyclesPerByte > 0 ? saved - dram : saved / double(extra);
+    if (!best || key > best->first)
+      best = {key, j};
   }
   return best;
 }
 
-/// Greedy by cycles saved per extra weight byte (a lazy max-heap: an
-/// entry's ratio only drops as the spare bytes shrink, so a popped entry
-/// is re-evaluated and applied only when still current).
+/// Within the budget: greedy by cycles saved per extra weight byte until
+/// the budget is spent. Over it (the model streams weights from DRAM, and
+/// any layer may be among the streamed ones): every layer is priced as
+/// streamed, an extra copy costing its bytes x 8 / the DRAM's bits per
+/// cycle, and a split is granted only when it saves more than twice that,
+/// greedy by net saving (the order matters only for the plan limits).
+/// A lazy max-heap: an entry's key only drops as the spare bytes and the
+/// plan limits' headroom shrink, so a popped entry is re-evaluated and
+/// applied only when still current.
 LogicalResult Tiler::grantRowTiles(ModuleOp module) {
   int64_t used = 0;
-  for (const Layer &l : layers)
+  bool splittable = false;
+  for (const Layer &l : layers) {
     used = std::min<int64_t>(used + l.weightBytes, int64_t(1) << 60);
-  if (layers.empty() || used > weightBudget)
+    splittable |= l.choices.size() > 1;
+  }
+  if (!splittable)
     return success();
+  double dramCyclesPerByte = 0;
+  if (used > weightBudget) {
+    auto model = buildModuleModel(module, *target);
+    if (failed(model))
+      return failure();
+    dramCyclesPerByte = 8.0 / model->dramBitsPerCycle();
+  }
   planTasks = planPasses = planInputs = 0;
   for (Operation *op : plannedOps(module)) {
     int64_t opTasks = 0;
@@ -314,17 +339,17 @@ LogicalResult Tiler::grantRowTiles(ModuleOp module) {
     planTasks += opTasks;
     planInputs += opTasks * int64_t(plannedProducers(op).size());
   }
-  int64_t spare = weightBudget - used;
+  int64_t spare = std::max<int64_t>(0, weightBudget - used);
   // (ratio, -layer index): the best ratio first, then program order.
   std::priority_queue<std::pair<double, int64_t>> heap;
   for (size_t i = 0; i < layers.size(); ++i)
-    if (auto u = bestUpgrade(layers[i], spare))
+    if (auto u = bestUpgrade(layers[i], spare, dramCyclesPerByte))
       heap.push({u->first, -int64_t(i)});
   while (!heap.empty()) {
     auto [ratio, negIndex] = heap.top();
     heap.pop();
     Layer &l = layers[size_t(-negIndex)];
-    auto u = bestUpgrade(l, spare);
+    auto u = bestUpgrade(l, spare, dramCyclesPerByte);
     if (!u)
       continue;
     if (u->first < ratio) {
@@ -336,9 +361,10 @@ LogicalResult Tiler::grantRowTiles(ModuleOp module) {
     planTasks += moreTasks;
     planPasses += countedPasses(to.tiling) - countedPasses(from.tiling);
     planInputs += moreTasks * l.producers;
-    spare -= int64_t(u->second - l.current) * l.weightBytes;
+    if (dramCyclesPerByte == 0)
+      spare -= int64_t(u->second - l.current) * l.weightBytes;
     l.current = u->second;
-    if (auto next = bestUpgrade(l, spare))
+    if (auto next = bestUpgrade(l, spare, dramCyclesPerByte))
       heap.push({next->first, negIndex});
   }
   for (const Layer &l : layers) {

@@ -8,7 +8,10 @@
 // the dataflow (among the cores' supported ones) and the row tiles by the
 // estimate ceil(tasks / cores) x taskCost(task 0), in two phases: every
 // product unsplit first, then row tiles granted from the weight banks'
-// spare capacity. Writes snn.tiling.
+// spare capacity or, when the unsplit model already exceeds the banks'
+// budget (it streams weights from DRAM), where the cycles saved exceed
+// twice the DRAM time of refetching the replicated weights. Writes
+// snn.tiling.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPIKESTACK_LIB_DIALECT_SNN_TRANSFORMS_PLANNING_TILER_H
@@ -98,12 +101,17 @@ private:
   /// An attention product's tiling: weight-stationary, row tiles when its
   /// column tasks leave cores idle.
   TilingAttr attentionRowTiles(TilingAttr ws) const;
-  /// Phase two: row tiles within the weight budget (see Passes.td).
+  /// Phase two: row tiles within the weight budget, or by their DRAM cost
+  /// when the model exceeds it (see Passes.td).
   mlir::LogicalResult grantRowTiles(mlir::ModuleOp module);
-  /// The best upgrade of layer `l` within `spareBytes` and the plan limits:
-  /// (cycles saved per extra byte, choice index).
+  /// The best upgrade of layer `l` within the plan limits: within the
+  /// model's budget (`dramCyclesPerByte` 0), one whose extra weights fit
+  /// `spareBytes`, keyed by cycles saved per extra byte; over it, one
+  /// saving more than twice the extra bytes x `dramCyclesPerByte`, keyed by
+  /// the net saving (saved cycles - that DRAM time). (key, choice index).
   std::optional<std::pair<double, unsigned>>
-  bestUpgrade(const Layer &l, int64_t spareBytes) const;
+  bestUpgrade(const Layer &l, int64_t spareBytes,
+              double dramCyclesPerByte) const;
 
   mlir::MLIRContext *ctx;
   hw::CoreSpec core;
@@ -121,6 +129,9 @@ private:
   int64_t weightPort = 8, activationPort = 8;
   /// 85 % of the weight-capable banks' bytes: the row tiles' budget.
   int64_t weightBudget = 0;
+  /// The target (setCores): its DRAM rate prices row tiles of a model
+  /// over the budget.
+  const hw::Target *target = nullptr;
   /// The synaptic products of phase one, in program order.
   llvm::SmallVector<Layer> layers;
   /// Plan totals as checkPlanWork counts them (row tiles must keep them
