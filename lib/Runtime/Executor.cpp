@@ -317,7 +317,15 @@ public:
     eDram = t.dram.energyPjPerBit;
     sramCycles = int64_t(t.tech["sram_access_cycles"]);
     dramLatency = m.dramLatencyCycles();
-    inputOffsets.insert(p.inputOffsets.begin(), p.inputOffsets.end());
+    // Each graph input's DRAM bytes: a load from them is an input load
+    // (a row tile loads its share, from inside the input).
+    const Graph &g0 = p.graphs[0];
+    for (size_t i = 0; i < p.inputOffsets.size() && i < g0.inputs.size(); ++i) {
+      const ValueInfo &v = g0.values[size_t(g0.inputs[i])];
+      const int64_t bits = ref::numElements(v.shape) * v.type.bits();
+      inputRanges.emplace_back(p.inputOffsets[i],
+                               std::max<int64_t>(1, (bits + 7) / 8));
+    }
     dramLayerBits.assign(p.layers.size(), {0, 0, 0});
     state.resize(p.streams.size());
     layerCycles.assign(p.layers.size(), 0);
@@ -364,7 +372,14 @@ private:
   /// frees first (dramChannelFree: the end of its latest transfer).
   std::vector<Calendar> dramChannels;
   std::vector<int64_t> dramChannelFree;
-  std::set<int64_t> inputOffsets; ///< DRAM offsets of the graph inputs
+  /// DRAM (offset, bytes) of the graph inputs.
+  std::vector<std::pair<int64_t, int64_t>> inputRanges;
+  bool isInputLoad(int64_t offset) const {
+    for (const auto &[o, n] : inputRanges)
+      if (offset >= o && offset - o < n)
+        return true;
+    return false;
+  }
   std::array<double, kNumPurposes> dramPurposeBits = {0, 0, 0};
   std::vector<std::array<double, kNumPurposes>> dramLayerBits;
   int64_t dramBusyCycles = 0; ///< channel-cycles spent serializing
@@ -851,7 +866,7 @@ absl::Status Timing::step(size_t c) {
       if (auto s = loadWeights(c, in); !s.ok())
         return s;
     } else {
-      const bool input = in.bank < 0 && inputOffsets.count(in.offset) != 0;
+      const bool input = in.bank < 0 && isInputLoad(in.offset);
       st.time = transfer(c, in.bank, in.bytes * 8, false, st.time,
                          absl::StrCat("load L", in.layer), in.layer,
                          input ? kInputs : kSpills);

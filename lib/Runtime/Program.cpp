@@ -151,6 +151,44 @@ int64_t Tiling::taskVectors(int64_t task) const {
   return std::min(vectors - first, bundlesPerRowTile() * bundle);
 }
 
+namespace {
+/// `part` / `whole` of `bytes`, rounded down or up (the product may exceed
+/// 64 bits: bytes < 2^48, element counts < 2^62).
+int64_t scaledBytes(int64_t bytes, int64_t part, int64_t whole, bool up) {
+  const __int128 n = __int128(bytes) * part;
+  return int64_t(up ? (n + whole - 1) / whole : n / whole);
+}
+} // namespace
+
+Tiling::ByteRange Tiling::inputShare(int64_t bytes, int64_t task) const {
+  bytes = std::max<int64_t>(1, bytes);
+  const int64_t n = std::max<int64_t>(
+      1, scaledBytes(bytes, taskVectors(task), vectors, /*up=*/true));
+  const int64_t begin = std::min(
+      bytes - n, scaledBytes(bytes, taskFirstVector(task), vectors, false));
+  return {begin, n};
+}
+
+Tiling::ByteRange Tiling::resultShare(int64_t bytes, int64_t task) const {
+  int64_t before = 0, mine = 0, total = 0;
+  if (kind == TileKind::Vector) {
+    const int64_t share = (bytes + numTasks() - 1) / numTasks();
+    before = std::min(bytes, task * share);
+    mine = std::min(share, bytes - before);
+    total = bytes;
+  } else {
+    before = (taskGroup(task) * outputs + taskBlock(task) * cols) * vectors +
+             taskColumns(task) * taskFirstVector(task);
+    mine = taskColumns(task) * taskVectors(task);
+    total = groups * outputs * vectors;
+  }
+  const int64_t begin =
+      std::min(bytes - 1, scaledBytes(bytes, before, total, false));
+  const int64_t n = std::max<int64_t>(
+      1, scaledBytes(bytes, before + mine, total, false) - begin);
+  return {begin, n};
+}
+
 std::string dataflowName(Dataflow d) {
   return d == Dataflow::OutputStationary ? "output_stationary"
                                          : "weight_stationary";

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 
 #include <array>
+#include <utility>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -188,6 +189,19 @@ struct Tiling {
   /// The task's streamed vectors: [taskFirstVector, + taskVectors).
   int64_t taskFirstVector(int64_t task) const;
   int64_t taskVectors(int64_t task) const;
+  /// A byte range [first, first + second) of a buffer of `bytes` bytes.
+  using ByteRange = std::pair<int64_t, int64_t>;
+  /// The share of an input buffer (a producer's result, a graph input) of
+  /// `bytes` bytes that task `task` loads: its row tile's vectors,
+  /// [floor(B x first / vectors), + ceil(B x taskVectors / vectors)), at
+  /// least one byte, inside the buffer (halos of convolutions not added).
+  ByteRange inputShare(int64_t bytes, int64_t task) const;
+  /// The share of the result buffer of `bytes` bytes that task `task`
+  /// stores: its vectors x its columns, in task order, [B x before /
+  /// total, B x (before + mine) / total) rounded down, so that the tasks'
+  /// shares are disjoint and cover the buffer (vector tilings: equal shares
+  /// of ceil(B / tasks)); at least one byte.
+  ByteRange resultShare(int64_t bytes, int64_t task) const;
   /// Whether every row tile has at least one vector (the verifiers' check).
   bool rowTilesValid() const {
     return rowTiles >= 1 && rowTiles <= numBundles() &&

@@ -59,7 +59,9 @@ def split_types(text):
 
 
 def streamed_weight_bytes(hw_mlir):
-    """Weight bytes of the snn.streamed ops, from the operand types."""
+    """Weight bytes of the snn.streamed ops, from the operand types, times
+    the row tiles of the op's tiling (expert layers are not row-split when
+    they stream: checked by the caller's equality)."""
     total, ops = 0, 0
     with open(hw_mlir) as f:
         for line in f:
@@ -75,8 +77,12 @@ def streamed_weight_bytes(hw_mlir):
                     if len(dims) == 3:
                         total += nbytes
             else:
+                # Every row tile of a task holds (and fetches) its own copy
+                # of its columns' weights (docs/pipeline.md, "Tiling").
                 operands = re.search(r"\} : \((.*)\) -> ", line).group(1)
-                total += tensor_bytes(split_types(operands)[1])[1]
+                tiles = re.search(r"#snn\.tiling<[^>]*?row_tiles = (\d+)", line)
+                copies = int(tiles.group(1)) if tiles else 1
+                total += copies * tensor_bytes(split_types(operands)[1])[1]
     return total, ops
 
 

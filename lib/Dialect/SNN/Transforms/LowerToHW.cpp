@@ -35,13 +35,6 @@ struct Task {
   int64_t layer, tiling, task, order;
 };
 
-/// `part` / `whole` of `bytes`, rounded down or up (the product may exceed
-/// 64 bits: bytes < 2^48, the element counts < 2^62).
-int64_t scaled(int64_t bytes, int64_t part, int64_t whole, bool up) {
-  const __int128 n = __int128(bytes) * part;
-  return int64_t(up ? (n + whole - 1) / whole : n / whole);
-}
-
 int64_t elementsOf(Operation *op) {
   int64_t n = 0;
   for (Type t : op->getResultTypes())
@@ -248,7 +241,6 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
 
     const rt::Tiling rtTiling = tiling.toRuntime();
     const int64_t vectors = rtTiling.taskVectors(t.task);
-    const int64_t firstVector = rtTiling.taskFirstVector(t.task);
 
     // 1. Synchronisation, once per layer product on this core; the inputs
     // of the first product once per row tile on this core: a row tile
@@ -264,11 +256,7 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
           if (auto pb = p->getAttrOfType<IntegerAttr>(kBarrierAttr))
             producerOf[pb.getInt()] = p;
         auto loadShare = [&](int64_t bank, int64_t offset, int64_t bytes) {
-          bytes = std::max<int64_t>(1, bytes);
-          const int64_t n = std::max<int64_t>(
-              1, scaled(bytes, vectors, rtTiling.vectors, /*up=*/true));
-          const int64_t begin = std::min(
-              bytes - n, scaled(bytes, firstVector, rtTiling.vectors, false));
+          const auto [begin, n] = rtTiling.inputShare(bytes, t.task);
           hwd::LoadOp::create(b, loc, hwd::LoadKind::Input, t.layer, t.task,
                               bank, offset + begin, n);
         };
@@ -351,32 +339,9 @@ struct LowerToHW : public snn::impl::SNNLowerToHWBase<LowerToHW> {
     const bool last = t.tiling + 1 == int64_t(tilings.size());
     if (last)
       if (auto buf = op->getAttrOfType<BufferAttr>(kOutputBufferAttr)) {
-        // The task's share of the result, its vectors x its columns, in
-        // task order: [B x before / total, B x (before + mine) / total),
-        // rounded down, so that the shares of all tasks (row tiles of one
-        // column block included) are disjoint and cover the buffer.
-        // (Vector tilings: equal shares of ceil(B / tasks), the last one
-        // shorter.)
-        int64_t before = 0, mine = 0, total = 0;
-        const int64_t all = buf.getBytes();
-        if (tiling.getKind() == TileKind::Vector) {
-          const int64_t share = (all + numTasks - 1) / numTasks;
-          before = std::min(all, t.task * share);
-          mine = std::min(share, all - before);
-          total = all;
-        } else {
-          const rt::Tiling &r = rtTiling;
-          before = (r.taskGroup(t.task) * r.outputs +
-                    r.taskBlock(t.task) * r.cols) *
-                       r.vectors +
-                   columns * firstVector;
-          mine = columns * vectors;
-          total = r.groups * r.outputs * r.vectors;
-        }
-        const int64_t begin =
-            std::min(all - 1, scaled(all, before, total, false));
-        const int64_t bytes = std::max<int64_t>(
-            1, scaled(all, before + mine, total, false) - begin);
+        // The task's share of the result (rt::Tiling::resultShare).
+        const auto [begin, bytes] =
+            rtTiling.resultShare(buf.getBytes(), t.task);
         hwd::StoreOp::create(b, loc, t.layer, t.task, buf.getBank(),
                              buf.getOffset() + begin, bytes);
       }

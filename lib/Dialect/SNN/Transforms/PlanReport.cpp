@@ -31,8 +31,8 @@ namespace {
 
 /// DRAM bits of one layer by purpose, counted as the executor counts the
 /// instructions --snn-lower-to-hw emits: fetched weights (streamed
-/// layers), loads of graph inputs (each core of the first product loads
-/// them once), and spilled results (loads of spilled producers, stores).
+/// layers), loads of graph inputs (each core loads its row tiles' shares
+/// once), and spilled results (loads of spilled producers, stores).
 struct DramBits {
   double weights = 0, inputs = 0, spills = 0;
 };
@@ -47,30 +47,36 @@ DramBits layerDramBits(Operation *op) {
       for (int64_t task = 0; task < t.numTasks(); ++task)
         d.weights += 8.0 * double(std::max<int64_t>(1, taskWeightBytes(t, task)));
   }
-  // The inputs are loaded once per core that runs the first product.
-  llvm::SmallDenseSet<int64_t> cores;
-  for (int64_t c : cast<PlacementAttr>(
-                       op->getAttrOfType<ArrayAttr>(kPlacementAttr)[0])
-                       .getCores()
-                       .asArrayRef())
-    cores.insert(c);
-  const auto first = int64_t(cores.size());
+  // The inputs are loaded once per (core, row tile) of the first product,
+  // each its row tile's share (rt::Tiling::inputShare).
+  auto t0 = cast<TilingAttr>(tilings[0]);
+  const rt::Tiling first = t0.toRuntime();
+  llvm::SmallDenseSet<std::pair<int64_t, int64_t>> loads;
+  SmallVector<int64_t> loadTasks;
+  for (auto [task, c] : llvm::enumerate(
+           cast<PlacementAttr>(op->getAttrOfType<ArrayAttr>(kPlacementAttr)[0])
+               .getCores()
+               .asArrayRef()))
+    if (loads.insert({c, first.taskRowTile(int64_t(task))}).second)
+      loadTasks.push_back(int64_t(task));
+  auto loaded = [&](int64_t bytes) {
+    double bits = 0;
+    for (int64_t task : loadTasks)
+      bits += 8.0 * double(first.inputShare(bytes, task).second);
+    return bits;
+  };
   for (Value v : graphInputsOf(op))
-    d.inputs += 8.0 * double(first * std::max<int64_t>(1, valueBytes(v)));
+    d.inputs += loaded(valueBytes(v));
   for (Operation *p : plannedProducers(op))
     if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr);
         b && b.getBank() < 0)
-      d.spills += 8.0 * double(first * std::max<int64_t>(1, b.getBytes()));
+      d.spills += loaded(b.getBytes());
   if (auto b = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
       b && b.getBank() < 0) {
-    const int64_t tasks =
-        cast<TilingAttr>(tilings[tilings.size() - 1]).numTasks();
-    const int64_t share = (b.getBytes() + tasks - 1) / tasks;
-    for (int64_t task = 0; task < tasks; ++task) {
-      const int64_t begin = std::min(b.getBytes() - 1, task * share);
-      d.spills += 8.0 * double(std::max<int64_t>(
-                            1, std::min(share, b.getBytes() - begin)));
-    }
+    const rt::Tiling last =
+        cast<TilingAttr>(tilings[tilings.size() - 1]).toRuntime();
+    for (int64_t task = 0; task < last.numTasks(); ++task)
+      d.spills += 8.0 * double(last.resultShare(b.getBytes(), task).second);
   }
   return d;
 }
