@@ -366,11 +366,11 @@ OsFolds osFolds(const rt::Tiling &t, int64_t task, int64_t portBits) {
 
 TaskCost taskCost(TilingAttr t, int64_t task, int64_t portBits) {
   TaskCost c;
+  const rt::Tiling tiling = t.toRuntime();
   if (t.getKind() == TileKind::Vector) {
-    c.cycles = t.getVectors();
+    c.cycles = tiling.taskVectors(task);
     return c;
   }
-  const rt::Tiling tiling = t.toRuntime();
   const int64_t columns = tiling.taskColumns(task);
   const int64_t vectors = tiling.taskVectors(task);
   const int64_t heldPerPass = t.getReduction() * columns * t.getHeldBits();
@@ -475,9 +475,9 @@ int64_t storedBits(Operation *op) {
 }
 
 int64_t overlappedTaskCycles(TilingAttr t, int64_t task, int64_t portBits) {
-  if (t.getKind() == TileKind::Vector)
-    return t.getVectors();
   const rt::Tiling tiling = t.toRuntime();
+  if (t.getKind() == TileKind::Vector)
+    return tiling.taskVectors(task);
   // Output-stationary folds stream their weights while they compute:
   // there is no held load to hide.
   if (tiling.dataflow == rt::Dataflow::OutputStationary) {

@@ -36,7 +36,8 @@
 // 1 [4, 6). It waits for all 4 tasks of layer 0 (count 4).
 //
 // Placement (schedule-row-tiles.mlir): tasks 0, 3 of layer 0 on c0, 1, 2
-// on c1; layer 1's task 0 on c1, task 1 on c0. Which weight bank each task
+// on c1; layer 1's task 0 on c0 (129 on either core, a tie that goes to
+// c0, nearer to the weight banks), task 1 on c1. Which weight bank each task
 // uses is the placer's choice (not checked here; the second case pins it).
 // CHECK-LABEL: snnhw.program attributes {barriers = 1 : i64, input_offsets = array<i64: 0>, makespan = 129 : i64
 // CHECK-NEXT: snnhw.stream core 0 {
@@ -53,11 +54,11 @@
 // CHECK-NEXT:   snnhw.store layer 0 task 3 bank 2 offset 8 bytes 1
 // CHECK-NEXT:   snnhw.signal 0
 // CHECK-NEXT:   snnhw.wait 0 count 4
-// CHECK-NEXT:   snnhw.load input layer 1 task 1 bank 2 offset 6 bytes 3
-// CHECK-NEXT:   snnhw.load weights layer 1 task 1 bank {{[01]}} offset {{[0-9]+}} bytes 24
-// CHECK-NEXT:   snnhw.spike_acc layer 1 tiling 0 task 1 k_tiles 2 columns 4 vectors 4 bundle 4
-// CHECK-NEXT:   snnhw.lif layer 1 task 1 elements 16
-// CHECK-NEXT:   snnhw.store layer 1 task 1 bank 2 offset 16 bytes 2
+// CHECK-NEXT:   snnhw.load input layer 1 task 0 bank 2 offset 0 bytes 6
+// CHECK-NEXT:   snnhw.load weights layer 1 task 0 bank {{[01]}} offset {{[0-9]+}} bytes 24
+// CHECK-NEXT:   snnhw.spike_acc layer 1 tiling 0 task 0 k_tiles 2 columns 4 vectors 8 bundle 4
+// CHECK-NEXT:   snnhw.lif layer 1 task 0 elements 32
+// CHECK-NEXT:   snnhw.store layer 1 task 0 bank 2 offset 12 bytes 4
 // CHECK-NEXT:   snnhw.halt
 // CHECK-NEXT: }
 // CHECK-NEXT: snnhw.stream core 1 {
@@ -74,11 +75,11 @@
 // CHECK-NEXT:   snnhw.store layer 0 task 2 bank 2 offset 6 bytes 2
 // CHECK-NEXT:   snnhw.signal 0
 // CHECK-NEXT:   snnhw.wait 0 count 4
-// CHECK-NEXT:   snnhw.load input layer 1 task 0 bank 2 offset 0 bytes 6
-// CHECK-NEXT:   snnhw.load weights layer 1 task 0 bank {{[01]}} offset {{[0-9]+}} bytes 24
-// CHECK-NEXT:   snnhw.spike_acc layer 1 tiling 0 task 0 k_tiles 2 columns 4 vectors 8 bundle 4
-// CHECK-NEXT:   snnhw.lif layer 1 task 0 elements 32
-// CHECK-NEXT:   snnhw.store layer 1 task 0 bank 2 offset 12 bytes 4
+// CHECK-NEXT:   snnhw.load input layer 1 task 1 bank 2 offset 6 bytes 3
+// CHECK-NEXT:   snnhw.load weights layer 1 task 1 bank {{[01]}} offset {{[0-9]+}} bytes 24
+// CHECK-NEXT:   snnhw.spike_acc layer 1 tiling 0 task 1 k_tiles 2 columns 4 vectors 4 bundle 4
+// CHECK-NEXT:   snnhw.lif layer 1 task 1 elements 16
+// CHECK-NEXT:   snnhw.store layer 1 task 1 bank 2 offset 16 bytes 2
 // CHECK-NEXT:   snnhw.halt
 module attributes {snn.target = "TWO_CORE"} {
 func.func @row_tiles(%x: tensor<2x6x10x!snn.spike>) -> tensor<2x6x4x!snn.spike> {

@@ -4,8 +4,10 @@
 //
 // lower-to-hw.mlir's two layers on Inputs/two-core.json (cores on the logic
 // tier, every bank one bond hop above on the memory tier).
-// Busy cycles: c0 runs layer 0 task 0 (58), c1 layer 0 task 1 (56) and
-// layer 1 (40): 96; the makespan is 99 (schedule.mlir).
+// Busy cycles: c0 runs layer 0 task 0 (58) and layer 1 (40): 98; c1 layer
+// 0 task 1 (56). Layer 1 would finish at 99 on either core (its producer
+// ran on both: it starts at max(58, 56) + 1 = 59); the tie goes to c0, the
+// cheaper path to the weight banks (schedule.mlir). The makespan is 99.
 // Vertical bits, all through one bond: weights reloaded once per bundle (2
 // bundles): 2 x 40 x 8 = 640, 2 x 20 x 8 = 320 and 2 x 24 x 8 = 384;
 // layer 0's 5 B result stored in two shares (40 bits); layer 1 loads it
@@ -14,8 +16,8 @@
 // buffer end, 8 + 3 = 11.
 // CHECK: "makespan_cycles": 99
 // CHECK: "busy_cycles_per_core": {
-// CHECK-NEXT: "c0": 58,
-// CHECK-NEXT: "c1": 96
+// CHECK-NEXT: "c0": 98,
+// CHECK-NEXT: "c1": 56
 // CHECK: "name": "w0",
 // CHECK-NEXT: "weight_bytes": 40
 // CHECK: "name": "w1",

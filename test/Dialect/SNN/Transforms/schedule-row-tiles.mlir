@@ -17,9 +17,13 @@
 //   Task 2 (2 columns, 2 bundles): loads 2, 2, 1: 2 + 5 x 10 + 10 = 62;
 //     serial 2 x 5 + 3 x (12 + 8) = 70.
 //   Task 3 (2 columns, 1 bundle): 2 + 30 = 32; serial 5 + 30 = 35.
-// The placer puts each task on the core that finishes it first (serial
-// estimates): task 0 -> c0 (80), task 1 -> c1 (40), task 2 -> c1 (110 <
-// 150), task 3 -> c0 (115 < 145).
+// The placer puts each task on the core where its list estimate (double-
+// buffered, whichever --snn-schedule option) finishes it first; both
+// weight banks have 32-bit ports, so a task costs the same on either core,
+// and an exact tie goes to c0, nearer to the weight banks (schedule.mlir):
+// task 0 -> c0 (64 on either idle core, a tie), task 1 -> c1 (34 < 64 +
+// 34), task 2 -> c1 (34 + 62 = 96 < 64 + 62), task 3 -> c0 (64 + 32 = 96 <
+// 96 + 32).
 // Double-buffered: c0 runs task 0 [0, 64), task 3 [64, 96); c1 task 1
 // [0, 34), task 2 [34, 96).
 // Serial: c0 [0, 80), [80, 115); c1 [0, 40), [40, 110).
@@ -27,13 +31,15 @@
 // Layer 1, output-stationary, K = 6, folds of 4 vectors, 4 columns: a fold
 // takes max(2 x 4 + 4 + 6 - 2 = 16, 6 x 4 x 8 / 32 = 6 cycles of weights) =
 // 16 cycles; task 0 (8 vectors, 2 folds) 32, task 1 (4 vectors) 16, with
-// or without double buffering. The placer: task 0 -> c1 (110 + 32 = 142 <
-// 115 + 32), task 1 -> c0 (115 + 16 = 131 < 142 + 16). Both wait for the
-// barrier of layer 0's four tasks and start one cycle after it: 97
-// (finish 129 and 113), serially 116 (finish 148 and 132).
+// or without double buffering. Layer 0 ran on both cores, so in the
+// placer's estimate a task of layer 1 starts at 96 + 1 = 97 on either core
+// (both free at 96): task 0 -> c0 (97 + 32 = 129 on either, a tie), task
+// 1 -> c1 (97 + 16 = 113 < 129 + 16). Both wait for the barrier of layer
+// 0's four tasks and start one cycle after it: 97 (finish 129 and 113),
+// serially 116 (finish 148 and 132).
 // CHECK-LABEL: module attributes {snn.makespan = 129 : i64
 // CHECK: snn.linear {{.*}}snn.barrier = 0 : i64, snn.placement = [#snn.placement<cores = [0, 1, 1, 0]{{.*}}snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 34, 64], finish = [64, 34, 96, 96], dynamic = false>]
-// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [1, 0]{{.*}}snn.schedule = [#snn.schedule<order = [2, 2], start = [97, 97], finish = [129, 113], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
+// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [0, 1]{{.*}}snn.schedule = [#snn.schedule<order = [2, 2], start = [97, 97], finish = [129, 113], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
 // SERIAL-LABEL: module attributes {snn.makespan = 148 : i64
 // SERIAL: snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 40, 80], finish = [80, 40, 110, 115], dynamic = false>]
 // SERIAL: snn.schedule = [#snn.schedule<order = [2, 2], start = [116, 116], finish = [148, 132], dynamic = false>]

@@ -28,10 +28,11 @@ func.func @linear(%x: tensor<2x3x10x!snn.spike>) -> tensor<2x3x6x!snn.spike> {
 // im2col: K = 1 x 2 x 2 = 4, N = 5 (2 column blocks), 2 x 2 x 2 = 8
 // output positions; f32 result: 16-bit accumulator, 512 / (4 x 16 x 2) =
 // 4 tokens = 8 vectors. The add is LIF-unit work over its 40 elements,
-// 2 units: 20 vectors. The layout op (reshape) gets nothing.
+// 2 units: 20 vectors, spread over the 2 cores as 2 row tiles of
+// ceil(20 / 2) = 10. The layout op (reshape) gets nothing.
 // CHECK-LABEL: func @conv_and_add
 // CHECK: snn.conv2d {{.*}}snn.tiling = [#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 4, outputs = 5, groups = 1, vectors = 8, bundle = 8, held_bits = 32>]
-// CHECK: snn.add {{.*}}snn.tiling = [#snn.tiling<kind = vector, rows = 1, cols = 1, reduction = 1, outputs = 1, groups = 1, vectors = 20, bundle = 20, held_bits = 0>]
+// CHECK: snn.add {{.*}}snn.tiling = [#snn.tiling<kind = vector, rows = 1, cols = 1, reduction = 1, outputs = 1, groups = 1, vectors = 20, bundle = 10, held_bits = 0, row_tiles = 2>]
 // CHECK-NOT: snn.tiling
 func.func @conv_and_add(%x: tensor<2x1x3x3x!snn.spike>) -> tensor<2x20xf32> {
   %w = arith.constant dense<0.5> : tensor<5x1x2x2xf32>
@@ -45,9 +46,9 @@ func.func @conv_and_add(%x: tensor<2x1x3x3x!snn.spike>) -> tensor<2x20xf32> {
 // -----
 
 // A neuron on a function argument is not fused: 20 elements on 2 LIF
-// units.
+// units = 10 vectors, 2 row tiles of 5 (one per core).
 // CHECK-LABEL: func @lone_neuron
-// CHECK: snn.lif {{.*}}snn.tiling = [#snn.tiling<kind = vector, rows = 1, cols = 1, reduction = 1, outputs = 1, groups = 1, vectors = 10, bundle = 10, held_bits = 0>]
+// CHECK: snn.lif {{.*}}snn.tiling = [#snn.tiling<kind = vector, rows = 1, cols = 1, reduction = 1, outputs = 1, groups = 1, vectors = 10, bundle = 5, held_bits = 0, row_tiles = 2>]
 func.func @lone_neuron(%x: tensor<4x5xf32>) -> tensor<4x5x!snn.spike> {
   %s = snn.lif %x : tensor<4x5xf32> -> tensor<4x5x!snn.spike>
   return %s : tensor<4x5x!snn.spike>

@@ -179,11 +179,14 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
     time ceil(tasks / cores) x the closed-form cost of task 0 (the weight
     banks' widest port); ties: fewer tasks, then output-stationary. Row
     tiles replicate the layer's weights ((r - 1) x its bytes), so they come
-    in a second phase from spare weight-bank capacity: when the unsplit
-    model's weights exceed 85 % of the weight-capable banks' bytes no
-    synaptic product is row-split; else the extra bytes go greedily to the
-    split saving the most cycles per extra byte until 85 % is reached (and
-    within the plan limits below). Attention products stay
+    in a second phase: when the unsplit model's weights fit 85 % of the
+    weight-capable banks' bytes, from that spare capacity, greedily to the
+    split saving the most cycles per extra byte until 85 % is reached; when
+    they exceed it (the model will stream weights from DRAM), every layer
+    is priced as streamed: a split is granted only when it saves more than
+    twice the DRAM time of its extra copies ((r - 1) x bytes x 8 / the
+    DRAM's bits per cycle), greedily by net saving (cycles saved minus
+    that time). Both within the plan limits below. Attention products stay
     weight-stationary and are row-split (by the same estimate, the
     activation banks' port) when groups x n-tiles < cores: their held
     operand comes from the scratchpad, no weights are replicated.
@@ -233,23 +236,39 @@ def SNNPlace : Pass<"snn-place", "mlir::ModuleOp"> {
 
     Cost-driven and greedy, in program order:
 
-    * **cores**: each task goes to the core on which it would finish first
-      (estimated cycles so far plus the task's closed-form cycles, see
-      `#snn.tiling`), so attention heads, experts and column blocks spread
-      across cores and, in a logic-on-logic stack, across tiers; among
-      equally loaded cores the one with the cheapest path (pJ per bit:
-      horizontal wire plus bond crossings, from the target's physical
-      model) to a weight bank with room wins;
+    * **cores**: each task goes to the core on which it would finish
+      first under a running list estimate with `--snn-schedule`'s rule: a
+      task starts when its core is free, the op's earlier product has
+      finished and its producers' results have arrived (+1 cycle, plus the
+      bond latency between the tiers, from a producer on another core or
+      on several), and costs `overlappedTaskCycles` (double-buffered, the
+      scheduler's default) through the port of the weight bank it would
+      read; a streamed task also waits for its fetch. So attention heads,
+      experts and column blocks spread across cores and, in a
+      logic-on-logic stack, across tiers, and a core that is idle early
+      but would only wait there for a producer does not attract the tasks
+      of a later layer that could run side by side. Ties go to the
+      cheapest path (pJ per bit: horizontal wire plus bond crossings, from
+      the target's physical model) to the task's weight bank, then to a
+      hash of `seed`;
     * **weights**: first the residency plan (docs/pipeline.md, "Weight
       streaming"): when the weights do not all fit the weight banks, a 0/1
       knapsack keeps the layers resident that save the most DRAM traffic
       and marks the others `snn.streamed`, beside one or two streaming
-      slots per core; a resident task goes to the nearest weight-capable
-      bank with room for its columns, then the emptiest; a streamed task to
-      its core's slot bank;
-    * **results**: the activation bank with the cheapest mean path from the
-      op's cores, weighted by the traffic the bank already carries (port
-      pressure).
+      slots per core. A resident task's columns go to the weight-capable
+      bank with room under the least port pressure after the task: (bits
+      already assigned to the bank + the task's held bits + the bits the
+      same tiling's tasks on other cores put there, since they run at the
+      same time) / (ports x width); ties go to the cheapest path, then the
+      emptiest bank, then the first. If that leaves a resident task
+      without a bank with room, the placement is redone with
+      nearest-first banks (the nearest with room, then the emptiest)
+      before a layer is demoted to streamed. A streamed task reads its
+      core's slot bank;
+    * **results**: the activation bank with the least port pressure after
+      the result (its bits written once plus read once by every task of
+      its readers' first tilings, as `--snn-lower-to-hw` loads them); ties
+      go to the cheapest mean path from the op's cores.
 
     A neuron fused into its synaptic op runs on that op's cores and keeps
     its membrane in their LIF units (never in a bank). Users pin with

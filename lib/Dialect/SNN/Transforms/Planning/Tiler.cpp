@@ -413,8 +413,28 @@ LogicalResult Tiler::vector(Operation *op, SmallVectorImpl<Attribute> &out,
   auto t = makeTiling(op, TileKind::Vector, 1, 1, 1, 1, groups, v, v, 0);
   if (failed(t))
     return failure();
-  out.push_back(*t);
+  out.push_back(elementwiseRowTiles(op, *t));
   return success();
+}
+
+/// Element-wise and pooling work (adds, standalone neurons, pooling,
+/// conversions, batch norm) of one group is spread over the cores: row
+/// tiles of ceil(v / cores) LIF-unit cycles each (no weights involved).
+/// Readout, routing, dispatch, combine and SDSA keep their groups.
+TilingAttr Tiler::elementwiseRowTiles(Operation *op, TilingAttr t) const {
+  const bool elementwise =
+      isa<AddOp, MaxPool2dOp, AvgPool2dOp, NeuronOpInterface, DequantizeOp,
+          ScaleOp, CastOp, QuantizeOp, RequantizeOp, BatchNormOp>(op);
+  const int64_t v = t.getVectors();
+  if (!elementwise || !allowRowTiles || t.getGroups() >= numCores || v < 2)
+    return t;
+  const int64_t parts = std::min(v, numCores / t.getGroups());
+  const int64_t bundle = (v + parts - 1) / parts;
+  const int64_t r = (v + bundle - 1) / bundle;
+  if (r < 2)
+    return t;
+  return TilingAttr::get(ctx, TileKind::Vector, 1, 1, 1, 1, t.getGroups(), v,
+                         bundle, 0, Dataflow::WeightStationary, r);
 }
 
 /// One synaptic product per weight group (and expert): the group's weight

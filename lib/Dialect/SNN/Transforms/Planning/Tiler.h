@@ -84,6 +84,8 @@ private:
   mlir::LogicalResult vector(mlir::Operation *op,
                              llvm::SmallVectorImpl<mlir::Attribute> &out,
                              int64_t elements, int64_t groups = 1) const;
+  /// Row tiles for the element-wise work of `op` (tiling `t`), see .cpp.
+  TilingAttr elementwiseRowTiles(mlir::Operation *op, TilingAttr t) const;
   int64_t bundleFor(int64_t vectors, int64_t steps, int64_t accBits) const;
   int64_t foldFor(int64_t vectors, int64_t steps) const;
   int64_t columnsFor(TileKind kind, int64_t reduction, int64_t heldBits) const;
