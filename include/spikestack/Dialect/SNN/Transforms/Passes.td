@@ -353,9 +353,13 @@ def SNNAllocate : Pass<"snn-allocate", "mlir::ModuleOp"> {
       bits of their range). A result is live from the start of its
       producer's first task to the finish of its last consumer's last task
       (`#snn.schedule`), or to the end of the inference for a function
-      result; buffers whose lifetimes do not overlap share addresses
-      (first fit by offset). The placed bank is tried first, then the other
-      activation banks, cheapest path first.
+      result. A new result may take a dead buffer's bytes (first fit by
+      offset) only when its lifetime does not overlap and its producer is
+      ordered after every reader of the old buffer in every run: it
+      depends on them (through the barriers), or both run on one core,
+      the reader first in program order; the estimated times alone do not
+      order a real run (`allocate-ordering.mlir`). The placed bank is
+      tried first, then the other activation banks, cheapest path first.
 
     A result that fits no activation bank at that time is spilled to
     off-chip DRAM (`bank = -1`) when `spill=true` (the default; a remark

@@ -25,9 +25,11 @@ using namespace spikestack::snn;
 
 namespace {
 
-/// One activation buffer: a byte range live over [from, to) cycles.
+/// One activation buffer: a byte range live over [from, to) cycles,
+/// holding `owner`'s result (null: weights).
 struct Live {
   int64_t offset, bytes, from, to;
+  Operation *owner = nullptr;
 };
 
 int64_t alignUp(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
@@ -49,6 +51,11 @@ struct Allocator::Impl {
   llvm::DenseMap<Operation *, std::pair<int64_t, int64_t>> span;
   /// Last use of each planned op's result.
   llvm::DenseMap<Operation *, int64_t> lastUse;
+  /// The planned ops reading each planned op's result.
+  llvm::DenseMap<Operation *, SmallVector<Operation *>> consumers;
+  /// dependsOn's answers: (later, earlier) -> whether later reaches
+  /// earlier through its producers.
+  mutable llvm::DenseMap<std::pair<Operation *, Operation *>, bool> reaches;
 
   LogicalResult run(ModuleOp module, std::shared_ptr<const hw::Target> t) {
     target = std::move(t);
@@ -108,9 +115,13 @@ struct Allocator::Impl {
   void collectLastUses(ModuleOp module, ArrayRef<Operation *> ops,
                        int64_t end) {
     lastUse.clear();
+    consumers.clear();
+    reaches.clear();
     for (Operation *op : ops)
-      for (Operation *p : plannedProducers(op))
+      for (Operation *p : plannedProducers(op)) {
         lastUse[p] = std::max(lastUse[p], span[op].second);
+        consumers[p].push_back(op);
+      }
     module.walk([&](func::ReturnOp ret) {
       for (Operation *p : plannedProducers(ret))
         lastUse[p] = std::max({lastUse[p], end, span[p].second});
@@ -146,7 +157,7 @@ struct Allocator::Impl {
     order.append(others);
     std::optional<std::pair<int64_t, int64_t>> where;
     for (int64_t b : order)
-      if (auto off = firstFit(b, bytes, from, to)) {
+      if (auto off = firstFit(b, bytes, from, to, op)) {
         where = {b, *off};
         break;
       }
@@ -164,7 +175,7 @@ struct Allocator::Impl {
                             limits::formatLimit(limits::kMaxAddress) +
                             " B are addressable");
     } else {
-      live[where->first].push_back({where->second, bytes, from, to});
+      live[where->first].push_back({where->second, bytes, from, to, op});
     }
     op->setAttr(kOutputBufferAttr,
                 BufferAttr::get(ctx, where->first, where->second, bytes));
@@ -268,15 +279,83 @@ struct Allocator::Impl {
   }
 
   /// Lowest aligned offset in bank `b` where `bytes` fit for [from, to).
+  /// Whether `later` reads, through its producers (transitively),
+  /// `earlier`'s result: then every task of `later` starts after every task
+  /// of `earlier` has finished (barriers, or program order on one core).
+  /// Gives up (false: not ordered) past 2^16 visited ops.
+  bool dependsOn(Operation *later, Operation *earlier) const {
+    if (auto it = reaches.find({later, earlier}); it != reaches.end())
+      return it->second;
+    llvm::SmallPtrSet<Operation *, 32> seen;
+    SmallVector<Operation *> stack = {later};
+    bool found = false;
+    while (!stack.empty() && !found && seen.size() < (1u << 16)) {
+      Operation *op = stack.pop_back_val();
+      for (Operation *p : plannedProducers(op)) {
+        if (p == earlier) {
+          found = true;
+          break;
+        }
+        if (seen.insert(p).second)
+          stack.push_back(p);
+      }
+    }
+    reaches[{later, earlier}] = found;
+    return found;
+  }
+
+  /// The one core all tasks of `op` run on, or -1.
+  static int64_t soleCore(Operation *op) {
+    int64_t core = -1;
+    for (Attribute a : op->getAttrOfType<ArrayAttr>(kPlacementAttr))
+      for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef()) {
+        if (core >= 0 && c != core)
+          return -1;
+        core = c;
+      }
+    return core;
+  }
+
+  /// Whether every task of `earlier` finishes before any task of `later`
+  /// starts in every run: `later` depends on it, or both run on one and
+  /// the same core, `earlier` first in program (= stream) order.
+  bool ordered(Operation *earlier, Operation *later) const {
+    if (dependsOn(later, earlier))
+      return true;
+    const int64_t c = soleCore(earlier);
+    return c >= 0 && c == soleCore(later) && earlier->isBeforeInBlock(later);
+  }
+
+  /// Whether `op` may write where `l` lived: `l`'s value is dead before
+  /// `op` starts in every run, not only in the estimated schedule, i.e.
+  /// every reader of it is ordered before `op` (and `op` reads it not
+  /// itself, since one of its tasks could overwrite what another is
+  /// still to load).
+  bool safeToReuse(const Live &l, Operation *op) const {
+    if (!l.owner || !op || l.owner->getBlock() != op->getBlock())
+      return false;
+    auto it = consumers.find(l.owner);
+    if (it == consumers.end())
+      return ordered(l.owner, op);
+    for (Operation *reader : it->second)
+      if (reader == op || reader->getBlock() != op->getBlock() ||
+          !ordered(reader, op))
+        return false;
+    return true;
+  }
+
   std::optional<int64_t> firstFit(int64_t b, int64_t bytes, int64_t from,
-                                  int64_t to) const {
+                                  int64_t to, Operation *op) const {
     const hw::SramSpec &spec = target->block(banks[b]).sram;
     if (spec.holds == hw::SramRole::Weights)
       return std::nullopt;
     const int64_t align = std::max<int64_t>(1, spec.widthBits / 8);
+    // Busy: buffers live at the same time, and dead ones whose readers
+    // are not ordered before `op` (the estimated times alone do not order
+    // the tasks of a real run).
     std::vector<std::pair<int64_t, int64_t>> busy;
     for (const Live &l : live[b])
-      if (l.from < to && from < l.to)
+      if ((l.from < to && from < l.to) || !safeToReuse(l, op))
         busy.push_back({l.offset, l.offset + l.bytes});
     llvm::sort(busy);
     int64_t at = 0;
