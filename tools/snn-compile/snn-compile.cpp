@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "spikestack/Dialect/SNN/Transforms/Passes.h"
+#include "spikestack/Runtime/Executor.h"
 #include "spikestack/Support/FileUtil.h"
 #include "spikestack/Target/ISA/ExportProgram.h"
 #include "spikestack/Target/ONNX/ImportONNX.h"
@@ -26,6 +27,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -78,6 +85,48 @@ static const char *const shownMLIROptions[] = {
 static int error(const std::string &message) {
   llvm::errs() << "snn-compile: error: " << message << "\n";
   return 1;
+}
+
+/// The plan report the pipeline wrote to `draft`, with the program's
+/// static estimate added (Executor::estimate, the executor's timing model
+/// without inputs: what `snn-run --dense` prints), or an error message.
+static std::string planWithEstimate(const std::string &draft,
+                                    const spikestack::rt::Program &program,
+                                    std::string &message) {
+  auto text = llvm::MemoryBuffer::getFile(draft);
+  if (!text) {
+    message = "cannot read the plan report draft: " + text.getError().message();
+    return "";
+  }
+  auto plan = llvm::json::parse((*text)->getBuffer());
+  auto target = spikestack::rt::programTarget(program);
+  if (!plan || !plan->getAsObject() || !target.ok()) {
+    if (!plan)
+      llvm::consumeError(plan.takeError());
+    message = "cannot add the estimate to the plan report";
+    return "";
+  }
+  auto exec = spikestack::rt::Executor::create(program, std::move(*target));
+  absl::StatusOr<spikestack::rt::RunResult> est =
+      exec.ok() ? (*exec)->estimate() : exec.status();
+  if (!est.ok()) {
+    message = "the program's estimate: " + std::string(est.status().message());
+    return "";
+  }
+  auto report = llvm::json::parse(est->reportJson);
+  llvm::json::Object estimate{
+      {"cycles", est->cycles},
+      {"method", "the executor's timing model without inputs: every vector "
+                 "and every expert dense (snn-run --dense)"}};
+  if (report)
+    if (const llvm::json::Object *r = report->getAsObject())
+      if (const llvm::json::Object *b = r->getObject("bounds"))
+        if (const llvm::json::Value *total = b->get("total"))
+          estimate["bounds"] = *total;
+  if (!report)
+    llvm::consumeError(report.takeError());
+  (*plan->getAsObject())["estimate"] = std::move(estimate);
+  return llvm::formatv("{0:2}", *plan).str() + "\n";
 }
 
 int main(int argc, char **argv) {
@@ -145,17 +194,39 @@ int main(int argc, char **argv) {
   pipeline.target = std::string(target);
   pipeline.weightBits = spikestack::snn::BoundedInt<2, 8>{weightBits};
   pipeline.seed = spikestack::snn::BoundedInt<0, INT64_MAX>{seed};
-  pipeline.planReport = std::string(planReport);
+  // The pass writes the plan report to a private draft; it reaches the
+  // user's path once the program exists, with its estimate added.
+  llvm::SmallString<128> draft;
+  if (!planReport.empty()) {
+    int fd = -1;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "snn-compile-plan", "json", fd, draft))
+      return error("cannot create a temporary file: " + ec.message());
+    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  }
+  llvm::FileRemover removeDraft(draft);
+  pipeline.planReport = std::string(draft);
   pipeline.dataflow = std::string(dataflow);
   pipeline.rowTiles = rowTiles;
   spikestack::snn::buildSNNToHWPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return 1;
+  std::string hw;
   if (emit == "hw")
-    return write(print());
+    hw = print();
   auto prog = spikestack::exportProgram(*module);
   if (failed(prog))
     return 1;
+  if (!planReport.empty()) {
+    std::string message;
+    std::string plan = planWithEstimate(std::string(draft), *prog, message);
+    if (plan.empty())
+      return error(message);
+    if (auto st = spikestack::writeOutputFile(planReport, plan); !st.ok())
+      return error(std::string(st.message()));
+  }
+  if (emit == "hw")
+    return write(hw);
   return write(emit == "asm" ? spikestack::rt::disassemble(*prog)
                              : spikestack::rt::encodeProgram(*prog));
 }
