@@ -545,4 +545,36 @@ int64_t valueBytes(Value v) {
   return (s.getNumElements() * elementBits(s.getElementType()) + 7) / 8;
 }
 
+int64_t storedBytes(Operation *op) { return (storedBits(op) + 7) / 8; }
+
+int64_t expectedResultBank(Operation *op, const hw::Target &target) {
+  if (auto buf = op->getAttrOfType<BufferAttr>(kOutputBufferAttr))
+    return buf.getBank();
+  const int64_t bytes = storedBytes(op);
+  auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
+  if (bytes == 0 || !placements || placements.empty())
+    return -1;
+  int64_t largest = 0;
+  for (hw::BlockRef b : target.blocksOfKind(hw::BlockKind::Sram))
+    if (target.block(b).sram.holds != hw::SramRole::Weights)
+      largest = std::max(largest, target.block(b).sram.capacityBytes);
+  if (bytes > largest)
+    return -1;
+  return cast<PlacementAttr>(placements[0]).getOutputBank();
+}
+
+SmallVector<InputLoad> taskInputLoads(Operation *op, TilingAttr first,
+                                      int64_t task,
+                                      const hw::Target &target) {
+  const rt::Tiling t = first.toRuntime();
+  SmallVector<InputLoad> loads;
+  for (Operation *p : plannedProducers(op))
+    if (const int64_t bytes = storedBytes(p); bytes > 0)
+      loads.push_back({expectedResultBank(p, target),
+                       t.inputShare(bytes, task).second});
+  for (Value v : graphInputsOf(op))
+    loads.push_back({-1, t.inputShare(valueBytes(v), task).second});
+  return loads;
+}
+
 } // namespace spikestack::snn

@@ -28,20 +28,37 @@
 // Stream order on c0: A's tasks, B's, C's. The streamed tasks k = 0..4 (B0
 // B1 B2 B3 C0) use slot k mod 2: offsets 0, 4096, 0, 4096, 0.
 //
-// Schedule: a 4 KiB fetch takes 4096 cycles on the channel plus 50 of
-// latency. Fetch 0 issues at 0 and completes at 4146; A's tasks end at 632,
-// so B0 starts at 4146. Fetch k issues when streamed task k-1 starts (the
-// channel is free by then) and completes 4146 later: B1 at 8292, B2 at
-// 12438, B3 at 16584, C0 at 20730. The DRAM channel is the bottleneck: the
-// makespan is 5 x 4146 plus C0's 284 cycles = 21014.
+// Schedule: a 4 KiB fetch takes 32768 / 8 = 4096 cycles on the channel
+// plus 50 of latency; A's tasks compute 158 cycles, B's and C's 284. The
+// input loads and result stores: the 64-bit = 8 B input from DRAM (8
+// cycles on the channel + 50), a 16 B result from a0 (256-bit port:
+// 1 + 1 access + 1 bond = 3 cycles), and each task stores its share of its
+// layer's result in a0 (4 B: 3 cycles; one core, so no signal: the core
+// moves on one cycle after issuing the store, and a layer is done when its
+// last store is).
+//   Fetch 0 issues at 0 and holds the channel over [0, 4096): A's task 0
+//   loads the input over [4096, 4104), + 50 = 4154, computes to 4312 and
+//   finishes at 4313; tasks 1-3 follow every 159 cycles (158 + the store's
+//   issue): finishes 4472, 4631, 4790; A is done when task 3's store
+//   (from 4789) is, at 4792.
+//   B0 starts at 4792, loads A's 16 B (4795), its weights arrived at
+//   4146: it computes over [4795, 5079), finishes at 5080. Fetch k issues
+//   when streamed task k-1 starts computing (two slots; the channel is
+//   free by then) and completes 4146 later: B1 from 4795 + 4146 = 8941
+//   (finish 8941 + 284 + 1 = 9226), B2 from 8941 + 4146 = 13087 (13372),
+//   B3 from 17233 (17518, its store done at 17517 + 3 = 17520).
+//   C0 starts at 17520, loads B's 16 B (17523) and waits for its weights,
+//   17233 + 4146 = 21379: it computes to 21663, finishes at 21664, and its
+//   4 B store ends the makespan at 21663 + 3 = 21666. The DRAM channel is
+//   the bottleneck.
 //
-// PLAN: module attributes {snn.makespan = 21014 : i64
+// PLAN: module attributes {snn.makespan = 21666 : i64
 // PLAN-LABEL: func.func @three_layers
-// PLAN: snn.linear %{{.*}}snn.placement = [#snn.placement<cores = [0, 0, 0, 0], weight_banks = [0, 0, 0, 0], output_bank = 1>], snn.schedule = [#snn.schedule<order = [0, 1, 2, 3], start = [0, 158, 316, 474], finish = [158, 316, 474, 632], dynamic = false>], snn.tiling
+// PLAN: snn.linear %{{.*}}snn.placement = [#snn.placement<cores = [0, 0, 0, 0], weight_banks = [0, 0, 0, 0], output_bank = 1>], snn.schedule = [#snn.schedule<order = [0, 1, 2, 3], start = [0, 4313, 4472, 4631], finish = [4313, 4472, 4631, 4790], dynamic = false>], snn.tiling
 // PLAN-SAME: snn.weight_offsets = [array<i64: 8192, 10240, 12288, 14336>]
-// PLAN: snn.linear %{{.*}}snn.schedule = [#snn.schedule<order = [4, 5, 6, 7], start = [4146, 8292, 12438, 16584], finish = [{{.*}}], dynamic = false>], snn.streamed, snn.tiling
+// PLAN: snn.linear %{{.*}}snn.schedule = [#snn.schedule<order = [4, 5, 6, 7], start = [4792, 8941, 13087, 17233], finish = [5080, 9226, 13372, 17518], dynamic = false>], snn.streamed, snn.tiling
 // PLAN-SAME: snn.weight_offsets = [array<i64: 0, 4096, 0, 4096>]
-// PLAN: snn.linear %{{.*}}snn.schedule = [#snn.schedule<order = [8], start = [20730], finish = [21014], dynamic = false>], snn.streamed, snn.tiling
+// PLAN: snn.linear %{{.*}}snn.schedule = [#snn.schedule<order = [8], start = [17520], finish = [21664], dynamic = false>], snn.streamed, snn.tiling
 // PLAN-SAME: snn.weight_offsets = [array<i64: 0>]
 //
 // Fetch k is emitted right before the array instruction of streamed task
@@ -105,7 +122,7 @@
 // REPORT-NEXT:     }
 // REPORT-NEXT:   ]
 // REPORT-NEXT: },
-// REPORT:      "makespan_cycles": 21014,
+// REPORT:      "makespan_cycles": 21666,
 // REPORT-NEXT: "residency": {
 // REPORT-NEXT:   "layers": [
 // REPORT-NEXT:     {

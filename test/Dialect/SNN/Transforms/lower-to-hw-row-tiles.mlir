@@ -39,7 +39,9 @@
 // on c1; layer 1's task 0 on c0 (129 on either core, a tie that goes to
 // c0, nearer to the weight banks), task 1 on c1. Which weight bank each task
 // uses is the placer's choice (not checked here; the second case pins it).
-// CHECK-LABEL: snnhw.program attributes {barriers = 1 : i64, input_offsets = array<i64: 0>, makespan = 129 : i64
+// The makespan, with the loads and stores below, is schedule-row-tiles.mlir's:
+// 244.
+// CHECK-LABEL: snnhw.program attributes {barriers = 1 : i64, input_offsets = array<i64: 0>, makespan = 244 : i64
 // CHECK-NEXT: snnhw.stream core 0 {
 // CHECK-NEXT:   snnhw.load input layer 0 task 0 bank -1 offset 0 bytes 10
 // CHECK-NEXT:   snnhw.load weights layer 0 task 0 bank {{[01]}} offset {{[0-9]+}} bytes 40

@@ -16,12 +16,21 @@
 // end at 124 + 1 + 2 x 64 = 253.
 // With dependencies, task 0: c0 starts at 124 (A ran there), ends 188; c1
 // starts at 124 + 1 = 125, ends 189 -> c0. Task 1: c0 ends 188 + 64 = 252,
-// c1 125 + 64 = 189 -> c1. C ends at 189 = the makespan.
-// CHECK-LABEL: module attributes {snn.makespan = 189 : i64
+// c1 125 + 64 = 189 -> c1.
+// The scheduler adds the input loads and result stores (schedule.mlir:
+// DRAM ceil(bits / 204.8) + 50 cycles, the activation bank a0 ceil(bits /
+// 32) + 2): A loads the 192-bit input (1 + 50 = 51) and stores its 96
+// spike bits (3 + 2 = 5; its barrier's signal waits for the store):
+// 51 + 124 + 5 = 180. C's tasks load A's 12 B
+// (96 bits: 5 cycles), task 0 on c0 from 180, task 1 on c1 from 180 + 1,
+// and store their halves of the 192-bit result (5 each; the cores move on
+// one cycle after issuing them): finish 180 + 5 + 64 + 1 = 250 and 181 +
+// 70 = 251; the makespan is task 1's store, 181 + 5 + 64 + 5 = 255.
+// CHECK-LABEL: module attributes {snn.makespan = 255 : i64
 // CHECK: snn.linear %arg0{{.*}}snn.placement = [#snn.placement<cores = [0],
-// CHECK-SAME: snn.schedule = [#snn.schedule<order = [0], start = [0], finish = [124],
+// CHECK-SAME: snn.schedule = [#snn.schedule<order = [0], start = [0], finish = [180],
 // CHECK: snn.linear %{{.*}}snn.placement = [#snn.placement<cores = [0, 1],
-// CHECK-SAME: snn.schedule = [#snn.schedule<order = [1, 0], start = [124, 125], finish = [188, 189],
+// CHECK-SAME: snn.schedule = [#snn.schedule<order = [1, 0], start = [180, 181], finish = [250, 251],
 module attributes {snn.target = "TWO_CORE"} {
 func.func @dependencies(%a: tensor<2x12x8x!snn.spike>) -> tensor<2x12x8x!snn.spike> {
   %wa = snn.constant dense<1> : tensor<4x8xi8> -> tensor<4x8x!snn.fixed<8, 0>>

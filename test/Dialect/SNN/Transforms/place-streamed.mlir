@@ -16,16 +16,40 @@
 // core's one slot (offset 0).
 //
 // Schedule: a task costs 4 + 10 x 7 = 74 cycles (double-buffered, ten k
-// blocks); a fetch 1280 bits / 204.8 = 7 cycles on the channel plus 50. The
-// first fetches issue at 0 (c0's on the channel over [0, 7), c1's over
-// [7, 14)): tasks 0 and 1 start at 57 and 64. With one slot the next fetch
-// issues when the core's task finishes (131, 138) and completes 57 later:
-// tasks 2 and 3 start at 188 and 195, then every 131 cycles.
+// blocks); the first task on each core first loads the 40-bit = 5 B
+// input from DRAM, and every task stores its 16 B share of the 160 B
+// result in a0 (128 bits: 4 + 1 access + 1 bond = 6 cycles; no signal
+// follows, so the core moves on one cycle after issuing it). The DRAM
+// channel is the executor's calendar (hw::BandwidthCalendar): 16-cycle
+// buckets of 16 x 204.8 = 3276.8 bits; a transfer from cycle t takes what
+// its bucket has left and ends at t + ceil((the bucket's earlier bits not
+// yet moved at t + its own) / 204.8), continuing into the next buckets;
+// then 50 cycles of latency. A fetch is 1280 bits (6.25 cycles).
+//   At 0: c0's first fetch ends at ceil(1280 / 204.8) = 7 (+ 50 = 57),
+//   c1's at ceil(2560 / 204.8) = 13 (63), c0's input load at
+//   ceil(2600 / 204.8) = 13 (63), c1's at ceil(2640 / 204.8) = 13 (63).
+//   Tasks 0 and 1 start at 0 (their loads), compute over [63, 137) and
+//   finish at 138.
+//   With one slot the next fetch issues when the core moves on: both at
+//   138 in bucket [128, 144): c0's takes 6 x 204.8 = 1228.8 bits there
+//   (ending 144) and 51.2 in the next (145); c1's likewise (the bucket
+//   has room: 2457.6 bits in all), 145: tasks 2 and 3 run [195, 269),
+//   finish 270.
+//   Fetches at 270 (bucket [256, 272), 409.6 bits left of its window):
+//   c0's ends 272 + ceil(870.4 / 204.8) = 277, c1's 272 +
+//   ceil(1740.8 / 204.8) = 281: tasks 4 and 5 run from 327 and 331,
+//   finish 402 and 406.
+//   Fetches at 402 (bucket [400, 416)): 402 + 7 = 409; at 406: 406 +
+//   ceil((1280 - 6 x 204.8 + 1280) / 204.8) = 413: tasks 6 and 7 from
+//   459 and 463, finish 534 and 538.
+//   Fetches at 534 (bucket [528, 544)): 541; at 538: 1228.8 bits by 544,
+//   51.2 more: 545: tasks 8 and 9 from 591 and 595, finish 666 and 670;
+//   task 9's store ends 669 + 6 = 675, the makespan.
 //
 // REMARK: remark: snn-allocate: one streaming slot of 160 B per core (two do not fit the weight banks beside the resident weights): each fetch waits for the previous streamed task
 //
 // CHECK: snn.placement = [#snn.placement<cores = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], weight_banks = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], output_bank = 2>]
-// CHECK-SAME: snn.schedule = [#snn.schedule<order = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4], start = [57, 64, 188, 195, 319, 326, 450, 457, 581, 588], finish = [131, 138, 262, 269, 393, 400, 524, 531, 655, 662], dynamic = false>]
+// CHECK-SAME: snn.schedule = [#snn.schedule<order = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4], start = [0, 0, 195, 195, 327, 331, 459, 463, 591, 595], finish = [138, 138, 270, 270, 402, 406, 534, 538, 666, 670], dynamic = false>]
 // CHECK-SAME: snn.streamed
 // CHECK-SAME: snn.weight_offsets = [array<i64: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>]
 //
@@ -42,7 +66,7 @@
 // CHECK: snnhw.stream core 1 {
 // CHECK-NEXT: snnhw.fetch layer 0 task 1 bank 1 offset 0 bytes 160
 //
-// REPORT: "makespan_cycles": 662,
+// REPORT: "makespan_cycles": 675,
 // REPORT: "slot_bytes": 160,
 // REPORT-NEXT: "slots_per_core": 1,
 // REPORT-NEXT: "streamed_bytes": 1600

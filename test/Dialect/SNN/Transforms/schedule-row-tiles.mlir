@@ -24,9 +24,22 @@
 // task 0 -> c0 (64 on either idle core, a tie), task 1 -> c1 (34 < 64 +
 // 34), task 2 -> c1 (34 + 62 = 96 < 64 + 62), task 3 -> c0 (64 + 32 = 96 <
 // 96 + 32).
-// Double-buffered: c0 runs task 0 [0, 64), task 3 [64, 96); c1 task 1
-// [0, 34), task 2 [34, 96).
-// Serial: c0 [0, 80), [80, 115); c1 [0, 40), [40, 110).
+// The scheduler adds the blocking input loads and the result stores
+// (schedule.mlir: DRAM ceil(bits / 204.8) + 50 cycles, a0 ceil(bits / 32)
+// + 2). Every task is the first of its row tile on its core, so each loads
+// its row tile's share of the 120-bit = 15 B input, ceil(15 x 8 / 12) =
+// 10 B = 80 bits (row tile 0) or ceil(15 x 4 / 12) = 5 B = 40 bits (row
+// tile 1): 1 + 50 = 51 cycles (the two loads at cycle 0 share the
+// channel's first cycle, 120 <= 204.8 bits). The 72-bit = 9 B result is
+// stored in shares of columns x vectors out of 6 x 12 = 72: task 0 bytes
+// [0, 4), task 1 [4, 6), task 2 [6, 8), task 3 [8, 9): 1 + 2 = 3 cycles
+// each; layer 1 reads them on another core, so the signal (and the core)
+// waits for the store.
+// Double-buffered: c0 runs task 0 [0, 51 + 64 + 3 = 118), task 3
+// [118, 118 + 51 + 32 + 3 = 204); c1 task 1 [0, 51 + 34 + 3 = 88), task 2
+// [88, 88 + 51 + 62 + 3 = 204).
+// Serial: c0 [0, 51 + 80 + 3 = 134), [134, 134 + 51 + 35 + 3 = 223); c1
+// [0, 51 + 40 + 3 = 94), [94, 94 + 51 + 70 + 3 = 218).
 //
 // Layer 1, output-stationary, K = 6, folds of 4 vectors, 4 columns: a fold
 // takes max(2 x 4 + 4 + 6 - 2 = 16, 6 x 4 x 8 / 32 = 6 cycles of weights) =
@@ -35,14 +48,20 @@
 // placer's estimate a task of layer 1 starts at 96 + 1 = 97 on either core
 // (both free at 96): task 0 -> c0 (97 + 32 = 129 on either, a tie), task
 // 1 -> c1 (97 + 16 = 113 < 129 + 16). Both wait for the barrier of layer
-// 0's four tasks and start one cycle after it: 97 (finish 129 and 113),
-// serially 116 (finish 148 and 132).
-// CHECK-LABEL: module attributes {snn.makespan = 129 : i64
-// CHECK: snn.linear {{.*}}snn.barrier = 0 : i64, snn.placement = [#snn.placement<cores = [0, 1, 1, 0]{{.*}}snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 34, 64], finish = [64, 34, 96, 96], dynamic = false>]
-// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [0, 1]{{.*}}snn.schedule = [#snn.schedule<order = [2, 2], start = [97, 97], finish = [129, 113], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
-// SERIAL-LABEL: module attributes {snn.makespan = 148 : i64
-// SERIAL: snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 40, 80], finish = [80, 40, 110, 115], dynamic = false>]
-// SERIAL: snn.schedule = [#snn.schedule<order = [2, 2], start = [116, 116], finish = [148, 132], dynamic = false>]
+// 0's four tasks and start one cycle after it: 205 (serially 224). Each
+// loads its row tile's share of layer 0's 9 B from a0, ceil(9 x 8 / 12) =
+// 6 B (48 bits: 2 + 2 = 4 cycles) or ceil(9 x 4 / 12) = 3 B (24 bits:
+// 1 + 2 = 3), and stores its share of the 48-bit = 6 B result, [0, 4) or
+// [4, 6) (3 cycles; no signal follows: the task finishes one cycle after
+// its compute): finish 205 + 4 + 32 + 1 = 242 and 205 + 3 + 16 + 1 = 225,
+// serially 224 + 37 = 261 and 224 + 20 = 244; the makespan is task 0's
+// store, 205 + 4 + 32 + 3 = 244 (serially 224 + 39 = 263).
+// CHECK-LABEL: module attributes {snn.makespan = 244 : i64
+// CHECK: snn.linear {{.*}}snn.barrier = 0 : i64, snn.placement = [#snn.placement<cores = [0, 1, 1, 0]{{.*}}snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 88, 118], finish = [118, 88, 204, 204], dynamic = false>]
+// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [0, 1]{{.*}}snn.schedule = [#snn.schedule<order = [2, 2], start = [205, 205], finish = [242, 225], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
+// SERIAL-LABEL: module attributes {snn.makespan = 263 : i64
+// SERIAL: snn.schedule = [#snn.schedule<order = [0, 0, 1, 1], start = [0, 0, 94, 134], finish = [134, 94, 218, 223], dynamic = false>]
+// SERIAL: snn.schedule = [#snn.schedule<order = [2, 2], start = [224, 224], finish = [261, 244], dynamic = false>]
 module attributes {snn.target = "TWO_CORE"} {
 func.func @row_tiles(%x: tensor<2x6x10x!snn.spike>) -> tensor<2x6x4x!snn.spike> {
   %w = snn.constant dense<1> : tensor<6x10xi8> -> tensor<6x10x!snn.fixed<8, 0>>

@@ -2,7 +2,17 @@
 // RUN: snn-opt %s --snn-tile="target=%S/Inputs/two-core.json row-tiles=false" --snn-place --snn-schedule="double-buffer=false" -split-input-file | FileCheck %s --check-prefix=SERIAL
 //
 // Inputs/two-core.json: cores c0, c1 (4x4 arrays, 64 B scratchpads), 32-bit
-// weight-bank ports, one logic tier.
+// weight-bank ports, a 32-bit activation bank a0, banks one bond (1 cycle)
+// above the cores; the default DRAM: one channel of 12.8 GB/s at 500 MHz =
+// 204.8 bits per cycle, 100 ns = 50 cycles of latency.
+//
+// Besides its array work a task costs its blocking input loads (the first
+// task of each row tile on a core) and the store of its result share: one
+// cycle to issue it, and when a barrier's signal follows (the op's result
+// is read on another core) the core waits for it to drain; the op, and
+// the makespan, end when the stores have drained. A load from DRAM takes
+// ceil(bits / 204.8) + 50 cycles, from a0 ceil(bits / 32) + 1 (SRAM
+// access) + 1 (bond); a store to a0 the same as a load.
 //
 // The linear of place.mlir: K = 10 on 4 rows (k blocks of 4, 4, 2 rows),
 // 6 outputs (column tasks of 4 and 2 columns), 6 vectors in bundles of 4
@@ -20,10 +30,19 @@
 // either idle core, a tie that goes to c0, nearer to the weight banks;
 // task 1 then finishes at 56 on c1 (< 58 + 56 on c0). Both tasks start at
 // 0 on their own cores (c0, c1).
-// CHECK-LABEL: module attributes {snn.makespan = 58 : i64
-// CHECK: snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [58, 56], dynamic = false>]
-// SERIAL-LABEL: module attributes {snn.makespan = 74 : i64
-// SERIAL: snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [74, 64], dynamic = false>]
+// Each task first loads the whole graph input (one row tile): 60 spike
+// bits = 8 B = 64 bits from DRAM, ceil(64 / 204.8) = 1 + 50 = 51 cycles
+// (both loads fit the channel's first cycle: 128 bits <= 204.8). The
+// result, 36 spike bits = 5 B in a0, is stored in shares of columns x
+// vectors: task 0 bytes [0, floor(5 x 24 / 36) = 3), task 1 [3, 5), 24
+// and 16 bits: 1 + 1 + 1 = 3 cycles each. No signal follows: the tasks
+// finish one cycle after their compute, 51 + 58 + 1 = 110 and 51 + 56 + 1
+// = 108 (serial 51 + 74 + 1 = 126, 51 + 64 + 1 = 116), and the makespan is
+// task 0's store, 51 + 58 + 3 = 112 (serial 51 + 74 + 3 = 128).
+// CHECK-LABEL: module attributes {snn.makespan = 112 : i64
+// CHECK: snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [110, 108], dynamic = false>]
+// SERIAL-LABEL: module attributes {snn.makespan = 128 : i64
+// SERIAL: snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [126, 116], dynamic = false>]
 func.func @linear(%x: tensor<2x3x10x!snn.spike>) -> tensor<2x3x6x!snn.spike> {
   %w = snn.constant dense<1> : tensor<6x10xi8> -> tensor<6x10x!snn.fixed<8, 0>>
   %y = snn.linear %x, %w : (tensor<2x3x10x!snn.spike>, tensor<6x10x!snn.fixed<8, 0>>) -> tensor<2x3x6x!snn.fixed<32, 0>>
@@ -44,15 +63,20 @@ func.func @linear(%x: tensor<2x3x10x!snn.spike>) -> tensor<2x3x6x!snn.spike> {
 // port: layer 0 put 2 columns there, 4 in w0); c0 sits nearer to the weight
 // banks (Manhattan, about 0.037 vs 0.075 mm of wire at 0.1 pJ/bit/mm:
 // 0.0038 pJ/bit cheaper, more than the seeded hash's < 1e-3), so the task
-// goes to c0. The scheduler starts it one cycle after the barrier
-// completes (58 + 1 = 59): finish 99. Serial (the same placement: the
-// placer always estimates double-buffered): 2 x (4 + 2 + 2 x 6) + 2 x 6 =
-// 48 from 74 + 1 = 75.
-// CHECK-LABEL: module attributes {snn.makespan = 99 : i64
-// CHECK: snn.linear {{.*}}snn.barrier = 0 : i64{{.*}}snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [58, 56], dynamic = false>]
-// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [0]{{.*}}snn.schedule = [#snn.schedule<order = [1], start = [59], finish = [99], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
-// SERIAL-LABEL: module attributes {snn.makespan = 123 : i64
-// SERIAL: snn.schedule = [#snn.schedule<order = [1], start = [75], finish = [123], dynamic = false>]
+// goes to c0. The scheduler (with the first layer's loads and stores as
+// above; its signal waits for the stores: finishes 112 and 110) starts it
+// one cycle after the barrier completes (112 + 1 = 113); it loads the
+// first layer's 5 B from a0 (ceil(40 / 32) + 1 + 1 = 4), computes 40
+// cycles and stores its 24 spike bits = 3 B (1 + 1 + 1 = 3): finish
+// 113 + 4 + 40 + 1 = 158, makespan 113 + 4 + 40 + 3 = 160. Serial (the
+// same placement: the placer always estimates double-buffered):
+// 2 x (4 + 2 + 2 x 6) + 2 x 6 = 48 cycles from 128 + 1 = 129: finish
+// 129 + 4 + 48 + 1 = 182, makespan 129 + 4 + 48 + 3 = 184.
+// CHECK-LABEL: module attributes {snn.makespan = 160 : i64
+// CHECK: snn.linear {{.*}}snn.barrier = 0 : i64{{.*}}snn.schedule = [#snn.schedule<order = [0, 0], start = [0, 0], finish = [112, 110], dynamic = false>]
+// CHECK: snn.linear {{.*}}snn.placement = [#snn.placement<cores = [0]{{.*}}snn.schedule = [#snn.schedule<order = [1], start = [113], finish = [158], dynamic = false>], {{.*}}snn.wait = array<i64: 0>
+// SERIAL-LABEL: module attributes {snn.makespan = 184 : i64
+// SERIAL: snn.schedule = [#snn.schedule<order = [1], start = [129], finish = [182], dynamic = false>]
 func.func @two_layers(%x: tensor<2x3x10x!snn.spike>) -> tensor<2x3x4x!snn.spike> {
   %w = snn.constant dense<1> : tensor<6x10xi8> -> tensor<6x10x!snn.fixed<8, 0>>
   %y = snn.linear %x, %w : (tensor<2x3x10x!snn.spike>, tensor<6x10x!snn.fixed<8, 0>>) -> tensor<2x3x6x!snn.fixed<32, 0>>

@@ -319,9 +319,18 @@ def SNNSchedule : Pass<"snn-schedule", "mlir::ModuleOp"> {
       routed ones; the static times assume every slot is filled;
     * **weight fetches**: a `snn.streamed` task starts no earlier than its
       weights arrive from DRAM: the core's k-th streamed task's fetch is
-      issued when its (k-1)-th starts (two slots) or finishes (one slot)
-      and takes the DRAM latency plus its bits over the channel that frees
-      first.
+      issued when its (k-1)-th starts computing (two slots) or when its
+      core moves on (one slot), over the DRAM channels' calendars shared
+      with the input loads and spill stores;
+    * **loads and stores**: the first task of each row tile on a core
+      first loads its share of every producer's result and graph input,
+      one after the other (a bank's port width plus the SRAM access and
+      path latency, or the DRAM channel plus the DRAM latency); each task
+      stores its result share on the core's DMA queue; the core waits for
+      the queue to drain before a barrier's signal, and an op is complete,
+      for its consumers and the makespan, when its stores have drained.
+      DRAM transfers share the channels through bandwidth calendars
+      (hw::BandwidthCalendar, as in the executor).
 
     The module gets `snn.makespan`, the estimated cycles of one inference.
     Errors: an op without `snn.placement` ("run --snn-place first") and a

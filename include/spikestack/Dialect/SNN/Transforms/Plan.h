@@ -164,6 +164,27 @@ llvm::SmallVector<mlir::Value> graphInputsOf(mlir::Operation *op);
 /// 0 for anything else.
 int64_t valueBytes(mlir::Value v);
 
+/// Bytes of the buffer holding `op`'s stored result: ceil(storedBits / 8).
+int64_t storedBytes(mlir::Operation *op);
+/// The bank of `op`'s result buffer (an index among the target's banks, -1
+/// for DRAM): its snn.output_buffer once --snn-allocate ran, else as
+/// expected before allocation: DRAM when the result is larger than every
+/// bank that may hold activations (it can only spill), else the placed
+/// output bank. -1 as well for an op without a stored result.
+int64_t expectedResultBank(mlir::Operation *op, const hw::Target &target);
+/// One `load input` of a task: from bank `bank` (-1: DRAM), `bytes` bytes.
+struct InputLoad {
+  int64_t bank = -1, bytes = 0;
+};
+/// The input loads --snn-lower-to-hw emits for task `task` of `op`'s first
+/// tiling `first` (once per row tile and core): its share
+/// (rt::Tiling::inputShare) of each producer's stored result, in the
+/// producer's expectedResultBank, then of each graph input it reads, from
+/// DRAM.
+llvm::SmallVector<InputLoad> taskInputLoads(mlir::Operation *op,
+                                            TilingAttr first, int64_t task,
+                                            const hw::Target &target);
+
 } // namespace spikestack::snn
 
 #endif

@@ -9,13 +9,18 @@
 
 #include "spikestack/Dialect/SNN/IR/SNNOps.h"
 #include "spikestack/Dialect/SNN/Transforms/Plan.h"
+#include "spikestack/Hardware/Calendar.h"
+#include "spikestack/Runtime/Program.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <optional>
+#include <tuple>
 
 using namespace mlir;
 using namespace spikestack;
@@ -59,8 +64,25 @@ struct Scheduler::Impl {
   std::vector<std::vector<int64_t>> fetchBytes;
   std::vector<size_t> streamedStarted;
   std::vector<int64_t> fetchDone, channelFree;
+  std::vector<hw::BandwidthCalendar> channels;
+  /// Calendar buckets the channels may still visit (a bound on the
+  /// scheduler's time and memory).
+  static constexpr int64_t kCalendarBuckets = int64_t(1) << 22;
+  int64_t calendarBudget = 0;
   double channelBitsPerCycle = 1;
   int64_t dramLatency = 0;
+
+  /// Input loads and result stores (as --snn-lower-to-hw emits them): the
+  /// physical model (path latencies), the SRAM access cycles, per core
+  /// when its DMA queue drains its stores, which (op, row tile) pairs it
+  /// has loaded the inputs of, and the ops whose result crosses cores
+  /// (their tasks signal a barrier, which waits for the store).
+  std::optional<hw::PhysicalModel> model;
+  int64_t sramCycles = 0;
+  std::vector<int64_t> dmaFree;
+  llvm::DenseSet<std::tuple<Operation *, int64_t, int64_t>> loadedRows;
+  llvm::DenseSet<Operation *> signals;
+  llvm::DenseMap<Operation *, SmallVector<Operation *>> producersOf;
 
   int tierOf(int64_t core) const { return cores[core].tier; }
   int64_t linkLatency(int a, int b) const {
@@ -91,12 +113,29 @@ struct Scheduler::Impl {
 
     coreFree.assign(cores.size(), 0);
     nextOrder.assign(cores.size(), 0);
+    dmaFree.assign(cores.size(), 0);
+    loadedRows.clear();
     done.clear();
     barriers = makespan = 0;
+    auto m = buildModuleModel(module, *target);
+    if (failed(m))
+      return failure();
+    model = std::move(*m);
+    channelBitsPerCycle = std::max(1e-9, model->dramChannelBitsPerCycle());
+    dramLatency = model->dramLatencyCycles();
+    sramCycles = std::max<int64_t>(
+        0, int64_t(target->tech["sram_access_cycles"]));
+    channelFree.assign(size_t(std::max<int64_t>(1, target->dram.channels)), 0);
+    channels.assign(channelFree.size(),
+                    hw::BandwidthCalendar(channelBitsPerCycle));
+    calendarBudget = kCalendarBuckets;
+    for (hw::BandwidthCalendar &c : channels)
+      c.setBudget(&calendarBudget);
+    findSignals(ops);
     if (failed(planFetches(module, ops)))
       return failure();
     for (Operation *op : ops) {
-      SmallVector<Operation *> producers = plannedProducers(op);
+      ArrayRef<Operation *> producers = producersOf[op];
       addWaits(op, producers);
       if (failed(scheduleTasks(op, producers)))
         return failure();
@@ -120,12 +159,6 @@ struct Scheduler::Impl {
     if (layout->slotBytes == 0)
       return success();
     slots = layout->slots;
-    auto m = buildModuleModel(module, *target);
-    if (failed(m))
-      return failure();
-    channelBitsPerCycle = std::max(1e-9, m->dramChannelBitsPerCycle());
-    dramLatency = m->dramLatencyCycles();
-    channelFree.assign(size_t(std::max<int64_t>(1, target->dram.channels)), 0);
     for (Operation *op : ops) {
       if (!op->hasAttr(kStreamedAttr))
         continue;
@@ -148,22 +181,77 @@ struct Scheduler::Impl {
     return success();
   }
 
-  /// Fetch of `bytes` issued at `issue`: on the DRAM channel that frees
-  /// first (channels serve fetches in the order the schedule issues them),
-  /// done after its serialization and the DRAM latency.
+  /// A DRAM transfer (weight fetch, input load, spill store) of `bytes`
+  /// issued at `issue`, as the executor times it: on the channel whose
+  /// latest transfer ends first, a calendar of the channel's bandwidth
+  /// (hw::BandwidthCalendar: a transfer claimed out of time order does not
+  /// delay an earlier one), done after its serialization and the DRAM
+  /// latency. Past kCalendarBuckets buckets in all, a channel serves its
+  /// transfers one after the other from its latest end instead.
   int64_t fetch(int64_t issue, int64_t bytes) {
-    auto ch = std::min_element(channelFree.begin(), channelFree.end());
-    const int64_t begin = std::max(issue, *ch);
-    const auto serial = int64_t(
-        std::ceil(double(bytes) * 8.0 / channelBitsPerCycle - 1e-9));
-    *ch = addCycles(begin, serial);
-    return addCycles(*ch, dramLatency);
+    const size_t ch = size_t(
+        std::min_element(channelFree.begin(), channelFree.end()) -
+        channelFree.begin());
+    const double bits = 8.0 * double(bytes);
+    const auto serial =
+        int64_t(std::ceil(bits / channelBitsPerCycle - 1e-9));
+    int64_t end = addCycles(std::max(issue, channelFree[ch]), serial);
+    if (calendarBudget > serial / hw::BandwidthCalendar::kBucket + 2) {
+      const int64_t booked = channels[ch].reserve(issue, bits);
+      if (calendarBudget >= 0)
+        end = booked;
+    }
+    channelFree[ch] = std::max(channelFree[ch], end);
+    return addCycles(end, dramLatency);
+  }
+
+  /// A `load input` or `store` of `bytes` between `core` and bank `bank`
+  /// requested at `issue`; returns when its last bit arrives. DRAM (bank
+  /// -1): a fetch's channel serialization and latency; a bank: its port
+  /// width per cycle, then the access and the path's latency (no port
+  /// contention).
+  int64_t transfer(int64_t core, int64_t bank, int64_t bytes, int64_t issue) {
+    if (bank < 0 || bank >= int64_t(banks.size()))
+      return fetch(issue, bytes);
+    const hw::BlockRef b = banks[size_t(bank)];
+    const int64_t width =
+        std::max<int64_t>(1, target->block(b).sram.widthBits);
+    const int64_t serial = (8 * bytes + width - 1) / width;
+    const int64_t latency = addCycles(
+        sramCycles, model->path(cores[size_t(core)], b).latencyCycles);
+    return addCycles(addCycles(issue, serial), latency);
+  }
+
+  /// The ops whose tasks signal a barrier (--snn-lower-to-hw: a `signal`
+  /// after the store, which waits for it): those a later op reads on
+  /// another core (addWaits' condition, from the placements alone).
+  void findSignals(ArrayRef<Operation *> ops) {
+    signals.clear();
+    producersOf.clear();
+    llvm::DenseMap<Operation *, llvm::SmallDenseSet<int64_t>> coresOf;
+    for (Operation *op : ops) {
+      auto &mine = coresOf[op];
+      for (Attribute a : op->getAttrOfType<ArrayAttr>(kPlacementAttr))
+        for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
+          mine.insert(c);
+      producersOf[op] = plannedProducers(op);
+      for (Operation *p : producersOf[op]) {
+        auto it = coresOf.find(p);
+        if (it == coresOf.end())
+          continue;
+        for (int64_t c : mine)
+          if (it->second.size() > 1 || !it->second.contains(c)) {
+            signals.insert(p);
+            break;
+          }
+      }
+    }
   }
 
   /// The earliest start of `core`'s next streamed task (its fetch), and
-  /// the bookkeeping once it starts at `start` and finishes at `finish`:
-  /// the next fetch issues at that start with two slots, at that finish
-  /// with one (it overwrites the slot in use).
+  /// the bookkeeping once its array work starts at `start` and the core
+  /// moves on at `finish`: the next fetch issues at that start with two
+  /// slots, at that finish with one (it overwrites the slot in use).
   int64_t streamedReady(int64_t core) const { return fetchDone[core]; }
   void streamedStarts(int64_t core, int64_t start, int64_t finish) {
     const size_t next = ++streamedStarted[core];
@@ -214,9 +302,16 @@ struct Scheduler::Impl {
     const bool streamedOp = slots > 0 && op->hasAttr(kStreamedAttr);
     Done &self = done[op];
     int64_t previousTiling = 0; // the op's earlier product must finish
+    // The result's share each task of the last product stores, and where.
+    const int64_t resultBytes = storedBytes(op);
+    const int64_t resultBank =
+        resultBytes > 0 ? expectedResultBank(op, *target) : -1;
+    const bool signalled = signals.contains(op);
     SmallVector<Attribute> schedules;
-    for (auto [ta, pa] : llvm::zip(tilings, placements)) {
+    for (auto [index, ta, pa] : llvm::enumerate(tilings, placements)) {
       auto tiling = cast<TilingAttr>(ta);
+      const bool firstTiling = index == 0;
+      const bool lastTiling = index + 1 == tilings.size();
       auto placement = cast<PlacementAttr>(pa);
       const bool streamed =
           streamedOp && tiling.getKind() == TileKind::Synaptic;
@@ -238,8 +333,6 @@ struct Scheduler::Impl {
           }
           ready = std::max(ready, at);
         }
-        if (streamed)
-          ready = std::max(ready, streamedReady(core));
         int64_t port = widest;
         if (!placement.getWeightBanks().empty())
           port = target->block(banks[placement.getWeightBanks()[task]])
@@ -247,27 +340,62 @@ struct Scheduler::Impl {
         const int64_t cycles =
             doubleBuffer ? overlappedTaskCycles(tiling, int64_t(task), port)
                          : taskCost(tiling, int64_t(task), port).cycles;
-        if (addCycles(ready, cycles) >= kMaxCycles) {
+        // The blocking input loads of the first task of its row tile on
+        // this core (first product only), one after the other.
+        int64_t computeStart = ready;
+        SmallVector<InputLoad> loads;
+        if (firstTiling &&
+            loadedRows
+                .insert(std::make_tuple(
+                    op, tiling.toRuntime().taskRowTile(int64_t(task)), core))
+                .second)
+          loads = taskInputLoads(op, tiling, int64_t(task), *target);
+        for (const InputLoad &l : loads)
+          computeStart = transfer(core, l.bank, l.bytes, computeStart);
+        // A streamed task's `load weights` waits for its fetch. The task
+        // starts with its loads, else once its weights are there.
+        if (streamed)
+          computeStart = std::max(computeStart, streamedReady(core));
+        const int64_t begin = loads.empty() ? computeStart : ready;
+        const int64_t computeEnd = addCycles(computeStart, cycles);
+        // The store of its result share: one cycle to issue, then on the
+        // core's DMA queue after its earlier stores. The core moves on
+        // (the task's finish) after the issue, or once the queue has
+        // drained when a signal follows (the op's barrier, or the barrier
+        // between the op's products); the op's result is complete (`end`)
+        // when the store has drained.
+        int64_t end = computeEnd, free = computeEnd;
+        if (lastTiling && resultBytes > 0) {
+          const int64_t share =
+              tiling.toRuntime().resultShare(resultBytes, int64_t(task)).second;
+          dmaFree[core] = transfer(core, resultBank, share,
+                                   std::max(computeEnd, dmaFree[core]));
+          free = addCycles(computeEnd, 1);
+          end = std::max(free, dmaFree[core]);
+        }
+        if ((lastTiling && signalled) || (!lastTiling && !dynamic))
+          free = end = std::max(free, dmaFree[core]);
+        if (end >= kMaxCycles) {
           op->emitError()
               << "snn-schedule: task " << task << " of this op would finish "
-              << "after 2^62 cycles (it starts at cycle " << ready
-              << " and runs " << cycles << "); check the target's "
+              << "after 2^62 cycles (it starts at cycle " << begin
+              << " and runs " << end - begin << "); check the target's "
               << "vertical link latencies";
           return failure();
         }
         if (streamed)
-          streamedStarts(core, ready, ready + cycles);
+          streamedStarts(core, computeStart, free);
         order.push_back(nextOrder[core]++);
-        start.push_back(ready);
-        finish.push_back(ready + cycles);
-        coreFree[core] = ready + cycles;
+        start.push_back(begin);
+        finish.push_back(free);
+        coreFree[core] = free;
         self.cores.insert(core);
         self.lowTier = std::min(self.lowTier, tierOf(core));
         self.highTier = std::max(self.highTier, tierOf(core));
-        last = std::max(last, ready + cycles);
+        last = std::max(last, free);
+        self.finish = std::max(self.finish, end);
       }
       previousTiling = last;
-      self.finish = std::max(self.finish, last);
       schedules.push_back(
           ScheduleAttr::get(ctx, DenseI64ArrayAttr::get(ctx, order),
                             DenseI64ArrayAttr::get(ctx, start),
