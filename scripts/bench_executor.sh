@@ -20,7 +20,7 @@ m=spikformer_cifar_4_384
 mkdir -p "$CACHE"
 if [[ ! -f "$CACHE/$m.onnx" ]]; then
   PYTHONPATH="$ROOT/python" "$PY" -m spikestack.export "$m" "$CACHE" \
-    --style traced --no-verify >/dev/null
+    --style traced --no-verify > "$CACHE/$m.export.log"
 fi
 target=$("$PY" "$ROOT/scripts/scale_target.py" 3d-mol 2 "$CACHE")
 "$BUILD_DIR/bin/snn-compile" "$CACHE/$m.onnx" --target "$target" \

@@ -19,7 +19,7 @@ printf "%-28s %10s %12s %10s %12s %10s\n" model params model_MB best_s peak_RSS_
 for m in "${models[@]}"; do
   if [[ ! -f "$CACHE/$m.onnx" ]]; then
     PYTHONPATH="$ROOT/python" /usr/bin/python3 -m spikestack.export "$m" "$CACHE" \
-      --style traced --no-verify >/dev/null
+      --style traced --no-verify > "$CACHE/$m.export.log"
   fi
   params=$(/usr/bin/python3 -c "import json; print(json.load(open('$CACHE/$m.json'))['parameters'])")
   bytes=$(stat -c %s "$CACHE/$m.onnx")

@@ -27,7 +27,7 @@ printf "%-28s %10s %10s %12s %14s\n" model params best_s peak_RSS_MB makespan_cy
 for m in "${models[@]}"; do
   if [[ ! -f "$CACHE/$m.onnx" ]]; then
     PYTHONPATH="$ROOT/python" /usr/bin/python3 -m spikestack.export "$m" "$CACHE" \
-      --style traced --no-verify >/dev/null
+      --style traced --no-verify > "$CACHE/$m.export.log"
   fi
   [[ -f "$CACHE/$m.mlir" ]] || "$BUILD_DIR/bin/snn-translate" --import-onnx "$CACHE/$m.onnx" -o "$CACHE/$m.mlir"
   params=$(/usr/bin/python3 -c "import json; print(json.load(open('$CACHE/$m.json'))['parameters'])")
