@@ -471,6 +471,30 @@ private:
   }
   absl::Status step(size_t c);
   int64_t arrayOp(size_t c, const Instr &in);
+  /// One array instruction being timed (arrayOp): the task, its vectors
+  /// [first, last), where its held operand comes from, and what it did.
+  struct ArrayRun {
+    size_t c;
+    const Instr &in;
+    const Tiling &t;
+    const TilingActivity &a;
+    int64_t group, first, last, columns, kT;
+    int coreTier;
+    bool weightsFromBank, ran;
+    int64_t t0 = 0, end = 0, computeCycles = 0, loadCycles = 0, passes = 0,
+            skipped = 0, events = 0;
+    int32_t nonzero(int64_t v, int64_t k) const {
+      return a.nonzero[size_t((group * t.vectors + v) * kT + k)];
+    }
+  };
+  /// Events (or MACs), their energy and the bounds' event operations of
+  /// `nzVectors` vectors with `nzElems` non-zero inputs in a k block of
+  /// `rows` rows: the same for either dataflow.
+  void countEvents(ArrayRun &r, int64_t nzVectors, int64_t nzElems,
+                   int64_t rows);
+  /// The output-stationary folds / weight-stationary passes of `r`.
+  void outputStationary(ArrayRun &r);
+  void weightStationary(ArrayRun &r);
   absl::Status deadlock() const;
 };
 
@@ -667,38 +691,166 @@ absl::Status Timing::loadWeights(size_t c, const Instr &in) {
   return absl::OkStatus();
 }
 
+void Timing::countEvents(ArrayRun &r, int64_t nzVectors, int64_t nzElems,
+                         int64_t rows) {
+  layerWork[size_t(r.in.layer)].eventOps +=
+      double(nzVectors) * double(rows) * double(r.columns);
+  // Energy: spikes gate the PEs (one accumulate per non-zero input per
+  // column); multi-bit inputs multiply-accumulate densely.
+  if (r.a.realValued) {
+    macs += nzElems * r.columns;
+    charge(r.coreTier, kCompute, double(nzElems * r.columns) * eMac);
+  } else {
+    synapticEvents += nzElems * r.columns;
+    r.events += nzElems * r.columns;
+    charge(r.coreTier, kCompute, double(nzElems * r.columns) * eAcc);
+  }
+}
+
+// Output-stationary (docs/isa.md, "Array passes"): the non-zero vectors of
+// the range (any k block with a spike; real-valued input: all) are packed
+// into folds of `bundle` vectors; each fold streams all `reduction` spike
+// columns and the task's weights through the array.
+void Timing::outputStationary(ArrayRun &r) {
+  const Tiling &t = r.t;
+  int64_t nz = 0;
+  for (int64_t v = r.first; v < r.last; ++v) {
+    int64_t nzBlocks = 0;
+    for (int64_t k = 0; k < r.kT; ++k) {
+      const int64_t rows = t.blockRows(k);
+      const int64_t elems = r.ran && !r.a.realValued ? r.nonzero(v, k) : rows;
+      nzBlocks += elems != 0;
+      if (elems != 0)
+        countEvents(r, 1, elems, rows);
+    }
+    // A packed vector streams all its k blocks (its zero ones too); a
+    // zero vector none.
+    (nzBlocks != 0 ? vectorsStreamed : vectorsSkipped) += r.kT;
+    nz += nzBlocks != 0;
+  }
+  const int64_t folds = (nz + t.bundle - 1) / t.bundle;
+  const int64_t foldCompute = hw::osFoldCycles(t.rows, t.cols, t.reduction);
+  const int64_t foldBits = t.reduction * r.columns * t.heldBits;
+  int64_t foldStart = r.t0;
+  for (int64_t f = 0; f < folds; ++f) {
+    int64_t foldEnd = foldStart + foldCompute;
+    if (r.weightsFromBank) {
+      const std::string what =
+          absl::StrCat("weights L", r.in.layer, " t", r.in.task);
+      const int64_t loadEnd =
+          transfer(r.c, state[r.c].weightBank, foldBits, false, foldStart,
+                   what, r.in.layer, kWeights);
+      record(what, dmaTrack(r.c), foldStart, loadEnd - foldStart,
+             {{"bank", state[r.c].weightBank}, {"bits", foldBits}, {"fold", f}});
+      r.loadCycles += loadEnd - foldStart;
+      foldEnd = std::max(foldEnd, loadEnd);
+    } else {
+      // K^T / scores would come from the scratchpad; the stream keeps
+      // pace with the spikes.
+      charge(r.coreTier, kSram, double(foldBits) * eScratch);
+    }
+    r.computeCycles += foldCompute;
+    foldStart = foldEnd;
+  }
+  const int64_t units = (r.last - r.first + t.bundle - 1) / t.bundle;
+  r.passes = folds;
+  r.skipped = units - folds;
+  r.end = foldStart;
+  // Inputs read once per non-zero vector, outputs written once.
+  charge(r.coreTier, kSram,
+         double(nz * t.reduction + nz * r.columns * 16) * eScratch);
+}
+
+// Weight-stationary: per bundle of the range and k block, the held block
+// (double-buffered) then the bundle's non-zero vectors.
+void Timing::weightStationary(ArrayRun &r) {
+  const Tiling &t = r.t;
+  int64_t prevComputeStart = r.t0, prevComputeEnd = r.t0;
+  for (int64_t v0 = r.first; v0 < r.last; v0 += t.bundle) {
+    const int64_t vn = std::min(t.bundle, r.last - v0);
+    for (int64_t k = 0; k < r.kT; ++k) {
+      const int64_t rows = t.blockRows(k);
+      int64_t nzVectors = vn, nzElems = vn * rows;
+      if (r.ran && !r.a.realValued) {
+        nzVectors = nzElems = 0;
+        for (int64_t v = v0; v < v0 + vn; ++v) {
+          const int32_t nz = r.nonzero(v, k);
+          nzVectors += nz != 0;
+          nzElems += nz;
+        }
+      }
+      vectorsStreamed += nzVectors;
+      vectorsSkipped += vn - nzVectors;
+      if (nzVectors == 0) {
+        ++r.skipped;
+        continue;
+      }
+      ++r.passes;
+      // Held block: weights from their bank (double-buffered: the load
+      // may start once the previous pass started computing), or K^T /
+      // scores from the scratchpad, one array row per cycle.
+      const int64_t heldBits = rows * r.columns * t.heldBits;
+      int64_t loadEnd;
+      if (r.weightsFromBank) {
+        const int64_t bank = state[r.c].weightBank;
+        loadEnd = transfer(r.c, bank, heldBits, false, prevComputeStart,
+                           absl::StrCat("weights L", r.in.layer, " t",
+                                        r.in.task),
+                           r.in.layer, kWeights);
+        record(absl::StrCat("weights L", r.in.layer, " t", r.in.task),
+               dmaTrack(r.c), prevComputeStart, loadEnd - prevComputeStart,
+               {{"bank", bank}, {"bits", heldBits}});
+      } else {
+        loadEnd = prevComputeStart + rows;
+        charge(r.coreTier, kSram, double(heldBits) * eScratch);
+      }
+      r.loadCycles += loadEnd - prevComputeStart;
+      const int64_t start = std::max(prevComputeEnd, loadEnd);
+      const int64_t compute = hw::arrayPassCycles(t.rows, t.cols, nzVectors);
+      r.computeCycles += compute;
+      countEvents(r, nzVectors, nzElems, rows);
+      prevComputeStart = start;
+      prevComputeEnd = start + compute;
+      // Input vectors read from, partial sums written to the scratchpad.
+      charge(r.coreTier, kSram,
+             double(nzVectors * rows + nzVectors * r.columns * 16) * eScratch);
+    }
+  }
+  r.end = prevComputeEnd;
+}
+
 int64_t Timing::arrayOp(size_t c, const Instr &in) {
   CoreState &st = state[c];
   const Layer &layer = prog.layers[in.layer];
   const Tiling &t = layer.tilings[in.tiling];
   const TilingActivity &a = act.layers[in.layer][in.tiling];
-  const int64_t group = t.taskGroup(in.task);
   // The task's vectors: [first, last) of the tiling's (its row tile).
   const int64_t first = t.taskFirstVector(in.task);
-  const int64_t last = first + t.taskVectors(in.task);
-  const int64_t columns = in.columns, kT = t.kTiles();
-  const int coreTier = tierOfCore(c);
-  const bool weightsFromBank =
-      in.op == Opcode::SpikeAcc && st.weightBank >= -1 && t.heldBits > 0;
-  const bool ran = !a.nonzero.empty();
+  ArrayRun r{c,
+             in,
+             t,
+             a,
+             t.taskGroup(in.task),
+             first,
+             first + t.taskVectors(in.task),
+             in.columns,
+             t.kTiles(),
+             tierOfCore(c),
+             in.op == Opcode::SpikeAcc && st.weightBank >= -1 && t.heldBits > 0,
+             !a.nonzero.empty()};
   const bool os = t.dataflow == Dataflow::OutputStationary;
-  auto nonzero = [&](int64_t v, int64_t k) {
-    return a.nonzero[size_t((group * t.vectors + v) * kT + k)];
-  };
-  // Units of work the task's range is cut into: bundles (passes per k
-  // block) or folds.
-  const int64_t units = (last - first + t.bundle - 1) / t.bundle;
   // A dynamic task whose group received nothing in its range is skipped
   // whole.
-  if (ran && in.dynamic && !a.realValued) {
+  if (r.ran && in.dynamic && !a.realValued) {
     bool any = false;
-    for (int64_t v = first; v < last && !any; ++v)
-      for (int64_t k = 0; k < kT && !any; ++k)
-        any = nonzero(v, k) != 0;
+    for (int64_t v = r.first; v < r.last && !any; ++v)
+      for (int64_t k = 0; k < r.kT && !any; ++k)
+        any = r.nonzero(v, k) != 0;
     if (!any) {
+      const int64_t units = (r.last - r.first + t.bundle - 1) / t.bundle;
       ++skippedTasks;
-      vectorsSkipped += (last - first) * kT;
-      skippedPasses += os ? units : units * kT;
+      vectorsSkipped += (r.last - r.first) * r.kT;
+      skippedPasses += os ? units : units * r.kT;
       record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task,
                           " (no tokens)"),
              coreTrack(c), st.time, 1,
@@ -706,150 +858,34 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
       return st.time + 1;
     }
   }
-  const int64_t t0 = st.time;
-  int64_t prevComputeStart = t0, prevComputeEnd = t0, computeCycles = 0,
-          loadCycles = 0, myPasses = 0, mySkipped = 0, events = 0;
-  // Synaptic events (or MACs) and their energy, and the bounds' event
-  // operations, of `nzVectors` vectors with `nzElems` non-zero inputs in
-  // a k block of `rows` rows: the same for either dataflow.
-  auto countEvents = [&](int64_t nzVectors, int64_t nzElems, int64_t rows) {
-    layerWork[size_t(in.layer)].eventOps +=
-        double(nzVectors) * double(rows) * double(columns);
-    // Energy: spikes gate the PEs (one accumulate per non-zero input per
-    // column); multi-bit inputs multiply-accumulate densely.
-    if (a.realValued) {
-      macs += nzElems * columns;
-      charge(coreTier, kCompute, double(nzElems * columns) * eMac);
-    } else {
-      synapticEvents += nzElems * columns;
-      events += nzElems * columns;
-      charge(coreTier, kCompute, double(nzElems * columns) * eAcc);
-    }
-  };
-  if (os) {
-    // Output-stationary (docs/isa.md, "Array passes"): the non-zero
-    // vectors of the range (any k block with a spike; real-valued input:
-    // all) are packed into folds of `bundle` vectors; each fold streams all
-    // `reduction` spike columns and the task's weights through the array.
-    int64_t nz = 0;
-    for (int64_t v = first; v < last; ++v) {
-      int64_t nzBlocks = 0;
-      for (int64_t k = 0; k < kT; ++k) {
-        const int64_t rows = t.blockRows(k);
-        const int64_t elems = ran && !a.realValued ? nonzero(v, k) : rows;
-        nzBlocks += elems != 0;
-        if (elems != 0)
-          countEvents(1, elems, rows);
-      }
-      // A packed vector streams all its k blocks (its zero ones too); a
-      // zero vector none.
-      (nzBlocks != 0 ? vectorsStreamed : vectorsSkipped) += kT;
-      nz += nzBlocks != 0;
-    }
-    const int64_t folds = (nz + t.bundle - 1) / t.bundle;
-    const int64_t foldCompute = hw::osFoldCycles(t.rows, t.cols, t.reduction);
-    const int64_t foldBits = t.reduction * columns * t.heldBits;
-    int64_t foldStart = t0;
-    for (int64_t f = 0; f < folds; ++f) {
-      int64_t foldEnd = foldStart + foldCompute;
-      if (weightsFromBank) {
-        const std::string what =
-            absl::StrCat("weights L", in.layer, " t", in.task);
-        const int64_t loadEnd =
-            transfer(c, st.weightBank, foldBits, false, foldStart, what,
-                     in.layer, kWeights);
-        record(what, dmaTrack(c), foldStart, loadEnd - foldStart,
-               {{"bank", st.weightBank}, {"bits", foldBits}, {"fold", f}});
-        loadCycles += loadEnd - foldStart;
-        foldEnd = std::max(foldEnd, loadEnd);
-      } else {
-        // K^T / scores would come from the scratchpad; the stream keeps
-        // pace with the spikes.
-        charge(coreTier, kSram, double(foldBits) * eScratch);
-      }
-      computeCycles += foldCompute;
-      foldStart = foldEnd;
-    }
-    myPasses = folds;
-    mySkipped = units - folds;
-    prevComputeEnd = foldStart;
-    // Inputs read once per non-zero vector, outputs written once.
-    charge(coreTier, kSram,
-           double(nz * t.reduction + nz * columns * 16) * eScratch);
-  } else {
-    for (int64_t v0 = first; v0 < last; v0 += t.bundle) {
-      const int64_t vn = std::min(t.bundle, last - v0);
-      for (int64_t k = 0; k < kT; ++k) {
-        const int64_t rows = t.blockRows(k);
-        int64_t nzVectors = vn, nzElems = vn * rows;
-        if (ran && !a.realValued) {
-          nzVectors = nzElems = 0;
-          for (int64_t v = v0; v < v0 + vn; ++v) {
-            const int32_t nz = nonzero(v, k);
-            nzVectors += nz != 0;
-            nzElems += nz;
-          }
-        }
-        vectorsStreamed += nzVectors;
-        vectorsSkipped += vn - nzVectors;
-        if (nzVectors == 0) {
-          ++mySkipped;
-          continue;
-        }
-        ++myPasses;
-        // Held block: weights from their bank (double-buffered: the load
-        // may start once the previous pass started computing), or K^T /
-        // scores from the scratchpad, one array row per cycle.
-        const int64_t heldBits = rows * columns * t.heldBits;
-        int64_t loadEnd;
-        if (weightsFromBank) {
-          loadEnd =
-              transfer(c, st.weightBank, heldBits, false, prevComputeStart,
-                       absl::StrCat("weights L", in.layer, " t", in.task),
-                       in.layer, kWeights);
-          record(absl::StrCat("weights L", in.layer, " t", in.task),
-                 dmaTrack(c), prevComputeStart, loadEnd - prevComputeStart,
-                 {{"bank", st.weightBank}, {"bits", heldBits}});
-        } else {
-          loadEnd = prevComputeStart + rows;
-          charge(coreTier, kSram, double(heldBits) * eScratch);
-        }
-        loadCycles += loadEnd - prevComputeStart;
-        const int64_t start = std::max(prevComputeEnd, loadEnd);
-        const int64_t compute = hw::arrayPassCycles(t.rows, t.cols, nzVectors);
-        computeCycles += compute;
-        countEvents(nzVectors, nzElems, rows);
-        prevComputeStart = start;
-        prevComputeEnd = start + compute;
-        // Input vectors read from, partial sums written to the scratchpad.
-        charge(coreTier, kSram,
-               double(nzVectors * rows + nzVectors * columns * 16) * eScratch);
-      }
-    }
-  }
-  passes += myPasses;
-  skippedPasses += mySkipped;
-  st.busy += computeCycles;
-  layerEvents[in.layer] += events;
-  const int64_t end = std::max(prevComputeEnd, t0 + 1);
+  r.t0 = r.end = st.time;
+  if (os)
+    outputStationary(r);
+  else
+    weightStationary(r);
+  passes += r.passes;
+  skippedPasses += r.skipped;
+  st.busy += r.computeCycles;
+  layerEvents[in.layer] += r.events;
+  const int64_t end = std::max(r.end, r.t0 + 1);
   json args = {{"layer", in.layer},
                {"op", layer.op},
                {"task", in.task},
-               {"compute_cycles", computeCycles},
-               {"load_cycles", loadCycles},
-               {"passes", myPasses},
-               {"skipped_passes", mySkipped},
-               {"synaptic_events", events}};
+               {"compute_cycles", r.computeCycles},
+               {"load_cycles", r.loadCycles},
+               {"passes", r.passes},
+               {"skipped_passes", r.skipped},
+               {"synaptic_events", r.events}};
   // Weight-stationary single-row-tile tasks keep the args they always had.
   if (os || t.rowTiles != 1) {
     args["dataflow"] = dataflowName(t.dataflow);
-    args["first_vector"] = first;
-    args["vectors"] = last - first;
+    args["first_vector"] = r.first;
+    args["vectors"] = r.last - r.first;
   }
   if (os)
-    args["folds"] = myPasses;
+    args["folds"] = r.passes;
   record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task),
-         coreTrack(c), t0, end - t0, std::move(args));
+         coreTrack(c), r.t0, end - r.t0, std::move(args));
   return end;
 }
 
