@@ -254,22 +254,169 @@ llvm::json::Array banksJson(const hw::Target &target,
   return out;
 }
 
+
+/// What the plan report sums over the planned ops: busy cycles per core,
+/// weight and activation high-water marks per bank, the traffic (bit-mm,
+/// vertical bits, bank reads and writes) as --snn-lower-to-hw's
+/// instructions move it, and the bounds' work per layer.
+struct Tally {
+  Tally(const hw::Target &target, const hw::PhysicalModel &m)
+      : target(target), m(m),
+        cores(target.blocksOfKind(hw::BlockKind::Core)),
+        banks(target.blocksOfKind(hw::BlockKind::Sram)),
+        dramTier(std::clamp(target.dram.tier, 0,
+                            std::max(0, int(target.tiers.size()) - 1))) {
+    out.busy.assign(cores.size(), 0);
+    out.weights.assign(banks.size(), 0);
+    out.high.assign(banks.size(), 0);
+    out.readBits.assign(banks.size(), 0);
+    out.writeBits.assign(banks.size(), 0);
+  }
+
+  const hw::Target &target;
+  const hw::PhysicalModel &m;
+  std::vector<hw::BlockRef> cores, banks;
+  int dramTier;
+  struct Out {
+    std::vector<int64_t> busy, weights, high;
+    double bitMm = 0, vertical = 0;
+    /// Per bank, the bounds' bits split into reads and writes.
+    std::vector<double> readBits, writeBits;
+    llvm::json::Array boundsPerLayer;
+    hw::BoundWork boundsTotal;
+  } out;
+  /// The bounds' work of the op being added (bank and link bits).
+  hw::BoundWork *work = nullptr;
+
+  void countBits(int fromTier, int64_t bank, double bits, bool write) {
+    if (!work || bank < 0)
+      return;
+    work->bankBits[size_t(bank)] += bits;
+    (write ? out.writeBits : out.readBits)[size_t(bank)] += bits;
+    const int lo = std::min(fromTier, banks[bank].tier),
+              hi = std::max(fromTier, banks[bank].tier);
+    for (int i = lo; i < hi; ++i)
+      work->linkBits[size_t(i)] += bits;
+  }
+  void move(int64_t core, int64_t bank, double bits, bool write) {
+    if (bank < 0) // DRAM: the "dram" section counts it
+      return;
+    const hw::Path p = m.path(cores[core], banks[bank]);
+    out.bitMm += bits * p.horizontalMm;
+    out.vertical += bits * p.verticalHops;
+    countBits(cores[core].tier, bank, bits, write);
+  }
+
+  LogicalResult addOp(Operation *op);
+  LogicalResult addTask(Operation *op, unsigned i, int64_t task,
+                        ArrayRef<BufferAttr> inputs,
+                        llvm::SmallDenseSet<std::pair<int64_t, int64_t>> &loaded);
+};
+
+/// The op's result buffer and those it reads are in banks the target
+/// has (or DRAM). (Addresses are below 2^48: the dialect verifies them.)
+LogicalResult checkBuffers(Operation *op, size_t numBanks) {
+  SmallVector<Operation *> ops = plannedProducers(op);
+  ops.push_back(op);
+  for (Operation *o : ops)
+    if (auto b = o->getAttrOfType<BufferAttr>(kOutputBufferAttr);
+        b && b.getBank() >= int64_t(numBanks))
+      return op->emitError() << "snn-plan-report: a buffer names bank "
+                             << b.getBank() << " but the target has "
+                             << numBanks << " banks";
+  return success();
+}
+
+LogicalResult Tally::addOp(Operation *op) {
+  auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+  auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
+  auto schedules = op->getAttrOfType<ArrayAttr>(kScheduleAttr);
+  auto offsets = op->getAttrOfType<ArrayAttr>(kWeightOffsetsAttr);
+  auto result = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
+  if (!tilings || !placements || !schedules || !offsets ||
+      (storedBits(op) > 0 && !result))
+    return op->emitError() << "snn-plan-report: op is not scheduled and "
+                              "allocated; run --snn-schedule and "
+                              "--snn-allocate first";
+  if (failed(checkPlacements(op, target, "snn-plan-report")) ||
+      failed(checkBuffers(op, banks.size())))
+    return failure();
+  hw::BoundWork opWork = planBoundWork(op, target);
+  work = &opWork;
+  SmallVector<BufferAttr> inputs;
+  for (Operation *p : plannedProducers(op))
+    if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
+      inputs.push_back(b);
+  // The first product's inputs are loaded once per (core, row tile), each
+  // its row tile's share, as --snn-lower-to-hw emits them.
+  llvm::SmallDenseSet<std::pair<int64_t, int64_t>> loaded;
+  for (unsigned i = 0; i < tilings.size(); ++i)
+    for (int64_t task = 0; task < cast<TilingAttr>(tilings[i]).numTasks();
+         ++task)
+      if (failed(addTask(op, i, task, inputs, loaded)))
+        return failure();
+  if (result && result.getBank() >= 0)
+    out.high[result.getBank()] = std::max(
+        out.high[result.getBank()], result.getOffset() + result.getBytes());
+  work = nullptr;
+  out.boundsPerLayer.push_back(boundsJson(
+      hw::evaluateBounds(m, opWork, double(scheduleSpan(op))),
+      llvm::json::Object{{"layer", op->getName().getStringRef().str()}}));
+  out.boundsTotal.add(opWork);
+  return success();
+}
+
+/// Task `task` of tiling `i` of `op`: its core's busy cycles, its weight
+/// reads (and fetch), its input loads (tiling 0, once per core and row
+/// tile) and its result share's store (the last tiling).
+LogicalResult
+Tally::addTask(Operation *op, unsigned i, int64_t task,
+               ArrayRef<BufferAttr> inputs,
+               llvm::SmallDenseSet<std::pair<int64_t, int64_t>> &loaded) {
+  auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+  auto tiling = cast<TilingAttr>(tilings[i]);
+  const rt::Tiling rtTiling = tiling.toRuntime();
+  auto placement =
+      cast<PlacementAttr>(op->getAttrOfType<ArrayAttr>(kPlacementAttr)[i]);
+  auto schedule =
+      cast<ScheduleAttr>(op->getAttrOfType<ArrayAttr>(kScheduleAttr)[i]);
+  auto offs =
+      cast<DenseI64ArrayAttr>(op->getAttrOfType<ArrayAttr>(kWeightOffsetsAttr)[i]);
+  auto result = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
+  const int64_t core = placement.getCores()[task];
+  if (core >= int64_t(cores.size()))
+    return op->emitError() << "snn-plan-report: placement names core " << core
+                           << " but the target has " << cores.size();
+  const int64_t d = schedule.getFinish()[task] - schedule.getStart()[task];
+  out.busy[core] = std::min(out.busy[core], INT64_MAX - d) + d;
+  if (!placement.getWeightBanks().empty()) {
+    const int64_t bank = placement.getWeightBanks()[task];
+    if (op->hasAttr(kStreamedAttr))
+      // The fetch writes the bank through the DRAM interface's bonds.
+      countBits(dramTier, bank,
+                8.0 * double(std::max<int64_t>(
+                          1, taskWeightBytes(tiling, task))),
+                /*write=*/true);
+    const TaskCost c =
+        taskCost(tiling, task, target.block(banks[bank]).sram.widthBits);
+    move(core, bank, double(c.heldBits), /*write=*/false);
+    out.weights[bank] = std::max(out.weights[bank],
+                                 offs[task] + taskWeightBytes(tiling, task));
+  }
+  if (i == 0 && loaded.insert({core, rtTiling.taskRowTile(task)}).second)
+    for (BufferAttr in : inputs)
+      move(core, in.getBank(),
+           8.0 * double(rtTiling.inputShare(in.getBytes(), task).second),
+           /*write=*/false);
+  if (result && i + 1 == tilings.size())
+    move(core, result.getBank(),
+         8.0 * double(rtTiling.resultShare(result.getBytes(), task).second),
+         /*write=*/true);
+  return success();
+}
+
 struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
   using Base::Base;
-
-  /// The op's result buffer and those it reads are in banks the target
-  /// has (or DRAM). (Addresses are below 2^48: the dialect verifies them.)
-  static LogicalResult checkBuffers(Operation *op, size_t numBanks) {
-    SmallVector<Operation *> ops = plannedProducers(op);
-    ops.push_back(op);
-    for (Operation *o : ops)
-      if (auto b = o->getAttrOfType<BufferAttr>(kOutputBufferAttr);
-          b && b.getBank() >= int64_t(numBanks))
-        return op->emitError() << "snn-plan-report: a buffer names bank "
-                               << b.getBank() << " but the target has "
-                               << numBanks << " banks";
-    return success();
-  }
 
   void runOnOperation() override {
     markAllAnalysesPreserved();
@@ -286,118 +433,12 @@ struct PlanReport : public snn::impl::SNNPlanReportBase<PlanReport> {
     auto m = buildModuleModel(module, target);
     if (failed(m) || failed(checkPlannedModule(module, "snn-plan-report")))
       return signalPassFailure();
-    const auto cores = target.blocksOfKind(hw::BlockKind::Core);
-    const auto banks = target.blocksOfKind(hw::BlockKind::Sram);
-    std::vector<int64_t> busy(cores.size(), 0), weights(banks.size(), 0),
-        high(banks.size(), 0);
-    double bitMm = 0, vertical = 0;
-    // The bounds' work of the op being walked (bank and link bits).
-    hw::BoundWork *work = nullptr;
-    // Per bank, the same bits split into reads and writes (the "banks"
-    // section).
-    std::vector<double> readBits(banks.size(), 0), writeBits(banks.size(), 0);
-    auto countBits = [&](int fromTier, int64_t bank, double bits, bool write) {
-      if (!work || bank < 0)
-        return;
-      work->bankBits[size_t(bank)] += bits;
-      (write ? writeBits : readBits)[size_t(bank)] += bits;
-      const int lo = std::min(fromTier, banks[bank].tier),
-                hi = std::max(fromTier, banks[bank].tier);
-      for (int i = lo; i < hi; ++i)
-        work->linkBits[size_t(i)] += bits;
-    };
-    auto move = [&](int64_t core, int64_t bank, double bits, bool write) {
-      if (bank < 0) // DRAM: the "dram" section counts it
-        return;
-      const hw::Path p = m->path(cores[core], banks[bank]);
-      bitMm += bits * p.horizontalMm;
-      vertical += bits * p.verticalHops;
-      countBits(cores[core].tier, bank, bits, write);
-    };
-    const int dramTier = std::clamp(target.dram.tier, 0,
-                                    std::max(0, int(target.tiers.size()) - 1));
-    llvm::json::Array boundsPerLayer;
-    hw::BoundWork boundsTotal;
-
-    for (Operation *op : plannedOps(module)) {
-      auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
-      auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
-      auto schedules = op->getAttrOfType<ArrayAttr>(kScheduleAttr);
-      auto offsets = op->getAttrOfType<ArrayAttr>(kWeightOffsetsAttr);
-      auto out = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
-      if (!tilings || !placements || !schedules || !offsets ||
-          (storedBits(op) > 0 && !out)) {
-        op->emitError() << "snn-plan-report: op is not scheduled and "
-                           "allocated; run --snn-schedule and --snn-allocate "
-                           "first";
+    Tally tally(target, *m);
+    for (Operation *op : plannedOps(module))
+      if (failed(tally.addOp(op)))
         return signalPassFailure();
-      }
-      if (failed(checkPlacements(op, target, "snn-plan-report")) ||
-          failed(checkBuffers(op, banks.size())))
-        return signalPassFailure();
-      hw::BoundWork opWork = planBoundWork(op, target);
-      work = &opWork;
-      SmallVector<BufferAttr> inputs;
-      for (Operation *p : plannedProducers(op))
-        if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
-          inputs.push_back(b);
-      // The first product's inputs are loaded once per (core, row tile),
-      // each its row tile's share, as --snn-lower-to-hw emits them.
-      llvm::SmallDenseSet<std::pair<int64_t, int64_t>> loaded;
-      for (size_t i = 0; i < tilings.size(); ++i) {
-        auto tiling = cast<TilingAttr>(tilings[i]);
-        const rt::Tiling rtTiling = tiling.toRuntime();
-        auto placement = cast<PlacementAttr>(placements[i]);
-        auto schedule = cast<ScheduleAttr>(schedules[i]);
-        auto offs = cast<DenseI64ArrayAttr>(offsets[i]);
-        const int64_t tasks = tiling.numTasks();
-        for (int64_t task = 0; task < tasks; ++task) {
-          const int64_t core = placement.getCores()[task];
-          if (core >= int64_t(cores.size())) {
-            op->emitError() << "snn-plan-report: placement names core " << core
-                            << " but the target has " << cores.size();
-            return signalPassFailure();
-          }
-          const int64_t d =
-              schedule.getFinish()[task] - schedule.getStart()[task];
-          busy[core] = std::min(busy[core], INT64_MAX - d) + d;
-          if (!placement.getWeightBanks().empty()) {
-            const int64_t bank = placement.getWeightBanks()[task];
-            if (op->hasAttr(kStreamedAttr)) {
-              const double fetched = 8.0 * double(std::max<int64_t>(
-                                               1, taskWeightBytes(tiling, task)));
-              // The fetch writes the bank through the DRAM interface's bonds.
-              countBits(dramTier, bank, fetched, /*write=*/true);
-            }
-            const TaskCost c =
-                taskCost(tiling, task,
-                         target.block(banks[bank]).sram.widthBits);
-            move(core, bank, double(c.heldBits), /*write=*/false);
-            weights[bank] = std::max(
-                weights[bank], offs[task] + taskWeightBytes(tiling, task));
-          }
-          if (i == 0 &&
-              loaded.insert({core, rtTiling.taskRowTile(task)}).second)
-            for (BufferAttr in : inputs)
-              move(core, in.getBank(),
-                   8.0 * double(rtTiling.inputShare(in.getBytes(), task).second),
-                   /*write=*/false);
-          if (out && i + 1 == tilings.size())
-            move(core, out.getBank(),
-                 8.0 * double(rtTiling.resultShare(out.getBytes(), task).second),
-                 /*write=*/true);
-        }
-      }
-      if (out && out.getBank() >= 0)
-        high[out.getBank()] =
-            std::max(high[out.getBank()], out.getOffset() + out.getBytes());
-      work = nullptr;
-      boundsPerLayer.push_back(boundsJson(
-          hw::evaluateBounds(*m, opWork, double(scheduleSpan(op))),
-          llvm::json::Object{{"layer", op->getName().getStringRef().str()}}));
-      boundsTotal.add(opWork);
-    }
-
+    auto &[busy, weights, high, bitMm, vertical, readBits, writeBits,
+           boundsPerLayer, boundsTotal] = tally.out;
     const int64_t makespan = moduleMakespan(module);
     llvm::json::Array tiers = tiersJson(target, busy, weights, high);
     const double clock = m->effectiveClockMhz();
