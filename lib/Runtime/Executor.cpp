@@ -1414,6 +1414,30 @@ std::string Timing::trace() const {
 // Executor::run
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The timing model over `activity`: the report (marked `"dense"` for the
+/// static estimate), summary, trace, cycles and energy of a RunResult.
+absl::StatusOr<RunResult> timeRun(const Program &prog, const hw::Target &tgt,
+                                  const hw::PhysicalModel &model,
+                                  const Activity &activity,
+                                  const RunOptions &options, bool dense) {
+  Timing timing(prog, tgt, model, activity, options);
+  if (auto st = timing.run(); !st.ok())
+    return st;
+  RunResult r;
+  json report = timing.report(activity);
+  if (dense)
+    report["dense"] = true;
+  r.reportJson = report.dump(2, ' ', false, json::error_handler_t::replace);
+  r.summary = timing.summary(report);
+  if (options.trace)
+    r.traceJson = timing.trace();
+  r.cycles = timing.totalCycles;
+  r.energyPj = timing.totalEnergy;
+  return r;
+}
+} // namespace
+
 absl::StatusOr<RunResult> Executor::run(const std::vector<Tensor> &inputs,
                                         const RunOptions &options) const {
   const Graph &g = prog.graphs[0];
@@ -1446,18 +1470,9 @@ absl::StatusOr<RunResult> Executor::run(const std::vector<Tensor> &inputs,
   auto outputs = f.runGraph(0, inputs);
   if (!outputs.ok())
     return outputs.status();
-  Timing timing(prog, tgt, *model, f.activity, options);
-  if (auto st = timing.run(); !st.ok())
-    return st;
-  RunResult r;
-  r.outputs = std::move(*outputs);
-  json report = timing.report(f.activity);
-  r.reportJson = report.dump(2, ' ', false, json::error_handler_t::replace);
-  r.summary = timing.summary(report);
-  if (options.trace)
-    r.traceJson = timing.trace();
-  r.cycles = timing.totalCycles;
-  r.energyPj = timing.totalEnergy;
+  auto r = timeRun(prog, tgt, *model, f.activity, options, /*dense=*/false);
+  if (r.ok())
+    r->outputs = std::move(*outputs);
   return r;
 }
 
@@ -1468,19 +1483,7 @@ absl::StatusOr<RunResult> Executor::estimate(const RunOptions &options) const {
   dense.layers.resize(prog.layers.size());
   for (size_t l = 0; l < prog.layers.size(); ++l)
     dense.layers[l].resize(prog.layers[l].tilings.size());
-  Timing timing(prog, tgt, *model, dense, options);
-  if (auto st = timing.run(); !st.ok())
-    return st;
-  RunResult r;
-  json report = timing.report(dense);
-  report["dense"] = true;
-  r.reportJson = report.dump(2, ' ', false, json::error_handler_t::replace);
-  r.summary = timing.summary(report);
-  if (options.trace)
-    r.traceJson = timing.trace();
-  r.cycles = timing.totalCycles;
-  r.energyPj = timing.totalEnergy;
-  return r;
+  return timeRun(prog, tgt, *model, dense, options, /*dense=*/true);
 }
 
 } // namespace spikestack::rt
