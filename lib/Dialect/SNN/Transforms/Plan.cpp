@@ -573,8 +573,24 @@ SmallVector<InputLoad> taskInputLoads(Operation *op, TilingAttr first,
       loads.push_back({expectedResultBank(p, target),
                        t.inputShare(bytes, task).second});
   for (Value v : graphInputsOf(op))
-    loads.push_back({-1, t.inputShare(valueBytes(v), task).second});
+    loads.push_back({-1, t.inputShare(valueBytes(v), task).second,
+                     /*graphInput=*/true});
   return loads;
+}
+
+llvm::SmallDenseSet<int64_t> inputLoadingTasks(Operation *op) {
+  auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
+  auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
+  llvm::SmallDenseSet<int64_t> tasks;
+  if (!tilings || tilings.empty() || !placements || placements.empty())
+    return tasks;
+  const rt::Tiling first = cast<TilingAttr>(tilings[0]).toRuntime();
+  llvm::SmallDenseSet<std::pair<int64_t, int64_t>> seen;
+  for (auto [task, core] : llvm::enumerate(
+           cast<PlacementAttr>(placements[0]).getCores().asArrayRef()))
+    if (seen.insert({core, first.taskRowTile(int64_t(task))}).second)
+      tasks.insert(int64_t(task));
+  return tasks;
 }
 
 } // namespace spikestack::snn

@@ -37,7 +37,7 @@ struct DramBits {
   double weights = 0, inputs = 0, spills = 0;
 };
 
-DramBits layerDramBits(Operation *op) {
+DramBits layerDramBits(Operation *op, const hw::Target &target) {
   DramBits d;
   auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
   const bool streamed = op->hasAttr(kStreamedAttr);
@@ -48,29 +48,14 @@ DramBits layerDramBits(Operation *op) {
         d.weights += 8.0 * double(std::max<int64_t>(1, taskWeightBytes(t, task)));
   }
   // The inputs are loaded once per (core, row tile) of the first product,
-  // each its row tile's share (rt::Tiling::inputShare).
+  // each its row tile's share (inputLoadingTasks, taskInputLoads).
   auto t0 = cast<TilingAttr>(tilings[0]);
-  const rt::Tiling first = t0.toRuntime();
-  llvm::SmallDenseSet<std::pair<int64_t, int64_t>> loads;
-  SmallVector<int64_t> loadTasks;
-  for (auto [task, c] : llvm::enumerate(
-           cast<PlacementAttr>(op->getAttrOfType<ArrayAttr>(kPlacementAttr)[0])
-               .getCores()
-               .asArrayRef()))
-    if (loads.insert({c, first.taskRowTile(int64_t(task))}).second)
-      loadTasks.push_back(int64_t(task));
-  auto loaded = [&](int64_t bytes) {
-    double bits = 0;
-    for (int64_t task : loadTasks)
-      bits += 8.0 * double(first.inputShare(bytes, task).second);
-    return bits;
-  };
-  for (Value v : graphInputsOf(op))
-    d.inputs += loaded(valueBytes(v));
-  for (Operation *p : plannedProducers(op))
-    if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr);
-        b && b.getBank() < 0)
-      d.spills += loaded(b.getBytes());
+  SmallVector<int64_t> loading = llvm::to_vector(inputLoadingTasks(op));
+  llvm::sort(loading);
+  for (int64_t task : loading)
+    for (const InputLoad &l : taskInputLoads(op, t0, task, target))
+      if (l.bank < 0)
+        (l.graphInput ? d.inputs : d.spills) += 8.0 * double(l.bytes);
   if (auto b = op->getAttrOfType<BufferAttr>(kOutputBufferAttr);
       b && b.getBank() < 0) {
     const rt::Tiling last =
@@ -93,7 +78,7 @@ LogicalResult addStreamingSections(ModuleOp module, ArrayRef<Operation *> ops,
   int64_t streamedBytes = 0, residentBytes = 0;
   llvm::json::Array perLayer, layers;
   for (auto [i, op] : llvm::enumerate(ops)) {
-    const DramBits d = layerDramBits(op);
+    const DramBits d = layerDramBits(op, target);
     total.weights += d.weights, total.inputs += d.inputs,
         total.spills += d.spills;
     const std::string name = op->getName().getStringRef().str();
@@ -176,7 +161,7 @@ hw::BoundWork planBoundWork(Operation *op, const hw::Target &target) {
       w.denseOps += hw::denseSynapticOps(t.groups, t.vectors, t.reduction,
                                          t.outputs);
   }
-  const DramBits d = layerDramBits(op);
+  const DramBits d = layerDramBits(op, target);
   w.dramBits = d.weights + d.inputs + d.spills;
   return w;
 }
@@ -309,8 +294,7 @@ struct Tally {
 
   LogicalResult addOp(Operation *op);
   LogicalResult addTask(Operation *op, unsigned i, int64_t task,
-                        ArrayRef<BufferAttr> inputs,
-                        llvm::SmallDenseSet<std::pair<int64_t, int64_t>> &loaded);
+                        const llvm::SmallDenseSet<int64_t> &loading);
 };
 
 /// The op's result buffer and those it reads are in banks the target
@@ -343,17 +327,13 @@ LogicalResult Tally::addOp(Operation *op) {
     return failure();
   hw::BoundWork opWork = planBoundWork(op, target);
   work = &opWork;
-  SmallVector<BufferAttr> inputs;
-  for (Operation *p : plannedProducers(op))
-    if (auto b = p->getAttrOfType<BufferAttr>(kOutputBufferAttr))
-      inputs.push_back(b);
   // The first product's inputs are loaded once per (core, row tile), each
   // its row tile's share, as --snn-lower-to-hw emits them.
-  llvm::SmallDenseSet<std::pair<int64_t, int64_t>> loaded;
+  const llvm::SmallDenseSet<int64_t> loading = inputLoadingTasks(op);
   for (unsigned i = 0; i < tilings.size(); ++i)
     for (int64_t task = 0; task < cast<TilingAttr>(tilings[i]).numTasks();
          ++task)
-      if (failed(addTask(op, i, task, inputs, loaded)))
+      if (failed(addTask(op, i, task, loading)))
         return failure();
   if (result && result.getBank() >= 0)
     out.high[result.getBank()] = std::max(
@@ -369,10 +349,8 @@ LogicalResult Tally::addOp(Operation *op) {
 /// Task `task` of tiling `i` of `op`: its core's busy cycles, its weight
 /// reads (and fetch), its input loads (tiling 0, once per core and row
 /// tile) and its result share's store (the last tiling).
-LogicalResult
-Tally::addTask(Operation *op, unsigned i, int64_t task,
-               ArrayRef<BufferAttr> inputs,
-               llvm::SmallDenseSet<std::pair<int64_t, int64_t>> &loaded) {
+LogicalResult Tally::addTask(Operation *op, unsigned i, int64_t task,
+                             const llvm::SmallDenseSet<int64_t> &loading) {
   auto tilings = op->getAttrOfType<ArrayAttr>(kTilingAttr);
   auto tiling = cast<TilingAttr>(tilings[i]);
   const rt::Tiling rtTiling = tiling.toRuntime();
@@ -403,11 +381,9 @@ Tally::addTask(Operation *op, unsigned i, int64_t task,
     out.weights[bank] = std::max(out.weights[bank],
                                  offs[task] + taskWeightBytes(tiling, task));
   }
-  if (i == 0 && loaded.insert({core, rtTiling.taskRowTile(task)}).second)
-    for (BufferAttr in : inputs)
-      move(core, in.getBank(),
-           8.0 * double(rtTiling.inputShare(in.getBytes(), task).second),
-           /*write=*/false);
+  if (i == 0 && loading.contains(task))
+    for (const InputLoad &l : taskInputLoads(op, tiling, task, target))
+      move(core, l.bank, 8.0 * double(l.bytes), /*write=*/false);
   if (result && i + 1 == tilings.size())
     move(core, result.getBank(),
          8.0 * double(rtTiling.resultShare(result.getBytes(), task).second),

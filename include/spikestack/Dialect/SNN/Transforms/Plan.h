@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <memory>
 #include <string>
@@ -172,10 +173,18 @@ int64_t storedBytes(mlir::Operation *op);
 /// bank that may hold activations (it can only spill), else the placed
 /// output bank. -1 as well for an op without a stored result.
 int64_t expectedResultBank(mlir::Operation *op, const hw::Target &target);
-/// One `load input` of a task: from bank `bank` (-1: DRAM), `bytes` bytes.
+/// One `load input` of a task: from bank `bank` (-1: DRAM), `bytes` bytes,
+/// of a graph input (else of a producer's stored result).
 struct InputLoad {
   int64_t bank = -1, bytes = 0;
+  bool graphInput = false;
 };
+/// The tasks of `op`'s first tiling that carry its input loads: the first
+/// task, in task order, of each (core, row tile) pair of its placement.
+/// --snn-lower-to-hw loads a row tile's share once per core, with the
+/// first of its tasks in that core's stream, which the schedule orders by
+/// task.
+llvm::SmallDenseSet<int64_t> inputLoadingTasks(mlir::Operation *op);
 /// The input loads --snn-lower-to-hw emits for task `task` of `op`'s first
 /// tiling `first` (once per row tile and core): its share
 /// (rt::Tiling::inputShare) of each producer's stored result, in the

@@ -20,7 +20,6 @@
 #include <climits>
 #include <cmath>
 #include <optional>
-#include <tuple>
 
 using namespace mlir;
 using namespace spikestack;
@@ -34,6 +33,25 @@ struct Done {
   int lowTier = INT_MAX, highTier = -1; ///< tiers of those cores
   int64_t barrier = -1;
 };
+
+/// The cores the tasks of `op` (all its tilings) run on.
+llvm::SmallDenseSet<int64_t> placedCores(Operation *op) {
+  llvm::SmallDenseSet<int64_t> cores;
+  for (Attribute a : op->getAttrOfType<ArrayAttr>(kPlacementAttr))
+    for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
+      cores.insert(c);
+  return cores;
+}
+
+/// Whether a consumer on `consumer` cores reads a result produced on
+/// `producer` cores through a barrier: the producer ran on several cores,
+/// or on one the consumer does not run on.
+bool readsAcrossCores(const llvm::SmallDenseSet<int64_t> &producer,
+                      const llvm::SmallDenseSet<int64_t> &consumer) {
+  return llvm::any_of(consumer, [&](int64_t c) {
+    return producer.size() > 1 || !producer.contains(c);
+  });
+}
 
 /// Schedules end before 2^62 cycles, so that no sum of times overflows.
 constexpr int64_t kMaxCycles = int64_t(1) << 62;
@@ -74,13 +92,12 @@ struct Scheduler::Impl {
 
   /// Input loads and result stores (as --snn-lower-to-hw emits them): the
   /// physical model (path latencies), the SRAM access cycles, per core
-  /// when its DMA queue drains its stores, which (op, row tile) pairs it
-  /// has loaded the inputs of, and the ops whose result crosses cores
-  /// (their tasks signal a barrier, which waits for the store).
+  /// when its DMA queue drains its stores, and the ops whose result
+  /// crosses cores (their tasks signal a barrier, which waits for the
+  /// store).
   std::optional<hw::PhysicalModel> model;
   int64_t sramCycles = 0;
   std::vector<int64_t> dmaFree;
-  llvm::DenseSet<std::tuple<Operation *, int64_t, int64_t>> loadedRows;
   llvm::DenseSet<Operation *> signals;
   llvm::DenseMap<Operation *, SmallVector<Operation *>> producersOf;
 
@@ -114,7 +131,6 @@ struct Scheduler::Impl {
     coreFree.assign(cores.size(), 0);
     nextOrder.assign(cores.size(), 0);
     dmaFree.assign(cores.size(), 0);
-    loadedRows.clear();
     done.clear();
     barriers = makespan = 0;
     auto m = buildModuleModel(module, *target);
@@ -230,21 +246,12 @@ struct Scheduler::Impl {
     producersOf.clear();
     llvm::DenseMap<Operation *, llvm::SmallDenseSet<int64_t>> coresOf;
     for (Operation *op : ops) {
-      auto &mine = coresOf[op];
-      for (Attribute a : op->getAttrOfType<ArrayAttr>(kPlacementAttr))
-        for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
-          mine.insert(c);
+      const auto &mine = coresOf[op] = placedCores(op);
       producersOf[op] = plannedProducers(op);
-      for (Operation *p : producersOf[op]) {
-        auto it = coresOf.find(p);
-        if (it == coresOf.end())
-          continue;
-        for (int64_t c : mine)
-          if (it->second.size() > 1 || !it->second.contains(c)) {
-            signals.insert(p);
-            break;
-          }
-      }
+      for (Operation *p : producersOf[op])
+        if (auto it = coresOf.find(p);
+            it != coresOf.end() && readsAcrossCores(it->second, mine))
+          signals.insert(p);
     }
   }
 
@@ -263,21 +270,11 @@ struct Scheduler::Impl {
   /// Barriers `op` waits on (snn.wait; the producers get snn.barrier):
   /// producers with a task on another core than some task of `op`.
   void addWaits(Operation *op, ArrayRef<Operation *> producers) {
-    auto placements = op->getAttrOfType<ArrayAttr>(kPlacementAttr);
     SmallVector<int64_t> waits;
-    llvm::SmallDenseSet<int64_t> mine;
-    for (Attribute a : placements)
-      for (int64_t c : cast<PlacementAttr>(a).getCores().asArrayRef())
-        mine.insert(c);
+    const llvm::SmallDenseSet<int64_t> mine = placedCores(op);
     for (Operation *p : producers) {
       Done &d = done[p];
-      bool crosses = false;
-      for (int64_t c : mine)
-        if (d.cores.size() > 1 || !d.cores.contains(c)) {
-          crosses = true;
-          break;
-        }
-      if (!crosses)
+      if (!readsAcrossCores(d.cores, mine))
         continue;
       if (d.barrier < 0) {
         d.barrier = barriers++;
@@ -307,6 +304,7 @@ struct Scheduler::Impl {
     const int64_t resultBank =
         resultBytes > 0 ? expectedResultBank(op, *target) : -1;
     const bool signalled = signals.contains(op);
+    const llvm::SmallDenseSet<int64_t> loading = inputLoadingTasks(op);
     SmallVector<Attribute> schedules;
     for (auto [index, ta, pa] : llvm::enumerate(tilings, placements)) {
       auto tiling = cast<TilingAttr>(ta);
@@ -344,11 +342,7 @@ struct Scheduler::Impl {
         // this core (first product only), one after the other.
         int64_t computeStart = ready;
         SmallVector<InputLoad> loads;
-        if (firstTiling &&
-            loadedRows
-                .insert(std::make_tuple(
-                    op, tiling.toRuntime().taskRowTile(int64_t(task)), core))
-                .second)
+        if (firstTiling && loading.contains(int64_t(task)))
           loads = taskInputLoads(op, tiling, int64_t(task), *target);
         for (const InputLoad &l : loads)
           computeStart = transfer(core, l.bank, l.bytes, computeStart);
