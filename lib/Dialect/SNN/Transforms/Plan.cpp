@@ -346,7 +346,7 @@ int64_t taskWeightBytes(TilingAttr t, int64_t task) {
 }
 
 namespace {
-/// Output-stationary folds of task `task`: (vectors, fold cycles, weight
+/// Output-stationary folds of task `task`: (folds, cycles per fold, weight
 /// bits streamed per fold).
 struct OsFolds {
   int64_t folds = 0, foldCycles = 0, weightBits = 0;

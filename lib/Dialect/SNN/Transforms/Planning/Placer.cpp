@@ -163,8 +163,10 @@ struct Placer::Impl {
   /// concurrently with a task on `core`).
   std::vector<int64_t> tilingBits;
   llvm::DenseMap<std::pair<size_t, size_t>, int64_t> tilingCoreBits;
-  /// Per op: the tasks of its readers' first tilings (each loads the op's
-  /// whole result, as --snn-lower-to-hw emits them).
+  /// Per op: the tasks of its readers' first tilings. The result bank's
+  /// pressure counts each of them loading the whole result, an upper
+  /// bound: the readers are not placed yet, and --snn-lower-to-hw loads
+  /// one row tile's share per core and row tile (inputLoadingTasks).
   llvm::DenseMap<Operation *, int64_t> readerTasks;
   std::vector<double> pj;         // pJ per bit, core x bank
   int64_t candidates = 0;         // (task, core, bank) choices weighed
