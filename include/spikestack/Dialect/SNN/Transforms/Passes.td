@@ -183,10 +183,11 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
     weight-capable banks' bytes, from that spare capacity, greedily to the
     split saving the most cycles per extra byte until 85 % is reached; when
     they exceed it (the model will stream weights from DRAM), every layer
-    is priced as streamed: a split is granted only when it saves more than
-    twice the DRAM time of its extra copies ((r - 1) x bytes x 8 / the
-    DRAM's bits per cycle), greedily by net saving (cycles saved minus
-    that time). Both within the plan limits below. Attention products stay
+    is priced as streamed: each of its r row tiles fetches its columns'
+    weights (bytes x 8 / the DRAM's bits per cycle) while the layer
+    computes, the layer takes the longer of its rounds and those fetches,
+    and a split is granted when it shortens that, greedily by the cycles
+    saved. Both within the plan limits below. Attention products stay
     weight-stationary and are row-split (by the same estimate, the
     activation banks' port) when groups x n-tiles < cores: their held
     operand comes from the scratchpad, no weights are replicated.

@@ -285,11 +285,20 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes,
     if (c.cycles >= cur.cycles ||
         (dramCyclesPerByte == 0 && extra > spareBytes))
       continue;
-    // Over the budget: the extra copies are (re)fetched from DRAM.
-    const double saved = double(cur.cycles - c.cycles);
-    const double dram = double(extra) * dramCyclesPerByte;
-    if (dramCyclesPerByte > 0 && !(saved > 2 * dram))
-      continue;
+    // Over the budget: every row tile fetches its columns' weights from
+    // DRAM while the layer computes, so the layer takes the longer of its
+    // tasks and its fetches; the split must shorten that.
+    double saved = double(cur.cycles - c.cycles);
+    if (dramCyclesPerByte > 0) {
+      auto layerTime = [&](const Choice &x, unsigned copies) {
+        return std::max(double(x.cycles), double(copies) *
+                                              double(l.weightBytes) *
+                                              dramCyclesPerByte);
+      };
+      saved = layerTime(cur, l.current + 1) - layerTime(c, j + 1);
+      if (!(saved > 0))
+        continue;
+    }
     const int64_t moreTasks = c.tiling.numTasks() - curTasks;
     if (planTasks + moreTasks > limits::kMaxPlanTasks ||
         planPasses + countedPasses(c.tiling) - curPasses >
@@ -297,7 +306,7 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes,
         planInputs + moreTasks * l.producers > limits::kMaxPlanTaskInputs)
       continue;
     const double key =
-        dramCyclesPerByte > 0 ? saved - dram : saved / double(extra);
+        dramCyclesPerByte > 0 ? saved : saved / double(extra);
     if (!best || key > best->first)
       best = {key, j};
   }
@@ -307,9 +316,11 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes,
 /// Within the budget: greedy by cycles saved per extra weight byte until
 /// the budget is spent. Over it (the model streams weights from DRAM, and
 /// any layer may be among the streamed ones): every layer is priced as
-/// streamed, an extra copy costing its bytes x 8 / the DRAM's bits per
-/// cycle, and a split is granted only when it saves more than twice that,
-/// greedy by net saving (the order matters only for the plan limits).
+/// streamed, the layer taking the longer of its tasks' rounds and its
+/// weight fetches (each row tile fetches its columns' weights: bytes x 8 /
+/// the DRAM's bits per cycle), and a split is granted when it shortens
+/// that, greedy by the cycles saved (the order matters only for the plan
+/// limits).
 /// A lazy max-heap: an entry's key only drops as the spare bytes and the
 /// plan limits' headroom shrink, so a popped entry is re-evaluated and
 /// applied only when still current.

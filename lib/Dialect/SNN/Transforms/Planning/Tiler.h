@@ -9,8 +9,8 @@
 // estimate ceil(tasks / cores) x taskCost(task 0), in two phases: every
 // product unsplit first, then row tiles granted from the weight banks'
 // spare capacity or, when the unsplit model already exceeds the banks'
-// budget (it streams weights from DRAM), where the cycles saved exceed
-// twice the DRAM time of refetching the replicated weights. Writes
+// budget (it streams weights from DRAM), where the split shortens the
+// layer's time: the longer of its rounds and its weight fetches. Writes
 // snn.tiling.
 //
 //===----------------------------------------------------------------------===//
@@ -108,9 +108,9 @@ private:
   mlir::LogicalResult grantRowTiles(mlir::ModuleOp module);
   /// The best upgrade of layer `l` within the plan limits: within the
   /// model's budget (`dramCyclesPerByte` 0), one whose extra weights fit
-  /// `spareBytes`, keyed by cycles saved per extra byte; over it, one
-  /// saving more than twice the extra bytes x `dramCyclesPerByte`, keyed by
-  /// the net saving (saved cycles - that DRAM time). (key, choice index).
+  /// `spareBytes`, keyed by cycles saved per extra byte; over it, one that
+  /// shortens max(rounds, copies x bytes x `dramCyclesPerByte`), keyed by
+  /// the cycles saved. (key, choice index).
   std::optional<std::pair<double, unsigned>>
   bestUpgrade(const Layer &l, int64_t spareBytes,
               double dramCyclesPerByte) const;
