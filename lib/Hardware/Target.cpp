@@ -167,9 +167,43 @@ absl::Status checkNumber(const NumberRange &range, double value) {
                                            ", got ", formatNumber(value)));
 }
 
-double Technology::operator[](const std::string &key) const {
+const TechValue &Technology::entry(const std::string &key) const {
+  static const TechValue missing{std::nan(""), "", ""};
+  if (auto c = corners.find(corner); c != corners.end())
+    if (auto it = c->second.values.find(key); it != c->second.values.end())
+      return it->second;
   auto it = values.find(key);
-  return it == values.end() ? std::nan("") : it->second.value;
+  return it == values.end() ? missing : it->second;
+}
+
+double Technology::operator[](const std::string &key) const {
+  return entry(key).value;
+}
+
+std::vector<std::string> Technology::cornerNames() const {
+  std::vector<std::string> names{kTypicalCorner};
+  for (const auto &[name, _] : corners)
+    names.push_back(name);
+  return names;
+}
+
+bool isCornerKey(const std::string &key) {
+  static const std::set<std::string> units = {"pJ", "fJ/bit", "pJ/bit",
+                                              "pJ/bit/mm", "mW"};
+  for (const auto &[k, unit] : technologyKeys())
+    if (k == key)
+      return units.count(unit) > 0;
+  return false;
+}
+
+absl::Status selectCorner(Target &t, const std::string &name) {
+  if (name != kTypicalCorner && !t.tech.corners.count(name))
+    return absl::NotFoundError(absl::StrCat(
+        "unknown corner ", quote(name), " of technology ",
+        quote(t.tech.name), " (corners: ",
+        absl::StrJoin(t.tech.cornerNames(), ", "), ")"));
+  t.tech.corner = name;
+  return absl::OkStatus();
 }
 
 std::vector<BlockRef> Target::blocksOfKind(BlockKind kind) const {
@@ -496,10 +530,96 @@ std::set<std::string> technologyKeySet() {
   return known;
 }
 
+/// One entry of a table's or corner's "values": {"value", "unit",
+/// "source"}, the value in `key`'s range, the unit `key`'s, the source
+/// not empty.
+StatusOr<TechValue> parseTechEntry(const Reader &r, const json &values,
+                                   const std::string &vpath,
+                                   const std::string &key,
+                                   const std::string &unit) {
+  auto entry = r.field(values, vpath, key);
+  if (!entry.ok())
+    return entry.status();
+  const std::string epath = Reader::join(vpath, key);
+  if (auto st = r.object(**entry, epath, {"value", "unit", "source"});
+      !st.ok())
+    return st;
+  auto v = r.field(**entry, epath, "value");
+  if (!v.ok())
+    return v.status();
+  auto value = technologyValue(r, **v, Reader::join(epath, "value"), key);
+  if (!value.ok())
+    return value.status();
+  auto u = r.string(**entry, epath, "unit");
+  if (!u.ok())
+    return u.status();
+  if (*u != unit)
+    return r.error(Reader::join(epath, "unit"),
+                   absl::StrCat("must be \"", unit, "\", got \"",
+                                printable(*u), "\""));
+  auto source = r.string(**entry, epath, "source");
+  if (!source.ok())
+    return source.status();
+  if (source->empty())
+    return r.error(Reader::join(epath, "source"),
+                   "must say where the number comes from");
+  return TechValue{*value, unit, *source};
+}
+
+/// A table's "corners": name -> {"description", "values"}, the values
+/// energy and power keys only (isCornerKey), each an entry as in the
+/// table. "typical" is the table's own values, not a corner to list.
+absl::Status parseCorners(const Reader &r, const json &doc,
+                          const std::string &path, Technology &tech) {
+  const std::string cpath = Reader::join(path, "corners");
+  const json &corners = doc["corners"];
+  if (!corners.is_object())
+    return r.error(cpath, absl::StrCat("must be an object, got ",
+                                       Reader::describe(corners)));
+  std::set<std::string> cornerKeys;
+  for (const auto &[k, _] : technologyKeys())
+    if (isCornerKey(k))
+      cornerKeys.insert(k);
+  for (const auto &[name, cj] : corners.items()) {
+    const std::string npath = Reader::join(cpath, name);
+    if (std::string bad = badName(name, kMaxTitleBytes); !bad.empty())
+      return r.error(cpath, bad);
+    if (name == kTypicalCorner)
+      return r.error(npath, "the table's own values are the typical corner; "
+                            "list only the other corners");
+    if (auto st = r.object(cj, npath, {"description", "values"}); !st.ok())
+      return st;
+    TechCorner corner;
+    if (cj.contains("description")) {
+      auto d = r.string(cj, npath, "description");
+      if (!d.ok())
+        return d.status();
+      corner.description = *d;
+    }
+    auto values = r.field(cj, npath, "values");
+    if (!values.ok())
+      return values.status();
+    const std::string vpath = Reader::join(npath, "values");
+    if (auto st = r.object(**values, vpath, cornerKeys); !st.ok())
+      return st;
+    for (const auto &[key, unit] : technologyKeys()) {
+      if (!(*values)->contains(key))
+        continue;
+      auto e = parseTechEntry(r, **values, vpath, key, unit);
+      if (!e.ok())
+        return e.status();
+      corner.values[key] = *e;
+    }
+    tech.corners[name] = std::move(corner);
+  }
+  return absl::OkStatus();
+}
+
 StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
                                      const std::string &path) {
-  if (auto st = r.object(
-          doc, path, {"format", "version", "name", "description", "values"});
+  if (auto st = r.object(doc, path,
+                         {"format", "version", "name", "description", "values",
+                          "corners"});
       !st.ok())
     return st;
   Technology tech;
@@ -517,34 +637,14 @@ StatusOr<Technology> parseTechnology(const json &doc, const Reader &r,
   if (auto st = r.object(**values, vpath, technologyKeySet()); !st.ok())
     return st;
   for (const auto &[key, unit] : technologyKeys()) {
-    auto entry = r.field(**values, vpath, key);
-    if (!entry.ok())
-      return entry.status();
-    const std::string epath = Reader::join(vpath, key);
-    if (auto st = r.object(**entry, epath, {"value", "unit", "source"});
-        !st.ok())
-      return st;
-    auto v = r.field(**entry, epath, "value");
-    if (!v.ok())
-      return v.status();
-    auto value = technologyValue(r, **v, Reader::join(epath, "value"), key);
-    if (!value.ok())
-      return value.status();
-    auto u = r.string(**entry, epath, "unit");
-    if (!u.ok())
-      return u.status();
-    if (*u != unit)
-      return r.error(Reader::join(epath, "unit"),
-                     absl::StrCat("must be \"", unit, "\", got \"",
-                                  printable(*u), "\""));
-    auto source = r.string(**entry, epath, "source");
-    if (!source.ok())
-      return source.status();
-    if (source->empty())
-      return r.error(Reader::join(epath, "source"),
-                     "must say where the number comes from");
-    tech.values[key] = {*value, unit, *source};
+    auto e = parseTechEntry(r, **values, vpath, key, unit);
+    if (!e.ok())
+      return e.status();
+    tech.values[key] = *e;
   }
+  if (doc.contains("corners"))
+    if (auto st = parseCorners(r, doc, path, tech); !st.ok())
+      return st;
   return tech;
 }
 
@@ -950,8 +1050,8 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
   Reader r(file);
   if (auto st = r.object(*doc, "",
                          {"format", "version", "name", "description",
-                          "technology", "technology_overrides", "clock_mhz",
-                          "dram", "tiers", "vertical_links"});
+                          "technology", "technology_overrides", "corner",
+                          "clock_mhz", "dram", "tiers", "vertical_links"});
       !st.ok())
     return st;
   if (auto st = checkFormat(r, *doc, "", "spikestack-target"); !st.ok())
@@ -969,6 +1069,13 @@ StatusOr<Target> parseTarget(std::string_view text, const std::string &file) {
   }
   if (auto st = parseTargetTechnology(r, *doc, file, t); !st.ok())
     return st;
+  if (doc->contains("corner")) {
+    auto corner = r.string(*doc, "", "corner");
+    if (!corner.ok())
+      return corner.status();
+    if (auto st = selectCorner(t, *corner); !st.ok())
+      return r.error("corner", std::string(st.message()));
+  }
   auto clock = r.number(*doc, "", NumberScope::Target, "clock_mhz");
   if (!clock.ok())
     return clock.status();

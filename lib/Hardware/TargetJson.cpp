@@ -49,6 +49,22 @@ ojson technologyJson(const Technology &tech) {
   j["version"] = kTargetFormatVersion;
   j["name"] = tech.name;
   j["values"] = std::move(values);
+  if (!tech.corners.empty()) {
+    ojson corners = ojson::object();
+    for (const auto &[name, corner] : tech.corners) {
+      ojson c = ojson::object();
+      if (!corner.description.empty())
+        c["description"] = corner.description;
+      ojson cv = ojson::object();
+      for (const auto &[key, tv] : corner.values)
+        cv[key] = ojson{{"value", number(tv.value)},
+                        {"unit", tv.unit},
+                        {"source", tv.source}};
+      c["values"] = std::move(cv);
+      corners[name] = std::move(c);
+    }
+    j["corners"] = std::move(corners);
+  }
   return j;
 }
 
@@ -143,6 +159,8 @@ std::string targetJson(const Target &t) {
   if (!t.description.empty())
     j["description"] = t.description;
   j["technology"] = technologyJson(t.tech);
+  if (t.tech.corner != kTypicalCorner)
+    j["corner"] = t.tech.corner;
   j["clock_mhz"] = number(t.clockMhz);
   ojson dram = ojson::object();
   dram["channels"] = t.dram.channels;

@@ -213,6 +213,23 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::create(Program program,
 
 namespace {
 
+/// The membrane width of the neurons layer `l` updates: its fused
+/// epilogue's, else its own node's (a neuron or attention node); 32 bits
+/// for a membrane not in fixed point (f32).
+int membraneBits(const Program &p, const Layer &l) {
+  const Graph &g = p.graphs[size_t(l.ownerGraph)];
+  int32_t node = l.node;
+  for (int32_t e : l.epilogues)
+    if (e >= 0) {
+      node = e;
+      break;
+    }
+  if (node < 0 || size_t(node) >= g.nodes.size())
+    return 32;
+  const auto &membrane = g.nodes[size_t(node)].neuron.membrane;
+  return membrane ? membrane->width : 32;
+}
+
 enum Kind { kCompute, kLif, kSram, kWire, kBond, kDram, kLeakage, kNumKinds };
 constexpr const char *kKindNames[kNumKinds] = {
     "compute", "lif", "sram", "wire", "bond", "dram", "leakage"};
@@ -314,6 +331,8 @@ public:
     eMac = t.tech["e_mac_pj"];
     eLif = t.tech["e_lif_update_pj"];
     eScratch = t.tech["e_scratchpad_fj_per_bit"] * 1e-3;
+    for (const Layer &l : p.layers)
+      lifUpdatePj.push_back(eLif + 2.0 * double(membraneBits(p, l)) * eScratch);
     eDram = t.dram.energyPjPerBit;
     sramCycles = int64_t(t.tech["sram_access_cycles"]);
     dramLatency = m.dramLatencyCycles();
@@ -362,6 +381,9 @@ private:
   std::vector<hw::BlockRef> cores, banks;
   double clockMhz, cycleNs;
   double eAcc, eMac, eLif, eScratch, eDram, eWire;
+  /// Per layer, one neuron update: the arithmetic (e_lif_update_pj) and
+  /// the membrane's read and write at the scratchpad rate.
+  std::vector<double> lifUpdatePj;
   std::vector<double> bankReadFj, bankWriteFj; ///< per bank, fJ/bit
   int64_t sramCycles, dramLatency;
   /// Calendar buckets the run may still visit (RunOptions).
@@ -945,7 +967,7 @@ absl::Status Timing::step(size_t c) {
                           in.sub == uint8_t(VectorFn::Sdsa)));
     if (neuron) {
       lifUpdates += in.elements;
-      charge(coreTier, kLif, double(in.elements) * eLif);
+      charge(coreTier, kLif, double(in.elements) * lifUpdatePj[in.layer]);
     } else {
       vectorOps += in.elements;
       charge(coreTier, kCompute, double(in.elements) * eAcc);
@@ -1083,6 +1105,7 @@ absl::Status Timing::run() {
 json Timing::report(const Activity &a) const {
   json r;
   r["target"] = tgt.name;
+  r["corner"] = tgt.tech.corner;
   r["cycles"] = totalCycles;
   r["clock_mhz"] = clockMhz;
   r["latency_us"] = double(totalCycles) * cycleNs * 1e-3;
@@ -1306,7 +1329,9 @@ std::string Timing::summary(const json &r) const {
   absl::StrAppendFormat(&s, "  clock         %12.1f MHz\n", clockMhz);
   absl::StrAppendFormat(&s, "  latency       %12.2f us\n",
                         r["latency_us"].get<double>());
-  absl::StrAppendFormat(&s, "  energy        %12.1f nJ\n", totalEnergy * 1e-3);
+  absl::StrAppendFormat(&s, "  energy        %12.1f nJ  (%s corner, leakage %.3g mW per 32 KiB)\n",
+                        totalEnergy * 1e-3, tgt.tech.corner,
+                        tgt.tech["sram_leakage_mw_per_32k"]);
   absl::StrAppendFormat(&s, "  footprint     %12.3f mm^2 (silicon %.3f)\n",
                         model.stackFootprint(), model.siliconArea());
   absl::StrAppendFormat(&s, "  vertical      %12.3g bits\n", verticalBits);

@@ -76,6 +76,12 @@ static cl::opt<std::string>
                    cl::desc("Run on this target (default: the one the "
                             "program carries; it must be the same hardware)"),
                    cl::value_desc("PRESET|FILE"), cl::cat(runCategory));
+static cl::opt<std::string>
+    corner("corner",
+           cl::desc("Technology corner for energy (typical, hot, worst, or "
+                    "one the target's table defines; default: the "
+                    "target's, typical unless its file says `corner`)"),
+           cl::value_desc("NAME"), cl::cat(runCategory));
 static cl::opt<bool> quiet("quiet", cl::desc("Do not print the summary"),
                            cl::cat(runCategory));
 static cl::opt<bool>
@@ -127,9 +133,9 @@ static int validateOptions() {
     return error("pass either PROGRAM ('" + clipForMessage(program) +
                  "') or --interpret FILE.mlir, not both");
   // Options of the other mode would be silently ignored.
-  std::vector<cl::Option *> others = {&reportFile, &traceFile,
-                                      &targetOverride, &maxCalendarBuckets,
-                                      &maxOperations};
+  std::vector<cl::Option *> others = {&reportFile,         &traceFile,
+                                      &targetOverride,     &corner,
+                                      &maxCalendarBuckets, &maxOperations};
   if (!interpret)
     others = {&entry, &dumpTagged};
   for (cl::Option *o : others)
@@ -210,6 +216,9 @@ static int runProgram() {
   if (!target.ok())
     return error((targetOverride.empty() ? program + ": " : std::string()) +
                  std::string(target.status().message()));
+  if (corner.getNumOccurrences())
+    if (absl::Status st = hw::selectCorner(*target, corner); !st.ok())
+      return error("--corner: " + std::string(st.message()));
   auto exec = rt::Executor::create(std::move(*prog), std::move(*target));
   if (!exec.ok())
     return error(program + ": " + std::string(exec.status().message()));

@@ -318,6 +318,27 @@ INSTANTIATE_TEST_SUITE_P(
                   inlineTech(R"("value": 0.95,)", R"("value": 0,)"),
                   "technology.values.yield_die_to_wafer.value: must be in (0, "
                   "1], got 0"},
+        BadTarget{"unknown corner",
+                  tinyTarget(true, 1, R"(, "corner": "cold")"),
+                  "bad.json: corner: unknown corner 'cold' of technology "
+                  "'tech-28nm' (corners: typical, hot, worst)"},
+        BadTarget{"a corner that changes timing",
+                  inlineTech(R"("values": {
+        "sram_leakage_mw_per_32k": {"value": 0.5,)",
+                             R"("values": {
+        "sram_access_cycles": {"value": 2,)"),
+                  "bad.json: technology.corners.hot.values: unknown field "
+                  "'sram_access_cycles' (known: bond_energy_pj_per_bit, "},
+        BadTarget{"typical listed as a corner",
+                  inlineTech(R"("hot": {)", R"("typical": {)"),
+                  "bad.json: technology.corners.typical: the table's own "
+                  "values are the typical corner"},
+        BadTarget{"a corner value out of range",
+                  inlineTech(R"("value": 0.5, "unit": "mW")",
+                             R"("value": -0.5, "unit": "mW")"),
+                  "bad.json: technology.corners.hot.values."
+                  "sram_leakage_mw_per_32k.value: must be in [0, 10000] mW, "
+                  "got -0.5"},
         BadTarget{"tiny bond pitch", linkWith(R"("bond_pitch_um": 1e-9)"),
                   "vertical_links[0].bond_pitch_um: must be in [0.1, 1000] "
                   "um, got 1e-09"},
@@ -691,6 +712,64 @@ TEST(Target, OverridesCarryTheirSource) {
   ASSERT_TRUE(m.ok());
   // (16 * 150 + 2000 + 200) * 1.2 um^2.
   EXPECT_NEAR(m->blockArea({0, 0}), 0.00552, 1e-12);
+}
+
+// Issue 17: SRAM leakage is 0.1 mW per 32 KB at the typical corner (0.9 V,
+// 25-60 C), 0.5 hot and 4 (the old default) at the worst corner; a corner
+// replaces only energy and power values.
+TEST(Target, CornersReplaceLeakage) {
+  auto t = loadTarget("3d-mol");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->tech.corner, "typical");
+  EXPECT_THAT(t->tech.cornerNames(),
+              ::testing::ElementsAre("typical", "hot", "worst"));
+  EXPECT_DOUBLE_EQ(t->tech["sram_leakage_mw_per_32k"], 0.1);
+  const double lif = t->tech["e_lif_update_pj"];
+  for (auto [name, mw] : {std::pair<const char *, double>{"hot", 0.5},
+                          {"worst", 4.0},
+                          {"typical", 0.1}}) {
+    ASSERT_TRUE(selectCorner(*t, name).ok()) << name;
+    EXPECT_EQ(t->tech.corner, name);
+    EXPECT_DOUBLE_EQ(t->tech["sram_leakage_mw_per_32k"], mw) << name;
+    EXPECT_DOUBLE_EQ(t->tech["e_lif_update_pj"], lif) << name;
+  }
+  ASSERT_TRUE(selectCorner(*t, "worst").ok());
+  EXPECT_THAT(t->tech.entry("sram_leakage_mw_per_32k").source,
+              HasSubstr("worst-case corner"));
+  // The table itself keeps the typical value.
+  EXPECT_DOUBLE_EQ(t->tech.values.at("sram_leakage_mw_per_32k").value, 0.1);
+  auto bad = selectCorner(*t, "Hot");
+  EXPECT_EQ(bad.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(bad.message()),
+              HasSubstr("unknown corner 'Hot' of technology 'tech-28nm' "
+                        "(corners: typical, hot, worst)"));
+  EXPECT_EQ(t->tech.corner, "worst");
+
+  EXPECT_TRUE(isCornerKey("sram_leakage_mw_per_32k"));
+  EXPECT_TRUE(isCornerKey("e_lif_update_pj"));
+  EXPECT_TRUE(isCornerKey("wire_energy_pj_per_bit_mm"));
+  EXPECT_FALSE(isCornerKey("sram_access_cycles"));
+  EXPECT_FALSE(isCornerKey("pe_area_um2"));
+  EXPECT_FALSE(isCornerKey("no_such_key"));
+}
+
+TEST(Target, CornerInTheTargetFileRoundTrips) {
+  auto t = parseTarget(tinyTarget(true, 1, R"(, "corner": "hot")"),
+                       "tiny.json");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->tech.corner, "hot");
+  EXPECT_DOUBLE_EQ(t->tech["sram_leakage_mw_per_32k"], 0.5);
+  const std::string text = targetJson(*t);
+  EXPECT_THAT(text, HasSubstr(R"("corner": "hot")"));
+  auto back = parseTarget(text, "back.json");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->tech.corner, "hot");
+  EXPECT_EQ(back->tech.cornerNames(), t->tech.cornerNames());
+  EXPECT_DOUBLE_EQ(back->tech["sram_leakage_mw_per_32k"], 0.5);
+  ASSERT_TRUE(selectCorner(*back, "worst").ok());
+  EXPECT_DOUBLE_EQ(back->tech["sram_leakage_mw_per_32k"], 4);
+  EXPECT_EQ(targetJson(*back), replace(text, R"("corner": "hot")",
+                                       R"("corner": "worst")"));
 }
 
 TEST(Target, UnknownPresetAndMissingFile) {

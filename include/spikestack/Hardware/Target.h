@@ -34,14 +34,43 @@ struct TechValue {
   std::string source;
 };
 
+/// A named operating corner of a technology table (temperature, threshold
+/// flavour): values that replace the table's at that corner. Only energy
+/// and power values (isCornerKey), so a corner changes no instruction of
+/// a compiled program.
+struct TechCorner {
+  std::string description;
+  std::map<std::string, TechValue> values;
+};
+
+/// The corner a table's own values describe.
+inline constexpr const char *kTypicalCorner = "typical";
+
 /// The technology table (accelerator.md's defaults for 28 nm, F2F hybrid
 /// bonding). Every key of `technologyKeys()` is present after loading.
 struct Technology {
   std::string name;
-  std::map<std::string, TechValue> values;
-  /// Value of `key`; `key` must be one of technologyKeys().
+  std::map<std::string, TechValue> values; ///< the typical corner
+  /// The other corners (never kTypicalCorner), by name.
+  std::map<std::string, TechCorner> corners;
+  std::string corner = kTypicalCorner; ///< the corner in effect
+  /// Value of `key` at the corner in effect (the corner's value where it
+  /// sets one, else the table's); `key` must be one of technologyKeys().
   double operator[](const std::string &key) const;
+  /// The entry behind operator[] (value, unit and source).
+  const TechValue &entry(const std::string &key) const;
+  /// kTypicalCorner, then the other corners' names.
+  std::vector<std::string> cornerNames() const;
 };
+
+/// Whether a corner may set `key`: the energy and power values (units pJ,
+/// fJ/bit, pJ/bit, pJ/bit/mm, mW), which no compiler decision reads.
+bool isCornerKey(const std::string &key);
+
+struct Target;
+/// Puts `t`'s technology at corner `name` (kTypicalCorner or one of its
+/// table's corners); an unknown name is an error that lists the corners.
+absl::Status selectCorner(Target &t, const std::string &name);
 
 /// The keys a technology table must define, with their units (the
 /// Technology rows of kNumberRanges, in order).

@@ -15,6 +15,7 @@ load a layer input from a bank (the structured random inputs).
 import json
 import math
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -180,8 +181,16 @@ T = tgt.tech
 kinds = report["energy_pj"]["by_kind"]
 chk.close("energy compute = synaptic events x e_accumulate",
           kinds["compute"], ctr["synaptic_events"] * T["e_accumulate_pj"])
-chk.close("energy lif = lif updates x e_lif_update", kinds["lif"],
-          ctr["lif_updates"] * T["e_lif_update_pj"])
+# A neuron update: the arithmetic, and the membrane's read and write at
+# the scratchpad rate (both layers' membranes have one width).
+widths = set(re.findall(r"membrane_type = !snn.fixed<(\d+)",
+                        open(mlir_path).read()))
+assert len(widths) == 1, widths
+membrane_bits = int(widths.pop())
+chk.close("energy lif = lif updates x (e_lif_update + 2 x membrane bits x "
+          "e_scratchpad)", kinds["lif"],
+          ctr["lif_updates"] * (T["e_lif_update_pj"] + 2 * membrane_bits *
+                                T["e_scratchpad_fj_per_bit"] * 1e-3))
 chk.close("energy dram = DRAM bits x dram_energy", kinds["dram"],
           dram_bits * T["dram_energy_pj_per_bit"])
 chk.close("energy bond", kinds["bond"], bond_pj)
