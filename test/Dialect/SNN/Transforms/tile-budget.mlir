@@ -27,10 +27,11 @@ func.func @fits(%x: tensor<2x3x40x!snn.spike>) -> tensor<2x3x4x!snn.fixed<32, 0>
 // Over the budget the model streams weights from DRAM, so every row tile
 // fetches its columns' weights: bytes x 8 / 204.8 DRAM bits per cycle
 // (two-core.json: 12.8 GB/s at 500 MHz), during the layer; the layer takes
-// the longer of its rounds and those fetches, and a split must shorten it.
+// the longer of its rounds and those fetches, and a split must shorten it
+// by more than the DRAM time of its extra copies.
 // N = 12: 3 column tasks, 480 B of weights > 435 B. r = 1: max(ceil(3 /
 // 2) x 260, 480 x 8 / 204.8) = max(520, 18.75) = 520; r = 2: 6 tasks,
-// max(ceil(6 / 2) x 140, 2 x 18.75) = 420: 2 row tiles.
+// max(ceil(6 / 2) x 140, 2 x 18.75) = 420: saves 100 > 18.75, 2 row tiles.
 // CHECK-LABEL: func @over_budget
 // CHECK: snn.linear {{.*}}#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 40, outputs = 12, groups = 1, vectors = 6, bundle = 4, held_bits = 8, row_tiles = 2>]
 func.func @over_budget(%x: tensor<2x3x40x!snn.spike>) -> tensor<2x3x12x!snn.fixed<32, 0>> {
@@ -43,12 +44,26 @@ func.func @over_budget(%x: tensor<2x3x40x!snn.spike>) -> tensor<2x3x12x!snn.fixe
 
 // N = 28: 7 column tasks, 1120 B. r = 1: max(ceil(7 / 2) x 260, 1120 x 8
 // / 204.8) = max(1040, 43.75) = 1040; r = 2: 14 tasks, max(7 x 140, 87.5)
-// = 980. A small saving, but the fetches of both copies hide behind the
-// layer's rounds: 2 row tiles. (tile-stream.mlir: a DRAM too slow for it.)
+// = 980: saves 60, more than the extra copy's 43.75 DRAM cycles: 2 row
+// tiles. (tile-stream.mlir: a DRAM too slow for it.)
 // CHECK-LABEL: func @fetches_hidden
 // CHECK: snn.linear {{.*}}#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 40, outputs = 28, groups = 1, vectors = 6, bundle = 4, held_bits = 8, row_tiles = 2>]
 func.func @fetches_hidden(%x: tensor<2x3x40x!snn.spike>) -> tensor<2x3x28x!snn.fixed<32, 0>> {
   %w = snn.constant dense<1> : tensor<28x40xi8> -> tensor<28x40x!snn.fixed<8, 0>>
   %y = snn.linear %x, %w : (tensor<2x3x40x!snn.spike>, tensor<28x40x!snn.fixed<8, 0>>) -> tensor<2x3x28x!snn.fixed<32, 0>>
   return %y : tensor<2x3x28x!snn.fixed<32, 0>>
+}
+
+// -----
+
+// N = 36: 9 column tasks, 1440 B. r = 1: max(ceil(9 / 2) x 260, 56.25) =
+// 1300; r = 2: 18 tasks, max(9 x 140, 112.5) = 1260. The layer gets 40
+// cycles shorter, but its extra copy takes 1440 x 8 / 204.8 = 56.25 DRAM
+// cycles from the channel every layer shares: unsplit.
+// CHECK-LABEL: func @dram_eats_saving
+// CHECK: snn.linear {{.*}}#snn.tiling<kind = synaptic, rows = 4, cols = 4, reduction = 40, outputs = 36, groups = 1, vectors = 6, bundle = 4, held_bits = 8>]
+func.func @dram_eats_saving(%x: tensor<2x3x40x!snn.spike>) -> tensor<2x3x36x!snn.fixed<32, 0>> {
+  %w = snn.constant dense<1> : tensor<36x40xi8> -> tensor<36x40x!snn.fixed<8, 0>>
+  %y = snn.linear %x, %w : (tensor<2x3x40x!snn.spike>, tensor<36x40x!snn.fixed<8, 0>>) -> tensor<2x3x36x!snn.fixed<32, 0>>
+  return %y : tensor<2x3x36x!snn.fixed<32, 0>>
 }

@@ -4,7 +4,8 @@
 // DRAM) row-splits a layer whose fetches hide behind its compute, but not
 // one whose extra copy would lengthen the layer: the layer takes the
 // longer of its rounds and its weight fetches (every row tile fetches its
-// columns' weights).
+// columns' weights), and the split must save more than its extra copies'
+// DRAM time.
 // Inputs/two-core-slow-dram.json: 2 cores, 4x4 arrays (R + C - 2 = 6), 64
 // B = 512 bit scratchpads, weight-stationary only; 2 weight banks of 256 B
 // with 32-bit ports: budget floor(0.85 x 512) = 435 B; DRAM 0.1 GB/s at
@@ -17,7 +18,8 @@
 // 32 bundles.
 //   r = 1: max(32 x 4 + (32 x 6 + 128), 80) = 448
 //   r = 2: 2 tasks of 16 bundles, 1 round: max(16 x 4 + (16 x 6 + 64),
-//          2 x 80) = 224: 2 row tiles (r <= 2 cores).
+//          2 x 80) = 224: saves 224 > 80 for the extra copy, 2 row tiles
+//          (r <= 2 cores).
 // @wide: K = 40 (10 k blocks of 4 cycles: 40 a bundle), N = 28 (7 column
 // tasks, 1120 B: 5600 DRAM cycles a copy), 3 tokens: 6 vectors, 2 bundles.
 //   r = 1: max(ceil(7 / 2) x (2 x 40 + 10 x (2 x 6 + 6)), 5600) =

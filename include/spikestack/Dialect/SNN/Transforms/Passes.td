@@ -186,8 +186,9 @@ def SNNTile : Pass<"snn-tile", "mlir::ModuleOp"> {
     is priced as streamed: each of its r row tiles fetches its columns'
     weights (bytes x 8 / the DRAM's bits per cycle) while the layer
     computes, the layer takes the longer of its rounds and those fetches,
-    and a split is granted when it shortens that, greedily by the cycles
-    saved. Both within the plan limits below. Attention products stay
+    and a split is granted when it shortens that by more than the DRAM
+    time of its extra copies (the DRAM is shared by every layer and by
+    spills), greedily by the net saving. Both within the plan limits below. Attention products stay
     weight-stationary and are row-split (by the same estimate, the
     activation banks' port) when groups x n-tiles < cores: their held
     operand comes from the scratchpad, no weights are replicated.

@@ -287,7 +287,9 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes,
       continue;
     // Over the budget: every row tile fetches its columns' weights from
     // DRAM while the layer computes, so the layer takes the longer of its
-    // tasks and its fetches; the split must shorten that.
+    // tasks and its fetches; the split must shorten that by more than the
+    // DRAM time of its extra copies, which the one DRAM shared by all
+    // layers (and by spills) pays whether or not this layer hides it.
     double saved = double(cur.cycles - c.cycles);
     if (dramCyclesPerByte > 0) {
       auto layerTime = [&](const Choice &x, unsigned copies) {
@@ -295,7 +297,8 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes,
                                               double(l.weightBytes) *
                                               dramCyclesPerByte);
       };
-      saved = layerTime(cur, l.current + 1) - layerTime(c, j + 1);
+      saved = layerTime(cur, l.current + 1) - layerTime(c, j + 1) -
+              double(extra) * dramCyclesPerByte;
       if (!(saved > 0))
         continue;
     }
@@ -319,8 +322,8 @@ Tiler::bestUpgrade(const Layer &l, int64_t spareBytes,
 /// streamed, the layer taking the longer of its tasks' rounds and its
 /// weight fetches (each row tile fetches its columns' weights: bytes x 8 /
 /// the DRAM's bits per cycle), and a split is granted when it shortens
-/// that, greedy by the cycles saved (the order matters only for the plan
-/// limits).
+/// that by more than its extra copies' DRAM time, greedy by the net saving
+/// (the order matters only for the plan limits).
 /// A lazy max-heap: an entry's key only drops as the spare bytes and the
 /// plan limits' headroom shrink, so a popped entry is re-evaluated and
 /// applied only when still current.

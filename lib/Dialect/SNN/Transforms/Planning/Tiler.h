@@ -10,7 +10,8 @@
 // product unsplit first, then row tiles granted from the weight banks'
 // spare capacity or, when the unsplit model already exceeds the banks'
 // budget (it streams weights from DRAM), where the split shortens the
-// layer's time: the longer of its rounds and its weight fetches. Writes
+// layer's time (the longer of its rounds and its weight fetches) by more
+// than the DRAM time of its extra copies. Writes
 // snn.tiling.
 //
 //===----------------------------------------------------------------------===//
@@ -109,8 +110,9 @@ private:
   /// The best upgrade of layer `l` within the plan limits: within the
   /// model's budget (`dramCyclesPerByte` 0), one whose extra weights fit
   /// `spareBytes`, keyed by cycles saved per extra byte; over it, one that
-  /// shortens max(rounds, copies x bytes x `dramCyclesPerByte`), keyed by
-  /// the cycles saved. (key, choice index).
+  /// shortens max(rounds, copies x bytes x `dramCyclesPerByte`) by more
+  /// than the extra copies' DRAM time, keyed by that net saving. (key,
+  /// choice index).
   std::optional<std::pair<double, unsigned>>
   bestUpgrade(const Layer &l, int64_t spareBytes,
               double dramCyclesPerByte) const;
