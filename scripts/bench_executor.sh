@@ -2,8 +2,8 @@
 # Executor benchmark (issue: backend): wall time of
 #   snn-run PROGRAM --input image=X.npy --report R.json --quiet
 # for Spikformer-4-384 (zoo export, T=4, one CIFAR image, int8) compiled
-# for 3d-mol with 2 MiB banks (its 9 MB of weights do not fit the preset's
-# 128 KiB banks; scripts/study.py uses the same target). The executor is
+# for 3d-mol with 2 MiB banks (all 9 MB of its weights resident: the
+# executor's own speed, without weight streaming). The executor is
 # single-threaded. Reports simulated cycles per second and synaptic events
 # per second, then how wall time scales with firing rate: the input image
 # scaled by 0.02 .. 16 drives the network's mean firing rate.

@@ -3,7 +3,8 @@
 #
 #   scripts/dev.sh demo   install what is missing, build, run the main job
 #                         (compile a shipped model for 3d-mol, execute it,
-#                         print the report)
+#                         print the report; then the same on 2d and the
+#                         3D-over-2D ratios)
 #   scripts/dev.sh test   install what is missing, build, run every test, then
 #                         run them again in an ASan+UBSan build (build-asan/)
 #                         and fuzz the ONNX importer for FUZZ_SECONDS
@@ -29,7 +30,7 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev
-  python3 python3-numpy python3-onnx python3-torch
+  python3 python3-numpy python3-onnx python3-torch python3-matplotlib
   clang-22 libclang-rt-22-dev time nlohmann-json3-dev zlib1g-dev
 )
 
@@ -71,17 +72,33 @@ demo() {
   echo "== run it on the cycle-level executor"
   "$BUILD_DIR/bin/snn-run" "$work/model.snnp" --input image="$model.input.npy" \
     --output-dir "$work/out" --report "$work/report.json"
-  echo "== report ($work/report.json)"
-  "$PY" - "$work/report.json" "$work/out/logits.npy" "$model.logits.npy" <<'PY'
+  echo "== the same model on the 2D chip, for comparison"
+  "$BUILD_DIR/bin/snn-compile" "$model.onnx" --target 2d -o "$work/model-2d.snnp"
+  "$BUILD_DIR/bin/snn-run" "$work/model-2d.snnp" --input image="$model.input.npy" \
+    --output-dir "$work/out-2d" --report "$work/report-2d.json" --quiet
+  echo "== report ($work/report.json) and 3D over 2D"
+  "$PY" - "$work/report.json" "$work/report-2d.json" "$work/out/logits.npy" \
+    "$work/out-2d/logits.npy" "$model.logits.npy" <<'PY'
 import json, sys
 import numpy as np
-r = json.load(open(sys.argv[1]))
+r, r2 = (json.load(open(p)) for p in sys.argv[1:3])
 keys = ["cycles", "clock_mhz", "latency_us", "footprint_mm2", "traffic_bits",
         "memory_access_latency_cycles", "energy_pj"]
 print(json.dumps({k: r[k] for k in keys}, indent=1))
-ours, ref = np.load(sys.argv[2]), np.load(sys.argv[3])
-print(f"logits: executor argmax {ours.argmax(-1).tolist()}, PyTorch argmax "
-      f"{ref.argmax(-1).tolist()}, max |diff| {abs(ours - ref).max():.4f} (int8 weights)")
+rows = [("latency (us)", r["latency_us"], r2["latency_us"]),
+        ("energy (uJ)", r["energy_pj"]["total"] / 1e6, r2["energy_pj"]["total"] / 1e6),
+        ("footprint (mm^2)", r["footprint_mm2"], r2["footprint_mm2"]),
+        ("clock (MHz)", r["clock_mhz"], r2["clock_mhz"]),
+        ("memory access (ns)", r["memory_access_latency_ns"]["mean"],
+         r2["memory_access_latency_ns"]["mean"])]
+print(f"\n{'':20s} {'3d-mol':>10s} {'2d':>10s}  3D over 2D")
+for name, a, b in rows:
+    print(f"{name:20s} {a:10.2f} {b:10.2f}  {100 * (a / b - 1):+6.1f} %")
+ours, ours2, ref = (np.load(p) for p in sys.argv[3:6])
+print(f"\nlogits: executor argmax {ours.argmax(-1).tolist()} (2d: "
+      f"{ours2.argmax(-1).tolist()}, outputs {'identical' if (ours == ours2).all() else 'DIFFERENT'}), "
+      f"PyTorch argmax {ref.argmax(-1).tolist()}, max |diff| "
+      f"{abs(ours - ref).max():.4f} (int8 weights)")
 PY
 }
 

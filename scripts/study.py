@@ -1,161 +1,257 @@
 #!/usr/bin/python3
-"""The 2D versus 3D study (docs/results.md).
+"""The 2D versus 3D study: regenerates docs/results.md and its plots.
 
-Compiles each model for 2d, 3d-mol and 3d-lol with snn-compile, runs it
-with snn-run on its shipped (or exported) input, and writes
-  OUT/study.json           every report, keyed "model/target"
-  OUT/study-table.md       the comparison table
-  OUT/energy-by-tier.svg   stacked energy per tier and kind
+Compiles each model for 2d, 3d-mol, 3d-lol and 3d-mol-iso with
+snn-compile, runs every program with snn-run on the model's input at the
+technology's typical corner and again at the hot one (the same program:
+a corner changes energy only), and writes
 
-Models: the two shipped fixtures (test/data/models) on the presets, and
-Spikformer-4-384 (zoo export, random weights, T=4, one CIFAR image) on the
-presets with every SRAM bank scaled to 2 MiB: its 9 MB of int8 weights do
-not fit the presets' 1 MiB of weight banks.
+  DOCS/results.md                    tables, the published claims beside
+                                     ours, the GPU a user would otherwise use
+  DOCS/results/energy-by-tier.png    energy per tier and kind (matplotlib)
+  DOCS/results/ratios-3d-over-2d.png latency and energy, 3D over 2D
+  OUT/study.json                     every report, keyed model/target/corner
 
-  scripts/study.py OUT [--build build] [--cache /tmp/spikestack-bench]
+Models: the two shipped fixtures (test/data/models) and zoo exports with
+random weights (traced, T = 4, one image, int8): Spikformer-4-384,
+SDT-2-512 and Spikformer-4-384 with a top-2 MoE MLP on every target, and
+Spikformer-8-768 (ImageNet) on 3d-mol for the GPU comparison. Exports are
+cached in --cache. Numbers, plots and the text around them come from the
+reports; study_text.py holds the text.
+
+  scripts/study.py [--out DIR] [--docs DIR] [--build DIR] [--cache DIR]
+                   [--models NAME ...] [--from-json]
+The whole run takes about 5 minutes on 2 cores (the exports, once, more).
 """
 import argparse
+import datetime
 import json
 import os
+import platform
 import subprocess
 import sys
 
-from scale_target import scaled_target
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import study_text  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PRESETS = ["2d", "3d-mol", "3d-lol"]
+TARGETS = ["2d", "3d-mol", "3d-lol", "3d-mol-iso"]
+CORNERS = ["typical", "hot"]
 KINDS = ["compute", "lif", "sram", "wire", "bond", "dram", "leakage"]
 COLORS = {"compute": "#4e79a7", "lif": "#59a14f", "sram": "#f28e2b",
           "wire": "#e15759", "bond": "#b07aa1", "dram": "#9c755f",
           "leakage": "#bab0ac"}
+
+# name: (source, zoo config or shipped fixture, targets)
+MODELS = {
+    "Spikformer-c1-128": ("shipped", "spikformer-c1-128", TARGETS),
+    "SDT-MoE-1-128": ("shipped", "sdtmoe-1-128", TARGETS),
+    "Spikformer-4-384": ("zoo", "spikformer_cifar_4_384", TARGETS),
+    "SDT-2-512": ("zoo", "sdt_cifar_2_512", TARGETS),
+    "Spikformer-MoE-4-384": ("zoo", "spikformer_moe_cifar_4_384", TARGETS),
+    "Spikformer-8-768": ("zoo", "spikformer_imagenet_8_768", ["3d-mol"]),
+}
 
 
 def run(cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
-def study(args):
-    os.makedirs(args.out, exist_ok=True)
+def model_files(kind, name, cache):
+    """(ONNX path, input .npy path) of a shipped fixture or zoo export."""
+    if kind == "shipped":
+        base = os.path.join(ROOT, "test", "data", "models", name)
+        return base + ".onnx", base + ".input.npy"
+    base = os.path.join(cache, name)
+    if not os.path.exists(base + ".onnx"):
+        os.makedirs(cache, exist_ok=True)
+        run([sys.executable, "-m", "spikestack.export", name, cache,
+             "--style", "traced", "--no-verify"])
+    return base + ".onnx", base + ".input.npy"
+
+
+def measure(args):
+    """Every report, keyed "model/target/corner"."""
+    os.environ["PYTHONPATH"] = os.path.join(ROOT, "python")
     bin_dir = os.path.join(args.build, "bin")
-    models = []
-    for m in ["spikformer-c1-128", "sdtmoe-1-128"]:
-        base = os.path.join(ROOT, "test/data/models", m)
-        models.append((m, base + ".onnx", base + ".input.npy",
-                       {p: p for p in PRESETS}))
-    big = os.path.join(args.cache, "spikformer_cifar_4_384")
-    if not os.path.exists(big + ".onnx"):
-        os.makedirs(args.cache, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "spikestack.export",
-                        "spikformer_cifar_4_384", args.cache, "--style",
-                        "traced", "--no-verify"], check=True,
-                       env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python")),
-                       stdout=subprocess.DEVNULL)
-    models.append(("spikformer-4-384", big + ".onnx", big + ".input.npy",
-                   {p: scaled_target(p, 2, args.out) for p in PRESETS}))
     reports = {}
-    for name, onnx, inp, targets in models:
-        for preset, target in targets.items():
-            prog = os.path.join(args.out, f"{name}-{preset}.snnp")
-            rep = os.path.join(args.out, f"{name}-{preset}.json")
-            run([os.path.join(bin_dir, "snn-compile"), onnx, "--target", target,
-                 "-o", prog])
-            run([os.path.join(bin_dir, "snn-run"), prog, "--input",
-                 "image=" + inp, "--output-dir",
-                 os.path.join(args.out, f"{name}-{preset}-out"),
-                 "--report", rep, "--quiet"])
-            with open(rep) as f:
-                reports[f"{name}/{preset}"] = json.load(f)
-            print(f"{name}/{preset}: {reports[f'{name}/{preset}']['cycles']} cycles",
+    for name in args.models:
+        kind, source, targets = MODELS[name]
+        onnx, image = model_files(kind, source, args.cache)
+        for target in targets:
+            prog = os.path.join(args.out, f"{name}-{target}.snnp")
+            run([os.path.join(bin_dir, "snn-compile"), onnx, "--target",
+                 target, "-o", prog])
+            for corner in CORNERS:
+                rep = os.path.join(args.out, f"{name}-{target}-{corner}.json")
+                run([os.path.join(bin_dir, "snn-run"), prog, "--input",
+                     "image=" + image, "--output-dir",
+                     os.path.join(args.out, f"{name}-{target}-out"),
+                     "--report", rep, "--corner", corner, "--quiet"])
+                with open(rep) as f:
+                    reports[f"{name}/{target}/{corner}"] = json.load(f)
+            print(f"{name}/{target}: "
+                  f"{reports[f'{name}/{target}/typical']['cycles']} cycles",
                   file=sys.stderr)
     with open(os.path.join(args.out, "study.json"), "w") as f:
         json.dump(reports, f, indent=1)
     return reports
 
 
-def table(reports):
-    rows = ["| model | target | silicon mm² | footprint mm² | clock MHz | "
-            "latency µs | energy µJ | compute | LIF | SRAM | wire | bond | DRAM "
-            "| leakage | mem. latency cycles (unloaded) | mem. latency ns "
-            "(unloaded) | vertical Mbit | horizontal Mbit·mm |",
-            "|" + "---|" * 18]
-    for key, r in reports.items():
-        model, target = key.split("/")
-        e = r["energy_pj"]
-        share = {k: 100 * e["by_kind"][k] / e["total"] for k in KINDS}
-        m = r["memory_access_latency_cycles"]
-        ns = r["memory_access_latency_ns"]
-        rows.append(
-            f"| {model} | {target} | {r['area_mm2']['silicon']:.2f} | "
-            f"{r['footprint_mm2']:.2f} | {r['clock_mhz']:.1f} | "
-            f"{r['latency_us']:.1f} | {e['total'] * 1e-6:.1f} | " +
-            " | ".join(f"{share[k]:.1f} %" for k in KINDS) +
-            f" | {m['mean']:.1f} ({m['unloaded_mean']:.2f}) | "
-            f"{ns['mean']:.1f} ({ns['unloaded_mean']:.2f}) | "
-            f"{r['traffic_bits']['vertical'] * 1e-6:.1f} | "
-            f"{r['traffic_bits']['horizontal_bit_mm'] * 1e-6:.1f} |")
-    return "\n".join(rows) + "\n"
+def plot_energy(reports, models, path):
+    """One panel per model: a stacked bar per target and tier, by kind."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    def targets(model):
+        return [t for t in TARGETS if f"{model}/{t}/typical" in reports]
+    models = [m for m in models if len(targets(m)) > 1]
+    fig, axes = plt.subplots(1, len(models), figsize=(3.4 * len(models), 4.4),
+                             squeeze=False)
+    for ax, model in zip(axes[0], models):
+        xs, labels, x = [], [], 0.0
+        top = 0.0
+        for target in targets(model):
+            r = reports[f"{model}/{target}/typical"]
+            start = x
+            for tier, v in r["energy_pj"]["by_tier"].items():
+                if tier == "off-chip":  # DRAM: written, not drawn
+                    continue
+                bottom = 0.0
+                for k in KINDS:
+                    h = v["by_kind"][k] * 1e-6
+                    ax.bar(x, h, bottom=bottom, color=COLORS[k], width=0.8)
+                    bottom += h
+                top = max(top, bottom)
+                xs.append(x)
+                labels.append(f"{target} {tier}")
+                x += 1
+            off = r["energy_pj"]["by_tier"].get("off-chip", {}).get("total", 0)
+            ax.text((start + x - 1) / 2, 0, f"DRAM\n{off * 1e-6:,.0f}",
+                    ha="center", va="top", fontsize=6,
+                    transform=ax.get_xaxis_transform(), color=COLORS["dram"])
+            x += 0.6
+        ax.set_xticks(xs)
+        ax.set_xticklabels(labels, rotation=90, fontsize=7)
+        ax.tick_params(axis="x", pad=18)
+        ax.set_title(model, fontsize=9)
+    axes[0][0].set_ylabel("on-chip energy per inference (µJ)")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=COLORS[k]) for k in KINDS]
+    fig.legend(handles, KINDS, loc="upper center", ncol=len(KINDS),
+               fontsize=8, frameon=False,
+               title="typical corner; off-chip DRAM energy (µJ) under each "
+                     "target", title_fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.88))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
-def svg(reports, path):
-    """Stacked bars: energy (µJ, without leakage, which is drawn as a
-    hatched cap) per tier, one group per model/target."""
-    bars = []
-    for key, r in reports.items():
-        for tier, v in r["energy_pj"]["by_tier"].items():
-            bars.append((key, tier, v["by_kind"]))
-    dyn_max = max(sum(v for k, v in kinds.items() if k != "leakage")
-                  for _, _, kinds in bars) * 1e-6
-    W, H, left, top, bottom = 60 + 34 * len(bars), 440, 60, 30, 150
-    scale = (H - top - bottom) / dyn_max
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W + 150}" '
-           f'height="{H}" font-family="sans-serif" font-size="10">',
-           f'<text x="{left}" y="16" font-size="12">Dynamic energy per tier '
-           f'(µJ per inference; leakage in the table)</text>']
-    for i in range(6):
-        v = dyn_max * i / 5
-        y = H - bottom - v * scale
-        out.append(f'<line x1="{left}" x2="{W}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="#ddd"/><text x="{left - 4}" y="{y + 3:.1f}" '
-                   f'text-anchor="end">{v:.1f}</text>')
-    x = left + 6
-    prev = None
-    for key, tier, kinds in bars:
-        if prev is not None and prev != key:
-            x += 10
-        prev = key
-        y = H - bottom
-        for k in KINDS:
-            if k == "leakage":
-                continue
-            h = kinds[k] * 1e-6 * scale
-            if h > 0:
-                out.append(f'<rect x="{x}" y="{y - h:.1f}" width="26" '
-                           f'height="{h:.1f}" fill="{COLORS[k]}"/>')
-                y -= h
-        label = f"{key} · {tier}"
-        out.append(f'<text transform="translate({x + 16},{H - bottom + 6}) '
-                   f'rotate(60)">{label}</text>')
-        x += 30
-    for i, k in enumerate(k for k in KINDS if k != "leakage"):
-        out.append(f'<rect x="{W + 10}" y="{top + 16 * i}" width="10" '
-                   f'height="10" fill="{COLORS[k]}"/><text x="{W + 24}" '
-                   f'y="{top + 9 + 16 * i}">{k}</text>')
-    out.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+def plot_ratios(ratios, path):
+    """Latency and energy (typical and hot corner) of each 3D target over
+    2d, one group per model."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    models = sorted({m for m, _ in ratios}, key=list(MODELS).index)
+    targets = [t for t in TARGETS if any((m, t) in ratios for m in models)]
+    series = [("latency", "latency"), ("energy", "energy, typical"),
+              ("energy_hot", "energy, hot")]
+    fig, axes = plt.subplots(1, len(series), figsize=(12, 4), sharey=True)
+    width = 0.8 / len(targets)
+    for ax, (key, title) in zip(axes, series):
+        for j, target in enumerate(targets):
+            xs = [i + (j - (len(targets) - 1) / 2) * width
+                  for i, m in enumerate(models) if (m, target) in ratios]
+            ys = [100 * (ratios[(m, target)][key] - 1) for m in models
+                  if (m, target) in ratios]
+            ax.bar(xs, ys, width=width, label=target)
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        ax.grid(axis="y", color="#ddd")
+        ax.set_xticks(range(len(models)))
+        ax.set_xticklabels(models, rotation=30, ha="right", fontsize=8)
+        ax.set_title(f"{title}: 3D against 2d", fontsize=10)
+    axes[0].set_ylabel("change against 2d (%), below 0: 3D better")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def ratios_of(reports):
+    """(model, 3D target) -> ratios against the model's 2d run."""
+    out = {}
+    for key in reports:
+        model, target, corner = key.split("/")
+        if target == "2d" or corner != "typical" or \
+                f"{model}/2d/typical" not in reports:
+            continue
+        a, b = reports[key], reports[f"{model}/2d/typical"]
+        ah, bh = reports[f"{model}/{target}/hot"], reports[f"{model}/2d/hot"]
+
+        def power(r):
+            return r["energy_pj"]["total"] / r["latency_us"]
+        out[(model, target)] = {
+            "latency": a["latency_us"] / b["latency_us"],
+            "cycles": a["cycles"] / b["cycles"],
+            "clock": a["clock_mhz"] / b["clock_mhz"],
+            "energy": a["energy_pj"]["total"] / b["energy_pj"]["total"],
+            "energy_hot": ah["energy_pj"]["total"] / bh["energy_pj"]["total"],
+            "power": power(a) / power(b),
+            "footprint": a["footprint_mm2"] / b["footprint_mm2"],
+            "silicon": a["area_mm2"]["silicon"] / b["area_mm2"]["silicon"],
+            "mem_ns": a["memory_access_latency_ns"]["mean"] /
+            b["memory_access_latency_ns"]["mean"],
+            "mem_ns_unloaded": a["memory_access_latency_ns"]["unloaded_mean"] /
+            b["memory_access_latency_ns"]["unloaded_mean"],
+        }
+    return out
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores"
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("out")
+    p.add_argument("--out", default="/tmp/spikestack-study")
+    p.add_argument("--docs", default=os.path.join(ROOT, "docs"))
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--cache", default="/tmp/spikestack-bench")
+    p.add_argument("--models", nargs="+", default=list(MODELS),
+                   choices=list(MODELS))
+    p.add_argument("--from-json", action="store_true",
+                   help="reuse OUT/study.json instead of compiling and "
+                        "running again (regenerates the page and plots)")
     args = p.parse_args()
-    reports = study(args)
-    with open(os.path.join(args.out, "study-table.md"), "w") as f:
-        f.write(table(reports))
-    svg(reports, os.path.join(args.out, "energy-by-tier.svg"))
-    print(table(reports))
+    os.makedirs(args.out, exist_ok=True)
+    plots = os.path.join(args.docs, "results")
+    os.makedirs(plots, exist_ok=True)
+    if args.from_json:
+        with open(os.path.join(args.out, "study.json")) as f:
+            reports = json.load(f)
+        args.models = [m for m in args.models
+                       if any(k.startswith(m + "/") for k in reports)]
+    else:
+        reports = measure(args)
+    ratios = ratios_of(reports)
+    plot_energy(reports, args.models, os.path.join(plots, "energy-by-tier.png"))
+    plot_ratios(ratios, os.path.join(plots, "ratios-3d-over-2d.png"))
+    text = study_text.results_md(
+        reports, ratios, args.models, MODELS,
+        date=datetime.date.today().isoformat(), machine=machine())
+    with open(os.path.join(args.docs, "results.md"), "w") as f:
+        f.write(text)
+    print(f"wrote {os.path.join(args.docs, 'results.md')} and {plots}/",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

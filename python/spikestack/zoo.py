@@ -675,6 +675,12 @@ CONFIGS: Dict[str, ZooConfig] = {c.name: c for c in [
               pooling="1111", expected_params=66.34e6, source=_SPIKFORMER_SRC),
     ZooConfig("sdt_cifar_2_512", "sdt", 32, 10, 512, 2, 8, 4,
               expected_params=10.21e6, source=_SDT_SRC),
+    # Spikformer-4-384 with each MLP a 4-expert top-2 mixture (capacity
+    # factor 2), the MoE variant the 3D design targets (23.56 M
+    # parameters: 4 x the MLP weights).
+    ZooConfig("spikformer_moe_cifar_4_384", "spikformer_moe", 32, 10, 384, 4, 12, 4,
+              num_experts=4, top_k=2, capacity_factor=2.0,
+              source=_SPIKFORMER_SRC + " + GShard top-k MoE MLP"),
     # Two-block, dim-256 CIFAR configurations (T = 4, 64 tokens): about 2.4
     # MiB of int8 weights, more than the presets' 1 MiB of weight banks (the
     # weight-streaming tests and benchmarks).
