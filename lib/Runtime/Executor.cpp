@@ -416,7 +416,7 @@ private:
   int64_t accesses = 0, bankConflicts = 0, conflictCycles = 0;
   int64_t synapticEvents = 0, macs = 0, lifUpdates = 0, vectorOps = 0;
   int64_t passes = 0, skippedPasses = 0, vectorsStreamed = 0,
-          vectorsSkipped = 0, skippedTasks = 0;
+          vectorsSkipped = 0, skippedTasks = 0, skippedHeadTasks = 0;
   std::vector<int64_t> layerCycles, layerEvents;
   /// Per layer: the work the bounds see (bank, link and DRAM bits, dense
   /// and streamed PE operations) and the span [first, last) of its
@@ -861,6 +861,17 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
              in.op == Opcode::SpikeAcc && st.weightBank >= -1 && t.heldBits > 0,
              !a.nonzero.empty()};
   const bool os = t.dataflow == Dataflow::OutputStationary;
+  // A task of a head that dynamic head pruning dropped does not run (the
+  // head's scores decided it: one cycle).
+  if (const int64_t g = r.group;
+      g >= 0 && size_t(g) < a.prunedGroups.size() && a.prunedGroups[g]) {
+    ++skippedHeadTasks;
+    record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task,
+                        " (pruned head)"),
+           coreTrack(c), st.time, 1,
+           {{"layer", in.layer}, {"task", in.task}, {"pruned", true}});
+    return st.time + 1;
+  }
   // A dynamic task whose group received nothing in its range is skipped
   // whole.
   if (r.ran && in.dynamic && !a.realValued) {
@@ -1186,15 +1197,21 @@ json Timing::report(const Activity &a) const {
   json layers = json::array();
   for (size_t l = 0; l < prog.layers.size(); ++l) {
     bool dense = false, real = false;
+    const std::vector<std::vector<int64_t>> *kept = nullptr;
     for (const TilingActivity &t : a.layers[l]) {
       dense |= t.dense;
       real |= t.realValued;
+      if (!t.keptHeads.empty())
+        kept = &t.keptHeads;
     }
-    layers.push_back({{"op", prog.layers[l].op},
-                      {"cycles", layerCycles[l]},
-                      {"synaptic_events", layerEvents[l]},
-                      {"multi_bit_input", real},
-                      {"dense_fallback", dense}});
+    json entry = {{"op", prog.layers[l].op},
+                  {"cycles", layerCycles[l]},
+                  {"synaptic_events", layerEvents[l]},
+                  {"multi_bit_input", real},
+                  {"dense_fallback", dense}};
+    if (kept)
+      entry["heads_kept"] = *kept; // per batch element
+    layers.push_back(std::move(entry));
   }
   r["counters"] = {{"synaptic_events", synapticEvents},
                    {"macs", macs},
@@ -1205,6 +1222,7 @@ json Timing::report(const Activity &a) const {
                    {"vectors_streamed", vectorsStreamed},
                    {"vectors_skipped", vectorsSkipped},
                    {"skipped_expert_tasks", skippedTasks},
+                   {"skipped_head_tasks", skippedHeadTasks},
                    {"bank_conflicts", bankConflicts},
                    {"bank_conflict_cycles", conflictCycles},
                    {"banks", banksJ},
@@ -1501,13 +1519,47 @@ absl::StatusOr<RunResult> Executor::run(const std::vector<Tensor> &inputs,
   return r;
 }
 
+namespace {
+/// The dense estimate of head pruning: which heads a pruned attention
+/// keeps depends on its queries, how many does not (ceil(p x heads) per
+/// batch element, ref::keptHeads' count), so the estimate keeps heads 0
+/// .. k - 1 of every batch element.
+void denseHeadPruning(const Program &prog, size_t l,
+                      std::vector<TilingActivity> &tilings) {
+  const Layer &layer = prog.layers[l];
+  const Graph &g = prog.graphs[size_t(layer.ownerGraph)];
+  if (layer.node < 0 || size_t(layer.node) >= g.nodes.size())
+    return;
+  const Node &n = g.nodes[size_t(layer.node)];
+  if (n.kind != NodeKind::Attention || n.ints.size() < 4 || !n.ints[3] ||
+      n.reals.size() < 2 || n.ints[1] < 1)
+    return;
+  const int64_t heads = n.ints[1];
+  const int64_t keep = std::clamp<int64_t>(
+      int64_t(std::ceil(n.reals[1] * double(heads) - 1e-9)), 1, heads);
+  for (size_t k = 0; k < tilings.size(); ++k) {
+    const Tiling &t = layer.tilings[k];
+    if (t.kind == TileKind::Vector || t.groups % heads)
+      continue;
+    std::vector<int64_t> first(static_cast<size_t>(keep));
+    for (int64_t h = 0; h < keep; ++h)
+      first[size_t(h)] = h;
+    recordKeptHeads(tilings[k], heads,
+                    std::vector<std::vector<int64_t>>(
+                        size_t(t.groups / heads), first));
+  }
+}
+} // namespace
+
 absl::StatusOr<RunResult> Executor::estimate(const RunOptions &options) const {
   // An empty activity per tiling is the timing model's dense case (every
   // vector streamed, no expert task skipped).
   Activity dense;
   dense.layers.resize(prog.layers.size());
-  for (size_t l = 0; l < prog.layers.size(); ++l)
+  for (size_t l = 0; l < prog.layers.size(); ++l) {
     dense.layers[l].resize(prog.layers[l].tilings.size());
+    denseHeadPruning(prog, l, dense.layers[l]);
+  }
   return timeRun(prog, tgt, *model, dense, options, /*dense=*/true);
 }
 

@@ -321,6 +321,16 @@ WorkEstimate estimateWork(const Program &p) {
   return w;
 }
 
+void recordKeptHeads(TilingActivity &a, int64_t heads,
+                     std::vector<std::vector<int64_t>> kept) {
+  a.prunedGroups.assign(kept.size() * size_t(heads), 1);
+  for (size_t b = 0; b < kept.size(); ++b)
+    for (int64_t h : kept[b])
+      if (h >= 0 && h < heads)
+        a.prunedGroups[b * size_t(heads) + size_t(h)] = 0;
+  a.keptHeads = std::move(kept);
+}
+
 void FunctionalRunner::recordOccupancy(int32_t graph, int32_t nodeIndex,
                                        const std::vector<const Tensor *> &in,
                                        int64_t expert) {
@@ -409,6 +419,9 @@ void FunctionalRunner::recordOccupancy(int32_t graph, int32_t nodeIndex,
       const int64_t T = x.dim(0), B = x.dim(1), Ntok = x.dim(2),
                     Ch = x.dim(3), heads = n.ints[1];
       const int64_t d = heads ? Ch / heads : 0;
+      if (heads > 0 && B * heads == t.groups && d > 0 && n.ints.size() > 3 &&
+          n.ints[3] && n.reals.size() > 1)
+        recordKeptHeads(a, heads, ref::keptHeads(x, heads, n.reals[1]));
       if (heads > 0 && B * heads == t.groups && d > 0) {
         if (t.kind == TileKind::AndAccumulate && t.reduction == d &&
             t.vectors == T * Ntok) {

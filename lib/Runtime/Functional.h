@@ -16,7 +16,17 @@ struct TilingActivity {
   int64_t vectorElems = 0;
   bool realValued = false; ///< multi-bit inputs: dense multiply-accumulate
   bool dense = false;      ///< layout unknown to the skipping model
+  /// Dynamic head pruning (SSA attention with head_keep_ratio): per group
+  /// (batch x head), 1 if the head was pruned and its tasks do not run;
+  /// the heads kept per batch element. Empty without pruning.
+  std::vector<uint8_t> prunedGroups;
+  std::vector<std::vector<int64_t>> keptHeads;
 };
+
+/// Marks the groups (b * heads + h) of `a` whose head `h` is not in
+/// `kept[b]` as pruned, and keeps `kept` for the report.
+void recordKeptHeads(TilingActivity &a, int64_t heads,
+                     std::vector<std::vector<int64_t>> kept);
 
 struct NeuronActivity {
   std::string name;

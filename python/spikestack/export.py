@@ -190,9 +190,16 @@ def export_model(name: str, outdir: str, style: str = "traced", seed: int = 0,
                  opset: int = DEFAULT_OPSET, verify_outputs: bool = True,
                  model: Optional[torch.nn.Module] = None,
                  stem: Optional[str] = None,
-                 fold_batchnorm: bool = True) -> Dict[str, object]:
+                 fold_batchnorm: bool = True,
+                 head_keep_ratio: Optional[float] = None) -> Dict[str, object]:
     """Build (or take) zoo model ``name``, export it and write the four
     files; returns the ``.json`` content (plus ``"paths"``).
+
+    With ``head_keep_ratio = p`` also writes ``<stem>.logits-pruned.npy``:
+    the logits of the same model and input with dynamic head pruning
+    (``zoo.set_head_keep_ratio``), to compare with a program compiled with
+    ``snn-compile --head-keep-ratio=p``. The ONNX graph is the unpruned
+    model either way (pruning is a compile option).
 
     ``model`` lets a caller reuse a model built by
     ``zoo.build_model(name, seed)``; ``stem`` overrides the file stem
@@ -267,6 +274,17 @@ def export_model(name: str, outdir: str, style: str = "traced", seed: int = 0,
                                       spikes if style == "snn" else None)
     else:
         info["verification"] = "skipped (--no-verify)"
+    if head_keep_ratio is not None:
+        zoo.set_head_keep_ratio(model, head_keep_ratio)
+        try:
+            with torch.no_grad():
+                pruned = model(image).numpy().astype(np.float32)
+        finally:
+            zoo.set_head_keep_ratio(model, None)
+        paths["logits_pruned"] = os.path.join(outdir, stem + ".logits-pruned.npy")
+        np.save(paths["logits_pruned"], pruned)
+        info["head_keep_ratio"] = head_keep_ratio
+        info["logits_pruned_argmax"] = int(pruned.argmax())
     info["seconds"] = round(time.time() - t0, 2)
     with open(paths["json"], "w") as f:
         json.dump(info, f, indent=1)
@@ -294,6 +312,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "in large models)")
     p.add_argument("--no-verify", action="store_true",
                    help="do not evaluate the exported model")
+    p.add_argument("--head-keep-ratio", type=float, metavar="P",
+                   help="also write MODEL.logits-pruned.npy: the logits with "
+                        "dynamic head pruning keeping ceil(P x heads) heads "
+                        "(compare with snn-compile --head-keep-ratio=P)")
     p.add_argument("--list", action="store_true", help="list the zoo models and exit")
     args = p.parse_args(argv)
     if args.list:
@@ -305,11 +327,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         p.error("MODEL and OUTDIR are required")
     if args.model not in zoo.CONFIGS:
         p.error(f"unknown model {args.model!r}; known: {', '.join(zoo.CONFIGS)}")
+    if args.head_keep_ratio is not None and not 0 < args.head_keep_ratio <= 1:
+        p.error("--head-keep-ratio must be in (0, 1]")
     if args.opset not in SUPPORTED_OPSETS:
         p.error(f"--opset must be in {SUPPORTED_OPSETS.start}..{SUPPORTED_OPSETS.stop - 1}")
     info = export_model(args.model, args.outdir, args.style, args.seed, args.opset,
                         verify_outputs=not args.no_verify, stem=args.stem,
-                        fold_batchnorm=not args.keep_batchnorm)
+                        fold_batchnorm=not args.keep_batchnorm,
+                        head_keep_ratio=args.head_keep_ratio)
     v = info["verification"]
     print(f"wrote {info['paths']['onnx']}: {info['onnx']['nodes']} nodes, "
           f"{info['parameters']} parameters, {info['neuron_layers']} neuron layers, "

@@ -45,6 +45,7 @@ __all__ = [
     "ZooConfig", "CONFIGS", "config", "build_model", "sample_image",
     "count_parameters", "calibrate_batchnorm", "record_firing_rates",
     "Spikformer", "SpikeDrivenTransformer", "gshard_routing",
+    "kept_heads_mask", "set_head_keep_ratio",
 ]
 
 
@@ -145,6 +146,31 @@ class MLP(nn.Module):
         return self.fc2_lif(x.reshape(T, B, N, C).contiguous())
 
 
+def kept_heads_mask(q: torch.Tensor, keep_ratio: float) -> torch.Tensor:
+    """``[B, H]`` float mask of the heads dynamic head pruning keeps, from
+    query spikes ``q : [T, B, H, N, d]``: the ``ceil(p * H)`` heads with
+    the most spikes, ties to the lower index."""
+    T, B, H = q.shape[:3]
+    keep = min(H, max(1, math.ceil(keep_ratio * H - 1e-9)))
+    score = q.sum(dim=(0, 3, 4))                                  # [B, H]
+    mask = torch.zeros(B, H, dtype=q.dtype)
+    for b in range(B):
+        order = sorted(range(H), key=lambda h: (-float(score[b, h]), h))
+        mask[b, order[:keep]] = 1
+    return mask
+
+
+def set_head_keep_ratio(model: nn.Module, keep_ratio: Optional[float]) -> int:
+    """Sets dynamic head pruning on every spiking self-attention of
+    ``model`` (None turns it off); returns how many were set."""
+    n = 0
+    for m in model.modules():
+        if isinstance(m, SSA):
+            m.head_keep_ratio = keep_ratio
+            n += 1
+    return n
+
+
 class SSA(nn.Module):
     """Spiking self-attention (Spikformer, ``cifar10/model.py``).
 
@@ -152,7 +178,16 @@ class SSA(nn.Module):
     ``x = (Q K^T * 0.125) V`` (no softmax); ``attn_lif`` with threshold
     0.5; then ``LIF(BN(Linear(x)))``. Subclasses may weight the heads
     through :meth:`head_gate`.
+
+    ``head_keep_ratio = p`` (None: off; :func:`set_head_keep_ratio`) is
+    dynamic head pruning as ``snn.spiking_attention`` defines it: per batch
+    element the ``ceil(p * H)`` heads with the most spikes in ``Q`` (over
+    time steps, tokens and the head's channels; ties keep the lower head
+    index) run, the others' ``(Q K^T) V`` is zero, so the attention neuron
+    never fires there.
     """
+
+    head_keep_ratio: Optional[float] = None
 
     def __init__(self, dim: int, num_heads: int = 8):
         super().__init__()
@@ -189,6 +224,8 @@ class SSA(nn.Module):
         gate = self.head_gate(x)
         if gate is not None:
             y = y * gate.unsqueeze(0).unsqueeze(-1)
+        if self.head_keep_ratio is not None:
+            y = y * kept_heads_mask(q, self.head_keep_ratio)[None, :, :, None, None]
         y = y.transpose(2, 3).reshape(T, B, N, C).contiguous()
         y = self.attn_lif(y)
         y = self.proj_linear(y.flatten(0, 1))

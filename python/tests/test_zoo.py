@@ -182,6 +182,38 @@ class RoutingTest(unittest.TestCase):
             # Each output is a gate-weighted sum of expert spikes.
             self.assertTrue(bool((y >= 0).all()) and float(y.max()) <= 1. + 1e-6)
 
+class HeadPruningTest(unittest.TestCase):
+    def test_kept_heads_mask_hand_worked(self):
+        # q : [T=1, B=2, H=4, N=1, d=2]. Batch 0 scores 2, 0, 1, 2: keep
+        # ceil(0.5 x 4) = 2, heads 0 and 3 (the best two). Batch 1 scores
+        # 0, 1, 1, 1: heads 1 and 2 (a tie of three goes to the lower
+        # indices). With one head kept, batch 0's tie of 0 and 3 keeps 0.
+        q = torch.zeros(1, 2, 4, 1, 2)
+        q[0, 0, 0, 0, :] = 1
+        q[0, 0, 2, 0, 0] = 1
+        q[0, 0, 3, 0, :] = 1
+        q[0, 1, 1:, 0, 0] = 1
+        mask = zoo.kept_heads_mask(q, 0.5)
+        self.assertEqual(mask.tolist(), [[1, 0, 0, 1], [0, 1, 1, 0]])
+        # 0.3 x 4 = 1.2: two heads; 0.25 x 4 = 1: one; a tiny ratio keeps one.
+        self.assertEqual(zoo.kept_heads_mask(q, 0.3).sum(dim=1).tolist(), [2, 2])
+        self.assertEqual(zoo.kept_heads_mask(q, 0.25).tolist(),
+                         [[1, 0, 0, 0], [0, 1, 0, 0]])
+        self.assertEqual(zoo.kept_heads_mask(q, 1e-6).sum().item(), 2)
+
+    def test_set_head_keep_ratio_changes_only_pruned_heads(self):
+        model = zoo.build_model("spikformer_tiny", seed=0)
+        image = zoo.sample_image(zoo.config("spikformer_tiny"), seed=0)
+        with torch.no_grad():
+            full = model(image)
+            self.assertEqual(zoo.set_head_keep_ratio(model, 1.0), 1)
+            same = model(image)
+            zoo.set_head_keep_ratio(model, 0.5)
+            pruned = model(image)
+            zoo.set_head_keep_ratio(model, None)
+        self.assertTrue(torch.equal(full, same))
+        self.assertFalse(torch.equal(full, pruned))
+
 
 if __name__ == "__main__":
     unittest.main()

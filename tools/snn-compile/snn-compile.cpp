@@ -70,6 +70,12 @@ static cl::opt<bool> rowTiles(
     cl::desc("Split layers along their vectors (default true; "
              "--row-tiles=false: no replicated weights)"),
     cl::init(true), cl::cat(category));
+static cl::opt<double> headKeepRatio(
+    "head-keep-ratio",
+    cl::desc("Dynamic head pruning (D3): each spiking attention keeps the "
+             "ceil(P x heads) heads whose queries spike most, P in (0, 1]; "
+             "0 (the default): every head runs"),
+    cl::value_desc("P"), cl::init(0.0), cl::cat(category));
 static cl::opt<std::string> planReport("plan-report",
                                        cl::desc("Also write the plan report"),
                                        cl::value_desc("FILE"), cl::cat(category));
@@ -152,6 +158,9 @@ int main(int argc, char **argv) {
   if (weightBits != 8 && weightBits != 4)
     return error("--weight-bits must be 8 or 4, got " +
                  std::to_string(weightBits));
+  if (!(headKeepRatio == 0.0 || (headKeepRatio > 0.0 && headKeepRatio <= 1.0)))
+    return error("--head-keep-ratio must be in (0, 1] (0: no pruning), got " +
+                 llvm::formatv("{0}", double(headKeepRatio)).str());
   if (emit != "program" && emit != "asm" && emit != "hw" && emit != "mlir")
     return error("--emit must be program, asm, hw or mlir, not '" + emit +
                  "'");
@@ -208,6 +217,7 @@ int main(int argc, char **argv) {
   pipeline.planReport = std::string(draft);
   pipeline.dataflow = std::string(dataflow);
   pipeline.rowTiles = rowTiles;
+  pipeline.headKeepRatio = headKeepRatio;
   spikestack::snn::buildSNNToHWPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return 1;

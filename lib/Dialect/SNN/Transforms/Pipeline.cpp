@@ -1,7 +1,7 @@
 //===- Pipeline.cpp - the named --snn-to-hw pipeline ----------------------===//
 //
-// fold-layout, quantize, tile, place, schedule, allocate, lower-to-hw (and
-// the plan report): buildSNNToHWPipeline, which snn-compile calls, and the
+// (prune-heads,) fold-layout, quantize, tile, place, schedule, allocate,
+// lower-to-hw (and the plan report): buildSNNToHWPipeline, which snn-compile calls, and the
 // --snn-to-hw pipeline registered for snn-opt; the options are in Passes.h.
 //
 //===----------------------------------------------------------------------===//
@@ -16,6 +16,11 @@ using namespace mlir;
 namespace spikestack::snn {
 
 void buildSNNToHWPipeline(OpPassManager &pm, const SNNToHWOptions &o) {
+  if (o.headKeepRatio != 0.0) {
+    SNNPruneHeadsOptions h;
+    h.keepRatio = o.headKeepRatio;
+    pm.addPass(createSNNPruneHeads(h));
+  }
   pm.addPass(createSNNFoldLayout());
   SNNQuantizeOptions q;
   q.weightBits = o.weightBits.getValue();

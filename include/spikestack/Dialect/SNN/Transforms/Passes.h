@@ -73,6 +73,12 @@ struct SNNToHWOptions : public mlir::PassPipelineOptions<SNNToHWOptions> {
       llvm::cl::desc("Dataflow of the synaptic products: auto, "
                      "weight_stationary or output_stationary"),
       llvm::cl::init("auto")};
+  Option<double> headKeepRatio{
+      *this, "head-keep-ratio",
+      llvm::cl::desc("Dynamic head pruning: share of the heads each "
+                     "attention keeps, in (0, 1] (--snn-prune-heads); 0: "
+                     "no pruning"),
+      llvm::cl::init(0.0)};
   Option<bool> rowTiles{
       *this, "row-tiles",
       llvm::cl::desc("Split products along their streamed vectors"),

@@ -52,6 +52,31 @@ def SNNFoldLayout : Pass<"snn-fold-layout", "mlir::ModuleOp"> {
                            "mlir::linalg::LinalgDialect"];
 }
 
+def SNNPruneHeads : Pass<"snn-prune-heads", "mlir::ModuleOp"> {
+  let summary = "Dynamic head pruning (D3): run only the heads whose "
+                "queries spike most";
+  let description = [{
+    Sets `head_keep_ratio = keep-ratio` on every `snn.spiking_attention`
+    of the module, replacing a ratio it had. At run time each attention
+    then keeps, per batch element, the `ceil(p * num_heads)` heads with
+    the most spikes in `Q` (summed over time steps, tokens and the head's
+    channels; ties keep the lower head index) and outputs zero spikes for
+    the others (the op's semantics; ICCAD 2025 "D3"). The executor skips
+    the array tasks of the pruned heads of SSA attention (both products,
+    cycles and energy) and reports the heads that ran per layer
+    (docs/isa.md, "Head pruning").
+
+    `keep-ratio` must be in (0, 1]; 1 keeps every head but still scores
+    them. A module without spiking attention gets a warning and is left
+    as it is.
+  }];
+  let options = [
+    Option<"keepRatio", "keep-ratio", "double", /*default=*/"1.0",
+           "Share of the heads each attention keeps, in (0, 1]">,
+  ];
+  let dependentDialects = ["spikestack::snn::SNNDialect"];
+}
+
 def SNNQuantize : Pass<"snn-quantize", "mlir::ModuleOp"> {
   let summary = "Integer synapses and fixed-point neurons with per-channel "
                 "weight scales";
