@@ -12,6 +12,7 @@
 #include "spikestack/Hardware/CostModel.h"
 
 #include "Functional.h"
+#include "HeadPruning.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -349,6 +350,7 @@ public:
     state.resize(p.streams.size());
     layerCycles.assign(p.layers.size(), 0);
     layerEvents.assign(p.layers.size(), 0);
+    layerPruned.assign(p.layers.size(), 0);
     layerWork.assign(p.layers.size(), hw::BoundWork{});
     for (size_t l = 0; l < p.layers.size(); ++l) {
       hw::BoundWork &w = layerWork[l];
@@ -417,7 +419,7 @@ private:
   int64_t synapticEvents = 0, macs = 0, lifUpdates = 0, vectorOps = 0;
   int64_t passes = 0, skippedPasses = 0, vectorsStreamed = 0,
           vectorsSkipped = 0, skippedTasks = 0, skippedHeadTasks = 0;
-  std::vector<int64_t> layerCycles, layerEvents;
+  std::vector<int64_t> layerCycles, layerEvents, layerPruned;
   /// Per layer: the work the bounds see (bank, link and DRAM bits, dense
   /// and streamed PE operations) and the span [first, last) of its
   /// instructions and transfers (the bounds' achieved cycles).
@@ -841,6 +843,18 @@ void Timing::weightStationary(ArrayRun &r) {
   r.end = prevComputeEnd;
 }
 
+/// Whether dynamic head pruning drops task `task` (of group `group`) of a
+/// tiling with activity `a` (HeadPruning.h).
+static bool prunedTask(const TilingActivity &a, const Tiling &t,
+                       int64_t task, int64_t group) {
+  if (group >= 0 && size_t(group) < a.prunedGroups.size() &&
+      a.prunedGroups[size_t(group)])
+    return true;
+  const int64_t ct = task / std::max<int64_t>(1, t.rowTiles);
+  return ct >= 0 && size_t(ct) < a.prunedColumnTasks.size() &&
+         a.prunedColumnTasks[size_t(ct)];
+}
+
 int64_t Timing::arrayOp(size_t c, const Instr &in) {
   CoreState &st = state[c];
   const Layer &layer = prog.layers[in.layer];
@@ -862,10 +876,11 @@ int64_t Timing::arrayOp(size_t c, const Instr &in) {
              !a.nonzero.empty()};
   const bool os = t.dataflow == Dataflow::OutputStationary;
   // A task of a head that dynamic head pruning dropped does not run (the
-  // head's scores decided it: one cycle).
-  if (const int64_t g = r.group;
-      g >= 0 && size_t(g) < a.prunedGroups.size() && a.prunedGroups[g]) {
+  // head's scores decided it: one cycle), nor a K or V projection task
+  // whose columns all belong to dropped heads.
+  if (prunedTask(a, t, in.task, r.group)) {
     ++skippedHeadTasks;
+    ++layerPruned[in.layer];
     record(absl::StrCat(opcodeName(in.op), " L", in.layer, " t", in.task,
                         " (pruned head)"),
            coreTrack(c), st.time, 1,
@@ -971,6 +986,17 @@ absl::Status Timing::step(size_t c) {
   case Opcode::Vector:
   case Opcode::Dispatch:
   case Opcode::Combine: {
+    // The fused neurons of a K or V projection task that head pruning
+    // dropped do not run either.
+    if (in.op == Opcode::Lif && !act.layers[in.layer].empty() &&
+        prunedTask(act.layers[in.layer][0], prog.layers[in.layer].tilings[0],
+                   in.task, -1)) {
+      record(absl::StrCat("lif L", in.layer, " t", in.task, " (pruned head)"),
+             coreTrack(c), st.time, 1,
+             {{"layer", in.layer}, {"task", in.task}, {"pruned", true}});
+      st.time += 1;
+      break;
+    }
     const int64_t cycles = (in.elements + lanes - 1) / lanes;
     const bool neuron = in.op == Opcode::Lif ||
                         (in.op == Opcode::Vector &&
@@ -1211,6 +1237,8 @@ json Timing::report(const Activity &a) const {
                   {"dense_fallback", dense}};
     if (kept)
       entry["heads_kept"] = *kept; // per batch element
+    if (layerPruned[l])
+      entry["pruned_head_tasks"] = layerPruned[l];
     layers.push_back(std::move(entry));
   }
   r["counters"] = {{"synaptic_events", synapticEvents},
@@ -1513,43 +1541,12 @@ absl::StatusOr<RunResult> Executor::run(const std::vector<Tensor> &inputs,
   auto outputs = f.runGraph(0, inputs);
   if (!outputs.ok())
     return outputs.status();
+  markPrunedProjections(prog, prunedProjections(prog), f.activity);
   auto r = timeRun(prog, tgt, *model, f.activity, options, /*dense=*/false);
   if (r.ok())
     r->outputs = std::move(*outputs);
   return r;
 }
-
-namespace {
-/// The dense estimate of head pruning: which heads a pruned attention
-/// keeps depends on its queries, how many does not (ceil(p x heads) per
-/// batch element, ref::keptHeads' count), so the estimate keeps heads 0
-/// .. k - 1 of every batch element.
-void denseHeadPruning(const Program &prog, size_t l,
-                      std::vector<TilingActivity> &tilings) {
-  const Layer &layer = prog.layers[l];
-  const Graph &g = prog.graphs[size_t(layer.ownerGraph)];
-  if (layer.node < 0 || size_t(layer.node) >= g.nodes.size())
-    return;
-  const Node &n = g.nodes[size_t(layer.node)];
-  if (n.kind != NodeKind::Attention || n.ints.size() < 4 || !n.ints[3] ||
-      n.reals.size() < 2 || n.ints[1] < 1)
-    return;
-  const int64_t heads = n.ints[1];
-  const int64_t keep = std::clamp<int64_t>(
-      int64_t(std::ceil(n.reals[1] * double(heads) - 1e-9)), 1, heads);
-  for (size_t k = 0; k < tilings.size(); ++k) {
-    const Tiling &t = layer.tilings[k];
-    if (t.kind == TileKind::Vector || t.groups % heads)
-      continue;
-    std::vector<int64_t> first(static_cast<size_t>(keep));
-    for (int64_t h = 0; h < keep; ++h)
-      first[size_t(h)] = h;
-    recordKeptHeads(tilings[k], heads,
-                    std::vector<std::vector<int64_t>>(
-                        size_t(t.groups / heads), first));
-  }
-}
-} // namespace
 
 absl::StatusOr<RunResult> Executor::estimate(const RunOptions &options) const {
   // An empty activity per tiling is the timing model's dense case (every
@@ -1558,8 +1555,10 @@ absl::StatusOr<RunResult> Executor::estimate(const RunOptions &options) const {
   dense.layers.resize(prog.layers.size());
   for (size_t l = 0; l < prog.layers.size(); ++l) {
     dense.layers[l].resize(prog.layers[l].tilings.size());
-    denseHeadPruning(prog, l, dense.layers[l]);
+    if (auto kept = denseKeptHeads(prog, l); !kept.empty())
+      markPrunedHeads(prog, l, dense.layers[l], kept);
   }
+  markPrunedProjections(prog, prunedProjections(prog), dense);
   return timeRun(prog, tgt, *model, dense, options, /*dense=*/true);
 }
 

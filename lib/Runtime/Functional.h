@@ -21,6 +21,9 @@ struct TilingActivity {
   /// the heads kept per batch element. Empty without pruning.
   std::vector<uint8_t> prunedGroups;
   std::vector<std::vector<int64_t>> keptHeads;
+  /// A K or V projection of a pruned attention (HeadPruning.h): per column
+  /// task, 1 if all its columns belong to pruned heads. Empty otherwise.
+  std::vector<uint8_t> prunedColumnTasks;
 };
 
 /// Marks the groups (b * heads + h) of `a` whose head `h` is not in

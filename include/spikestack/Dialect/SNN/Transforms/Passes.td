@@ -62,9 +62,9 @@ def SNNPruneHeads : Pass<"snn-prune-heads", "mlir::ModuleOp"> {
     the most spikes in `Q` (summed over time steps, tokens and the head's
     channels; ties keep the lower head index) and outputs zero spikes for
     the others (the op's semantics; ICCAD 2025 "D3"). The executor skips
-    the array tasks of the pruned heads of SSA attention (both products,
-    cycles and energy) and reports the heads that ran per layer
-    (docs/isa.md, "Head pruning").
+    the pruned heads' array tasks of SSA attention (both products) and of
+    its K and V projections (cycles and energy) and reports the heads that
+    ran per layer (docs/isa.md, "Head pruning").
 
     `keep-ratio` must be in (0, 1]; 1 keeps every head but still scores
     them. A module without spiking attention gets a warning and is left
