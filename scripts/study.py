@@ -4,7 +4,8 @@
 Compiles each model for 2d, 3d-mol, 3d-lol and 3d-mol-iso with
 snn-compile, runs every program with snn-run on the model's input at the
 technology's typical corner and again at the hot one (the same program:
-a corner changes energy only), and writes
+a corner changes energy only), compiles and runs it once more with
+dynamic head pruning at p = 0.5 (--head-keep-ratio), and writes
 
   DOCS/results.md                    tables, the published claims beside
                                      ours, the GPU a user would otherwise use
@@ -37,6 +38,7 @@ import study_text  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ["2d", "3d-mol", "3d-lol", "3d-mol-iso"]
 CORNERS = ["typical", "hot"]
+PRUNE = 0.5  # head keep ratio of the pruned runs
 KINDS = ["compute", "lif", "sram", "wire", "bond", "dram", "leakage"]
 COLORS = {"compute": "#4e79a7", "lif": "#59a14f", "sram": "#f28e2b",
           "wire": "#e15759", "bond": "#b07aa1", "dram": "#9c755f",
@@ -90,6 +92,17 @@ def measure(args):
                      "--report", rep, "--corner", corner, "--quiet"])
                 with open(rep) as f:
                     reports[f"{name}/{target}/{corner}"] = json.load(f)
+            # Dynamic head pruning at p = PRUNE (typical corner).
+            pruned = os.path.join(args.out, f"{name}-{target}-pruned.snnp")
+            rep = os.path.join(args.out, f"{name}-{target}-pruned.json")
+            run([os.path.join(bin_dir, "snn-compile"), onnx, "--target",
+                 target, f"--head-keep-ratio={PRUNE}", "-o", pruned])
+            run([os.path.join(bin_dir, "snn-run"), pruned, "--input",
+                 "image=" + image, "--output-dir",
+                 os.path.join(args.out, f"{name}-{target}-pruned-out"),
+                 "--report", rep, "--quiet"])
+            with open(rep) as f:
+                reports[f"{name}/{target}/pruned"] = json.load(f)
             print(f"{name}/{target}: "
                   f"{reports[f'{name}/{target}/typical']['cycles']} cycles",
                   file=sys.stderr)
@@ -246,7 +259,7 @@ def main():
     plot_energy(reports, args.models, os.path.join(plots, "energy-by-tier.png"))
     plot_ratios(ratios, os.path.join(plots, "ratios-3d-over-2d.png"))
     text = study_text.results_md(
-        reports, ratios, args.models, MODELS,
+        reports, ratios, args.models, MODELS, prune=PRUNE,
         date=datetime.date.today().isoformat(), machine=machine())
     with open(os.path.join(args.docs, "results.md"), "w") as f:
         f.write(text)
