@@ -29,8 +29,9 @@ PACKAGES=(
   build-essential cmake ninja-build ccache lld-22
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev python3-dev
   python3 python3-numpy python3-onnx python3-torch python3-matplotlib
+  python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
   clang-22 libclang-rt-22-dev time nlohmann-json3-dev zlib1g-dev
 )
 

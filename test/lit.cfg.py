@@ -31,6 +31,11 @@ config.substitutions.append(
 # request: SPIKESTACK_LARGE_TESTS=1 in lit's environment.
 if os.environ.get("SPIKESTACK_LARGE_TESTS") == "1":
     config.available_features.add("large-models")
+# spikestack._runtime is built (not in sanitizer builds).
+if config.python_bindings == "ON":
+    config.available_features.add("python-bindings")
+    config.substitutions.append(
+        ("%spikestack_build", config.spikestack_obj_root))
 
 tools = ["snn-opt", "snn-run", "snn-interpret", "snn-translate", "snn-target", "snn-compile",
          "snn-asm"]

@@ -23,13 +23,13 @@
 #include "spikestack/Target/ONNX/ImportONNX.h"
 #include "spikestack/Tools/CommandLine.h"
 
+#include "absl/strings/str_cat.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
@@ -160,7 +160,7 @@ int main(int argc, char **argv) {
                  std::to_string(weightBits));
   if (!(headKeepRatio == 0.0 || (headKeepRatio > 0.0 && headKeepRatio <= 1.0)))
     return error("--head-keep-ratio must be in (0, 1] (0: no pruning), got " +
-                 llvm::formatv("{0}", double(headKeepRatio)).str());
+                 absl::StrCat(double(headKeepRatio)));
   if (emit != "program" && emit != "asm" && emit != "hw" && emit != "mlir")
     return error("--emit must be program, asm, hw or mlir, not '" + emit +
                  "'");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare interpreter outputs with reference tensors.
 
-    compare.py --ref-dir D --out-dir O [--rtol 1e-5] [--atol 1e-6]
+    refcheck.py --ref-dir D --out-dir O [--rtol 1e-5] [--atol 1e-6]
 
 For every ``D/<name>.ref.npy`` (listed in the order of ``D/outputs.txt``
 if that exists, else alphabetically) the interpreter output ``O/<name>.npy`` must
