@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes a preset with every SRAM bank scaled to MIB MiB (same cores, tiers
 and floorplan rules), named PRESET-<MIB>mib, for models whose weights do
-not fit the presets (benchmarks and the 2D/3D study).
+not fit the presets (the executor and pipeline benchmarks).
 
   scripts/scale_target.py PRESET MIB OUT_DIR      prints the file written
 """

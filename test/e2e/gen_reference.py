@@ -12,7 +12,7 @@ BLOCK is ``spikformer`` (examples/spikformer_block.mlir) or ``moe``
 * ``<name>.ref.npy`` for every function result (final outputs and the
   intermediate spike tensors the .mlir also returns), in the snn-run output
   dtypes (spike -> uint8, count -> int32, f32 -> float32, i32 -> int32);
-* ``outputs.txt``: the result names in function order (compare.py lists
+* ``outputs.txt``: the result names in function order (refcheck.py lists
   the tensors in this order);
 * ``stats.json``: seed, firing rates, routing statistics.
 
@@ -345,7 +345,7 @@ def main(argv=None) -> int:
         np.save(os.path.join(args.outdir, name + ".npy"), arr)
     for name, arr in case.outputs.items():
         np.save(os.path.join(args.outdir, name + ".ref.npy"), arr)
-    # Result order of the .mlir function: compare.py prints its table in it.
+    # Result order of the .mlir function: refcheck.py prints its table in it.
     with open(os.path.join(args.outdir, "outputs.txt"), "w") as f:
         f.write("".join(n + "\n" for n in case.outputs))
     stats = dict(block=args.block, seed=seed, **case.stats)
