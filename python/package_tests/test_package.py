@@ -132,3 +132,14 @@ def test_compile_torch_module_and_compare():
     # The same comparison by hand.
     ours, _ = prog.run(x.numpy())
     assert np.array_equal(ours["logits"], result["outputs"])
+
+
+def test_compile_nir():
+    nir = os.path.join(DATA, "nir", "cnn_sinabs.nir")
+    prog = spikestack.compile(nir, target="3d-mol", nir_time_steps=4,
+                              verbose=False)
+    assert prog.inputs == [("input", [4, 1, 2, 34, 34], "f32")]
+    x = (np.random.default_rng(0).random((4, 1, 2, 34, 34)) < 0.3)
+    outputs, report = prog.run(x.astype(np.float32))
+    assert outputs["output"].shape == (4, 1, 10)
+    assert report.cycles > 0

@@ -30,17 +30,16 @@ class CompileError(RuntimeError):
 
 _FLAGS = {"head_keep_ratio": "--head-keep-ratio", "dataflow": "--dataflow",
           "seed": "--seed", "plan_report": "--plan-report",
-          "row_tiles": "--row-tiles"}
+          "row_tiles": "--row-tiles", "nir_dt": "--nir-dt",
+          "nir_time_steps": "--nir-time-steps"}
 
 
 def _model_path(model, example_input, workdir):
-    """An ONNX file for ``model``: a path as given, an onnx.ModelProto
-    saved, a torch.nn.Module exported (the snn ONNX domain)."""
+    """A model file for ``model``: an ONNX or NIR path as given, an
+    onnx.ModelProto saved, a torch.nn.Module exported (the snn ONNX
+    domain)."""
     if isinstance(model, (str, os.PathLike)):
         path = os.fspath(model)
-        if path.endswith(".nir"):
-            raise NotImplementedError(
-                "NIR import is not built yet; export the model to ONNX")
         if not os.path.exists(path):
             raise FileNotFoundError(f"no model at {path}")
         return path
@@ -69,9 +68,11 @@ def _model_path(model, example_input, workdir):
 
 def compile(model, target="3d-mol", weight_bits=8, example_input=None,
             output=None, verbose=True, **options):
-    """Compiles ``model`` for ``target`` (a preset or target file) and
-    returns the loaded Program. Options: ``head_keep_ratio``, ``dataflow``,
-    ``row_tiles``, ``seed``, ``plan_report`` (snn-compile's flags).
+    """Compiles ``model`` (an ONNX or NIR path, an onnx.ModelProto or a
+    torch.nn.Module) for ``target`` (a preset or target file) and returns
+    the loaded Program. Options: ``head_keep_ratio``, ``dataflow``,
+    ``row_tiles``, ``seed``, ``plan_report``, and for NIR graphs ``nir_dt``
+    and ``nir_time_steps`` (snn-compile's flags).
     ``output`` keeps the program file (default: a temporary directory
     that lives as long as the Program)."""
     unknown = set(options) - set(_FLAGS)

@@ -20,6 +20,7 @@
 #include "spikestack/Runtime/Executor.h"
 #include "spikestack/Support/FileUtil.h"
 #include "spikestack/Target/ISA/ExportProgram.h"
+#include "spikestack/Target/NIR/ImportNIR.h"
 #include "spikestack/Target/ONNX/ImportONNX.h"
 #include "spikestack/Tools/CommandLine.h"
 
@@ -41,7 +42,7 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("snn-compile options");
-static cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.onnx"),
+static cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.onnx|MODEL.nir"),
                                   cl::Required, cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Output file"),
                                    cl::value_desc("PROGRAM"), cl::Required,
@@ -70,6 +71,16 @@ static cl::opt<bool> rowTiles(
     cl::desc("Split layers along their vectors (default true; "
              "--row-tiles=false: no replicated weights)"),
     cl::init(true), cl::cat(category));
+static cl::opt<double> nirDt(
+    "nir-dt",
+    cl::desc("A NIR graph (MODEL.nir): the time step, in the unit of its "
+             "tau (default 1; docs/nir.md)"),
+    cl::init(1.0), cl::cat(category));
+static cl::opt<int64_t> nirTimeSteps(
+    "nir-time-steps",
+    cl::desc("A NIR graph: time steps T of the input [T, 1, ...] (default "
+             "1)"),
+    cl::init(1), cl::cat(category));
 static cl::opt<double> headKeepRatio(
     "head-keep-ratio",
     cl::desc("Dynamic head pruning (D3): each spiking attention keeps the "
@@ -171,12 +182,20 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  spikestack::ONNXImportOptions options;
-  std::string message;
-  if (!spikestack::parseInputShapeSpecs(
-          spikestack::inputShapeSpecsFromCommandLine(), options, message))
-    return error(message);
-  auto module = spikestack::importONNX(input, &context, options);
+  OwningOpRef<ModuleOp> module;
+  if (llvm::StringRef(input).ends_with(".nir")) {
+    spikestack::NIRImportOptions nir;
+    nir.dt = nirDt;
+    nir.timeSteps = nirTimeSteps;
+    module = spikestack::importNIR(input, &context, nir);
+  } else {
+    spikestack::ONNXImportOptions options;
+    std::string message;
+    if (!spikestack::parseInputShapeSpecs(
+            spikestack::inputShapeSpecsFromCommandLine(), options, message))
+      return error(message);
+    module = spikestack::importONNX(input, &context, options);
+  }
   if (!module)
     return 1;
 

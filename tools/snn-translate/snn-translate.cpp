@@ -18,6 +18,7 @@
 #include "spikestack/Support/FileUtil.h"
 #include "spikestack/Support/TextLimits.h"
 #include "spikestack/Target/ISA/ExportProgram.h"
+#include "spikestack/Target/NIR/ImportNIR.h"
 #include "spikestack/Target/ONNX/ImportONNX.h"
 #include "spikestack/Tools/CommandLine.h"
 
@@ -39,7 +40,7 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-enum class Action { None, ImportONNX, EmitISA, EmitAsm };
+enum class Action { None, ImportONNX, ImportNIR, EmitISA, EmitAsm };
 } // namespace
 
 static cl::OptionCategory category("snn-translate options");
@@ -47,6 +48,9 @@ static cl::opt<Action> action(
     cl::desc("Translation:"), cl::init(Action::None),
     cl::values(clEnumValN(Action::ImportONNX, "import-onnx",
                           "import an ONNX model into the snn dialect"),
+               clEnumValN(Action::ImportNIR, "import-nir",
+                          "import a NIR graph (HDF5) into the snn dialect "
+                          "(docs/nir.md)"),
                clEnumValN(Action::EmitISA, "emit-isa",
                           "emit the binary program container of an snnhw "
                           "program"),
@@ -60,6 +64,17 @@ static cl::opt<std::string> output("o",
                                    cl::value_desc("FILE"), cl::init("-"),
                                    cl::cat(category));
 
+static cl::opt<double> nirDt(
+    "nir-dt",
+    cl::desc("--import-nir: the time step, in the unit of the graph's tau "
+             "(seconds for most frameworks; default 1)"),
+    cl::init(1.0), cl::cat(category));
+static cl::opt<int64_t> nirTimeSteps(
+    "nir-time-steps",
+    cl::desc("--import-nir: time steps T of the imported function's input "
+             "[T, 1, ...] (default 1)"),
+    cl::init(1), cl::cat(category));
+
 static int error(const std::string &message) {
   llvm::errs() << "snn-translate: error: " << message << "\n";
   return 1;
@@ -71,13 +86,9 @@ static int write(const std::string &text) {
   return 0;
 }
 
-static int importONNXMain(MLIRContext &context) {
-  spikestack::ONNXImportOptions options;
-  std::string message;
-  if (!spikestack::parseInputShapeSpecs(
-          spikestack::inputShapeSpecsFromCommandLine(), options, message))
-    return error(message);
-  auto module = spikestack::importONNX(input, &context, options);
+/// Prints an imported module to the output (1 if the import failed: the
+/// importer reported why).
+static int writeModule(OwningOpRef<ModuleOp> module) {
   if (!module)
     return 1;
   std::string text;
@@ -85,6 +96,22 @@ static int importONNXMain(MLIRContext &context) {
   module->print(os);
   os << "\n";
   return write(text);
+}
+
+static int importONNXMain(MLIRContext &context) {
+  spikestack::ONNXImportOptions options;
+  std::string message;
+  if (!spikestack::parseInputShapeSpecs(
+          spikestack::inputShapeSpecsFromCommandLine(), options, message))
+    return error(message);
+  return writeModule(spikestack::importONNX(input, &context, options));
+}
+
+static int importNIRMain(MLIRContext &context) {
+  spikestack::NIRImportOptions options;
+  options.dt = nirDt;
+  options.timeSteps = nirTimeSteps;
+  return writeModule(spikestack::importNIR(input, &context, options));
 }
 
 static int exportMain(MLIRContext &context) {
@@ -135,12 +162,14 @@ int main(int argc, char **argv) {
       "SpikeStack translations\n\n"
       "  snn-translate --import-onnx MODEL.onnx [-o OUT.mlir] "
       "[--input-shape NAME=1x3x32x32 ...]\n"
+      "  snn-translate --import-nir GRAPH.nir [--nir-dt DT] "
+      "[--nir-time-steps T] [-o OUT.mlir]\n"
       "  snn-translate --emit-isa HW.mlir [-o PROGRAM.snnp]\n"
       "  snn-translate --emit-asm HW.mlir [-o PROGRAM.s]\n",
       {&category, &mlirCategory});
   if (action == Action::None)
-    return error("no translation given; pass --import-onnx, --emit-isa or "
-                 "--emit-asm");
+    return error("no translation given; pass --import-onnx, --import-nir, "
+                 "--emit-isa or --emit-asm");
 
   DialectRegistry registry;
   registry.insert<spikestack::snn::SNNDialect, spikestack::snnhw::SNNHWDialect,
@@ -150,6 +179,8 @@ int main(int argc, char **argv) {
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  if (action == Action::ImportNIR)
+    return importNIRMain(context);
   return action == Action::ImportONNX ? importONNXMain(context)
                                       : exportMain(context);
 }
