@@ -1,8 +1,9 @@
 //===- ImportNIR.cpp - NIR graphs into the snn dialect --------------------===//
 //
 // The NIR primitives SpikeStack maps (docs/nir.md): Input, Output, Affine,
-// Linear, Conv2d, SumPool2d (a depthwise convolution with unit weights),
-// Flatten, LIF and IF, on a chain from the Input node to the Output node.
+// Linear, Conv1d (a 2-D convolution of height 1), Conv2d, SumPool2d (a
+// depthwise convolution with unit weights), AvgPool2d, Flatten, Scale, LIF
+// and IF, on a chain from the Input node to the Output node.
 // Tensors are time-major [T, 1, ...] (one sample); continuous-time neurons
 // become snn.lif / snn.if with time step `dt`:
 //   LIF  tau dv/dt = (v_leak - v) + r I, exact for an input held over a
@@ -128,6 +129,10 @@ private:
   LogicalResult emitAffine(const nir::Node &n, bool bias);
   LogicalResult emitConv(const nir::Node &n);
   LogicalResult emitSumPool(const nir::Node &n);
+  LogicalResult emitAvgPool(const nir::Node &n);
+  LogicalResult emitConv1d(const nir::Node &n);
+  LogicalResult emitScale(const nir::Node &n);
+  Value reshapeTo(Location l, ArrayRef<int64_t> to);
   LogicalResult emitFlatten(const nir::Node &n);
   LogicalResult emitNeuron(const nir::Node &n, bool leaky);
   LogicalResult conv(const nir::Node &n, Value w, Value bias, int64_t cout,
@@ -231,6 +236,12 @@ LogicalResult NIRImporter::emit(const nir::Node &n) {
     return emitConv(n);
   if (n.type == "SumPool2d")
     return emitSumPool(n);
+  if (n.type == "AvgPool2d")
+    return emitAvgPool(n);
+  if (n.type == "Conv1d")
+    return emitConv1d(n);
+  if (n.type == "Scale")
+    return emitScale(n);
   if (n.type == "Flatten")
     return emitFlatten(n);
   if (n.type == "LIF")
@@ -238,8 +249,8 @@ LogicalResult NIRImporter::emit(const nir::Node &n) {
   if (n.type == "IF")
     return emitNeuron(n, false);
   return error(n) << "unsupported node type (SpikeStack imports Input, "
-                     "Output, Affine, Linear, Conv2d, SumPool2d, Flatten, "
-                     "LIF and IF; docs/nir.md)";
+                     "Output, Affine, Linear, Conv1d, Conv2d, SumPool2d, "
+                     "AvgPool2d, Flatten, Scale, LIF and IF; docs/nir.md)";
 }
 
 LogicalResult NIRImporter::emitAffine(const nir::Node &n, bool withBias) {
@@ -339,6 +350,89 @@ LogicalResult NIRImporter::emitSumPool(const nir::Node &n) {
               (*k)[0], (*k)[1], *stride, *pad, {1, 1}, c);
 }
 
+/// AvgPool2d: snn.avg_pool2d, zero padding counted (the window's area
+/// divides).
+LogicalResult NIRImporter::emitAvgPool(const nir::Node &n) {
+  auto k = ints(n, "kernel_size", 2, 1), stride = ints(n, "stride", 2, 1),
+       pad = ints(n, "padding", 2, 0);
+  if (!k || !stride || !pad)
+    return failure();
+  if (shape.size() != 5)
+    return error(n) << "needs a [C, H, W] input per step";
+  const int64_t oh = (shape[3] + 2 * (*pad)[0] - (*k)[0]) / (*stride)[0] + 1,
+                ow = (shape[4] + 2 * (*pad)[1] - (*k)[1]) / (*stride)[1] + 1;
+  if ((*k)[0] < 1 || (*k)[1] < 1 || (*stride)[0] < 1 || (*stride)[1] < 1 ||
+      oh < 1 || ow < 1)
+    return error(n) << "gives an empty output from a " << shape[3] << "x"
+                    << shape[4] << " input";
+  SmallVector<int64_t> out{shape[0], shape[1], shape[2], oh, ow};
+  cur = snn::AvgPool2dOp::create(
+      b, loc(n), f32(out), cur, b.getDenseI64ArrayAttr(*k),
+      b.getDenseI64ArrayAttr(*stride),
+      b.getDenseI64ArrayAttr({(*pad)[0], (*pad)[1], (*pad)[0], (*pad)[1]}),
+      b.getBoolAttr(false), b.getBoolAttr(true));
+  shape = out;
+  return success();
+}
+
+Value NIRImporter::reshapeTo(Location l, ArrayRef<int64_t> to) {
+  auto shapeType = RankedTensorType::get({int64_t(to.size())}, b.getI64Type());
+  Value s = arith::ConstantOp::create(b, l, shapeType,
+                                      DenseElementsAttr::get(shapeType, to));
+  auto t = cast<RankedTensorType>(cur.getType());
+  return tensor::ReshapeOp::create(
+      b, l, RankedTensorType::get(to, t.getElementType()), cur, s);
+}
+
+/// Conv1d over [C, L]: a 2-D convolution over [C, 1, L].
+LogicalResult NIRImporter::emitConv1d(const nir::Node &n) {
+  const nir::Array *w = param(n, "weight");
+  if (!w)
+    return failure();
+  if (w->shape.size() != 3)
+    return error(n) << "weight must be 3-D [out, in / groups, k]";
+  if (shape.size() != 4)
+    return error(n) << "needs a [C, L] input per step, got rank "
+                    << shape.size() - 2;
+  auto stride = ints(n, "stride", 1, 1), pad = ints(n, "padding", 1, 0),
+       dil = ints(n, "dilation", 1, 1), groups = ints(n, "groups", 1, 1);
+  if (!stride || !pad || !dil || !groups)
+    return failure();
+  const int64_t cout = w->shape[0], g0 = (*groups)[0];
+  if (g0 < 1 || shape[2] != w->shape[1] * g0)
+    return error(n) << "weight takes " << w->shape[1] << " x " << g0
+                    << " channels, the input has " << shape[2];
+  Value bias;
+  if (const nir::Array *bv = param(n, "bias", false)) {
+    if (bv->numel() != cout)
+      return error(n) << "bias has " << bv->numel() << " values for " << cout
+                      << " channels";
+    bias = constant({cout}, bv->data);
+  }
+  cur = reshapeTo(loc(n), {shape[0], shape[1], shape[2], 1, shape[3]});
+  shape = {shape[0], shape[1], shape[2], 1, shape[3]};
+  Value w2 = constant({cout, w->shape[1], 1, w->shape[2]}, w->data);
+  if (failed(conv(n, w2, bias, cout, 1, w->shape[2], {1, (*stride)[0]},
+                  {0, (*pad)[0]}, {1, (*dil)[0]}, g0)))
+    return failure();
+  cur = reshapeTo(loc(n), {shape[0], shape[1], shape[2], shape[4]});
+  shape = {shape[0], shape[1], shape[2], shape[4]};
+  return success();
+}
+
+/// Scale (one factor for every element): snn.scale.
+LogicalResult NIRImporter::emitScale(const nir::Node &n) {
+  auto factor = uniform(n, "scale");
+  if (!factor)
+    return failure();
+  if (cast<RankedTensorType>(cur.getType()).getElementType() !=
+      b.getF32Type())
+    cur = snn::CastOp::create(b, loc(n), f32(shape), cur);
+  cur = snn::ScaleOp::create(b, loc(n), f32(shape), cur,
+                             b.getF64FloatAttr(*factor));
+  return success();
+}
+
 LogicalResult NIRImporter::emitFlatten(const nir::Node &n) {
   const int64_t rank = int64_t(shape.size()) - 2; // per-sample dimensions
   auto at = [&](const std::string &p, int64_t absent) -> std::optional<int64_t> {
@@ -364,13 +458,7 @@ LogicalResult NIRImporter::emitFlatten(const nir::Node &n) {
   ordered.push_back(prod);
   for (int64_t i = *end + 1; i < rank; ++i)
     ordered.push_back(shape[size_t(2 + i)]);
-  auto shapeType = RankedTensorType::get({int64_t(ordered.size())},
-                                         b.getI64Type());
-  Value s = arith::ConstantOp::create(
-      b, loc(n), shapeType, DenseElementsAttr::get(shapeType, ArrayRef(ordered)));
-  auto t = cast<RankedTensorType>(cur.getType());
-  cur = tensor::ReshapeOp::create(
-      b, loc(n), RankedTensorType::get(ordered, t.getElementType()), cur, s);
+  cur = reshapeTo(loc(n), ordered);
   shape = ordered;
   return success();
 }
@@ -406,9 +494,12 @@ LogicalResult NIRImporter::emitNeuron(const nir::Node &n, bool leaky) {
     factor *= opt.dt;
   }
   Value x = cur;
-  if (factor != 1.0)
-    x = snn::ScaleOp::create(b, loc(n), x.getType(), x,
+  if (factor != 1.0) {
+    if (cast<RankedTensorType>(x.getType()).getElementType() != b.getF32Type())
+      x = snn::CastOp::create(b, loc(n), f32(shape), x);
+    x = snn::ScaleOp::create(b, loc(n), f32(shape), x,
                              b.getF64FloatAttr(factor));
+  }
   auto spikes = RankedTensorType::get(shape, snn::SpikeType::get(ctx));
   auto neuron = snn::createNeuron(b, loc(n), spikes, x, leaky, p);
   neuron->setAttr(snn::kOnnxNameAttr, b.getStringAttr(n.name));

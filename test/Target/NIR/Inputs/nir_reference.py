@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """An independent NumPy reference of the NIR semantics SpikeStack imports
 (docs/nir.md), reading the graph with h5py: Affine/Linear (y = W x + b),
-Conv2d (zero padding, stride, dilation, groups), SumPool2d (window sums),
-Flatten, and IF neurons (v += dt r I; spike when v > threshold; reset to
-0), stepped over the leading time dimension. Sums are taken in float64
+Conv1d and Conv2d (zero padding, stride, dilation, groups), SumPool2d
+(window sums), AvgPool2d (window means, padding counted), Flatten, Scale,
+IF neurons (v += dt r I) and LIF neurons (the exact update for a held
+input: v = v + (r I - v) / tau_d with tau_d = 1 / (1 - e^(-dt/tau)), in
+float32 as the snn dialect's float domain steps it), both spiking when
+v > threshold and resetting to 0, stepped over the leading time
+dimension (dt = 1 unless given as the fifth argument). Sums are taken in float64
 and rounded to float32 once, then the bias is added in float32; the
 membrane is float32, as the snn dialect defines the float domain.
 
-usage: nir_reference.py GRAPH.nir INPUT.npy OUTPUT.npy [TAGS_DIR]
+usage: nir_reference.py GRAPH.nir INPUT.npy OUTPUT.npy [TAGS_DIR [DT]]
 
 With TAGS_DIR (snn-interpret --dump-tagged of the imported module, whose
 neurons are tagged with their NIR node names) it also compares every
@@ -69,7 +73,7 @@ def pair(v, default):
     return [int(v[0]), int(v[-1])]
 
 
-def run(layers, x, spikes=None):
+def run(layers, x, spikes=None, dt=1.0):
     T = x.shape[0]
     state = {}
     outs = []
@@ -92,11 +96,38 @@ def run(layers, x, spikes=None):
                 h = conv(h, np.ones((C, 1, ks[0], ks[1])), None,
                          pair(n.get("stride"), 1), pair(n.get("padding"), 0),
                          [1, 1], C)
+            elif k == "AvgPool2d":
+                C = h.shape[0]
+                ks = pair(n["kernel_size"], 1)
+                h = (conv(h, np.ones((C, 1, ks[0], ks[1])), None,
+                          pair(n.get("stride"), 1), pair(n.get("padding"), 0),
+                          [1, 1], C) / np.float32(ks[0] * ks[1])
+                     ).astype(np.float32)
+            elif k == "Conv1d":
+                w = n["weight"]
+                h = conv(h[:, None, :], w[:, :, None, :], n.get("bias"),
+                         [1, int(np.atleast_1d(n.get("stride", 1))[0])],
+                         [0, int(np.atleast_1d(n.get("padding", 0))[0])],
+                         [1, int(np.atleast_1d(n.get("dilation", 1))[0])],
+                         int(np.atleast_1d(n.get("groups", 1))[0]))[:, 0, :]
+            elif k == "Scale":
+                h = (h * np.float32(n["scale"].flat[0])).astype(np.float32)
+            elif k == "LIF":
+                tau_d = np.float32(1.0 / (1.0 - np.exp(-dt / float(n["tau"].flat[0]))))
+                v = state.get(i, np.zeros_like(h, dtype=np.float32))
+                x_in = (h * np.float32(n["r"].flat[0])).astype(np.float32)
+                v = (v + (x_in - (v - np.float32(0))) / tau_d).astype(np.float32)
+                s_ = v > np.float32(n["v_threshold"].flat[0])
+                state[i] = np.where(s_, np.float32(0), v).astype(np.float32)
+                h = s_.astype(np.float32)
+                if spikes is not None:
+                    spikes.setdefault(n["name"], []).append(h.copy())
             elif k == "Flatten":
                 h = h.reshape(-1)
             elif k == "IF":
                 v = state.get(i, np.zeros_like(h))
-                v = (v + h * np.float32(n["r"].flat[0])).astype(np.float32)
+                f = np.float32(float(n["r"].flat[0]) * dt)
+                v = (v + (h * f if f != 1 else h)).astype(np.float32)
                 s = v > np.float32(n["v_threshold"].flat[0])
                 state[i] = np.where(s, np.float32(0), v).astype(np.float32)
                 h = s.astype(np.float32)
@@ -129,6 +160,7 @@ def compare(tags, spikes):
 if __name__ == "__main__":
     graph, inp, out = sys.argv[1:4]
     spikes = {}
-    np.save(out, run(load(graph), np.load(inp), spikes))
+    dt = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
+    np.save(out, run(load(graph), np.load(inp), spikes, dt))
     if len(sys.argv) > 4:
         compare(sys.argv[4], spikes)
