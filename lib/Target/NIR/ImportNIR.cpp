@@ -128,6 +128,7 @@ private:
   LogicalResult emit(const nir::Node &n);
   LogicalResult emitAffine(const nir::Node &n, bool bias);
   LogicalResult emitConv(const nir::Node &n);
+  FailureOr<Value> convBias(const nir::Node &n, int64_t cout);
   LogicalResult emitSumPool(const nir::Node &n);
   LogicalResult emitAvgPool(const nir::Node &n);
   LogicalResult emitConv1d(const nir::Node &n);
@@ -311,6 +312,18 @@ LogicalResult NIRImporter::conv(const nir::Node &n, Value w, Value bias,
   return success();
 }
 
+/// The optional `bias` of a convolution with `cout` outputs (a null Value
+/// without one).
+FailureOr<Value> NIRImporter::convBias(const nir::Node &n, int64_t cout) {
+  const nir::Array *bv = param(n, "bias", false);
+  if (!bv)
+    return Value();
+  if (bv->numel() != cout)
+    return error(n) << "bias has " << bv->numel() << " values for " << cout
+                    << " channels";
+  return constant({cout}, bv->data);
+}
+
 LogicalResult NIRImporter::emitConv(const nir::Node &n) {
   const nir::Array *w = param(n, "weight");
   if (!w)
@@ -325,14 +338,10 @@ LogicalResult NIRImporter::emitConv(const nir::Node &n) {
   if (shape.size() == 5 && (g0 < 1 || shape[2] != w->shape[1] * g0))
     return error(n) << "weight takes " << w->shape[1] << " x " << g0
                     << " channels, the input has " << shape[2];
-  Value bias;
-  if (const nir::Array *bv = param(n, "bias", false)) {
-    if (bv->numel() != cout)
-      return error(n) << "bias has " << bv->numel() << " values for " << cout
-                      << " channels";
-    bias = constant({cout}, bv->data);
-  }
-  return conv(n, constant(w->shape, w->data), bias, cout, w->shape[2],
+  auto bias = convBias(n, cout);
+  if (failed(bias))
+    return failure();
+  return conv(n, constant(w->shape, w->data), *bias, cout, w->shape[2],
               w->shape[3], *stride, *pad, *dil, g0);
 }
 
@@ -402,17 +411,13 @@ LogicalResult NIRImporter::emitConv1d(const nir::Node &n) {
   if (g0 < 1 || shape[2] != w->shape[1] * g0)
     return error(n) << "weight takes " << w->shape[1] << " x " << g0
                     << " channels, the input has " << shape[2];
-  Value bias;
-  if (const nir::Array *bv = param(n, "bias", false)) {
-    if (bv->numel() != cout)
-      return error(n) << "bias has " << bv->numel() << " values for " << cout
-                      << " channels";
-    bias = constant({cout}, bv->data);
-  }
+  auto bias = convBias(n, cout);
+  if (failed(bias))
+    return failure();
   cur = reshapeTo(loc(n), {shape[0], shape[1], shape[2], 1, shape[3]});
   shape = {shape[0], shape[1], shape[2], 1, shape[3]};
   Value w2 = constant({cout, w->shape[1], 1, w->shape[2]}, w->data);
-  if (failed(conv(n, w2, bias, cout, 1, w->shape[2], {1, (*stride)[0]},
+  if (failed(conv(n, w2, *bias, cout, 1, w->shape[2], {1, (*stride)[0]},
                   {0, (*pad)[0]}, {1, (*dil)[0]}, g0)))
     return failure();
   cur = reshapeTo(loc(n), {shape[0], shape[1], shape[2], shape[4]});
