@@ -714,15 +714,19 @@ absl::StatusOr<Tensor> readout(const Tensor &x,
 // Attention
 //===----------------------------------------------------------------------===//
 
+int64_t keptHeadCount(double keepRatio, int64_t numHeads) {
+  const int64_t keep =
+      static_cast<int64_t>(std::ceil(keepRatio * double(numHeads) - 1e-9));
+  return std::clamp<int64_t>(keep, 1, std::max<int64_t>(1, numHeads));
+}
+
 std::vector<std::vector<int64_t>> keptHeads(const Tensor &q, int64_t numHeads,
                                             double keepRatio) {
   if (q.rank() != 4 || numHeads < 1 || q.dim(3) % numHeads)
     return {};
   const int64_t T = q.dim(0), B = q.dim(1), N = q.dim(2), C = q.dim(3);
   const int64_t d = C / numHeads;
-  // ceil(p * H), tolerant of decimal ratios such as 0.3 * 10.
-  int64_t keep = static_cast<int64_t>(std::ceil(keepRatio * numHeads - 1e-9));
-  keep = std::clamp<int64_t>(keep, 1, numHeads);
+  const int64_t keep = keptHeadCount(keepRatio, numHeads);
   std::vector<std::vector<int64_t>> result(B);
   for (int64_t b = 0; b < B; ++b) {
     std::vector<int64_t> score(numHeads, 0);

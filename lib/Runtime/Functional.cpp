@@ -338,6 +338,13 @@ void FunctionalRunner::recordOccupancy(int32_t graph, int32_t nodeIndex,
   if (it == owners.end())
     return;
   const Node &n = prog.graphs[graph].nodes[nodeIndex];
+  // Dynamic head pruning decides once per run which heads each batch
+  // element keeps; every product of the attention records it.
+  std::vector<std::vector<int64_t>> kept;
+  if (n.kind == NodeKind::Attention && n.ints.size() > 3 && n.ints[3] &&
+      n.ints[1] > 0 && n.reals.size() > 1 && !in.empty() && in[0] &&
+      in[0]->rank() == 4)
+    kept = ref::keptHeads(*in[0], n.ints[1], n.reals[1]);
   for (auto [li, k] : it->second) {
     const Tiling &t = prog.layers[li].tilings[k];
     TilingActivity &a = activity.layers[li][k];
@@ -419,9 +426,8 @@ void FunctionalRunner::recordOccupancy(int32_t graph, int32_t nodeIndex,
       const int64_t T = x.dim(0), B = x.dim(1), Ntok = x.dim(2),
                     Ch = x.dim(3), heads = n.ints[1];
       const int64_t d = heads ? Ch / heads : 0;
-      if (heads > 0 && B * heads == t.groups && d > 0 && n.ints.size() > 3 &&
-          n.ints[3] && n.reals.size() > 1)
-        recordKeptHeads(a, heads, ref::keptHeads(x, heads, n.reals[1]));
+      if (!kept.empty() && B * heads == t.groups && d > 0)
+        recordKeptHeads(a, heads, kept);
       if (heads > 0 && B * heads == t.groups && d > 0) {
         if (t.kind == TileKind::AndAccumulate && t.reduction == d &&
             t.vectors == T * Ntok) {

@@ -6,7 +6,6 @@
 #include "HeadPruning.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 
 namespace spikestack::rt {
@@ -130,9 +129,7 @@ std::vector<std::vector<int64_t>> denseKeptHeads(const Program &p, size_t l) {
     return {};
   const Node &n = g.nodes[size_t(layer.node)];
   const int64_t heads = n.ints[1];
-  // ref::keptHeads' count: ceil(p x heads), tolerant of decimal ratios.
-  const int64_t keep = std::clamp<int64_t>(
-      int64_t(std::ceil(n.reals[1] * double(heads) - 1e-9)), 1, heads);
+  const int64_t keep = ref::keptHeadCount(n.reals[1], heads);
   const auto &q = g.values[size_t(n.operands[0])].shape;
   const int64_t batch = q.size() == 4 ? q[1] : 1;
   std::vector<int64_t> first(static_cast<size_t>(keep));

@@ -217,6 +217,10 @@ struct AttentionParams {
   const Tensor *headGate = nullptr;
 };
 
+/// How many of `numHeads` heads dynamic head pruning keeps at ratio
+/// `keepRatio`: ceil(p x H) (tolerant of decimal ratios such as 0.3 x 10),
+/// at least 1 and at most H.
+int64_t keptHeadCount(double keepRatio, int64_t numHeads);
 /// Heads kept per batch element by dynamic head pruning (sorted indices).
 std::vector<std::vector<int64_t>> keptHeads(const Tensor &q, int64_t numHeads,
                                             double keepRatio);
