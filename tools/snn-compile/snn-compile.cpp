@@ -71,16 +71,6 @@ static cl::opt<bool> rowTiles(
     cl::desc("Split layers along their vectors (default true; "
              "--row-tiles=false: no replicated weights)"),
     cl::init(true), cl::cat(category));
-static cl::opt<double> nirDt(
-    "nir-dt",
-    cl::desc("A NIR graph (MODEL.nir): the time step, in the unit of its "
-             "tau (default 1; docs/nir.md)"),
-    cl::init(1.0), cl::cat(category));
-static cl::opt<int64_t> nirTimeSteps(
-    "nir-time-steps",
-    cl::desc("A NIR graph: time steps T of the input [T, 1, ...] (default "
-             "1)"),
-    cl::init(1), cl::cat(category));
 static cl::opt<double> headKeepRatio(
     "head-keep-ratio",
     cl::desc("Dynamic head pruning (D3): each spiking attention keeps the "
@@ -152,8 +142,9 @@ int main(int argc, char **argv) {
   spikestack::snn::registerSNNPipelines();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  if (auto *shape = cl::getRegisteredOptions().lookup("input-shape"))
-    shape->addCategory(category);
+  for (const char *name : {"input-shape", "nir-dt", "nir-time-steps"})
+    if (auto *o = cl::getRegisteredOptions().lookup(name))
+      o->addCategory(category);
   for (const char *name : shownMLIROptions)
     if (auto *o = cl::getRegisteredOptions().lookup(name))
       o->addCategory(mlirCategory);
@@ -184,10 +175,8 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   OwningOpRef<ModuleOp> module;
   if (llvm::StringRef(input).ends_with(".nir")) {
-    spikestack::NIRImportOptions nir;
-    nir.dt = nirDt;
-    nir.timeSteps = nirTimeSteps;
-    module = spikestack::importNIR(input, &context, nir);
+    module = spikestack::importNIR(
+        input, &context, spikestack::nirImportOptionsFromCommandLine());
   } else {
     spikestack::ONNXImportOptions options;
     std::string message;

@@ -64,17 +64,6 @@ static cl::opt<std::string> output("o",
                                    cl::value_desc("FILE"), cl::init("-"),
                                    cl::cat(category));
 
-static cl::opt<double> nirDt(
-    "nir-dt",
-    cl::desc("--import-nir: the time step, in the unit of the graph's tau "
-             "(seconds for most frameworks; default 1)"),
-    cl::init(1.0), cl::cat(category));
-static cl::opt<int64_t> nirTimeSteps(
-    "nir-time-steps",
-    cl::desc("--import-nir: time steps T of the imported function's input "
-             "[T, 1, ...] (default 1)"),
-    cl::init(1), cl::cat(category));
-
 static int error(const std::string &message) {
   llvm::errs() << "snn-translate: error: " << message << "\n";
   return 1;
@@ -108,10 +97,8 @@ static int importONNXMain(MLIRContext &context) {
 }
 
 static int importNIRMain(MLIRContext &context) {
-  spikestack::NIRImportOptions options;
-  options.dt = nirDt;
-  options.timeSteps = nirTimeSteps;
-  return writeModule(spikestack::importNIR(input, &context, options));
+  return writeModule(spikestack::importNIR(
+      input, &context, spikestack::nirImportOptionsFromCommandLine()));
 }
 
 static int exportMain(MLIRContext &context) {
@@ -145,8 +132,9 @@ int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
-  if (auto *shape = cl::getRegisteredOptions().lookup("input-shape"))
-    shape->addCategory(category);
+  for (const char *name : {"input-shape", "nir-dt", "nir-time-steps"})
+    if (auto *o = cl::getRegisteredOptions().lookup(name))
+      o->addCategory(category);
   // The printer and context flags that apply to --import-onnx's output and
   // to reading MLIR; the other MLIR flags work but are not listed.
   static cl::OptionCategory mlirCategory("MLIR options");

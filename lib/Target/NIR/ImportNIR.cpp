@@ -27,6 +27,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <cmath>
 #include <optional>
@@ -125,6 +126,12 @@ private:
         b, fileLoc, f32(s), DenseElementsAttr::get(f32(s), ArrayRef<float>(f)));
   }
 
+  /// A node type the importer maps and the member that emits it.
+  struct Primitive {
+    const char *type;
+    LogicalResult (*emit)(NIRImporter &, const nir::Node &);
+  };
+  static ArrayRef<Primitive> primitives();
   LogicalResult emit(const nir::Node &n);
   LogicalResult emitAffine(const nir::Node &n, bool bias);
   LogicalResult emitConv(const nir::Node &n);
@@ -224,34 +231,58 @@ OwningOpRef<ModuleOp> NIRImporter::run() {
   return module;
 }
 
+/// The node types the importer maps between Input and Output, in the
+/// order its messages list them (docs/nir.md).
+ArrayRef<NIRImporter::Primitive> NIRImporter::primitives() {
+  static const Primitive table[] = {
+      {"Affine", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitAffine(n, true);
+       }},
+      {"Linear", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitAffine(n, false);
+       }},
+      {"Conv1d", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitConv1d(n);
+       }},
+      {"Conv2d", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitConv(n);
+       }},
+      {"SumPool2d", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitSumPool(n);
+       }},
+      {"AvgPool2d", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitAvgPool(n);
+       }},
+      {"Flatten", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitFlatten(n);
+       }},
+      {"Scale", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitScale(n);
+       }},
+      {"LIF", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitNeuron(n, true);
+       }},
+      {"IF", [](NIRImporter &i, const nir::Node &n) {
+         return i.emitNeuron(n, false);
+       }},
+  };
+  return table;
+}
+
 LogicalResult NIRImporter::emit(const nir::Node &n) {
   if (!n.unreadable.empty())
     return error(n) << "parameter '" << n.unreadable.front()
                     << "' is a group or a string (a nested graph?); "
                     << "SpikeStack imports flat graphs of numeric parameters";
-  if (n.type == "Affine")
-    return emitAffine(n, true);
-  if (n.type == "Linear")
-    return emitAffine(n, false);
-  if (n.type == "Conv2d")
-    return emitConv(n);
-  if (n.type == "SumPool2d")
-    return emitSumPool(n);
-  if (n.type == "AvgPool2d")
-    return emitAvgPool(n);
-  if (n.type == "Conv1d")
-    return emitConv1d(n);
-  if (n.type == "Scale")
-    return emitScale(n);
-  if (n.type == "Flatten")
-    return emitFlatten(n);
-  if (n.type == "LIF")
-    return emitNeuron(n, true);
-  if (n.type == "IF")
-    return emitNeuron(n, false);
-  return error(n) << "unsupported node type (SpikeStack imports Input, "
-                     "Output, Affine, Linear, Conv1d, Conv2d, SumPool2d, "
-                     "AvgPool2d, Flatten, Scale, LIF and IF; docs/nir.md)";
+  ArrayRef<Primitive> all = primitives();
+  for (const Primitive &p : all)
+    if (n.type == p.type)
+      return p.emit(*this, n);
+  auto diag = error(n) << "unsupported node type (SpikeStack imports Input, "
+                          "Output";
+  for (size_t i = 0; i < all.size(); ++i)
+    diag << (i + 1 == all.size() ? " and " : ", ") << all[i].type;
+  return diag << "; docs/nir.md)";
 }
 
 LogicalResult NIRImporter::emitAffine(const nir::Node &n, bool withBias) {
@@ -513,6 +544,24 @@ LogicalResult NIRImporter::emitNeuron(const nir::Node &n, bool leaky) {
 }
 
 } // namespace
+
+static llvm::cl::opt<double> nirDtOption(
+    "nir-dt",
+    llvm::cl::desc("A NIR graph: the time step, in the unit of its tau "
+                   "(seconds for most frameworks; default 1; docs/nir.md)"),
+    llvm::cl::init(1.0));
+static llvm::cl::opt<int64_t> nirTimeStepsOption(
+    "nir-time-steps",
+    llvm::cl::desc("A NIR graph: time steps T of the imported function's "
+                   "input [T, 1, ...] (default 1)"),
+    llvm::cl::init(1));
+
+NIRImportOptions spikestack::nirImportOptionsFromCommandLine() {
+  NIRImportOptions options;
+  options.dt = nirDtOption;
+  options.timeSteps = nirTimeStepsOption;
+  return options;
+}
 
 OwningOpRef<ModuleOp> spikestack::importNIR(const std::string &path,
                                             MLIRContext *context,

@@ -20,6 +20,11 @@ struct NIRImportOptions {
   int64_t timeSteps = 1;  ///< T of the imported function's input
 };
 
+/// The options of the tools' command lines (--nir-dt, --nir-time-steps,
+/// registered by this library for every tool that links it; the tools
+/// list them with cl::getRegisteredOptions().lookup).
+NIRImportOptions nirImportOptionsFromCommandLine();
+
 /// Imports the NIR file at `path`; on failure emits the error (naming the
 /// NIR node at fault) and returns null.
 mlir::OwningOpRef<mlir::ModuleOp> importNIR(const std::string &path,
