@@ -97,7 +97,7 @@ def test_corner_changes_energy_only(program, image):
     assert hot_report.energy_pj > typical_report.energy_pj
 
 
-def test_errors(program, image):
+def test_errors(program, image, tmp_path):
     with pytest.raises(ValueError, match="cannot read program"):
         spikestack.Program.load("/nonexistent/model.snnp")
     with pytest.raises(ValueError, match="missing input 'image'"):
@@ -116,7 +116,7 @@ def test_errors(program, image):
     with pytest.raises(FileNotFoundError):
         spikestack.compile("/nonexistent.onnx")
     with pytest.raises(ValueError, match="no run yet"):
-        spikestack.Program.load(program.path).trace("/tmp/never.json")
+        spikestack.Program.load(program.path).trace(tmp_path / "never.json")
 
 
 def test_compile_torch_module_and_compare():
