@@ -32,7 +32,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler pybind11-dev python3-dev
   python3 python3-numpy python3-onnx python3-torch python3-matplotlib
   python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
-  libhdf5-dev python3-h5py
+  libhdf5-dev python3-h5py python3-distributed python3-yaml python3-tqdm
   clang-22 libclang-rt-22-dev time nlohmann-json3-dev zlib1g-dev
 )
 

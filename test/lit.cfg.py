@@ -37,6 +37,14 @@ if config.python_bindings == "ON":
     config.substitutions.append(
         ("%spikestack_build", config.spikestack_obj_root))
 
+# Dask distributed, PyYAML and tqdm for spikestack.dse (test/Python/dse.test).
+import subprocess
+if subprocess.run([config.python_executable, "-c",
+                   "import distributed, yaml, tqdm"],
+                  stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("dask")
+
 tools = ["snn-opt", "snn-run", "snn-interpret", "snn-translate", "snn-target", "snn-compile",
          "snn-asm"]
 llvm_config.add_tool_substitutions(tools, [config.spikestack_tools_dir])

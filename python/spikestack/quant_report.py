@@ -184,10 +184,8 @@ def main(argv=None) -> int:
                          ("equal" if o["argmax_equal_reference"] else "DIFFERENT"))
             print(line)
     if args.json:
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(report, f, indent=1)
-        os.replace(tmp, args.json)
+        from .output import write_text
+        write_text(args.json, json.dumps(report, indent=1))
     return 0
 
 

@@ -9,6 +9,7 @@
 // is the user-facing wrapper.
 //
 //===----------------------------------------------------------------------===//
+#include "spikestack/Hardware/PhysicalModel.h"
 #include "spikestack/Hardware/Target.h"
 #include "spikestack/Runtime/Executor.h"
 #include "spikestack/Runtime/Program.h"
@@ -135,6 +136,71 @@ private:
   std::unique_ptr<rt::Executor> exec;
 };
 
+/// What a target is before anything is compiled for it (snn-target's
+/// numbers): areas, the effective clock, cores, SRAM. Loading errors
+/// (ValueError) name the field at fault.
+py::dict describeTarget(const std::string &nameOrPath,
+                        const std::string &corner) {
+  hw::Target t = take(hw::loadTarget(nameOrPath));
+  if (!corner.empty())
+    if (absl::Status st = hw::selectCorner(t, corner); !st.ok())
+      raise(st);
+  hw::PhysicalModel pm = take(hw::PhysicalModel::build(t));
+  py::dict d, tiers;
+  int64_t cores = 0, pes = 0, lifUnits = 0, weightBytes = 0, actBytes = 0,
+          anyBytes = 0;
+  for (size_t i = 0; i < t.tiers.size(); ++i) {
+    tiers[t.tiers[i].name.c_str()] = pm.tierFootprint(int(i));
+    for (const hw::Block &b : t.tiers[i].blocks) {
+      if (b.kind == hw::BlockKind::Core) {
+        ++cores;
+        pes += b.core.rows * b.core.cols;
+        lifUnits += b.core.lifUnits;
+        continue;
+      }
+      int64_t &bytes = b.sram.holds == hw::SramRole::Weights ? weightBytes
+                       : b.sram.holds == hw::SramRole::Activations
+                           ? actBytes
+                           : anyBytes;
+      bytes += b.sram.capacityBytes;
+    }
+  }
+  d["name"] = t.name;
+  d["corner"] = t.tech.corner;
+  d["tiers"] = t.tiers.size();
+  d["tier_footprint_mm2"] = tiers;
+  d["footprint_mm2"] = pm.stackFootprint();
+  d["silicon_mm2"] = pm.siliconArea();
+  d["clock_mhz"] = t.clockMhz;
+  d["effective_clock_mhz"] = pm.effectiveClockMhz();
+  d["longest_wire_mm"] = pm.longestWireMm();
+  d["cores"] = cores;
+  d["pes"] = pes;
+  d["lif_units"] = lifUnits;
+  d["weight_sram_bytes"] = weightBytes;
+  d["activation_sram_bytes"] = actBytes;
+  d["sram_bytes"] = weightBytes + actBytes + anyBytes;
+  d["dram_bits_per_cycle"] = pm.dramBitsPerCycle();
+  py::list links;
+  for (const hw::VerticalLink &l : t.links) {
+    py::dict ld;
+    ld["lower"] = t.tiers[size_t(l.lower)].name;
+    ld["upper"] = t.tiers[size_t(l.upper)].name;
+    ld["bond_pitch_um"] = l.bondPitchUm;
+    ld["signal_fraction"] = l.signalFraction;
+    ld["energy_pj_per_bit"] = l.energyPjPerBit;
+    ld["latency_cycles"] = l.latencyCycles;
+    ld["signal_bits_per_cycle"] = pm.verticalBitsPerCycle(l);
+    links.append(ld);
+  }
+  d["vertical_links"] = links;
+  py::dict tech; // the technology's values at the corner in effect
+  for (const auto &[key, unit] : hw::technologyKeys())
+    tech[key.c_str()] = t.tech[key];
+  d["technology"] = tech;
+  return d;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_runtime, m) {
@@ -151,4 +217,6 @@ PYBIND11_MODULE(_runtime, m) {
       .def("target_name", &LoadedProgram::targetName)
       .def("corner", &LoadedProgram::corner);
   m.def("presets", &hw::presetNames);
+  m.def("describe_target", &describeTarget, py::arg("target"),
+        py::arg("corner") = "");
 }

@@ -1,0 +1,230 @@
+"""Runs a sweep on Dask distributed: a LocalCluster by default (one
+single-threaded worker process per core), an existing cluster when given
+its scheduler address. One task per point; the client writes each
+finished point to SQLite at once, so a killed sweep resumes where it
+stopped (points whose key is in the database are not computed again).
+
+Fast mode evaluates every point with the static estimate (compile, no
+executor run), then re-runs the best points of each model on the
+executor: per model, the ``rerun_top`` best by estimated energy-delay
+product among the 2D points and as many among the 3D ones (the two sides
+of the report's comparison)."""
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+
+from .evaluate import evaluate
+from .models import read_bytes
+from .store import Store, target_json
+from .sweep import COMPILE_AXES, point_key
+from .targets import Base, TargetError, generate
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _tasks(sweep, base):
+    """(task, static row) per point, in sweep order; a point whose target
+    cannot be built is a finished row (stage "target") with no task."""
+    out = []
+    for p in sweep.points:
+        options = {k: p.values.get(k, d) for k, (_, d) in COMPILE_AXES.items()}
+        row = {"sweep": sweep.name, "point_index": p.index,
+               "model": p.model.name, "model_sha256": p.model.sha256}
+        try:
+            stack = p.values.get("stacking", base.values["stacking"])
+            target, values = generate(base, p.values, f"dse-{stack}")
+        except TargetError as e:
+            values = dict({k: v for k, v in base.values.items()
+                           if not k.startswith("_")}, **p.values)
+            row.update(values, **options)
+            row["key"] = point_key(p.model, options, {"values": values})
+            row.update(status="error", stage="target", error=str(e))
+            out.append((None, row))
+            continue
+        row.update(values, **options)
+        row["target_json"] = target_json(target)
+        row["key"] = point_key(p.model, options, {
+            "target": target, "technology": base.described["technology"]})
+        task = {"key": row["key"], "model_sha256": p.model.sha256,
+                "model_name": p.model.name,
+                "model_suffix": os.path.splitext(p.model.path)[1],
+                "options": options, "target": target, "values": values,
+                "constraints": [c.text for c in sweep.constraints]}
+        out.append((task, row))
+    return out
+
+
+def _client(scheduler, workers, stack):
+    """A client of the cluster at ``scheduler``, or of a new LocalCluster
+    of ``workers`` single-threaded worker processes (its scratch space a
+    temporary directory of this session); closed when ``stack`` unwinds."""
+    import logging
+    import tempfile
+    from dask.distributed import Client, LocalCluster
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+        stack.callback(_quietly, client.close)
+        return client
+    scratch = stack.enter_context(
+        tempfile.TemporaryDirectory(prefix="spikestack-dask-"))
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                           processes=True, dashboard_address=None,
+                           local_directory=scratch,
+                           silence_logs=logging.ERROR)
+    stack.callback(_quietly, cluster.close)
+    client = Client(cluster)
+    stack.callback(_quietly, client.close)
+    return client
+
+
+def _quietly(close):
+    with contextlib.suppress(Exception):
+        close(timeout=10)
+
+
+def _progress(total, desc, enabled):
+    from tqdm import tqdm
+    # disable=None: a bar on a terminal, none in a log file
+    return tqdm(total=total, desc=desc, unit="pt",
+                disable=None if enabled else True,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+class SweepRun:
+    """One session of a sweep against a database."""
+
+    def __init__(self, sweep, db, scheduler=None, workers=None, cache=None,
+                 progress=True, log=sys.stderr):
+        self.sweep, self.scheduler, self.log = sweep, scheduler, log
+        self.workers = workers or os.cpu_count() or 1
+        self.cache, self.progress = cache, progress
+        self.store = Store(db)
+        self.computed = self.skipped = 0
+        self.client = None
+
+    def run(self):
+        for m in self.sweep.models:
+            m.resolve(self.cache)
+        base = Base(self.sweep.base_target)
+        tasks = _tasks(self.sweep, base)
+        session = self.store.begin_session(
+            self.sweep, None if self.scheduler else self.workers,
+            self.scheduler)
+        old = {s: signal.signal(s, _on_signal)
+               for s in (signal.SIGTERM, signal.SIGINT)}
+        interrupted = False
+        try:
+            with contextlib.ExitStack() as stack:
+                first = "run" if self.sweep.mode == "full" else "estimate"
+                self._phase(stack, tasks, first, session)
+                if self.sweep.mode == "fast":
+                    chosen = self._rerun_choice(tasks)
+                    self._phase(stack, chosen, "run", session)
+        except (Interrupted, KeyboardInterrupt):
+            interrupted = True
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+            self.store.end_session(session, self.computed, self.skipped,
+                                   interrupted)
+        return not interrupted
+
+    def _phase(self, stack, tasks, mode, session):
+        done = self.store.done([r["key"] for _, r in tasks], mode == "run")
+        pending = [(t, r) for t, r in tasks if r["key"] not in done]
+        self.skipped += len(tasks) - len(pending)
+        print(f"spikestack.dse: {self.sweep.name}: {len(tasks)} points "
+              f"({mode}), {len(tasks) - len(pending)} already in "
+              f"{self.store.path}, {len(pending)} to compute",
+              file=self.log, flush=True)
+        for task, row in pending:  # target errors need no worker
+            if task is None:
+                self._put(row, session)
+        pending = [(t, r) for t, r in pending if t is not None]
+        if not pending:
+            return
+        if self.client is None:
+            self.client = _client(self.scheduler, self.workers, stack)
+        self._compute(pending, mode, session)
+
+    def _compute(self, pending, mode, session):
+        from dask.distributed import as_completed
+        data = {}
+        for m in self.sweep.models:
+            if any(t["model_sha256"] == m.sha256 for t, _ in pending):
+                data[m.sha256] = self.client.scatter(
+                    (read_bytes(m.path), read_bytes(m.input_path)),
+                    hash=False)
+        futures = {}
+        for task, row in pending:
+            f = self.client.submit(evaluate, dict(task, mode=mode),
+                                   data[task["model_sha256"]], pure=False)
+            futures[f] = row
+        bar = _progress(len(futures), self.sweep.name, self.progress)
+        try:
+            for f in as_completed(list(futures)):
+                row = dict(futures.pop(f))
+                try:
+                    row.update(f.result())
+                except Exception as e:  # the worker died or could not import
+                    row.update(status="error", stage="worker",
+                               error=f"{type(e).__name__}: {e}")
+                self._put(row, session)
+                f.release()
+                bar.update(1)
+        finally:
+            bar.close()
+            for f in futures:
+                f.cancel()
+
+    def _put(self, row, session):
+        row.update(session=session, computed_at=time.time())
+        self.store.put(row)
+        self.computed += 1
+
+    def _rerun_choice(self, tasks):
+        """The points fast mode re-runs on the executor."""
+        by_key = {r["key"]: (t, r) for t, r in tasks if t is not None}
+        rows = self.store.rows("status = 'ok'")
+        chosen = []
+        for model in {r["model"] for r in rows}:
+            for flat in (True, False):
+                side = [r for r in rows if r["model"] == model and
+                        r["key"] in by_key and
+                        (r["stacking"] == "2d") == flat and
+                        r["est_edp_uj_us"] is not None]
+                side.sort(key=lambda r: (r["est_edp_uj_us"], r["key"]))
+                chosen += [by_key[r["key"]]
+                           for r in side[:self.sweep.rerun_top]]
+        chosen.sort(key=lambda tr: tr[1]["point_index"])
+        return chosen
+
+
+def summary(db):
+    """One line per model: points ok / failed / rejected."""
+    store = Store(db)
+    lines = []
+    for (model,) in store.db.execute("SELECT DISTINCT model FROM points "
+                                     "ORDER BY model"):
+        counts = dict(store.db.execute(
+            "SELECT status, COUNT(*) FROM points WHERE model=? GROUP BY "
+            "status", (model,)).fetchall())
+        lines.append(f"  {model}: {counts.get('ok', 0)} ok, "
+                     f"{counts.get('error', 0)} failed, "
+                     f"{counts.get('rejected', 0)} rejected")
+    store.close()
+    return "\n".join(lines)
+
+
+def dump(db):
+    return json.dumps(Store(db).canonical())

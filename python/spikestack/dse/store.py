@@ -1,0 +1,140 @@
+"""The results database (SQLite): one row per point, every axis value,
+every report number, errors as data. Written by one process (the sweep's
+client), one committed transaction per finished point, so an interrupted
+sweep leaves only whole rows and resumes by skipping their keys.
+
+Tables:
+  points  the rows (columns below; ``report_json`` holds the whole report)
+  sweeps  one row per sweep session: name, file, start, end, workers,
+          points computed
+"""
+import json
+import sqlite3
+import time
+
+from .evaluate import RUN_COLUMNS, TEXT_RUN_COLUMNS
+from .sweep import AXES, AXIS_ORDER, STATIC_METRICS
+
+SCHEMA_VERSION = 1
+# Columns that depend on the machine and the moment, not on the point:
+# left out when two databases are compared for equal results.
+VOLATILE_COLUMNS = ("compile_s", "estimate_s", "run_s", "worker", "session",
+                    "computed_at")
+EST_COLUMNS = ("est_cycles", "est_energy_pj", "est_latency_us",
+               "est_energy_per_image_uj", "est_edp_uj_us", "est_error")
+
+
+def _columns():
+    cols = [("key", "TEXT PRIMARY KEY"), ("sweep", "TEXT"),
+            ("point_index", "INTEGER"), ("model", "TEXT"),
+            ("model_sha256", "TEXT")]
+    for a in AXIS_ORDER:
+        cols.append((a, "TEXT" if AXES[a][0] is str else
+                     "INTEGER" if AXES[a][0] is int else "REAL"))
+    cols += [("status", "TEXT"), ("stage", "TEXT"), ("error", "TEXT"),
+             ("evaluated", "TEXT")]
+    cols += [(m, "REAL") for m in STATIC_METRICS if m not in AXES]
+    cols += [(m, "REAL") for m in RUN_COLUMNS]
+    cols += [(m, "TEXT") for m in TEXT_RUN_COLUMNS]
+    cols += [(m, "REAL") for m in EST_COLUMNS]
+    cols += [("tier_footprint_json", "TEXT"), ("target_json", "TEXT"),
+             ("report_json", "TEXT"), ("compile_s", "REAL"),
+             ("estimate_s", "REAL"), ("run_s", "REAL"), ("worker", "TEXT"),
+             ("session", "INTEGER"), ("computed_at", "REAL")]
+    return cols
+
+
+COLUMNS = _columns()
+COLUMN_NAMES = [c for c, _ in COLUMNS]
+
+
+class Store:
+    def __init__(self, path):
+        self.path = path
+        self.db = sqlite3.connect(path)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        with self.db:
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta "
+                            "(key TEXT PRIMARY KEY, value TEXT)")
+            version = self.db.execute(
+                "SELECT value FROM meta WHERE key='schema_version'"
+            ).fetchone()
+            if version is None:
+                self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
+                                (str(SCHEMA_VERSION),))
+            elif int(version[0]) != SCHEMA_VERSION:
+                raise ValueError(f"{path}: results database schema version "
+                                 f"{version[0]}, this SpikeStack writes "
+                                 f"{SCHEMA_VERSION}; use a new --db")
+            self.db.execute("CREATE TABLE IF NOT EXISTS points (" + ", ".join(
+                f"{c} {t}" for c, t in COLUMNS) + ")")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS sweeps (session INTEGER PRIMARY "
+                "KEY, name TEXT, file TEXT, mode TEXT, workers INTEGER, "
+                "scheduler TEXT, started REAL, finished REAL, computed "
+                "INTEGER, skipped INTEGER, interrupted INTEGER)")
+
+    def close(self):
+        self.db.close()
+
+    def begin_session(self, sweep, workers, scheduler):
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO sweeps (name, file, mode, workers, scheduler, "
+                "started, computed, skipped, interrupted) VALUES "
+                "(?, ?, ?, ?, ?, ?, 0, 0, 1)",
+                (sweep.name, sweep.path, sweep.mode, workers, scheduler,
+                 time.time()))
+        return cur.lastrowid
+
+    def end_session(self, session, computed, skipped, interrupted):
+        with self.db:
+            self.db.execute(
+                "UPDATE sweeps SET finished=?, computed=?, skipped=?, "
+                "interrupted=? WHERE session=?",
+                (time.time(), computed, skipped, int(interrupted), session))
+
+    def done(self, keys, need_run):
+        """The keys among ``keys`` already evaluated: any status but
+        rejected (a constraint may have changed); ``need_run``: only rows
+        the executor ran (or that failed)."""
+        out = set()
+        keys = list(keys)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = ("SELECT key, status, evaluated FROM points WHERE key IN (" +
+                 ",".join("?" * len(chunk)) + ")")
+            for r in self.db.execute(q, chunk):
+                if r["status"] == "rejected":
+                    continue
+                if need_run and r["status"] == "ok" and r["evaluated"] != "run":
+                    continue
+                out.add(r["key"])
+        return out
+
+    def put(self, row):
+        """Inserts or replaces one row, committed at once."""
+        cols = [c for c in COLUMN_NAMES if c in row]
+        with self.db:
+            self.db.execute(
+                f"INSERT OR REPLACE INTO points ({', '.join(cols)}) VALUES "
+                f"({', '.join('?' * len(cols))})", [row[c] for c in cols])
+
+    def rows(self, where="1", args=()):
+        return [dict(r) for r in self.db.execute(
+            f"SELECT * FROM points WHERE {where} ORDER BY model, point_index, "
+            "key", args)]
+
+    def canonical(self):
+        """Every row without the volatile columns, ordered: what two runs
+        of one sweep must agree on."""
+        keep = [c for c in COLUMN_NAMES if c not in VOLATILE_COLUMNS]
+        return [tuple(r[c] for c in keep)
+                for r in self.db.execute(f"SELECT {', '.join(keep)} FROM "
+                                         "points ORDER BY key")]
+
+
+def target_json(target):
+    return json.dumps(target, sort_keys=True)

@@ -1,0 +1,44 @@
+"""The one output writer of SpikeStack's Python tools, with the C++
+tools' rules (docs/robustness.md): ``-`` is standard output; a device or
+FIFO is written directly; anything else is written to a temporary file
+beside it and renamed over it, so a reader never sees half a file and a
+failed write leaves the old file."""
+import os
+import stat
+import sys
+import tempfile
+
+
+def write_text(path, text):
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path, data):
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(f"{path}: is a directory")
+        with open(path, "wb") as f:  # a device or FIFO: write in place
+            f.write(data)
+        return
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if mode is None:  # a new file: what open() would have made
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, stat.S_IMODE(mode))
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
