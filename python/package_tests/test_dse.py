@@ -1,0 +1,359 @@
+"""spikestack.dse (docs/dse.md): sweep files, generated targets, Pareto
+fronts, the recommendation, and sweeps on a Dask LocalCluster (2 and 1
+workers give the same database; a sweep killed midway resumes without
+computing a stored point again; failures are rows; fast mode).
+
+Expected numbers come from elsewhere: the shipped preset files (targets),
+hand-worked point sets (fronts, recommendation), snn-compile and snn-run
+on the command line (a database row)."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+MODELS = os.path.join(ROOT, "test", "data", "models")
+SMALL = os.path.join(ROOT, "examples", "dse", "small.yaml")
+
+from spikestack import _native  # noqa: E402
+from spikestack.dse import pareto, report  # noqa: E402
+from spikestack.dse.store import Store  # noqa: E402
+from spikestack.dse.sweep import Sweep, SweepError  # noqa: E402
+from spikestack.dse.targets import Base, TargetError, generate  # noqa: E402
+
+
+def write(tmp_path, text, name="sweep.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def dse(*args, check=True, **kw):
+    """python -m spikestack.dse ARGS; returns the CompletedProcess."""
+    proc = subprocess.run([sys.executable, "-m", "spikestack.dse", *args,
+                           "--no-progress"] if args[0] != "report" else
+                          [sys.executable, "-m", "spikestack.dse", *args],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, **kw)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+MODEL_LINE = (f"  - {{name: c1, onnx: {MODELS}/spikformer-c1-128.onnx}}\n")
+
+
+# --------------------------------------------------------------- sweep files
+
+def test_expansion_products_grids_and_ranges(tmp_path):
+    s = Sweep(write(tmp_path, "models:\n" + MODEL_LINE + """
+axes:
+  cores: [4, 8]
+  weight_bank_kib: {from: 32, to: 256, times: 2}
+  clock_mhz: {from: 400, to: 500, step: 50}
+grids:
+  - {stacking: [2d, 3d-mol]}
+  - {stacking: [3d-mol], dram_gb_s: [25.6]}
+"""))
+    # 2 x 4 x 3 for each of 2 + 1 stackings
+    assert len(s.points) == 2 * 4 * 3 * 3
+    kibs = sorted({p.values["weight_bank_kib"] for p in s.points})
+    assert kibs == [32.0, 64.0, 128.0, 256.0]
+    assert sorted({p.values["clock_mhz"] for p in s.points}) == [400, 450, 500]
+    assert [p.index for p in s.points] == list(range(len(s.points)))
+    assert Sweep(s.path).points[5].values == s.points[5].values
+
+
+@pytest.mark.parametrize("body, message", [
+    ("axes: {corez: [4]}", "sweep.yaml.axes.corez: unknown axis 'corez'"),
+    ("axes: {cores: [4, x]}", "sweep.yaml.axes.cores[1]: must be a number, "
+                              "got 'x'"),
+    ("axes: {cores: [4.5]}", "axes.cores[0]: must be an integer"),
+    ("axes: {cores: []}", "axes.cores: an empty list"),
+    ("axes: {cores: [4, 4]}", "axes.cores: a value is listed twice"),
+    ("axes: {clock_mhz: {from: 1, to: 2}}", "a range is {from, to, step}"),
+    ("axes: {clock_mhz: {from: 1, to: 9, times: 1}}", "times: must be > 1"),
+    ("axes: {clock_mhz: [.nan]}", "must be a finite number >= 0"),
+    ("mode: slow", "sweep.yaml.mode: must be full or fast"),
+    ("colour: red", "unknown key(s) ['colour']"),
+    ("constraints: ['area < 3']", "constraints[0]: must be 'METRIC OP NUMBER'"),
+    ("weight_bits: [8]\naxes: {weight_bits: [4]}", "weight_bits is given twice"),
+])
+def test_sweep_errors_name_the_entry(tmp_path, body, message):
+    with pytest.raises(SweepError) as e:
+        Sweep(write(tmp_path, "models:\n" + MODEL_LINE + body))
+    assert message in str(e.value)
+
+
+def test_sweep_file_errors(tmp_path):
+    with pytest.raises(SweepError, match="models\\[0\\].onnx: no file"):
+        Sweep(write(tmp_path, "models:\n  - {onnx: nothere.onnx}\n"))
+    with pytest.raises(SweepError, match="must be a mapping"):
+        Sweep(write(tmp_path, "- 1\n- 2\n"))
+    with pytest.raises(SweepError, match="not valid YAML"):
+        Sweep(write(tmp_path, "models: [\n"))
+    proc = dse(str(tmp_path / "absent.yaml"), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("spikestack.dse: error: cannot read")
+    assert "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------- generated targets
+
+def describe(target, tmp_path, name):
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(target))
+    return _native.runtime().describe_target(str(path))
+
+
+@pytest.mark.parametrize("stacking", ["2d", "3d-mol", "3d-lol"])
+def test_generated_targets_equal_the_presets(tmp_path, stacking):
+    """From 3d-mol's templates, each stacking rebuilds the preset of that
+    name: same footprint, silicon, clock, tiers (the presets are
+    hand-written files)."""
+    target, values = generate(Base("3d-mol"), {"stacking": stacking}, "g")
+    ours = describe(target, tmp_path, stacking)
+    preset = _native.runtime().describe_target(stacking)
+    for k in ("footprint_mm2", "silicon_mm2", "effective_clock_mhz",
+              "tiers", "pes", "sram_bytes", "weight_sram_bytes"):
+        assert ours[k] == pytest.approx(preset[k], rel=1e-12), k
+    assert values["stacking"] == stacking and values["cores"] == 8
+
+
+def test_axes_reach_the_target(tmp_path):
+    target, _ = generate(Base("3d-mol"), {
+        "stacking": "3d-mol-3", "cores": 6, "array_rows": 16,
+        "array_cols": 64, "weight_banks": 5, "weight_bank_kib": 256,
+        "act_banks": 2, "act_bank_kib": 32, "bond_pitch_um": 4.5,
+        "clock_mhz": 400, "dram_gb_s": 25.6, "dram_channels": 2,
+        "corner": "hot"}, "g")
+    d = describe(target, tmp_path, "n")
+    assert d["tiers"] == 3 and d["cores"] == 6 and d["pes"] == 6 * 16 * 64
+    assert d["weight_sram_bytes"] == 5 * 256 * 1024
+    assert d["activation_sram_bytes"] == 2 * 32 * 1024
+    assert d["corner"] == "hot" and d["clock_mhz"] == 400
+    assert [len(t["blocks"]) for t in target["tiers"]] == [6, 3 + 1, 2 + 1]
+    assert all(l["bond_pitch_um"] == 4.5 for l in d["vertical_links"])
+    # SRAM area 1.5 mm2/MiB: 1.25 + 0.0625 MiB on the two memory tiers
+    assert d["silicon_mm2"] - d["tier_footprint_mm2"]["logic"] == \
+        pytest.approx(1.5 * (5 * 0.25 + 2 / 32), rel=0.35)
+    with pytest.raises(TargetError, match="3d-lol-4 needs at least 4 cores"):
+        generate(Base("3d-mol"), {"stacking": "3d-lol-4", "cores": 2}, "g")
+    with pytest.raises(TargetError, match="stacking: must be"):
+        generate(Base("3d-mol"), {"stacking": "4d"}, "g")
+
+
+# ------------------------------------------------------ fronts, recommendation
+
+def test_pareto_front_hand_worked():
+    pts = {"a": (1, 9, 5), "b": (2, 4, 5), "c": (3, 4, 5), "d": (2, 4, 5),
+           "e": (9, 1, 5), "f": (5, 5, 1), "g": (5, 5, 2), "h": (None, 1, 1)}
+    front = pareto.front(list(pts), lambda k: pts[k])
+    # c is dominated by b; g by f; h has no latency; b and d tie
+    assert front == ["a", "b", "d", "e", "f"]
+    assert pareto.dominates((1, 1), (1, 2)) and not pareto.dominates((1, 1),
+                                                                    (1, 1))
+
+
+def row(stacking, latency, energy, footprint, **kw):
+    r = {"stacking": stacking, "latency_us": latency,
+         "energy_per_image_uj": energy, "footprint_mm2": footprint,
+         "edp_uj_us": latency * energy, "key": f"{stacking}{latency}",
+         "act_banks": 4, "act_bank_kib": 64, "weight_banks": 8,
+         "weight_bank_kib": 128, "cores": 8, "array_rows": 32,
+         "array_cols": 32, "clock_mhz": 500, "corner": "typical",
+         "weight_bits": 8, "head_keep_ratio": 1.0}
+    r.update(kw)
+    return r
+
+
+def test_recommendation_against_2d_of_the_same_footprint():
+    rows = [row("3d-mol", 78, 62, 3.3), row("2d", 100, 100, 3.4),
+            row("2d", 90, 200, 6.0), row("2d", 60, 150, 9.0)]
+    c = report.comparisons(rows)
+    assert c["fp2"]["footprint_mm2"] == 3.4  # within 5 % of 3.3
+    assert c["lat2"]["latency_us"] == 60  # 2D within 3D's latency: 60, 78
+    text = report.recommendation("m", c)
+    assert text.startswith("For m, 3d-mol with 1.25 MiB SRAM (8 x 128 KiB "
+                           "weights) over 8 cores of 32x32 at 500 MHz: "
+                           "-38 % energy, -22 % latency against the best 2D "
+                           "point of the same footprint")
+    assert "3D is worth it" in text
+    worse = [row("3d-mol", 100, 120, 3.3), row("2d", 100, 100, 3.3)]
+    assert "3D does not pay" in report.recommendation(
+        "m", report.comparisons(worse))
+    alone = [row("3d-mol", 100, 120, 3.3), row("2d", 100, 100, 6.0)]
+    assert "no 2D point of the sweep fits that footprint (the smallest " \
+        "needs 6.00 mm2)" in report.recommendation(
+            "m", report.comparisons(alone))
+
+
+# --------------------------------------------------------- sweeps on Dask
+
+@pytest.fixture(scope="module")
+def small2(tmp_path_factory):
+    """The small sweep on 2 workers."""
+    db = str(tmp_path_factory.mktemp("small2") / "small.sqlite")
+    proc = dse(SMALL, "--db", db, "--workers", "2")
+    assert "40 points (run), 0 already in" in proc.stderr
+    return db
+
+
+def test_small_sweep_rows(small2):
+    rows = Store(small2).rows()
+    assert len(rows) == 40 and all(r["status"] == "ok" for r in rows)
+    assert {r["evaluated"] for r in rows} == {"run"}
+    for r in rows:  # the report's own numbers, flattened consistently
+        rep = json.loads(r["report_json"])
+        assert r["cycles"] == rep["cycles"]
+        assert r["energy_per_image_uj"] == pytest.approx(
+            rep["energy_pj"]["total"] * 1e-6)
+        assert r["edp_uj_us"] == pytest.approx(
+            r["energy_per_image_uj"] * r["latency_us"])
+        assert r["est_error"] == pytest.approx(
+            r["est_cycles"] / r["cycles"] - 1)
+    flat = [r["footprint_mm2"] for r in rows if r["stacking"] == "2d"]
+    stacked = [r["footprint_mm2"] for r in rows if r["stacking"] != "2d"]
+    assert min(flat) > max(stacked)
+
+
+def test_a_row_equals_the_command_line_tools(small2, tmp_path):
+    """One point compiled with snn-compile and run with snn-run."""
+    r = Store(small2).rows("model = 'sdtmoe-1-128' AND stacking = '3d-lol' "
+                           "AND cores = 4 AND weight_bank_kib = 64")[0]
+    (tmp_path / "t.json").write_text(r["target_json"])
+    subprocess.run([_native.tool("snn-compile"),
+                    f"{MODELS}/sdtmoe-1-128.onnx", "--target",
+                    str(tmp_path / "t.json"), "-o", str(tmp_path / "p.snnp")],
+                   check=True)
+    subprocess.run([_native.tool("snn-run"), str(tmp_path / "p.snnp"),
+                    "--input", f"image={MODELS}/sdtmoe-1-128.input.npy",
+                    "--output-dir", str(tmp_path / "out"), "--report",
+                    str(tmp_path / "r.json")], check=True,
+                   stdout=subprocess.DEVNULL)
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert r["cycles"] == rep["cycles"]
+    assert r["energy_pj"] == pytest.approx(rep["energy_pj"]["total"],
+                                           rel=1e-12)
+    assert r["footprint_mm2"] == pytest.approx(rep["footprint_mm2"])
+
+
+def test_one_worker_gives_the_same_database(small2, tmp_path):
+    db = str(tmp_path / "one.sqlite")
+    dse(SMALL, "--db", db, "--workers", "1")
+    assert Store(db).canonical() == Store(small2).canonical()
+
+
+def count(db):
+    try:
+        with sqlite3.connect(db) as c:
+            return c.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_sweep_resumes(small2, tmp_path):
+    """SIGKILL to the sweep and its workers midway; the rerun computes
+    only the missing points and ends with the uninterrupted database."""
+    db = str(tmp_path / "killed.sqlite")
+    proc = subprocess.Popen([sys.executable, "-m", "spikestack.dse", SMALL,
+                             "--db", db, "--workers", "2", "--no-progress"],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while count(db) < 4 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as c:
+        before = dict(c.execute("SELECT key, computed_at FROM points"))
+    assert 4 <= len(before) < 40, "the sweep was not stopped midway"
+    again = dse(SMALL, "--db", db, "--workers", "2")
+    assert (f"40 points (run), {len(before)} already in {db}, "
+            f"{40 - len(before)} to compute") in again.stderr
+    with sqlite3.connect(db) as c:
+        after = dict(c.execute("SELECT key, computed_at FROM points"))
+        sessions = c.execute("SELECT session, computed, interrupted FROM "
+                             "sweeps ORDER BY session").fetchall()
+    assert all(after[k] == t for k, t in before.items())  # not recomputed
+    assert sessions[1][1:] == (40 - len(before), 0)
+    assert Store(db).canonical() == Store(small2).canonical()
+    finished = dse(SMALL, "--db", db, "--workers", "2")
+    assert "40 already in" in finished.stderr and "0 to compute" in \
+        finished.stderr
+
+
+def test_failures_are_rows(tmp_path):
+    """A target that cannot be built, one the placer refuses and one a
+    constraint rejects are rows with their reasons; the rest run."""
+    sweep = write(tmp_path, "models:\n" + MODEL_LINE + """
+constraints: ["footprint_mm2 <= 5"]
+grids:
+  - {stacking: [3d-lol-8], cores: [4]}
+  - {stacking: [3d-mol], act_banks: [0], weight_banks: [1]}
+  - {stacking: [2d], cores: [8]}
+  - {stacking: [3d-mol], cores: [4]}
+""")
+    db = str(tmp_path / "f.sqlite")
+    dse(sweep, "--db", db, "--workers", "2")
+    rows = {r["point_index"]: r for r in Store(db).rows()}
+    assert rows[0]["stage"] == "target" and "needs at least 8 cores" in \
+        rows[0]["error"]
+    assert rows[1]["stage"] == "compile" and rows[1]["error"].startswith(
+        "c1:") and "no bank that holds activations" in rows[1]["error"]
+    assert rows[2]["status"] == "rejected" and rows[2]["error"] == (
+        f"footprint_mm2 = {rows[2]['footprint_mm2']:.6g} violates "
+        "footprint_mm2 <= 5")
+    assert rows[3]["status"] == "ok" and rows[3]["cycles"] > 0
+    text = dse("report", db).stdout
+    assert "4 points: 1 evaluated, 2 failed, 1 rejected" in text
+
+
+def test_fast_mode_reruns_the_best(tmp_path):
+    db = str(tmp_path / "fast.sqlite")
+    proc = dse(SMALL, "--db", db, "--workers", "2", "--mode", "fast")
+    assert "40 points (estimate)" in proc.stderr
+    rows = Store(db).rows()
+    ran = [r for r in rows if r["evaluated"] == "run"]
+    # rerun_top (3) per model among the 2D points and among the 3D ones
+    assert len(ran) == 2 * 2 * 3
+    for model in ("sdtmoe-1-128", "spikformer-c1-128"):
+        for flat in (True, False):
+            side = sorted((r for r in rows if r["model"] == model and
+                           (r["stacking"] == "2d") == flat),
+                          key=lambda r: (r["est_edp_uj_us"], r["key"]))
+            assert all(r["evaluated"] == "run" for r in side[:3])
+            assert all(r["evaluated"] == "estimate" for r in side[3:])
+    # the dense estimate: within 5 % of the run's cycles on the Spikformer;
+    # above the run on the MoE model (it runs every expert)
+    for r in ran:
+        if r["model"] == "spikformer-c1-128":
+            assert abs(r["est_error"]) < 0.05
+        else:
+            assert r["est_cycles"] >= r["cycles"]
+    assert "0 to compute" in dse(SMALL, "--db", db, "--workers", "1",
+                                 "--mode", "fast").stderr
+
+
+def test_report(small2, tmp_path):
+    out = tmp_path / "r.md"
+    dse("report", small2, "-o", str(out))
+    text = out.read_text()
+    rows = [r for r in Store(small2).rows() if r["model"] == "sdtmoe-1-128"]
+    objs = [(r["latency_us"], r["energy_per_image_uj"], r["footprint_mm2"])
+            for r in rows]
+    front = [o for o in objs if not any(
+        all(p <= q for p, q in zip(x, o)) and x != o for x in objs)]
+    assert (f"Pareto front (latency, energy per image, footprint): "
+            f"{len(front)} of 20 points.") in text
+    assert text.count("**Recommendation.** For ") == 2
+    png = tmp_path / "r-plots" / "sdtmoe-1-128-front.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = dse("report", str(tmp_path / "none.sqlite"), check=False)
+    assert bad.returncode == 1 and "no results database" in bad.stderr
