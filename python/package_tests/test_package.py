@@ -143,3 +143,21 @@ def test_compile_nir():
     outputs, report = prog.run(x.astype(np.float32))
     assert outputs["output"].shape == (4, 1, 10)
     assert report.cycles > 0
+
+
+def test_dse_from_the_installed_package(tmp_path):
+    """spikestack.dse ships with the package: a one-point sweep and its
+    report (the sweeps themselves: test_dse.py)."""
+    import subprocess
+    import sys
+    sweep = tmp_path / "one.yaml"
+    sweep.write_text(f"models:\n  - {{onnx: {DATA}/models/spikformer-c1-128"
+                     ".onnx}\naxes: {stacking: [3d-lol]}\n")
+    db = str(tmp_path / "one.sqlite")
+    subprocess.run([sys.executable, "-m", "spikestack.dse", str(sweep),
+                    "--db", db, "--workers", "1", "--no-progress"],
+                   check=True, cwd=tmp_path)
+    text = subprocess.run([sys.executable, "-m", "spikestack.dse", "report",
+                           db], check=True, stdout=subprocess.PIPE,
+                          text=True, cwd=tmp_path).stdout
+    assert "## spikformer-c1-128" in text and "1 point: 1 evaluated" in text

@@ -11,6 +11,8 @@ from .store import Store
 OBJECTIVES = ("latency_us", "energy_per_image_uj", "footprint_mm2")
 TOLERANCE = 0.05  # "equal" footprint or latency: within 5 %
 COLORS = {"2d": "#4e79a7", "3d-mol": "#f28e2b", "3d-lol": "#59a14f"}
+MORE_COLORS = ["#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
+               "#ff9da7", "#bab0ac"]
 
 
 def family(row):
@@ -116,8 +118,10 @@ def _counts(rows_all):
     ok = sum(r["status"] == "ok" for r in rows_all)
     err = [r for r in rows_all if r["status"] == "error"]
     rej = sum(r["status"] == "rejected" for r in rows_all)
-    line = f"{len(rows_all)} points: {ok} evaluated, {len(err)} failed, " \
-           f"{rej} rejected by a constraint."
+    n = len(rows_all)
+    line = (f"{n} point{'' if n == 1 else 's'}: {ok} evaluated, "
+            f"{len(err)} failed, "
+            f"{rej} rejected by a constraint.")
     stages = {}
     for r in err:
         stages.setdefault(r["stage"], r)
@@ -162,9 +166,10 @@ def plot_model(model, rows, front, out_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    others = iter(MORE_COLORS * 4)
     for s in sorted({r["stacking"] for r in rows}):
         pts = [r for r in rows if r["stacking"] == s]
-        color = COLORS.get(s)
+        color = COLORS.get(s) or next(others)
         ax1.scatter([r["latency_us"] for r in pts],
                     [r["energy_per_image_uj"] for r in pts], s=14,
                     label=s, color=color, alpha=0.8)
