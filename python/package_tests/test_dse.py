@@ -78,16 +78,32 @@ grids:
     ("axes: {cores: []}", "axes.cores: an empty list"),
     ("axes: {cores: [4, 4]}", "axes.cores: a value is listed twice"),
     ("axes: {clock_mhz: {from: 1, to: 2}}", "a range is {from, to, step}"),
-    ("axes: {clock_mhz: {from: 1, to: 9, times: 1}}", "times: must be > 1"),
-    ("axes: {clock_mhz: [.nan]}", "must be a finite number >= 0"),
+    ("axes: {clock_mhz: {from: 1, to: 9, times: 1}}",
+     "needs times > 1 and from > 0, got times 1"),
+    ("axes: {clock_mhz: {from: 9, to: 1, step: 1}}", "to (1) is below from"),
+    ("axes: {clock_mhz: {from: 1, to: 1.0e+5, step: 1.0e-3}}",
+     "gives 99999001 values (1 to 1000000)"),
+    ("axes: {clock_mhz: [.nan]}", "must be a finite number in [1, 100000]"),
+    ("axes: {cores: [0]}", "axes.cores[0]: must be a finite number in "
+                           "[1, 4096], got 0"),
+    ("axes: {cores: [1e3]}", None),
+    ("models: [{zoo: 123}]", "models[0].zoo: must be a string, got 123"),
+    ("constraints: ['cycles <= e']", "constraints[0]: 'e' is not a number"),
+    ("1: 2", "unknown key(s) ['1']"),
+    ("axes: {cores: {1: 2, a: 3}}", "a range is {from, to, step}"),
     ("mode: slow", "sweep.yaml.mode: must be full or fast"),
     ("colour: red", "unknown key(s) ['colour']"),
     ("constraints: ['area < 3']", "constraints[0]: must be 'METRIC OP NUMBER'"),
     ("weight_bits: [8]\naxes: {weight_bits: [4]}", "weight_bits is given twice"),
 ])
 def test_sweep_errors_name_the_entry(tmp_path, body, message):
+    text = ("models:\n" + MODEL_LINE if not body.startswith("models") else
+            "") + body
+    if message is None:  # accepted: YAML 1.1 reads 1e3 as a string
+        assert Sweep(write(tmp_path, text)).points[0].values["cores"] == 1000
+        return
     with pytest.raises(SweepError) as e:
-        Sweep(write(tmp_path, "models:\n" + MODEL_LINE + body))
+        Sweep(write(tmp_path, text))
     assert message in str(e.value)
 
 
@@ -102,6 +118,43 @@ def test_sweep_file_errors(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.startswith("spikestack.dse: error: cannot read")
     assert "Traceback" not in proc.stderr
+
+
+def test_keys(tmp_path):
+    """A key names one result: two names for one file are two points;
+    an axis set to the base's value is the base point; an int and a float
+    of one value are one key."""
+    from spikestack.dse.runner import _tasks
+    s = Sweep(write(tmp_path, "models:\n" + MODEL_LINE +
+                    f"  - {{name: c2, onnx: {MODELS}/spikformer-c1-128.onnx}}"
+                    """
+grids:
+  - {stacking: [2d]}
+  - {stacking: [2d], clock_mhz: [500.0]}
+  - {stacking: [2d], bond_pitch_um: [4.5]}
+"""))
+    for m in s.models:
+        m.resolve(None)
+    keys = [r["key"] for _, r in _tasks(s, Base("3d-mol"))]
+    assert len(s.points) == 6 and len(keys) == 4 == len(set(keys))
+    assert keys == [r["key"] for _, r in _tasks(s, Base("3d-mol"))]
+
+
+def test_base_target_file(tmp_path):
+    """A base target given as a file, relative to the sweep file; one the
+    generator cannot reproduce is refused."""
+    base = json.loads(subprocess.run(
+        [_native.tool("snn-target"), "--print", "2d"], check=True,
+        stdout=subprocess.PIPE).stdout)
+    (tmp_path / "mine.json").write_text(json.dumps(base))
+    s = Sweep(write(tmp_path, "base_target: mine.json\nmodels:\n" +
+                    MODEL_LINE))
+    assert Base(s.base_target).values["stacking"] == "2d"
+    base["tiers"][0]["blocks"][1]["array_rows"] = 16
+    (tmp_path / "odd.json").write_text(json.dumps(base))
+    with pytest.raises(TargetError, match="core 'core1' differs from "
+                       "'core0'; the generator needs identical cores"):
+        Base(str(tmp_path / "odd.json"))
 
 
 # ---------------------------------------------------------- generated targets
@@ -184,7 +237,7 @@ def test_recommendation_against_2d_of_the_same_footprint():
                            "weights) over 8 cores of 32x32 at 500 MHz: "
                            "-38 % energy, -22 % latency against the best 2D "
                            "point of the same footprint")
-    assert "3D is worth it" in text
+    assert text.endswith("3D is worth it: -52 % energy-delay product.")
     worse = [row("3d-mol", 100, 120, 3.3), row("2d", 100, 100, 3.3)]
     assert "3D does not pay" in report.recommendation(
         "m", report.comparisons(worse))
@@ -339,6 +392,44 @@ def test_fast_mode_reruns_the_best(tmp_path):
             assert r["est_cycles"] >= r["cycles"]
     assert "0 to compute" in dse(SMALL, "--db", db, "--workers", "1",
                                  "--mode", "fast").stderr
+
+
+def test_databases_and_outputs(small2, tmp_path):
+    """Not a results database: refused, untouched; reports to /dev/null
+    write no plots; the writer follows links and keeps devices."""
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as c:
+        c.execute("CREATE TABLE t (x)")
+    before = other.read_bytes()
+    for args in (("report", str(other)), (SMALL, "--db", str(other)),
+                 (SMALL, "--db", str(tmp_path))):
+        bad = dse(*args, check=False)
+        assert bad.returncode == 1 and "Traceback" not in bad.stderr
+        assert bad.stderr.startswith("spikestack.dse: error: ")
+    assert other.read_bytes() == before
+    assert dse("report", small2, "-o", "/dev/null").returncode == 0
+    assert not os.path.exists("/dev/null-plots")
+    from spikestack.output import write_text
+    (tmp_path / "real.md").write_text("old")
+    os.symlink("real.md", tmp_path / "link.md")
+    write_text(str(tmp_path / "link.md"), "new")
+    assert os.path.islink(tmp_path / "link.md")
+    assert (tmp_path / "real.md").read_text() == "new"
+    with pytest.raises(OSError, match="no directory"):
+        write_text(str(tmp_path / "none" / "x.md"), "x")
+
+
+def test_fast_mode_without_input(tmp_path):
+    """No input file: fast mode keeps the estimates, re-runs nothing."""
+    import shutil
+    shutil.copy(f"{MODELS}/spikformer-c1-128.onnx", tmp_path / "m.onnx")
+    db = str(tmp_path / "n.sqlite")
+    dse(write(tmp_path, "mode: fast\nmodels: [{onnx: m.onnx}]\n"
+              "axes: {stacking: [2d, 3d-mol]}\n"), "--db", db,
+        "--workers", "1")
+    rows = Store(db).rows()
+    assert [(r["status"], r["evaluated"]) for r in rows] == \
+        [("ok", "estimate")] * 2
 
 
 def test_report(small2, tmp_path):

@@ -1,8 +1,10 @@
 """The one output writer of SpikeStack's Python tools, with the C++
-tools' rules (docs/robustness.md): ``-`` is standard output; a device or
-FIFO is written directly; anything else is written to a temporary file
-beside it and renamed over it, so a reader never sees half a file and a
-failed write leaves the old file."""
+tools' rules (docs/robustness.md): ``-`` is standard output; a character
+device or FIFO is written directly; a regular file (or a new one) is
+written to a temporary file beside it and renamed over it, so a reader
+never sees half a file and a failed write leaves the old file; a symbolic
+link is followed (its target is written); a directory, block device or
+socket is refused."""
 import os
 import stat
 import sys
@@ -18,17 +20,21 @@ def write_bytes(path, data):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
+    shown, path = path, os.path.realpath(path)  # follow symbolic links
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(f"{path}: is a directory")
+        if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+            raise OSError(f"{shown}: not a regular file, character device "
+                          "or FIFO")
         with open(path, "wb") as f:  # a device or FIFO: write in place
             f.write(data)
         return
-    d = os.path.dirname(os.path.abspath(path))
+    d = os.path.dirname(path)
+    if not os.path.isdir(d):
+        raise FileNotFoundError(f"{shown}: no directory {d}")
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

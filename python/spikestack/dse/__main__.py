@@ -1,6 +1,7 @@
 """python -m spikestack.dse: run a sweep, or report on its database."""
 import argparse
 import os
+import sqlite3
 import sys
 
 USAGE = """python -m spikestack.dse SWEEP.yaml [--db FILE] [--workers N]
@@ -28,8 +29,8 @@ def _sweep_main(argv):
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar")
     args = p.parse_args(argv)
-    if args.workers is not None and args.workers < 1:
-        p.error("--workers must be at least 1")
+    if args.workers is not None and not 1 <= args.workers <= 1024:
+        p.error("--workers must be in [1, 1024]")
     from .sweep import Sweep, SweepError
     from .targets import TargetError
     from .runner import SweepRun, summary
@@ -43,7 +44,8 @@ def _sweep_main(argv):
                        args.cache or default_cache(),
                        progress=not args.no_progress)
         finished = run.run()
-    except (SweepError, TargetError, ValueError, RuntimeError, OSError) as e:
+    except (SweepError, TargetError, ValueError, RuntimeError, OSError,
+            sqlite3.Error) as e:
         print(f"spikestack.dse: error: {e}", file=sys.stderr)
         return 1
     state = "done" if finished else "interrupted (run again to resume)"
@@ -67,13 +69,11 @@ def _report_main(argv):
         print(f"spikestack.dse: error: no results database {args.db}",
               file=sys.stderr)
         return 1
-    plots = args.plots
-    if plots is None and args.output != "-":
-        plots = os.path.splitext(args.output)[0] + "-plots"
-    from .report import write_report
+    from .report import plots_beside, write_report
+    plots = args.plots if args.plots is not None else plots_beside(args.output)
     try:
         write_report(args.db, args.output, plots)
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, sqlite3.Error) as e:
         print(f"spikestack.dse: error: {e}", file=sys.stderr)
         return 1
     return 0

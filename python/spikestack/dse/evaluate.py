@@ -130,8 +130,9 @@ def evaluate(task, data):
             json.dump(task["target"], f)
         try:
             _describe(row, target_path, task["values"]["corner"])
-        except (ValueError, RuntimeError) as e:
-            return _fail(row, "target", e)
+        except (ValueError, RuntimeError) as e:  # name no temporary path
+            return _fail(row, "target", str(e).replace(
+                target_path, f"{task['target']['name']}.json"))
         if not _check(row, constraints, static=True):
             return row
         model = materialize(task["model_sha256"], task["model_suffix"],

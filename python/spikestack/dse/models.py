@@ -36,16 +36,27 @@ def read_bytes(path):
         return f.read()
 
 
+_PRIVATE = []  # this worker process's directory of model files
+
+
+def _private_dir():
+    """A directory only this process writes (mode 0700), removed at exit."""
+    if not _PRIVATE:
+        import atexit
+        import shutil
+        d = tempfile.mkdtemp(prefix="spikestack-dse-models-")
+        atexit.register(shutil.rmtree, d, True)
+        _PRIVATE.append(d)
+    return _PRIVATE[0]
+
+
 def materialize(sha256, suffix, data):
     """A local file holding ``data`` (a model sent to this worker), named
-    by its hash so every task of a worker shares it; written to a
-    temporary name and renamed, so concurrent workers never see half a
-    file."""
-    d = os.path.join(tempfile.gettempdir(), f"spikestack-dse-{os.getuid()}")
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, sha256 + suffix)
+    by its hash so every task of the worker process shares it, in a
+    directory private to the process."""
+    path = os.path.join(_private_dir(), sha256 + suffix)
     if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=_private_dir(), suffix=".part")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

@@ -52,11 +52,21 @@ def _best(rows, key):
     return min(rows, key=lambda r: (r[key], r["key"])) if rows else None
 
 
+def _options(r):
+    return (r["weight_bits"], r["head_keep_ratio"], r["corner"])
+
+
 def comparisons(rows):
-    """The best 3D point (EDP) and the 2D points it is compared with."""
-    d3 = [r for r in rows if family(r) == "3D"]
-    d2 = [r for r in rows if family(r) == "2D"]
-    best3 = _best(d3, "edp_uj_us")
+    """The best 3D point (EDP) and the 2D points it is compared with: of
+    its compile options and corner, and of one kind of numbers (the
+    executor's when both sides have executor-run points, as after fast
+    mode's re-runs)."""
+    ran = [r for r in rows if r.get("evaluated", "run") == "run"]
+    if {family(r) for r in ran} == {"2D", "3D"}:
+        rows = ran
+    best3 = _best([r for r in rows if family(r) == "3D"], "edp_uj_us")
+    d2 = [r for r in rows if family(r) == "2D" and
+          (best3 is None or _options(r) == _options(best3))]
     out = {"best3": best3, "best2": _best(d2, "edp_uj_us"),
            "fp2": None, "lat2": None,
            "small2": min((r["footprint_mm2"] for r in d2), default=None)}
@@ -89,9 +99,11 @@ def recommendation(model, c):
     e = _pct(b3["energy_per_image_uj"], fp2["energy_per_image_uj"])
     lat = _pct(b3["latency_us"], fp2["latency_us"])
     if b3["edp_uj_us"] < fp2["edp_uj_us"]:
+        edp = _pct(b3["edp_uj_us"], fp2["edp_uj_us"])
         return (f"For {model}, {describe(b3)}: {e} energy, {lat} latency "
                 f"against the best 2D point of the same footprint "
-                f"({describe(fp2)}). 3D is worth it.")
+                f"({describe(fp2)}). 3D is worth it: {edp} energy-delay "
+                "product.")
     return (f"For {model}, 3D does not pay: the best 2D point of the same "
             f"footprint ({describe(fp2)}) has the lower energy-delay "
             f"product; the best 3D point ({describe(b3)}) has {e} energy, "
@@ -195,15 +207,43 @@ def plot_model(model, rows, front, out_dir):
     fig.tight_layout()
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model)
     path = os.path.join(out_dir, f"{safe}-front.png")
-    fig.savefig(path, dpi=110)
+    import io
+    from ..output import write_bytes
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
+    write_bytes(path, buf.getvalue())
     return path
+
+
+def _check_output(out):
+    """Refuses an output the writer would refuse, before any plot is
+    written."""
+    if out == "-":
+        return
+    real = os.path.realpath(out)
+    if os.path.isdir(real):
+        raise IsADirectoryError(f"{out}: is a directory")
+    if not os.path.isdir(os.path.dirname(real)):
+        raise FileNotFoundError(f"{out}: no directory "
+                                f"{os.path.dirname(real)}")
+
+
+def plots_beside(out):
+    """The default plot directory of report ``out``: REPORT-plots for a
+    regular (or new) file, none for standard output, a device or a FIFO."""
+    if out == "-":
+        return None
+    real = os.path.realpath(out)
+    if os.path.exists(real) and not os.path.isfile(real):
+        return None
+    return os.path.splitext(out)[0] + "-plots"
 
 
 def write_report(db, out, plots_dir=None):
     """Writes the markdown report for every model in ``db`` to ``out``
     (through the atomic writer) and returns its text."""
-    store = Store(db)
+    store = Store(db, readonly=True)
     try:
         rows = store.rows()
         sessions = store.db.execute(
@@ -211,7 +251,11 @@ def write_report(db, out, plots_dir=None):
         ).fetchall()
     finally:
         store.close()
+    _check_output(out)
     if plots_dir:
+        if not os.path.isdir(os.path.dirname(os.path.abspath(plots_dir))):
+            raise FileNotFoundError(f"{plots_dir}: its parent directory does "
+                                    "not exist")
         os.makedirs(plots_dir, exist_ok=True)
     rel = os.path.relpath(plots_dir, os.path.dirname(os.path.abspath(out))
                           ) if plots_dir and out != "-" else plots_dir or ""

@@ -33,28 +33,28 @@ def _on_signal(signum, frame):
 
 def _tasks(sweep, base):
     """(task, static row) per point, in sweep order; a point whose target
-    cannot be built is a finished row (stage "target") with no task."""
-    out = []
+    cannot be built is a finished row (stage "target") with no task. A
+    point equal to an earlier one (same key) is left out."""
+    out, seen = [], set()
+    base_id = {"file": base.file, "technology": base.described["technology"]}
     for p in sweep.points:
         options = {k: p.values.get(k, d) for k, (_, d) in COMPILE_AXES.items()}
-        row = {"sweep": sweep.name, "point_index": p.index,
-               "model": p.model.name, "model_sha256": p.model.sha256}
+        values = dict({k: v for k, v in base.values.items()
+                       if not k.startswith("_")}, **p.values, **options)
+        key = point_key(p.model, values, base_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        row = dict(values, key=key, sweep=sweep.name, point_index=p.index,
+                   model=p.model.name, model_sha256=p.model.sha256)
         try:
-            stack = p.values.get("stacking", base.values["stacking"])
-            target, values = generate(base, p.values, f"dse-{stack}")
-        except TargetError as e:
-            values = dict({k: v for k, v in base.values.items()
-                           if not k.startswith("_")}, **p.values)
-            row.update(values, **options)
-            row["key"] = point_key(p.model, options, {"values": values})
+            target, _ = generate(base, p.values, f"dse-{values['stacking']}")
+        except (TargetError, ValueError, OverflowError) as e:
             row.update(status="error", stage="target", error=str(e))
             out.append((None, row))
             continue
-        row.update(values, **options)
         row["target_json"] = target_json(target)
-        row["key"] = point_key(p.model, options, {
-            "target": target, "technology": base.described["technology"]})
-        task = {"key": row["key"], "model_sha256": p.model.sha256,
+        task = {"key": key, "model_sha256": p.model.sha256,
                 "model_name": p.model.name,
                 "model_suffix": os.path.splitext(p.model.path)[1],
                 "options": options, "target": target, "values": values,
@@ -77,8 +77,10 @@ def _client(scheduler, workers, stack):
         return client
     scratch = stack.enter_context(
         tempfile.TemporaryDirectory(prefix="spikestack-dask-"))
+    # Everything on the loopback interface: nothing listens outside.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                           processes=True, dashboard_address=None,
+                           processes=True, host="127.0.0.1",
+                           dashboard_address="127.0.0.1:0",
                            local_directory=scratch,
                            silence_logs=logging.ERROR)
     stack.callback(_quietly, cluster.close)
@@ -195,12 +197,13 @@ class SweepRun:
     def _rerun_choice(self, tasks):
         """The points fast mode re-runs on the executor."""
         by_key = {r["key"]: (t, r) for t, r in tasks if t is not None}
+        runnable = {m.name for m in self.sweep.models if m.input_path}
         rows = self.store.rows("status = 'ok'")
         chosen = []
         for model in {r["model"] for r in rows}:
             for flat in (True, False):
                 side = [r for r in rows if r["model"] == model and
-                        r["key"] in by_key and
+                        model in runnable and r["key"] in by_key and
                         (r["stacking"] == "2d") == flat and
                         r["est_edp_uj_us"] is not None]
                 side.sort(key=lambda r: (r["est_edp_uj_us"], r["key"]))

@@ -9,6 +9,7 @@ Tables:
           points computed
 """
 import json
+import os
 import sqlite3
 import time
 
@@ -49,10 +50,27 @@ COLUMN_NAMES = [c for c, _ in COLUMNS]
 
 
 class Store:
-    def __init__(self, path):
+    def __init__(self, path, readonly=False):
         self.path = path
+        if readonly:
+            self._open_readonly(path)
+            return
+        if os.path.isdir(path):
+            raise ValueError(f"{path}: is a directory, not a database")
+        try:
+            self._open(path)
+        except sqlite3.Error as e:
+            raise ValueError(f"{path}: cannot use as a results database: "
+                             f"{e}") from None
+
+    def _open(self, path):
         self.db = sqlite3.connect(path)
         self.db.row_factory = sqlite3.Row
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "meta" not in tables:
+            raise ValueError(f"{path}: an SQLite database of something else "
+                             "(no spikestack.dse tables); give a new --db")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:
@@ -76,6 +94,22 @@ class Store:
                 "scheduler TEXT, started REAL, finished REAL, computed "
                 "INTEGER, skipped INTEGER, interrupted INTEGER)")
 
+    def _open_readonly(self, path):
+        """Opens a results database to read, refusing anything else."""
+        import pathlib
+        uri = pathlib.Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+        self.db = sqlite3.connect(uri, uri=True)
+        self.db.row_factory = sqlite3.Row
+        try:
+            version = self.db.execute("SELECT value FROM meta WHERE key = "
+                                      "'schema_version'").fetchone()
+        except sqlite3.DatabaseError:
+            version = None
+        if version is None or int(version[0]) != SCHEMA_VERSION:
+            self.db.close()
+            raise ValueError(f"{path}: not a spikestack.dse results "
+                             f"database (schema version {SCHEMA_VERSION})")
+
     def close(self):
         self.db.close()
 
@@ -98,17 +132,17 @@ class Store:
 
     def done(self, keys, need_run):
         """The keys among ``keys`` already evaluated: any status but
-        rejected (a constraint may have changed); ``need_run``: only rows
-        the executor ran (or that failed)."""
+        rejected (a constraint may have changed) or a worker's death;
+        ``need_run``: only rows the executor ran (or that failed)."""
         out = set()
         keys = list(keys)
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            q = ("SELECT key, status, evaluated FROM points WHERE key IN (" +
+            q = ("SELECT key, status, stage, evaluated FROM points WHERE key IN (" +
                  ",".join("?" * len(chunk)) + ")")
             for r in self.db.execute(q, chunk):
-                if r["status"] == "rejected":
-                    continue
+                if r["status"] == "rejected" or r["stage"] == "worker":
+                    continue  # a constraint may have changed; a worker died
                 if need_run and r["status"] == "ok" and r["evaluated"] != "run":
                     continue
                 out.add(r["key"])

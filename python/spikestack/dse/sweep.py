@@ -51,6 +51,18 @@ _TOP_KEYS = {"name", "description", "base_target", "mode", "rerun_top",
              "models", "weight_bits", "head_keep_ratio", "axes", "grids",
              "constraints"}
 MAX_POINTS = 1_000_000
+# Accepted values per numeric axis, [min, max] (the target loader checks
+# the generated file again, docs/targets.md); these keep a point's target
+# small enough to build.
+AXIS_RANGES = {
+    "cores": (1, 4096), "array_rows": (1, 4096), "array_cols": (1, 4096),
+    "lif_units": (1, 1 << 20), "scratchpad_bytes": (1, 1 << 30),
+    "weight_banks": (0, 4096), "weight_bank_kib": (0.001, 1 << 30),
+    "act_banks": (0, 4096), "act_bank_kib": (0.001, 1 << 30),
+    "bank_width_bits": (8, 1 << 16), "bond_pitch_um": (0.1, 1000),
+    "bond_energy_pj_per_bit": (0, 1e4), "clock_mhz": (1, 1e5),
+    "dram_gb_s": (0.01, 1e4), "dram_channels": (1, 64),
+    "weight_bits": (1, 64), "head_keep_ratio": (0.001, 1)}
 
 
 class SweepError(ValueError):
@@ -65,8 +77,12 @@ class Constraint:
                 f"{where}: must be 'METRIC OP NUMBER' with OP one of <= >= "
                 f"< > == and METRIC one of "
                 f"{', '.join(STATIC_METRICS + RUN_METRICS)}, got {text!r}")
-        self.metric, self.op, self.bound = m.group(1), m.group(2), \
-            float(m.group(3))
+        self.metric, self.op = m.group(1), m.group(2)
+        try:
+            self.bound = float(m.group(3))
+        except ValueError:
+            raise SweepError(f"{where}: {m.group(3)!r} is not a number") \
+                from None
         self.static = self.metric in STATIC_METRICS
         self.text = f"{self.metric} {self.op} {m.group(3)}"
 
@@ -108,16 +124,23 @@ class Point:
         self.key = None  # set by Sweep.keys (needs the generated target)
 
 
-def _number(value, typ, where):
+def _number(value, typ, where, bounds=(0, 1e300)):
     if typ is str:
         if not isinstance(value, str):
             raise SweepError(f"{where}: must be a string, got {value!r}")
         return value
+    if isinstance(value, str):
+        try:  # YAML 1.1 reads 1e3 (no dot) as a string
+            value = float(value)
+        except ValueError:
+            raise SweepError(f"{where}: must be a number, got "
+                             f"{value!r}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SweepError(f"{where}: must be a number, got {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise SweepError(f"{where}: must be a finite number >= 0, "
-                         f"got {value!r}")
+    lo, hi = bounds
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise SweepError(f"{where}: must be a finite number in [{lo:g}, "
+                         f"{hi:g}], got {value!r}")
     if typ is int:
         if float(value) != int(value):
             raise SweepError(f"{where}: must be an integer, got {value!r}")
@@ -125,33 +148,33 @@ def _number(value, typ, where):
     return float(value)
 
 
-def _range(spec, typ, where):
+def _range(spec, typ, where, bounds):
     """{from, to, step} (arithmetic) or {from, to, times} (geometric)."""
-    keys = set(spec)
+    keys = set(map(str, spec))
     if keys not in ({"from", "to", "step"}, {"from", "to", "times"}):
         raise SweepError(f"{where}: a range is {{from, to, step}} or "
                          f"{{from, to, times}}, got keys {sorted(keys)}")
-    lo = _number(spec["from"], float, f"{where}.from")
-    hi = _number(spec["to"], float, f"{where}.to")
-    out = []
+    lo = _number(spec["from"], float, f"{where}.from", bounds)
+    hi = _number(spec["to"], float, f"{where}.to", bounds)
+    if hi < lo:
+        raise SweepError(f"{where}: to ({hi:g}) is below from ({lo:g})")
     if "step" in spec:
         step = _number(spec["step"], float, f"{where}.step")
         if step <= 0:
-            raise SweepError(f"{where}.step: must be > 0, got {step}")
-        n = int(math.floor((hi - lo) / step + 1e-9)) + 1
-        out = [lo + i * step for i in range(max(n, 0))]
+            raise SweepError(f"{where}.step: must be > 0, got {step:g}")
+        n = math.floor((hi - lo) / step + 1e-9) + 1
+        values = lambda: (lo + i * step for i in range(n))  # noqa: E731
     else:
         times = _number(spec["times"], float, f"{where}.times")
-        if times <= 1:
-            raise SweepError(f"{where}.times: must be > 1, got {times}")
-        v = lo
-        while v <= hi * (1 + 1e-9) and len(out) <= MAX_POINTS:
-            out.append(v)
-            v *= times
-    if not out or len(out) > MAX_POINTS:
-        raise SweepError(f"{where}: gives {len(out)} values "
-                         f"(1 to {MAX_POINTS})")
-    return [_number(round(x, 9), typ, where) for x in out]
+        if times <= 1 or lo <= 0:
+            raise SweepError(f"{where}: a geometric range needs times > 1 "
+                             f"and from > 0, got times {times:g}, from "
+                             f"{lo:g}")
+        n = math.floor(math.log(hi / lo) / math.log(times) + 1e-9) + 1
+        values = lambda: (lo * times ** i for i in range(n))  # noqa: E731
+    if n < 1 or n > MAX_POINTS:
+        raise SweepError(f"{where}: gives {n} values (1 to {MAX_POINTS})")
+    return [_number(round(x, 9), typ, where, bounds) for x in values()]
 
 
 def _values(spec, axis, where):
@@ -159,12 +182,14 @@ def _values(spec, axis, where):
         raise SweepError(f"{where}: unknown axis '{axis}' (known: "
                          f"{', '.join(AXIS_ORDER)})")
     typ = AXES[axis][0]
+    bounds = AXIS_RANGES.get(axis, (0, 1e300))
     if isinstance(spec, dict):
-        return _range(spec, typ, where)
+        return _range(spec, typ, where, bounds)
     items = spec if isinstance(spec, list) else [spec]
     if not items:
         raise SweepError(f"{where}: an empty list")
-    out = [_number(v, typ, f"{where}[{i}]") for i, v in enumerate(items)]
+    out = [_number(v, typ, f"{where}[{i}]", bounds)
+           for i, v in enumerate(items)]
     if len(set(map(repr, out))) != len(out):
         raise SweepError(f"{where}: a value is listed twice")
     return out
@@ -173,7 +198,7 @@ def _values(spec, axis, where):
 def _axes_dict(spec, where):
     if not isinstance(spec, dict):
         raise SweepError(f"{where}: must be a mapping of axis: values")
-    return {axis: _values(v, axis, f"{where}.{axis}")
+    return {str(axis): _values(v, str(axis), f"{where}.{axis}")
             for axis, v in spec.items()}
 
 
@@ -183,14 +208,21 @@ def _models(spec, where, here):
     out = []
     for i, m in enumerate(spec):
         w = f"{where}[{i}]"
-        if not isinstance(m, dict) or not ({"onnx", "nir", "zoo"} & set(m)):
+        if not isinstance(m, dict) or \
+                len({"onnx", "nir", "zoo"} & set(m)) != 1:
             raise SweepError(f"{w}: must give one of onnx, nir (a path) or "
                              "zoo (a zoo model name)")
-        unknown = set(m) - {"name", "onnx", "nir", "zoo", "input"}
+        unknown = set(map(str, m)) - {"name", "onnx", "nir", "zoo", "input"}
         if unknown:
             raise SweepError(f"{w}: unknown field(s) {sorted(unknown)} "
                              "(known: name, onnx, nir, zoo, input)")
+        for k in ("name", "onnx", "nir", "zoo", "input"):
+            if k in m and not isinstance(m[k], str):
+                raise SweepError(f"{w}.{k}: must be a string, got {m[k]!r}")
         if "zoo" in m:
+            if "input" in m:
+                raise SweepError(f"{w}.input: a zoo model brings its own "
+                                 "input")
             out.append(Model(m.get("name", m["zoo"]), None, None, m["zoo"]))
             continue
         kind = "onnx" if "onnx" in m else "nir"
@@ -224,20 +256,23 @@ class Sweep:
                 doc = yaml.safe_load(f)
         except OSError as e:
             raise SweepError(f"cannot read {path}: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise SweepError(f"{where}: not UTF-8 text") from None
         except yaml.YAMLError as e:
             raise SweepError(f"{where}: not valid YAML: {e}") from None
         if not isinstance(doc, dict):
             raise SweepError(f"{where}: must be a mapping (name, models, "
                              "axes, ...)")
-        unknown = set(doc) - _TOP_KEYS
+        unknown = set(map(str, doc)) - _TOP_KEYS
         if unknown:
             raise SweepError(f"{where}: unknown key(s) {sorted(unknown)} "
                              f"(known: {', '.join(sorted(_TOP_KEYS))})")
         self.name = str(doc.get("name", os.path.splitext(where)[0]))
         self.description = str(doc.get("description", ""))
         base = str(doc.get("base_target", "3d-mol"))
-        self.base_target = os.path.join(here, base) if base.endswith(
-            ".json") else base
+        # a preset name, else a file relative to the sweep file
+        self.base_target = base if "/" not in base and not base.endswith(
+            ".json") else os.path.join(here, base)
         self.mode = doc.get("mode", "full")
         if self.mode not in ("full", "fast"):
             raise SweepError(f"{where}.mode: must be full or fast, got "
@@ -289,10 +324,14 @@ class Sweep:
         return points
 
 
-def point_key(model, options, target):
-    """The database key of a point: a hash of what determines its result
-    (the model and input files' contents, the compile options, the
-    generated target file with its technology)."""
-    blob = json.dumps({"model": model.sha256, "options": options,
-                       "target": target}, sort_keys=True)
+def point_key(model, values, base):
+    """The database key of a point: a hash of the model's name and the
+    contents of its model and input files, every axis' value (swept or the
+    base's, numbers as the axis' type), and the base target (its file and
+    technology values), which with the values determine the generated
+    target. Two points of a sweep with equal keys are one point."""
+    norm = {a: (v if AXES[a][0] is str else AXES[a][0](v))
+            for a, v in values.items() if a in AXES}
+    blob = json.dumps({"model": [model.name, model.sha256], "values": norm,
+                       "base": base}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]

@@ -23,6 +23,7 @@ The generated file is an ordinary target file: the C++ loader validates it
 """
 import copy
 import json
+import os
 import re
 import subprocess
 
@@ -58,15 +59,20 @@ class TargetError(ValueError):
 
 
 def load_base(name_or_path):
-    """The base target as a dict (``snn-target --print``: presets and
-    files alike, validated by the C++ loader)."""
-    proc = subprocess.run([_native.tool("snn-target"), "--print",
-                           str(name_or_path)], stdout=subprocess.PIPE,
+    """The base target as a dict: a preset's text (``snn-target --print``)
+    or the file, once the C++ loader has accepted it (``snn-target``)."""
+    name = str(name_or_path)
+    is_file = os.path.exists(name)
+    cmd = [_native.tool("snn-target")] + ([name] if is_file else
+                                          ["--print", name])
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
-        raise TargetError(f"base target {name_or_path}: "
-                          f"{proc.stderr.strip()}")
-    return json.loads(proc.stdout)
+        raise TargetError(f"base target {name}: {proc.stderr.strip()}")
+    if not is_file:
+        return json.loads(proc.stdout)
+    with open(name) as f:
+        return json.load(f)
 
 
 def _first(blocks, pred):
@@ -83,8 +89,7 @@ def base_values(base, described):
     wbanks = [b for b in banks if b.get("holds", "any") == "weights"]
     abanks = [b for b in banks if b.get("holds", "any") == "activations"]
     anyb = [b for b in banks if b.get("holds", "any") == "any"]
-    if not wbanks and not abanks:  # only "any" banks: split them
-        wbanks, abanks = anyb[:(len(anyb) + 1) // 2], anyb[(len(anyb) + 1) // 2:]
+    _check_uniform(base, blocks, wbanks, abanks, anyb)
     tiers = base["tiers"]
     if len(tiers) == 1:
         stacking = "2d"
@@ -114,10 +119,36 @@ def base_values(base, described):
         "dram_gb_s": dram.get("bandwidth_gb_s", 12.8),
         "dram_channels": dram.get("channels", 1),
         "corner": base.get("corner", "typical"),
-        "_templates": {"core": core, "wbank": (wbanks or anyb)[0],
-                       "abank": (abanks or anyb or wbanks)[0],
-                       "link": link},
+        "_templates": {"core": core, "wbank": (wbanks or abanks)[0],
+                       "abank": (abanks or wbanks)[0], "link": link},
     }
+
+
+def _check_uniform(base, blocks, wbanks, abanks, anyb):
+    """The generator rebuilds a stack from one core and one bank of each
+    role: a base it cannot reproduce is refused rather than changed."""
+    where = f"base target {base['name']}"
+    cores = [b for b in blocks if b["kind"] == "core"]
+    fields = ("array_rows", "array_cols", "lif_units", "scratchpad_bytes",
+              "dataflows")
+    for b in cores[1:]:
+        if any(b.get(f) != cores[0].get(f) for f in fields):
+            raise TargetError(f"{where}: core '{b['name']}' differs from "
+                              f"'{cores[0]['name']}'; the generator needs "
+                              "identical cores")
+    if anyb:
+        raise TargetError(f"{where}: bank '{anyb[0]['name']}' holds any "
+                          "data; the generator needs banks that hold "
+                          "weights or activations")
+    for role in (wbanks, abanks):
+        for b in role[1:]:
+            if any(b.get(f) != role[0].get(f) for f in
+                   ("capacity_bytes", "width_bits", "ports")):
+                raise TargetError(f"{where}: bank '{b['name']}' differs "
+                                  f"from '{role[0]['name']}'; the generator "
+                                  "needs identical banks of each role")
+    if not wbanks and not abanks:
+        raise TargetError(f"{where}: has no SRAM bank")
 
 
 def _split(items, parts):
