@@ -366,6 +366,25 @@ grids:
     assert rows[3]["status"] == "ok" and rows[3]["cycles"] > 0
     text = dse("report", db).stdout
     assert "4 points: 1 evaluated, 2 failed, 1 rejected" in text
+    # A constraint on the run's numbers, added later, applies to the stored
+    # rows without recomputing them; removed, it gives them back.
+    with sqlite3.connect(db) as c:
+        before = dict(c.execute("SELECT key, computed_at FROM points"))
+    tight = write(tmp_path, open(sweep).read().replace(
+        '"footprint_mm2 <= 5"', '"footprint_mm2 <= 5", "latency_us < 1"'),
+        "tight.yaml")
+    again = dse(tight, "--db", db, "--workers", "1").stderr
+    assert "the constraints changed the status of 1 stored point(s)" in again
+    assert "1 to compute" in again  # the point rejected before compiling
+    r3 = Store(db).rows("point_index = 3")[0]
+    assert r3["status"] == "rejected" and r3["error"].startswith(
+        "latency_us = ")
+    dse(sweep, "--db", db, "--workers", "1")
+    with sqlite3.connect(db) as c:
+        after = dict(c.execute("SELECT key, computed_at FROM points"))
+    assert Store(db).rows("point_index = 3")[0]["status"] == "ok"
+    assert all(after[k] == before[k] for k in before
+               if k != rows[2]["key"])
 
 
 def test_fast_mode_reruns_the_best(tmp_path):

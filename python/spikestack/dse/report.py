@@ -157,6 +157,11 @@ def _model_section(model, rows_all, plots_dir, rel):
     lines += [f"Pareto front (latency, energy per image, footprint): "
               f"{len(front)} of {len(rows)} points.", "", HEADER]
     lines += [_row_cells(r) for r in front] + [""]
+    edp = pareto.front(rows, lambda r: (r["footprint_mm2"], r["edp_uj_us"]))
+    edp.sort(key=lambda r: (r["footprint_mm2"], r["key"]))
+    lines += [f"EDP against footprint (the lowest EDP for an area budget): "
+              f"{len(edp)} points.", "", HEADER]
+    lines += [_row_cells(r) for r in edp] + [""]
     lines += ["| point | " + HEADER.split("| ", 1)[1].split("\n")[0],
               "|---" * 12 + "|"]
     named = [("lowest EDP", _best(rows, "edp_uj_us")),
@@ -165,15 +170,16 @@ def _model_section(model, rows_all, plots_dir, rel):
              ("best 2D energy, 3D's latency", c["lat2"])]
     lines += [f"| {name} " + _row_cells(r) for name, r in named if r] + [""]
     if plots_dir:
-        png = plot_model(model, rows, front, plots_dir)
+        png = plot_model(model, rows, front, edp, plots_dir)
         lines += [f"![{model}]({os.path.join(rel, os.path.basename(png))})",
                   ""]
     return lines
 
 
-def plot_model(model, rows, front, out_dir):
-    """Latency against energy per image (the front joined) and energy
-    against footprint, coloured by stacking."""
+def plot_model(model, rows, front, edp, out_dir):
+    """Latency against energy per image (the front joined) and EDP
+    against footprint (``edp``, its front, joined), coloured by
+    stacking."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -186,7 +192,7 @@ def plot_model(model, rows, front, out_dir):
                     [r["energy_per_image_uj"] for r in pts], s=14,
                     label=s, color=color, alpha=0.8)
         ax2.scatter([r["footprint_mm2"] for r in pts],
-                    [r["energy_per_image_uj"] for r in pts], s=14,
+                    [r["edp_uj_us"] for r in pts], s=14,
                     label=s, color=color, alpha=0.8)
     f2 = pareto.front(rows, lambda r: (r["latency_us"],
                                        r["energy_per_image_uj"]))
@@ -200,8 +206,11 @@ def plot_model(model, rows, front, out_dir):
                 label="3-objective front")
     ax1.set_xlabel("latency (us)")
     ax1.set_ylabel("energy per image (uJ)")
+    ax2.step([r["footprint_mm2"] for r in edp], [r["edp_uj_us"] for r in edp],
+             where="post", color="black", lw=1, label="front (footprint, EDP)")
     ax2.set_xlabel("footprint (mm2)")
-    ax2.set_ylabel("energy per image (uJ)")
+    ax2.set_ylabel("EDP (uJ x us)")
+    ax2.legend(fontsize=7)
     ax1.set_title(model, fontsize=9)
     ax1.legend(fontsize=7)
     fig.tight_layout()
@@ -214,6 +223,16 @@ def plot_model(model, rows, front, out_dir):
     plt.close(fig)
     write_bytes(path, buf.getvalue())
     return path
+
+
+def _latest_file(rows):
+    """The rows of the model file computed last, when a model's file
+    changed between sweeps into one database."""
+    shas = {r["model_sha256"] for r in rows}
+    if len(shas) < 2:
+        return rows
+    last = max(rows, key=lambda r: r["computed_at"] or 0)["model_sha256"]
+    return [r for r in rows if r["model_sha256"] == last]
 
 
 def _check_output(out):
@@ -268,8 +287,8 @@ def write_report(db, out, plots_dir=None):
              "mode) rather than the executor. Equal footprint or latency "
              f"means within {TOLERANCE:.0%}.", ""]
     for model in sorted({r["model"] for r in rows}):
-        lines += _model_section(model, [r for r in rows if r["model"] == model],
-                                plots_dir, rel)
+        lines += _model_section(model, _latest_file(
+            [r for r in rows if r["model"] == model]), plots_dir, rel)
     text = "\n".join(lines) + "\n"
     from ..output import write_text
     write_text(out, text)

@@ -119,6 +119,12 @@ class SweepRun:
             m.resolve(self.cache)
         base = Base(self.sweep.base_target)
         tasks = _tasks(self.sweep, base)
+        changed = self.store.recheck([r["key"] for _, r in tasks],
+                                     self.sweep.constraints)
+        if changed:
+            print(f"spikestack.dse: {self.sweep.name}: the constraints "
+                  f"changed the status of {changed} stored point(s)",
+                  file=self.log, flush=True)
         session = self.store.begin_session(
             self.sweep, None if self.scheduler else self.workers,
             self.scheduler)

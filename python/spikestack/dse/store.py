@@ -131,22 +131,48 @@ class Store:
                 (time.time(), computed, skipped, int(interrupted), session))
 
     def done(self, keys, need_run):
-        """The keys among ``keys`` already evaluated: any status but
-        rejected (a constraint may have changed) or a worker's death;
-        ``need_run``: only rows the executor ran (or that failed)."""
+        """The keys among ``keys`` already evaluated: every row but those
+        rejected before compiling (the constraints may have changed:
+        recheck) and those whose worker died; ``need_run``: only rows the
+        executor ran (or that failed)."""
         out = set()
         keys = list(keys)
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            q = ("SELECT key, status, stage, evaluated FROM points WHERE key IN (" +
+            q = ("SELECT key, status, stage, evaluated, cycles FROM points WHERE key IN (" +
                  ",".join("?" * len(chunk)) + ")")
             for r in self.db.execute(q, chunk):
-                if r["status"] == "rejected" or r["stage"] == "worker":
-                    continue  # a constraint may have changed; a worker died
+                if r["stage"] == "worker" or (r["status"] == "rejected" and
+                                              r["cycles"] is None):
+                    continue  # a worker died; rejected before compiling
                 if need_run and r["status"] == "ok" and r["evaluated"] != "run":
                     continue
                 out.add(r["key"])
         return out
+
+    def recheck(self, keys, constraints):
+        """Applies ``constraints`` to the stored rows of ``keys`` that have
+        numbers (evaluated or rejected after running): a row that now
+        violates one becomes rejected, a rejected one that passes them
+        all becomes ok again. Nothing is recomputed."""
+        keys = set(keys)
+        changed = 0
+        rows = [r for r in self.rows("status IN ('ok', 'rejected') AND "
+                                     "cycles IS NOT NULL") if r["key"] in keys]
+        with self.db:
+            for r in rows:
+                reason = next((v for v in (c.violation(r[c.metric])
+                                           for c in constraints
+                                           if r[c.metric] is not None) if v),
+                              None)
+                status = "rejected" if reason else "ok"
+                if status != r["status"] or reason != r["error"]:
+                    self.db.execute(
+                        "UPDATE points SET status=?, stage=?, error=? WHERE "
+                        "key=?", (status, "constraint" if reason else None,
+                                  reason, r["key"]))
+                    changed += 1
+        return changed
 
     def put(self, row):
         """Inserts or replaces one row, committed at once."""
