@@ -303,6 +303,40 @@ def test_one_worker_gives_the_same_database(small2, tmp_path):
     assert Store(db).canonical() == Store(small2).canonical()
 
 
+def test_an_existing_cluster(small2, tmp_path):
+    """--scheduler: dask-scheduler and two dask-workers started apart
+    from the sweep (Debian's command-line tools, as modules) compute the
+    same database."""
+    info = tmp_path / "scheduler.json"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+         "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0",
+         "--scheduler-file", str(info)], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.time() + 60
+        while not info.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.2)  # the file is written whole, but let it land
+        address = json.loads(info.read_text())["address"]
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address,
+             "--nthreads", "1", "--nworkers", "2", "--host", "127.0.0.1",
+             "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL))
+        db = str(tmp_path / "cluster.sqlite")
+        dse(SMALL, "--db", db, "--scheduler", address)
+        assert Store(db).canonical() == Store(small2).canonical()
+        with sqlite3.connect(db) as c:
+            assert c.execute("SELECT workers, scheduler FROM sweeps").fetchone() \
+                == (None, address)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            p.wait(timeout=60)
+
+
 def count(db):
     try:
         with sqlite3.connect(db) as c:

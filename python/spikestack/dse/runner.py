@@ -23,6 +23,9 @@ from .sweep import COMPILE_AXES, point_key
 from .targets import Base, TargetError, generate
 
 
+WORKER_WAIT_S = 60  # how long a given scheduler may take to have a worker
+
+
 class Interrupted(Exception):
     pass
 
@@ -74,6 +77,12 @@ def _client(scheduler, workers, stack):
     if scheduler:
         client = Client(scheduler, timeout="30s")
         stack.callback(_quietly, client.close)
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+        except TimeoutError:
+            raise RuntimeError(f"no worker joined the scheduler at "
+                               f"{scheduler} within {WORKER_WAIT_S} s "
+                               "(dask-worker ADDRESS --nthreads 1)") from None
         return client
     scratch = stack.enter_context(
         tempfile.TemporaryDirectory(prefix="spikestack-dask-"))
