@@ -421,6 +421,25 @@ grids:
                if k != rows[2]["key"])
 
 
+def test_corners_share_a_compile(tmp_path):
+    """Points that differ only in the corner: one compile, the same
+    cycles, leakage in the technology table's ratios (0.1, 0.5 and 4 mW
+    per 32 KiB); an unknown corner is that point's error only."""
+    db = str(tmp_path / "c.sqlite")
+    dse(write(tmp_path, "models:\n" + MODEL_LINE +
+              "axes: {stacking: [3d-lol], corner: [cold, typical, hot, "
+              "worst]}\n"), "--db", db, "--workers", "2")
+    rows = Store(db).rows()
+    assert rows[0]["stage"] == "target" and rows[0]["error"].startswith(
+        "unknown corner 'cold' of technology 'tech-28nm'")
+    ok = rows[1:]
+    assert len({r["worker"] for r in rows}) == 1
+    assert len({r["cycles"] for r in ok}) == 1
+    leak = [r["energy_leakage_pj"] for r in ok]
+    assert leak[1] / leak[0] == pytest.approx(5)
+    assert leak[2] / leak[0] == pytest.approx(40)
+
+
 def test_fast_mode_reruns_the_best(tmp_path):
     db = str(tmp_path / "fast.sqlite")
     proc = dse(SMALL, "--db", db, "--workers", "2", "--mode", "fast")

@@ -117,43 +117,72 @@ def _measure(row, program, data, task):
     row["est_error"] = row["est_cycles"] / row["cycles"] - 1
 
 
-def evaluate(task, data):
-    """``task``: key, model, options, target (dict), values, constraints,
-    mode ("run" or "estimate"); ``data``: (model bytes, input bytes or
-    None). Returns the row."""
-    row = {"key": task["key"], "status": "ok", "stage": None, "error": None,
-           "worker": f"{socket.gethostname()}:{os.getpid()}"}
-    constraints = [Constraint(c, "constraint") for c in task["constraints"]]
+def _prepare(row, task, target_path):
+    """Describes the target at the point's corner and checks what can be
+    checked before compiling; False when the row is finished."""
+    try:
+        _describe(row, target_path, task["values"]["corner"])
+    except (ValueError, RuntimeError) as e:  # name no temporary path
+        _fail(row, "target", str(e).replace(
+            target_path, f"{task['target']['name']}.json"))
+        return False
+    if not _check(row, task["_constraints"], static=True):
+        return False
+    return True
+
+
+def _compile(task, target_path, tmp, data):
+    """(the program's path or None, the error or None, seconds)."""
+    model = materialize(task["model_sha256"], task["model_suffix"], data[0])
+    t0 = time.perf_counter()
+    try:
+        program = compile_model(model, target=target_path, verbose=False,
+                                output=os.path.join(tmp, "p.snnp"),
+                                **task["options"])
+    except CompileError as e:  # name the model, not the worker's copy
+        return None, str(e).replace(model, task["model_name"]), \
+            time.perf_counter() - t0
+    return program.path, None, time.perf_counter() - t0
+
+
+def evaluate(tasks, data):
+    """Points that differ only in their corner, as one task: a corner
+    changes no instruction, so they share one compile and are measured at
+    each corner. ``tasks``: each with key, model, options, target (dict),
+    values, constraints, mode ("run" or "estimate"); ``data``: (model
+    bytes, input bytes or None). Returns their rows, in order."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    rows, live = [], []
     with tempfile.TemporaryDirectory(prefix="spikestack-dse-") as tmp:
         target_path = os.path.join(tmp, "target.json")
+        target = dict(tasks[0]["target"])
+        target.pop("corner", None)  # each point's is selected when loading
         with open(target_path, "w") as f:
-            json.dump(task["target"], f)
-        try:
-            _describe(row, target_path, task["values"]["corner"])
-        except (ValueError, RuntimeError) as e:  # name no temporary path
-            return _fail(row, "target", str(e).replace(
-                target_path, f"{task['target']['name']}.json"))
-        if not _check(row, constraints, static=True):
-            return row
-        model = materialize(task["model_sha256"], task["model_suffix"],
-                            data[0])
-        if task["mode"] == "run" and data[1] is None:
-            return _fail(row, "run", "the model has no input file (give "
-                         "`input:` in the sweep, or use mode: fast)")
-        t0 = time.perf_counter()
-        try:
-            program = compile_model(model, target=target_path, verbose=False,
-                                    output=os.path.join(tmp, "p.snnp"),
-                                    **task["options"])
-        except CompileError as e:  # name the model, not the worker's copy
-            row["compile_s"] = time.perf_counter() - t0
-            return _fail(row, "compile",
-                         str(e).replace(model, task["model_name"]))
-        row["compile_s"] = time.perf_counter() - t0
-        program = Program.load(program.path, corner=task["values"]["corner"])
-        try:
-            _measure(row, program, data, task)
-        except (ValueError, RuntimeError) as e:
-            return _fail(row, "run", e)
-    _check(row, constraints, static=False)
-    return row
+            json.dump(target, f)
+        for task in tasks:
+            task["_constraints"] = [Constraint(c, "constraint")
+                                    for c in task["constraints"]]
+            row = {"key": task["key"], "status": "ok", "stage": None,
+                   "error": None, "worker": worker}
+            rows.append(row)
+            if task["mode"] == "run" and data[1] is None:
+                _fail(row, "run", "the model has no input file (give "
+                      "`input:` in the sweep, or use mode: fast)")
+            elif _prepare(row, task, target_path):
+                live.append((row, task))
+        if not live:
+            return rows
+        path, error, seconds = _compile(live[0][1], target_path, tmp, data)
+        for row, task in live:
+            row["compile_s"] = seconds / len(live)  # the shared compile
+            if error:
+                _fail(row, "compile", error)
+                continue
+            try:
+                program = Program.load(path, corner=task["values"]["corner"])
+                _measure(row, program, data, task)
+            except (ValueError, RuntimeError) as e:
+                _fail(row, "run", e)
+                continue
+            _check(row, task["_constraints"], static=False)
+    return rows

@@ -58,6 +58,7 @@ def _tasks(sweep, base):
             continue
         row["target_json"] = target_json(target)
         task = {"key": key, "model_sha256": p.model.sha256,
+                "group": point_key(p.model, dict(values, corner=""), base_id),
                 "model_name": p.model.name,
                 "model_suffix": os.path.splitext(p.model.path)[1],
                 "options": options, "target": target, "values": values,
@@ -182,23 +183,32 @@ class SweepRun:
                 data[m.sha256] = self.client.scatter(
                     (read_bytes(m.path), read_bytes(m.input_path)),
                     hash=False)
-        futures = {}
+        # Points that differ only in their corner share a compile: one
+        # task each group, in sweep order.
+        groups = {}
         for task, row in pending:
-            f = self.client.submit(evaluate, dict(task, mode=mode),
-                                   data[task["model_sha256"]], pure=False)
-            futures[f] = row
-        bar = _progress(len(futures), self.sweep.name, self.progress)
+            groups.setdefault(task["group"], []).append((task, row))
+        futures = {}
+        for group in groups.values():
+            f = self.client.submit(
+                evaluate, [dict(t, mode=mode) for t, _ in group],
+                data[group[0][0]["model_sha256"]], pure=False)
+            futures[f] = [r for _, r in group]
+        bar = _progress(len(pending), self.sweep.name, self.progress)
         try:
             for f in as_completed(list(futures)):
-                row = dict(futures.pop(f))
+                rows = [dict(r) for r in futures.pop(f)]
                 try:
-                    row.update(f.result())
+                    for row, result in zip(rows, f.result()):
+                        row.update(result)
                 except Exception as e:  # the worker died or could not import
-                    row.update(status="error", stage="worker",
-                               error=f"{type(e).__name__}: {e}")
-                self._put(row, session)
+                    for row in rows:
+                        row.update(status="error", stage="worker",
+                                   error=f"{type(e).__name__}: {e}")
+                for row in rows:
+                    self._put(row, session)
                 f.release()
-                bar.update(1)
+                bar.update(len(rows))
         finally:
             bar.close()
             for f in futures:
