@@ -82,7 +82,9 @@ grids:
      "needs times > 1 and from > 0, got times 1"),
     ("axes: {clock_mhz: {from: 9, to: 1, step: 1}}", "to (1) is below from"),
     ("axes: {clock_mhz: {from: 1, to: 1.0e+5, step: 1.0e-3}}",
-     "gives 99999001 values (1 to 1000000)"),
+     "gives more than 1000000 values"),
+    ("axes: {clock_mhz: {from: 1, to: 2, step: 5.0e-324}}",
+     "gives more than 1000000 values"),
     ("axes: {clock_mhz: [.nan]}", "must be a finite number in [1, 100000]"),
     ("axes: {cores: [0]}", "axes.cores[0]: must be a finite number in "
                            "[1, 4096], got 0"),
@@ -155,6 +157,20 @@ def test_base_target_file(tmp_path):
     with pytest.raises(TargetError, match="core 'core1' differs from "
                        "'core0'; the generator needs identical cores"):
         Base(str(tmp_path / "odd.json"))
+    mol = json.loads(subprocess.run(
+        [_native.tool("snn-target"), "--print", "3d-mol"], check=True,
+        stdout=subprocess.PIPE).stdout)
+    acts = [b for b in mol["tiers"][1]["blocks"] if b["name"].startswith("act")]
+    mol["tiers"][1]["blocks"] = mol["tiers"][1]["blocks"][:8]
+    mol["tiers"][0]["blocks"] += acts  # activation banks beside the cores
+    (tmp_path / "moved.json").write_text(json.dumps(mol))
+    with pytest.raises(TargetError, match="its floorplan is not one the "
+                       "generator builds"):
+        Base(str(tmp_path / "moved.json"))
+    with pytest.raises(SweepError, match="base_target: no preset or file "
+                       "'nothere'"):
+        Sweep(write(tmp_path, "base_target: nothere\nmodels:\n" +
+                    MODEL_LINE))
 
 
 # ---------------------------------------------------------- generated targets
@@ -221,7 +237,9 @@ def row(stacking, latency, energy, footprint, **kw):
          "act_banks": 4, "act_bank_kib": 64, "weight_banks": 8,
          "weight_bank_kib": 128, "cores": 8, "array_rows": 32,
          "array_cols": 32, "clock_mhz": 500, "corner": "typical",
-         "weight_bits": 8, "head_keep_ratio": 1.0}
+         "weight_bits": 8, "head_keep_ratio": 1.0, "evaluated": "run",
+         "est_latency_us": latency * 2, "est_energy_per_image_uj": energy,
+         "est_edp_uj_us": latency * 2 * energy}
     r.update(kw)
     return r
 
@@ -241,6 +259,17 @@ def test_recommendation_against_2d_of_the_same_footprint():
     worse = [row("3d-mol", 100, 120, 3.3), row("2d", 100, 100, 3.3)]
     assert "3D does not pay" in report.recommendation(
         "m", report.comparisons(worse))
+    # Options: an int4 3D point is compared with int4 2D points only.
+    int4 = [row("3d-mol", 50, 50, 3.3, weight_bits=4), row("2d", 100, 100, 3.3),
+            row("2d", 120, 90, 3.3, weight_bits=4)]
+    c = report.comparisons(int4)
+    assert c["fp2"]["weight_bits"] == 4 and c["best2"]["latency_us"] == 120
+    # Kinds: 3D only estimated, 2D run: estimates on both sides.
+    mixed = [row("3d-mol", 78, 62, 3.3, evaluated="estimate"),
+             row("2d", 100, 100, 3.4)]
+    c = report.comparisons(mixed)
+    assert c["fp2"]["evaluated"] == "estimate"
+    assert c["fp2"]["latency_us"] == 200 and c["best3"]["latency_us"] == 78
     alone = [row("3d-mol", 100, 120, 3.3), row("2d", 100, 100, 6.0)]
     assert "no 2D point of the sweep fits that footprint (the smallest " \
         "needs 6.00 mm2)" in report.recommendation(
@@ -479,6 +508,14 @@ def test_databases_and_outputs(small2, tmp_path):
         assert bad.returncode == 1 and "Traceback" not in bad.stderr
         assert bad.stderr.startswith("spikestack.dse: error: ")
     assert other.read_bytes() == before
+    with sqlite3.connect(other) as c:  # a table called meta is not enough
+        c.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    before = other.read_bytes()
+    bad = dse(SMALL, "--db", str(other), check=False)
+    assert "not a spikestack.dse results database" in bad.stderr
+    assert other.read_bytes() == before
+    same = dse("report", small2, "-o", small2, check=False)
+    assert same.returncode == 1 and "is the results database" in same.stderr
     assert dse("report", small2, "-o", "/dev/null").returncode == 0
     assert not os.path.exists("/dev/null-plots")
     from spikestack.output import write_text
@@ -489,6 +526,32 @@ def test_databases_and_outputs(small2, tmp_path):
     assert (tmp_path / "real.md").read_text() == "new"
     with pytest.raises(OSError, match="no directory"):
         write_text(str(tmp_path / "none" / "x.md"), "x")
+
+
+def test_compile_options_swept(tmp_path):
+    """weight_bits and head_keep_ratio reach snn-compile: four rows,
+    int4 weights move fewer DRAM bits than int8 ones."""
+    db = str(tmp_path / "o.sqlite")
+    dse(write(tmp_path, "models:\n" + MODEL_LINE + "weight_bits: [4, 8]\n"
+              "head_keep_ratio: [0.5, 1]\naxes: {stacking: [3d-lol]}\n"),
+        "--db", db, "--workers", "2")
+    rows = Store(db).rows()
+    assert [(r["weight_bits"], r["head_keep_ratio"], r["status"])
+            for r in rows] == [(4, 0.5, "ok"), (4, 1.0, "ok"), (8, 0.5, "ok"),
+                               (8, 1.0, "ok")]
+    assert len({r["key"] for r in rows}) == 4
+    assert rows[1]["dram_weight_bits"] < rows[3]["dram_weight_bits"] or \
+        rows[1]["energy_sram_pj"] < rows[3]["energy_sram_pj"]
+    assert rows[0]["energy_pj"] != rows[1]["energy_pj"]  # pruned heads
+
+
+def test_full_mode_needs_inputs(tmp_path):
+    import shutil
+    shutil.copy(f"{MODELS}/spikformer-c1-128.onnx", tmp_path / "m.onnx")
+    proc = dse(write(tmp_path, "models: [{onnx: m.onnx}]\n"), "--db",
+               str(tmp_path / "x.sqlite"), check=False)
+    assert proc.returncode == 1
+    assert "sweep.yaml.models[0]: m has no input file" in proc.stderr
 
 
 def test_fast_mode_without_input(tmp_path):

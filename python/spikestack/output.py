@@ -11,6 +11,16 @@ import sys
 import tempfile
 
 
+def is_stream(path):
+    """``-`` or a name of an open descriptor (/dev/stdout, /dev/stderr,
+    /dev/fd/N, /proc/PID/fd/N): written in place, wherever it points,
+    never replaced."""
+    a = os.path.abspath(path)
+    return path == "-" or a in ("/dev/stdout", "/dev/stderr") or \
+        a.startswith("/dev/fd/") or (a.startswith("/proc/") and
+                                     "/fd/" in a)
+
+
 def write_text(path, text):
     write_bytes(path, text.encode())
 
@@ -19,6 +29,10 @@ def write_bytes(path, data):
     if path == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        return
+    if is_stream(path):  # /dev/stdout, /dev/fd/N: the descriptor's file
+        with open(path, "wb") as f:
+            f.write(data)
         return
     shown, path = path, os.path.realpath(path)  # follow symbolic links
     try:

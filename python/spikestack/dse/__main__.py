@@ -48,6 +48,10 @@ def _sweep_main(argv):
             sqlite3.Error) as e:
         print(f"spikestack.dse: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # before the sweep's own handlers
+        print("spikestack.dse: interrupted while setting up; nothing was "
+              "computed", file=sys.stderr)
+        return 130
     state = "done" if finished else "interrupted (run again to resume)"
     print(f"spikestack.dse: {sweep.name} {state}: {run.computed} points "
           f"computed, {run.skipped} already in {db}\n{summary(db)}",

@@ -6,6 +6,7 @@ import datetime
 import os
 
 from . import pareto
+from ..output import is_stream
 from .store import Store
 
 OBJECTIVES = ("latency_us", "energy_per_image_uj", "footprint_mm2")
@@ -52,6 +53,16 @@ def _best(rows, key):
     return min(rows, key=lambda r: (r[key], r["key"])) if rows else None
 
 
+def as_estimate(r):
+    """The row with its static estimate in place of the run's numbers."""
+    if r["evaluated"] != "run":
+        return r
+    e = dict(r, evaluated="estimate")
+    for k in ("latency_us", "energy_per_image_uj", "edp_uj_us"):
+        e[k] = r[f"est_{k}"]
+    return e
+
+
 def _options(r):
     return (r["weight_bits"], r["head_keep_ratio"], r["corner"])
 
@@ -61,9 +72,11 @@ def comparisons(rows):
     its compile options and corner, and of one kind of numbers (the
     executor's when both sides have executor-run points, as after fast
     mode's re-runs)."""
-    ran = [r for r in rows if r.get("evaluated", "run") == "run"]
+    ran = [r for r in rows if r["evaluated"] == "run"]
     if {family(r) for r in ran} == {"2D", "3D"}:
         rows = ran
+    elif len(ran) != len(rows):  # compare estimates with estimates
+        rows = [as_estimate(r) for r in rows]
     best3 = _best([r for r in rows if family(r) == "3D"], "edp_uj_us")
     d2 = [r for r in rows if family(r) == "2D" and
           (best3 is None or _options(r) == _options(best3))]
@@ -215,6 +228,9 @@ def plot_model(model, rows, front, edp, out_dir):
     ax1.legend(fontsize=7)
     fig.tight_layout()
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model)
+    if safe != model:  # keep names that differ only in odd characters apart
+        import hashlib
+        safe += "-" + hashlib.sha256(model.encode()).hexdigest()[:6]
     path = os.path.join(out_dir, f"{safe}-front.png")
     import io
     from ..output import write_bytes
@@ -235,12 +251,14 @@ def _latest_file(rows):
     return [r for r in rows if r["model_sha256"] == last]
 
 
-def _check_output(out):
-    """Refuses an output the writer would refuse, before any plot is
-    written."""
-    if out == "-":
+def _check_output(out, db):
+    """Refuses an output the writer would refuse, or the database itself,
+    before any plot is written."""
+    if is_stream(out):
         return
     real = os.path.realpath(out)
+    if os.path.exists(real) and os.path.samefile(real, db):
+        raise ValueError(f"{out}: is the results database being reported")
     if os.path.isdir(real):
         raise IsADirectoryError(f"{out}: is a directory")
     if not os.path.isdir(os.path.dirname(real)):
@@ -251,7 +269,7 @@ def _check_output(out):
 def plots_beside(out):
     """The default plot directory of report ``out``: REPORT-plots for a
     regular (or new) file, none for standard output, a device or a FIFO."""
-    if out == "-":
+    if is_stream(out):
         return None
     real = os.path.realpath(out)
     if os.path.exists(real) and not os.path.isfile(real):
@@ -270,7 +288,7 @@ def write_report(db, out, plots_dir=None):
         ).fetchall()
     finally:
         store.close()
-    _check_output(out)
+    _check_output(out, db)
     if plots_dir:
         if not os.path.isdir(os.path.dirname(os.path.abspath(plots_dir))):
             raise FileNotFoundError(f"{plots_dir}: its parent directory does "

@@ -42,8 +42,10 @@ def _tasks(sweep, base):
     base_id = {"file": base.file, "technology": base.described["technology"]}
     for p in sweep.points:
         options = {k: p.values.get(k, d) for k, (_, d) in COMPILE_AXES.items()}
-        values = dict({k: v for k, v in base.values.items()
-                       if not k.startswith("_")}, **p.values, **options)
+        values = {k: v for k, v in base.values.items()
+                  if not k.startswith("_")}
+        values.update(options)
+        values.update(p.values)
         key = point_key(p.model, values, base_id)
         if key in seen:
             continue
@@ -91,6 +93,7 @@ def _client(scheduler, workers, stack):
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                            processes=True, host="127.0.0.1",
                            dashboard_address="127.0.0.1:0",
+                           worker_dashboard_address="127.0.0.1:0",
                            local_directory=scratch,
                            silence_logs=logging.ERROR)
     stack.callback(_quietly, cluster.close)
@@ -127,7 +130,8 @@ class SweepRun:
     def run(self):
         for m in self.sweep.models:
             m.resolve(self.cache)
-        base = Base(self.sweep.base_target)
+        self.sweep.check_inputs()
+        base = Base(self.sweep.base_target, self.sweep.base_is_file)
         tasks = _tasks(self.sweep, base)
         changed = self.store.recheck([r["key"] for _, r in tasks],
                                      self.sweep.constraints)
@@ -211,8 +215,8 @@ class SweepRun:
                 bar.update(len(rows))
         finally:
             bar.close()
-            for f in futures:
-                f.cancel()
+            if futures:
+                self.client.cancel(list(futures))
 
     def _put(self, row, session):
         row.update(session=session, computed_at=time.time())
@@ -250,6 +254,11 @@ def summary(db):
         lines.append(f"  {model}: {counts.get('ok', 0)} ok, "
                      f"{counts.get('error', 0)} failed, "
                      f"{counts.get('rejected', 0)} rejected")
+    lost = store.db.execute("SELECT COUNT(*) FROM points WHERE stage = "
+                            "'worker'").fetchone()[0]
+    if lost:
+        lines.append(f"  warning: {lost} point(s) lost their worker (see "
+                     "their error); run again to retry them")
     store.close()
     return "\n".join(lines)
 

@@ -49,6 +49,16 @@ COLUMNS = _columns()
 COLUMN_NAMES = [c for c, _ in COLUMNS]
 
 
+def _schema_version(db):
+    """meta.schema_version as an integer, None when absent or not one."""
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = "
+                         "'schema_version'").fetchone()
+        return int(row[0]) if row else None
+    except (sqlite3.OperationalError, TypeError, ValueError):
+        return None
+
+
 class Store:
     def __init__(self, path, readonly=False):
         self.path = path
@@ -68,24 +78,18 @@ class Store:
         self.db.row_factory = sqlite3.Row
         tables = {r[0] for r in self.db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and "meta" not in tables:
-            raise ValueError(f"{path}: an SQLite database of something else "
-                             "(no spikestack.dse tables); give a new --db")
+        if tables and _schema_version(self.db) != SCHEMA_VERSION:
+            raise ValueError(f"{path}: not a spikestack.dse results database "
+                             f"(schema version {SCHEMA_VERSION}); give a new "
+                             "--db")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:
             self.db.execute("CREATE TABLE IF NOT EXISTS meta "
                             "(key TEXT PRIMARY KEY, value TEXT)")
-            version = self.db.execute(
-                "SELECT value FROM meta WHERE key='schema_version'"
-            ).fetchone()
-            if version is None:
+            if not tables:
                 self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
                                 (str(SCHEMA_VERSION),))
-            elif int(version[0]) != SCHEMA_VERSION:
-                raise ValueError(f"{path}: results database schema version "
-                                 f"{version[0]}, this SpikeStack writes "
-                                 f"{SCHEMA_VERSION}; use a new --db")
             self.db.execute("CREATE TABLE IF NOT EXISTS points (" + ", ".join(
                 f"{c} {t}" for c, t in COLUMNS) + ")")
             self.db.execute(
@@ -101,11 +105,10 @@ class Store:
         self.db = sqlite3.connect(uri, uri=True)
         self.db.row_factory = sqlite3.Row
         try:
-            version = self.db.execute("SELECT value FROM meta WHERE key = "
-                                      "'schema_version'").fetchone()
+            version = _schema_version(self.db)
         except sqlite3.DatabaseError:
             version = None
-        if version is None or int(version[0]) != SCHEMA_VERSION:
+        if version != SCHEMA_VERSION:
             self.db.close()
             raise ValueError(f"{path}: not a spikestack.dse results "
                              f"database (schema version {SCHEMA_VERSION})")
@@ -145,8 +148,8 @@ class Store:
                 if r["stage"] == "worker" or (r["status"] == "rejected" and
                                               r["cycles"] is None):
                     continue  # a worker died; rejected before compiling
-                if need_run and r["status"] == "ok" and r["evaluated"] != "run":
-                    continue
+                if need_run and r["evaluated"] == "estimate":
+                    continue  # screened only: whatever its status
                 out.add(r["key"])
         return out
 

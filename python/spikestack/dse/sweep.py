@@ -162,7 +162,10 @@ def _range(spec, typ, where, bounds):
         step = _number(spec["step"], float, f"{where}.step")
         if step <= 0:
             raise SweepError(f"{where}.step: must be > 0, got {step:g}")
-        n = math.floor((hi - lo) / step + 1e-9) + 1
+        q = (hi - lo) / step
+        if not q < MAX_POINTS:  # also inf: step a denormal
+            raise SweepError(f"{where}: gives more than {MAX_POINTS} values")
+        n = math.floor(q + 1e-9) + 1
         values = lambda: (lo + i * step for i in range(n))  # noqa: E731
     else:
         times = _number(spec["times"], float, f"{where}.times")
@@ -200,6 +203,21 @@ def _axes_dict(spec, where):
         raise SweepError(f"{where}: must be a mapping of axis: values")
     return {str(axis): _values(v, str(axis), f"{where}.{axis}")
             for axis, v in spec.items()}
+
+
+def _base_target(spec, here, where):
+    """(preset name or file path, whether a file): a preset's name, else
+    a file relative to the sweep file."""
+    from .. import _native
+    base = str(spec)
+    if base in _native.runtime().presets():
+        return base, False
+    path = os.path.join(here, base)
+    if not os.path.isfile(path):
+        raise SweepError(f"{where}.base_target: no preset or file {base!r} "
+                         f"(presets: {', '.join(_native.runtime().presets())}"
+                         f"; files are relative to the sweep file)")
+    return path, True
 
 
 def _models(spec, where, here):
@@ -269,10 +287,8 @@ class Sweep:
                              f"(known: {', '.join(sorted(_TOP_KEYS))})")
         self.name = str(doc.get("name", os.path.splitext(where)[0]))
         self.description = str(doc.get("description", ""))
-        base = str(doc.get("base_target", "3d-mol"))
-        # a preset name, else a file relative to the sweep file
-        self.base_target = base if "/" not in base and not base.endswith(
-            ".json") else os.path.join(here, base)
+        self.base_target, self.base_is_file = _base_target(
+            doc.get("base_target", "3d-mol"), here, where)
         self.mode = doc.get("mode", "full")
         if self.mode not in ("full", "fast"):
             raise SweepError(f"{where}.mode: must be full or fast, got "
@@ -306,7 +322,26 @@ class Sweep:
                             for i, c in enumerate(cons)]
         self.points = self._expand(where)
 
+    def check_inputs(self):
+        """Full mode runs every model on its input: one without is an
+        error before anything is computed."""
+        for i, m in enumerate(self.models):
+            if self.mode == "full" and m.input_path is None:
+                raise SweepError(
+                    f"{os.path.basename(self.path)}.models[{i}]: {m.name} has "
+                    "no input file (STEM.input.npy beside it, or `input:`); "
+                    "full mode runs the model, fast mode screens it without")
+
     def _expand(self, where):
+        unique = []
+        for g in self.grids:  # identical grids (YAML aliases) once
+            if g not in unique:
+                unique.append(g)
+        self.grids = unique
+        total = len(self.models) * sum(math.prod(len(v) for v in g.values())
+                                       for g in self.grids)
+        if total > MAX_POINTS:
+            raise SweepError(f"{where}: {total} points; at most {MAX_POINTS}")
         points, seen = [], set()
         for model in self.models:
             for grid in self.grids:

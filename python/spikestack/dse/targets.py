@@ -58,11 +58,9 @@ class TargetError(ValueError):
     """A point's target cannot be built (the message says which axis)."""
 
 
-def load_base(name_or_path):
+def load_base(name, is_file):
     """The base target as a dict: a preset's text (``snn-target --print``)
     or the file, once the C++ loader has accepted it (``snn-target``)."""
-    name = str(name_or_path)
-    is_file = os.path.exists(name)
     cmd = [_native.tool("snn-target")] + ([name] if is_file else
                                           ["--print", name])
     proc = subprocess.run(cmd, stdout=subprocess.PIPE,
@@ -71,8 +69,11 @@ def load_base(name_or_path):
         raise TargetError(f"base target {name}: {proc.stderr.strip()}")
     if not is_file:
         return json.loads(proc.stdout)
-    with open(name) as f:
-        return json.load(f)
+    try:
+        with open(name, encoding="utf-8-sig") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise TargetError(f"base target {name}: {e}") from None
 
 
 def _first(blocks, pred):
@@ -221,11 +222,29 @@ class Base:
     """A base target: its file (``snn-target --print``), as the loader
     describes it, and every axis' value in it."""
 
-    def __init__(self, name_or_path):
+    def __init__(self, name_or_path, is_file=None):
         self.name = str(name_or_path)
-        self.file = load_base(name_or_path)
+        if is_file is None:
+            is_file = self.name not in _native.runtime().presets()
+        self.file = load_base(self.name, is_file)
         self.described = _native.runtime().describe_target(self.name)
         self.values = base_values(self.file, self.described)
+        self._check_rebuilt()
+
+    def _check_rebuilt(self):
+        """Refuses a base whose own point the generator would build with
+        another floorplan (banks on another tier, tiers in another
+        order): the sweep would not contain the base."""
+        def layout(t):
+            return [(tier["kind"], [b["kind"] if b["kind"] == "core" else
+                                    b.get("holds") for b in tier["blocks"]])
+                    for tier in t["tiers"]]
+        rebuilt, _ = generate(self, {}, self.file["name"])
+        if layout(rebuilt) != layout(self.file):
+            raise TargetError(
+                f"base target {self.name}: its floorplan is not one the "
+                f"generator builds ({self.values['stacking']}: "
+                "docs/dse.md, Axes); give a base that is")
 
 
 def generate(base, point, name):
