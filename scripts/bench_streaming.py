@@ -22,6 +22,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(os.environ.get("BUILD_DIR", os.path.join(ROOT, "build")), "bin")
 CACHE = os.environ.get("CACHE", "/tmp/spikestack-bench")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from spikestack.exported import export_zoo  # noqa: E402
 RUNS = int(os.environ.get("RUNS", "1"))
 TARGETS = os.environ.get("TARGETS", "2d 3d-mol 3d-lol 3d-mol-iso").split()
 DEFAULT_MODELS = ["spikformer_cifar_4_384", "sdt_cifar_2_512",
@@ -29,13 +31,7 @@ DEFAULT_MODELS = ["spikformer_cifar_4_384", "sdt_cifar_2_512",
 
 
 def export(model):
-    onnx = os.path.join(CACHE, model + ".onnx")
-    if not os.path.exists(onnx):
-        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
-        subprocess.run([sys.executable, "-m", "spikestack.export", model, CACHE,
-                        "--style", "traced", "--no-verify"], check=True, env=env,
-                       stdout=subprocess.DEVNULL)
-    return onnx
+    return export_zoo(model, CACHE)[0]
 
 
 def best_time(cmd):

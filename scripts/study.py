@@ -36,6 +36,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import study_text  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from spikestack.exported import export_zoo  # noqa: E402
+from spikestack.output import write_figure, write_text  # noqa: E402
+
 TARGETS = ["2d", "3d-mol", "3d-lol", "3d-mol-iso"]
 CORNERS = ["typical", "hot"]
 PRUNE = 0.5  # head keep ratio of the pruned runs
@@ -64,12 +68,7 @@ def model_files(kind, name, cache):
     if kind == "shipped":
         base = os.path.join(ROOT, "test", "data", "models", name)
         return base + ".onnx", base + ".input.npy"
-    base = os.path.join(cache, name)
-    if not os.path.exists(base + ".onnx"):
-        os.makedirs(cache, exist_ok=True)
-        run([sys.executable, "-m", "spikestack.export", name, cache,
-             "--style", "traced", "--no-verify"])
-    return base + ".onnx", base + ".input.npy"
+    return export_zoo(name, cache)
 
 
 def measure(args):
@@ -106,8 +105,8 @@ def measure(args):
             print(f"{name}/{target}: "
                   f"{reports[f'{name}/{target}/typical']['cycles']} cycles",
                   file=sys.stderr)
-    with open(os.path.join(args.out, "study.json"), "w") as f:
-        json.dump(reports, f, indent=1)
+    write_text(os.path.join(args.out, "study.json"),
+               json.dumps(reports, indent=1))
     return reports
 
 
@@ -155,7 +154,7 @@ def plot_energy(reports, models, path):
                title="typical corner; off-chip DRAM energy (µJ) under each "
                      "target", title_fontsize=8)
     fig.tight_layout(rect=(0, 0, 1, 0.88))
-    fig.savefig(path, dpi=110)
+    write_figure(path, fig)
     plt.close(fig)
 
 
@@ -186,7 +185,7 @@ def plot_ratios(ratios, path):
     axes[0].set_ylabel("change against 2d (%), below 0: 3D better")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    write_figure(path, fig)
     plt.close(fig)
 
 
@@ -261,8 +260,7 @@ def main():
     text = study_text.results_md(
         reports, ratios, args.models, MODELS, prune=PRUNE,
         date=datetime.date.today().isoformat(), machine=machine())
-    with open(os.path.join(args.docs, "results.md"), "w") as f:
-        f.write(text)
+    write_text(os.path.join(args.docs, "results.md"), text)
     print(f"wrote {os.path.join(args.docs, 'results.md')} and {plots}/",
           file=sys.stderr)
 

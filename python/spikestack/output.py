@@ -62,3 +62,11 @@ def write_bytes(path, data):
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write_figure(path, fig, dpi=110):
+    """A matplotlib figure as PNG, through write_bytes."""
+    import io
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    write_bytes(path, buf.getvalue())

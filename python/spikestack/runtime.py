@@ -107,8 +107,8 @@ class Report:
         ``trace=True``."""
         if not self._trace:
             raise ValueError("this run recorded no trace: run(..., trace=True)")
-        with open(path, "w") as f:
-            f.write(self._trace)
+        from .output import write_text
+        write_text(path, self._trace)
 
 
 class Program:

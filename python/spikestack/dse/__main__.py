@@ -34,7 +34,7 @@ def _sweep_main(argv):
     from .sweep import Sweep, SweepError
     from .targets import TargetError
     from .runner import SweepRun, summary
-    from .models import default_cache
+    from ..exported import default_cache
     try:
         sweep = Sweep(args.sweep)
         if args.mode:

@@ -98,12 +98,12 @@ def _measure(row, program, data, task):
     est = program.estimate().to_dict()
     images = program.inputs[0][1][0] if program.inputs[0][1] else 1
     row["estimate_s"] = time.perf_counter() - t0
-    for k, v in report_metrics(est, images).items():
-        if k in ("cycles", "energy_pj", "latency_us", "energy_per_image_uj",
-                 "edp_uj_us"):
-            row[f"est_{k}"] = v
+    estimated = report_metrics(est, images)
+    for k in ("cycles", "energy_pj", "latency_us", "energy_per_image_uj",
+              "edp_uj_us"):
+        row[f"est_{k}"] = estimated[k]
     if task["mode"] == "estimate":
-        row.update(report_metrics(est, images), evaluated="estimate",
+        row.update(estimated, evaluated="estimate",
                    report_json=json.dumps(est, sort_keys=True))
         return
     x = np.load(io.BytesIO(data[1]), allow_pickle=False)

@@ -1,32 +1,8 @@
-"""Model files for a sweep: zoo exports (cached) and their transfer to
-workers (the bytes travel with the tasks, so a remote cluster needs no
-shared file system)."""
+"""Model files on workers: the bytes travel with the tasks (so a remote
+cluster needs no shared file system) and land in a directory private to
+the worker process. Zoo exports: spikestack.exported."""
 import os
-import subprocess
-import sys
 import tempfile
-
-
-def default_cache():
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".cache")
-    return os.path.join(root, "spikestack", "zoo")
-
-
-def export_zoo(name, cache):
-    """(ONNX path, input path) of zoo model ``name`` exported into
-    ``cache`` (traced, T = 4, one image, random weights; once)."""
-    base = os.path.join(cache, name)
-    if not os.path.exists(base + ".onnx"):
-        os.makedirs(cache, exist_ok=True)
-        proc = subprocess.run(
-            [sys.executable, "-m", "spikestack.export", name, cache,
-             "--style", "traced", "--no-verify"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if proc.returncode != 0 or not os.path.exists(base + ".onnx"):
-            raise RuntimeError(f"exporting zoo model {name} failed:\n"
-                               f"{proc.stdout.strip()}")
-    return base + ".onnx", base + ".input.npy"
 
 
 def read_bytes(path):

@@ -232,12 +232,9 @@ def plot_model(model, rows, front, edp, out_dir):
         import hashlib
         safe += "-" + hashlib.sha256(model.encode()).hexdigest()[:6]
     path = os.path.join(out_dir, f"{safe}-front.png")
-    import io
-    from ..output import write_bytes
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    from ..output import write_figure
+    write_figure(path, fig)
     plt.close(fig)
-    write_bytes(path, buf.getvalue())
     return path
 
 
@@ -282,7 +279,7 @@ def write_report(db, out, plots_dir=None):
     (through the atomic writer) and returns its text."""
     store = Store(db, readonly=True)
     try:
-        rows = store.rows()
+        rows = store.rows(whole=False)
         sessions = store.db.execute(
             "SELECT name, mode, COUNT(*) FROM sweeps GROUP BY name, mode"
         ).fetchall()

@@ -227,7 +227,7 @@ class SweepRun:
         """The points fast mode re-runs on the executor."""
         by_key = {r["key"]: (t, r) for t, r in tasks if t is not None}
         runnable = {m.name for m in self.sweep.models if m.input_path}
-        rows = self.store.rows("status = 'ok'")
+        rows = self.store.rows("status = 'ok'", whole=False)
         chosen = []
         for model in {r["model"] for r in rows}:
             for flat in (True, False):

@@ -47,6 +47,8 @@ def _columns():
 
 COLUMNS = _columns()
 COLUMN_NAMES = [c for c, _ in COLUMNS]
+LIGHT_COLUMNS = [c for c in COLUMN_NAMES
+                 if c not in ("report_json", "target_json")]
 
 
 def _schema_version(db):
@@ -161,7 +163,8 @@ class Store:
         keys = set(keys)
         changed = 0
         rows = [r for r in self.rows("status IN ('ok', 'rejected') AND "
-                                     "cycles IS NOT NULL") if r["key"] in keys]
+                                     "cycles IS NOT NULL", whole=False)
+                if r["key"] in keys]
         with self.db:
             for r in rows:
                 reason = next((v for v in (c.violation(r[c.metric])
@@ -185,10 +188,14 @@ class Store:
                 f"INSERT OR REPLACE INTO points ({', '.join(cols)}) VALUES "
                 f"({', '.join('?' * len(cols))})", [row[c] for c in cols])
 
-    def rows(self, where="1", args=()):
+    def rows(self, where="1", args=(), whole=True):
+        """The rows matching ``where``, as dicts; ``whole=False`` leaves
+        out the stored files (``report_json``, ``target_json``), which
+        the analyses do not read."""
+        cols = "*" if whole else ", ".join(LIGHT_COLUMNS)
         return [dict(r) for r in self.db.execute(
-            f"SELECT * FROM points WHERE {where} ORDER BY model, point_index, "
-            "key", args)]
+            f"SELECT {cols} FROM points WHERE {where} ORDER BY model, "
+            "point_index, key", args)]
 
     def canonical(self):
         """Every row without the volatile columns, ordered: what two runs

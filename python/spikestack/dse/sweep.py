@@ -105,7 +105,7 @@ class Model:
     def resolve(self, cache):
         """Exports a zoo model into ``cache`` (once) and hashes the files."""
         if self.zoo:
-            from .models import export_zoo
+            from ..exported import export_zoo
             self.path, self.input_path = export_zoo(self.zoo, cache)
         h = hashlib.sha256()
         for p in (self.path, self.input_path):
