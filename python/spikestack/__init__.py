@@ -31,6 +31,12 @@ The modules beside them, used by the tests and scripts:
   torch and onnx.
 * :mod:`spikestack.onnx_eval` - a small evaluator for those ONNX files
   (onnx 1.12 has no reference evaluator). Needs torch and onnx.
+* :mod:`spikestack.dse` - ``python -m spikestack.dse SWEEP.yaml``:
+  design-space sweeps on Dask, results in SQLite, fronts and a
+  recommendation (``docs/dse.md``).
+* :mod:`spikestack.exported` - zoo exports cached on disk, made in a
+  subprocess (numpy only); :mod:`spikestack.output` - the one output
+  writer of the Python tools.
 
 Nothing is imported eagerly, so numpy-only modules stay usable without torch.
 """
